@@ -1,0 +1,1 @@
+//! Public API types (PROTOCOL.md §1). (Skeleton.)

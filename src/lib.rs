@@ -1,0 +1,1 @@
+//! webchat: the embeddable chat widget. (Skeleton.)

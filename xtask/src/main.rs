@@ -1,0 +1,2 @@
+//! xtask: the project's only automation entry. (Skeleton.)
+fn main() {}
