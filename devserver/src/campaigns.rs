@@ -1,0 +1,299 @@
+//! Campaign definitions: the built-in defaults and the `--campaigns FILE` JSON format.
+//!
+//! What it does: describes what a manager configured for each campaign (name, active flag,
+//! color, language, co-browsing and survey plugins, and how availability is decided), loads and
+//! validates a config file, and provides defaults that cover every shape seed 003 shows.
+//! What it does not: compute live availability (that follows the agent registry, see
+//! `agents.rs`) or serve HTTP.
+//!
+//! File format (JSON): `{"campaigns": [ {"id": "...", "name": "...", "active": true,
+//! "color": "#0a6018", "language": "en", "availability_mode": "agents", "cobrowsing": {...},
+//! "survey": {...}} ]}` where `cobrowsing` and `survey` are exactly the objects of
+//! `GET campaigns/{id}` and `availability_mode` is `agents` (default), `always` or `never`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use webchat_protocol::api::{Cobrowsing, Survey, SurveyOption};
+
+/// How a campaign's availability is decided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AvailabilityMode {
+    /// Available when an agent serving it is signed in, available and has a free slot.
+    #[default]
+    Agents,
+    /// Always available (demos without an agent, tests); a placeholder agent is assigned when
+    /// nobody is signed in.
+    Always,
+    /// Never available: every `POST chatsessions` gets 409 `No Availability`.
+    Never,
+}
+
+/// One campaign as a manager configured it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignDef {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub availability_mode: AvailabilityMode,
+    #[serde(default)]
+    pub cobrowsing: Cobrowsing,
+    #[serde(default)]
+    pub survey: Survey,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The top level of a `--campaigns` file.
+#[derive(Debug, Deserialize)]
+struct CampaignFile {
+    campaigns: Vec<CampaignDef>,
+}
+
+/// Why a campaign file was refused.
+#[derive(Debug)]
+pub enum CampaignError {
+    Read(std::io::Error),
+    Json(serde_json::Error),
+    Empty,
+    EmptyId,
+    DuplicateId(String),
+}
+
+impl fmt::Display for CampaignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CampaignError::Read(e) => write!(f, "cannot read the campaigns file: {e}"),
+            CampaignError::Json(e) => write!(f, "the campaigns file is not valid: {e}"),
+            CampaignError::Empty => f.write_str("the campaigns file defines no campaign"),
+            CampaignError::EmptyId => f.write_str("a campaign has an empty id"),
+            CampaignError::DuplicateId(id) => write!(f, "campaign id {id:?} is defined twice"),
+        }
+    }
+}
+
+impl std::error::Error for CampaignError {}
+
+/// Reads and validates a campaigns file.
+pub fn load(path: &Path) -> Result<Vec<CampaignDef>, CampaignError> {
+    let text = std::fs::read_to_string(path).map_err(CampaignError::Read)?;
+    parse(&text)
+}
+
+/// Parses and validates the text of a campaigns file.
+pub fn parse(text: &str) -> Result<Vec<CampaignDef>, CampaignError> {
+    let file: CampaignFile = serde_json::from_str(text).map_err(CampaignError::Json)?;
+    validate(&file.campaigns)?;
+    Ok(file.campaigns)
+}
+
+fn validate(campaigns: &[CampaignDef]) -> Result<(), CampaignError> {
+    if campaigns.is_empty() {
+        return Err(CampaignError::Empty);
+    }
+    let mut seen = HashSet::new();
+    for c in campaigns {
+        if c.id.trim().is_empty() {
+            return Err(CampaignError::EmptyId);
+        }
+        if !seen.insert(c.id.as_str()) {
+            return Err(CampaignError::DuplicateId(c.id.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// Id of the default English campaign (the seed's first campaign id).
+pub const ENGLISH: &str = "Tm1dyqk5Nvq5TibLRSyJUkJX2kawLsHX";
+/// Id of the default inactive campaign (the seed's second campaign id).
+pub const INACTIVE: &str = "UqJEeQ1w3VyhauoHuwsygIJrCaKzFRKCi";
+/// Id of the default campaign that never has availability.
+pub const NO_AVAILABILITY: &str = "campaign-no-availability";
+/// Id of the default German campaign (thumbs survey, never-saved co-browsing).
+pub const GERMAN: &str = "campaign-de-thumbs";
+/// Id of the default campaign without a survey.
+pub const NO_SURVEY: &str = "campaign-no-survey";
+/// Id of the default Arabic (right-to-left) campaign.
+pub const ARABIC: &str = "campaign-ar-rtl";
+
+fn option(value: &str, label: &str) -> SurveyOption {
+    SurveyOption {
+        value: value.to_owned(),
+        label: label.to_owned(),
+    }
+}
+
+fn text(s: &str) -> Option<String> {
+    Some(s.to_owned())
+}
+
+/// The built-in campaigns: one per shape of seed 003.
+pub fn defaults() -> Vec<CampaignDef> {
+    vec![
+        CampaignDef {
+            id: ENGLISH.into(),
+            name: "First Chat Campaign".into(),
+            active: true,
+            color: text("#0a6018"),
+            language: text("en"),
+            availability_mode: AvailabilityMode::Agents,
+            cobrowsing: Cobrowsing {
+                active: true,
+                cbr_text: text("Screen sharing?"),
+                accept_text: text("Yes"),
+                deny_text: text("No"),
+            },
+            survey: Survey {
+                active: true,
+                survey_question: text("How would you rate our service?"),
+                survey_options: vec![
+                    option("good", "Good"),
+                    option("moderate", "Might be better"),
+                    option("bad", "Bad"),
+                ],
+                survey_comment_enable: true,
+                survey_comment: text("Help us out to improve our service with your comments"),
+                survey_thanks_enable: true,
+                survey_thanks: text("Thanks for your time and comments"),
+            },
+        },
+        CampaignDef {
+            id: INACTIVE.into(),
+            name: "Second Chat Campaign".into(),
+            active: false,
+            color: text("#5b2c83"),
+            language: text("en"),
+            availability_mode: AvailabilityMode::Agents,
+            cobrowsing: Cobrowsing::default(),
+            survey: Survey::default(),
+        },
+        CampaignDef {
+            id: NO_AVAILABILITY.into(),
+            name: "After-hours Campaign".into(),
+            active: true,
+            color: text("#9a3412"),
+            language: text("en"),
+            availability_mode: AvailabilityMode::Never,
+            cobrowsing: Cobrowsing::default(),
+            survey: Survey::default(),
+        },
+        CampaignDef {
+            id: GERMAN.into(),
+            name: "Kundenservice".into(),
+            active: true,
+            color: text("#1d4ed8"),
+            language: text("de"),
+            availability_mode: AvailabilityMode::Agents,
+            // Never saved by a manager: inactive with null texts.
+            cobrowsing: Cobrowsing::default(),
+            survey: Survey {
+                active: true,
+                survey_question: text("Wie bewerten Sie unseren Service?"),
+                survey_options: vec![option("good", "Gut"), option("bad", "Schlecht")],
+                survey_comment_enable: false,
+                survey_comment: None,
+                survey_thanks_enable: true,
+                survey_thanks: text("Vielen Dank!"),
+            },
+        },
+        CampaignDef {
+            id: NO_SURVEY.into(),
+            name: "Support without survey".into(),
+            active: true,
+            color: text("#0f766e"),
+            language: text("en"),
+            availability_mode: AvailabilityMode::Agents,
+            cobrowsing: Cobrowsing::default(),
+            // Never saved: `survey_options: []`, texts null, everything off.
+            survey: Survey::default(),
+        },
+        CampaignDef {
+            id: ARABIC.into(),
+            name: "خدمة العملاء".into(),
+            active: true,
+            color: text("#7c2d12"),
+            language: text("ar"),
+            availability_mode: AvailabilityMode::Agents,
+            cobrowsing: Cobrowsing {
+                active: true,
+                cbr_text: text("مشاركة الشاشة؟"),
+                accept_text: text("نعم"),
+                deny_text: text("لا"),
+            },
+            survey: Survey {
+                active: true,
+                survey_question: text("كيف تقيم خدمتنا؟"),
+                survey_options: vec![
+                    option("good", "جيد"),
+                    option("moderate", "مقبول"),
+                    option("bad", "سيئ"),
+                ],
+                survey_comment_enable: true,
+                survey_comment: text("ساعدنا على التحسين بتعليقك"),
+                survey_thanks_enable: true,
+                survey_thanks: text("شكرا لوقتك"),
+            },
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_cover_the_seed_shapes() {
+        let d = defaults();
+        validate(&d).unwrap();
+        assert!(d.iter().any(|c| !c.active));
+        assert!(d
+            .iter()
+            .any(|c| c.availability_mode == AvailabilityMode::Never));
+        let de = d.iter().find(|c| c.id == GERMAN).unwrap();
+        assert_eq!(de.survey.survey_options.len(), 2);
+        assert!(!de.survey.survey_comment_enable);
+        assert_eq!(de.cobrowsing.cbr_text, None);
+        let none = d.iter().find(|c| c.id == NO_SURVEY).unwrap();
+        assert!(none.survey.survey_options.is_empty());
+    }
+
+    #[test]
+    fn parses_a_minimal_file_with_defaults() {
+        let c = parse(r#"{"campaigns":[{"id":"a","name":"A"}]}"#).unwrap();
+        assert!(c[0].active);
+        assert_eq!(c[0].availability_mode, AvailabilityMode::Agents);
+        assert_eq!(c[0].survey, Survey::default());
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        assert!(matches!(parse("{"), Err(CampaignError::Json(_))));
+        assert!(matches!(
+            parse(r#"{"campaigns":[]}"#),
+            Err(CampaignError::Empty)
+        ));
+        assert!(matches!(
+            parse(r#"{"campaigns":[{"id":" ","name":"A"}]}"#),
+            Err(CampaignError::EmptyId)
+        ));
+        assert!(matches!(
+            parse(r#"{"campaigns":[{"id":"a","name":"A"},{"id":"a","name":"B"}]}"#),
+            Err(CampaignError::DuplicateId(id)) if id == "a"
+        ));
+        assert!(matches!(
+            parse(r#"{"campaigns":[{"id":"a","name":"A","availability_mode":"sometimes"}]}"#),
+            Err(CampaignError::Json(_))
+        ));
+    }
+}

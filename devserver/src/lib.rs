@@ -1,0 +1,290 @@
+//! devserver: webchat's native backend for demos and tests.
+//!
+//! What it does: serves the CoBrowser Public API (seed 003) with campaigns from a config file,
+//! CORS for pages on other origins, static files (the built widget and demo page) at `/`, the
+//! agent console at `/agent`, and — behind `--test-control` — a control surface for tests under
+//! `/_test/`. Tests start it in-process with [`Server::start`] on an ephemeral port.
+//! What it does not (yet): the embedded XMPP-over-WebSocket endpoint, external ejabberd/Prosody
+//! provisioning and the bot's replies; [`backend`] sketches how they plug in.
+//!
+//! Module map: [`config`] (CLI), [`campaigns`] (definitions), [`hub`] (state and rules,
+//! built on [`sessions`] and [`agents`]), [`backend`] (XMPP deployments), [`public_api`],
+//! [`console`] and [`control`] (HTTP surfaces).
+
+pub mod agents;
+pub mod backend;
+pub mod campaigns;
+pub mod config;
+pub mod console;
+pub mod control;
+pub mod hub;
+pub mod ids;
+pub mod public_api;
+pub mod sessions;
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+use webchat_protocol::api::AgentInfo;
+
+pub use crate::agents::{Agent, AgentError, AgentKind, SignIn};
+pub use crate::backend::{BackendError, MemoryBackend, XmppBackend};
+pub use crate::config::{BackendChoice, Config};
+pub use crate::hub::{Hub, HubEvent};
+
+/// What every HTTP surface shares. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub hub: Hub,
+    pub backend: Arc<dyn XmppBackend>,
+    pub api_token: Arc<str>,
+    /// Becomes `true` (or closed) when the server shuts down; long-lived tasks (WebSockets)
+    /// stop on it, see [`stopped`].
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Why an agent could not sign in.
+#[derive(Debug)]
+pub enum SignInError {
+    Agent(AgentError),
+    Backend(BackendError),
+}
+
+impl fmt::Display for SignInError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignInError::Agent(e) => e.fmt(f),
+            SignInError::Backend(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SignInError {}
+
+impl App {
+    /// Signs an agent in: registry first (so nicknames stay unique), then the XMPP side.
+    pub async fn sign_in_agent(&self, s: SignIn) -> Result<Agent, SignInError> {
+        if !agents::valid_nickname(&s.nickname) {
+            return Err(SignInError::Agent(AgentError::InvalidNickname));
+        }
+        let jid = self.backend.agent_jid(&s.nickname);
+        let agent = self.hub.sign_in(s, jid).map_err(SignInError::Agent)?;
+        if let Err(e) = self.backend.agent_online(&agent.info).await {
+            // Chats must not be routed to an agent the XMPP side cannot reach.
+            let _ = self.hub.sign_out(agent.id);
+            return Err(SignInError::Backend(e));
+        }
+        Ok(agent)
+    }
+
+    /// Signs an agent out of the registry and the XMPP side.
+    pub async fn sign_out_agent(&self, id: u64) -> Result<Agent, AgentError> {
+        let agent = self.hub.sign_out(id)?;
+        if let Err(e) = self.backend.agent_offline(&agent.info).await {
+            eprintln!(
+                "devserver: agent {} went offline uncleanly: {e}",
+                agent.info.jid
+            );
+        }
+        Ok(agent)
+    }
+}
+
+/// Why the server did not start.
+#[derive(Debug)]
+pub enum StartError {
+    Bind(SocketAddr, std::io::Error),
+    /// The external ejabberd/Prosody backends are designed (see [`backend`]) but not built yet.
+    BackendNotAvailable(BackendChoice),
+    Bot(SignInError),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
+            StartError::BackendNotAvailable(b) => write!(
+                f,
+                "the {} backend is not available in this build yet; use --backend embedded",
+                b.as_str()
+            ),
+            StartError::Bot(e) => write!(f, "cannot sign in the bot: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The entry point.
+pub struct Server;
+
+/// A running server. [`ServerHandle::shutdown`] stops it and waits; dropping the handle also
+/// starts a graceful shutdown (so a failing test does not leave a server behind).
+pub struct ServerHandle {
+    addr: SocketAddr,
+    app: App,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// The auto-agent's nickname.
+pub const BOT_NICKNAME: &str = "bot";
+
+impl Server {
+    /// Binds, builds the routes and serves in a background task.
+    pub async fn start(config: Config) -> Result<ServerHandle, StartError> {
+        let backend: Arc<dyn XmppBackend> = match config.backend {
+            BackendChoice::Embedded => Arc::new(MemoryBackend::new(&config.domain)),
+            other => return Err(StartError::BackendNotAvailable(other)),
+        };
+        let placeholder = AgentInfo {
+            firstname: "James".to_owned(),
+            nickname: "agent1".to_owned(),
+            jid: backend.agent_jid("agent1"),
+        };
+        let hub = Hub::new(config.campaigns.clone(), placeholder);
+        let (stop, shutdown) = watch::channel(false);
+        let app = App {
+            hub,
+            backend,
+            api_token: Arc::from(config.api_token.as_str()),
+            shutdown,
+        };
+        if config.bot {
+            app.sign_in_agent(SignIn {
+                nickname: BOT_NICKNAME.to_owned(),
+                firstname: "Webchat Bot".to_owned(),
+                max_slots: None,
+                campaigns: Vec::new(),
+                available: true,
+                kind: AgentKind::Bot,
+            })
+            .await
+            .map_err(StartError::Bot)?;
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| StartError::Bind(config.listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.listen, e))?;
+        let router = router(app.clone(), &config);
+        let task = tokio::spawn(
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stopped(app.shutdown.clone()))
+                .into_future(),
+        );
+        Ok(ServerHandle {
+            addr,
+            app,
+            stop,
+            task,
+        })
+    }
+}
+
+impl ServerHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The Public API base URL, with a trailing slash as in the seed.
+    pub fn api_url(&self) -> String {
+        format!("http://{}{}/", self.addr, public_api::BASE_PATH)
+    }
+
+    /// The shared state, for tests and the XMPP side to drive sessions.
+    pub fn hub(&self) -> &Hub {
+        &self.app.hub
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Stops accepting, closes WebSockets and waits for open requests to finish.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await.map_err(std::io::Error::other)?
+    }
+
+    /// Serves until the task ends (the binary uses this with Ctrl-C handling around it).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Resolves once the server is stopping: `true` was sent, or the handle was dropped.
+pub async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// The whole HTTP surface.
+fn router(app: App, config: &Config) -> Router {
+    let mut router = Router::new()
+        .nest(public_api::BASE_PATH, public_api::router(app.clone()))
+        .merge(console::router());
+    if config.test_control {
+        router = router.merge(control::router());
+    }
+    router
+        .fallback_service(ServeDir::new(&config.static_dir))
+        .layer(cors())
+        .layer(middleware::from_fn_with_state(app.clone(), log_requests))
+        .with_state(app)
+}
+
+/// Any origin may call the API: the widget runs on customers' pages. No cookies are used, so
+/// `*` is safe.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::OPTIONS])
+        .allow_headers([
+            HeaderName::from_static(public_api::TOKEN_HEADER),
+            header::CONTENT_TYPE,
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Records every request except the control surface's own.
+async fn log_requests(State(app): State<App>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let has_token = public_api::has_token(req.headers());
+    let response = next.run(req).await;
+    if !path.starts_with(control::PREFIX) {
+        app.hub.log_request(
+            &method,
+            &path,
+            query.as_deref(),
+            response.status().as_u16(),
+            origin.as_deref(),
+            has_token,
+        );
+    }
+    response
+}

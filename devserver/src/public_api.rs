@@ -1,0 +1,239 @@
+//! The Public API over HTTP: seed 003's endpoints under `/api/app.php/chatbot/v1/` and our
+//! documented extensions (see `devserver/API.md`).
+//!
+//! What it does: routes, the `X-API-TOKEN` check, JSON bodies parsed with clear 400s, and the
+//! seed's error envelope `{"Status":409,"StatusText":"Conflict","Message":"No Availability"}`.
+//! What it does not: hold state or rules (the hub does) or talk XMPP (the backend does).
+
+use std::borrow::Cow;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use webchat_protocol::api::{ChatSessionRequest, SurveyPatch, XmppCredentialsRequest};
+
+use crate::hub::{CreateError, CredentialsError, SurveyError};
+use crate::{ids, App};
+
+/// Where the API lives, as in the seed's base URL.
+pub const BASE_PATH: &str = "/api/app.php/chatbot/v1";
+
+/// The header carrying the API token.
+pub const TOKEN_HEADER: &str = "x-api-token";
+
+/// An error reply in the seed's envelope.
+#[derive(Debug)]
+pub struct Failure {
+    status: StatusCode,
+    message: Cow<'static, str>,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn not_found() -> Failure {
+        Failure::new(StatusCode::NOT_FOUND, "Not found")
+    }
+}
+
+/// The envelope, fields in the seed's order.
+#[derive(Serialize)]
+struct Envelope<'a> {
+    #[serde(rename = "Status")]
+    status: u16,
+    #[serde(rename = "StatusText")]
+    status_text: &'static str,
+    #[serde(rename = "Message")]
+    message: &'a str,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            status: self.status.as_u16(),
+            status_text: self.status.canonical_reason().unwrap_or(""),
+            message: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// Parses a JSON body into `T`, or a 400 saying what is wrong with it.
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "the request body is empty; a JSON object is expected",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            format!("the request body is not valid JSON for this call: {e}"),
+        )
+    })
+}
+
+/// The API router, to be nested at [`BASE_PATH`].
+pub fn router(app: App) -> Router<App> {
+    Router::new()
+        .route("/campaigns", get(list_campaigns))
+        .route("/campaigns/{id}", get(get_campaign))
+        .route("/chatsessions", post(create_session).get(list_sessions))
+        .route("/chatsessions/{id}", get(get_session).patch(patch_session))
+        .route("/chatsessions/{id}/transcript", get(get_transcript))
+        .route("/xmppcredentials", post(create_credentials))
+        .route("/xmppcredentials/{id}", get(get_credentials))
+        .route("/xmppconnection", post(bosh_gone))
+        .route("/xmppconnection/{id}", get(bosh_gone))
+        .fallback(unknown_endpoint)
+        .layer(middleware::from_fn_with_state(app, require_token))
+}
+
+/// 401 unless `X-API-TOKEN` carries the configured token.
+async fn require_token(State(app): State<App>, req: Request, next: Next) -> Response {
+    match req.headers().get(TOKEN_HEADER) {
+        Some(v) if v.as_bytes() == app.api_token.as_bytes() => next.run(req).await,
+        Some(_) => {
+            Failure::new(StatusCode::UNAUTHORIZED, "the X-API-TOKEN is not valid").into_response()
+        }
+        None => Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "the X-API-TOKEN header is missing",
+        )
+        .into_response(),
+    }
+}
+
+async fn unknown_endpoint() -> Failure {
+    Failure::new(StatusCode::NOT_FOUND, "Not found: no such endpoint")
+}
+
+async fn list_campaigns(State(app): State<App>) -> Response {
+    Json(app.hub.campaign_list()).into_response()
+}
+
+async fn get_campaign(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match app.hub.campaign(&id) {
+        Some(c) => Json(c).into_response(),
+        None => Failure::not_found().into_response(),
+    }
+}
+
+async fn create_session(State(app): State<App>, body: Bytes) -> Result<Response, Failure> {
+    let req: ChatSessionRequest = parse_body(&body)?;
+    match app.hub.create_session(req, ids::now_ms()) {
+        Ok(s) => Ok((StatusCode::CREATED, Json(s)).into_response()),
+        Err(e @ CreateError::UnknownCampaign) => {
+            Err(Failure::new(StatusCode::NOT_FOUND, e.to_string()))
+        }
+        Err(e) => Err(Failure::new(StatusCode::CONFLICT, e.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+struct TrackerQuery {
+    tracker_id: Option<String>,
+}
+
+async fn list_sessions(
+    State(app): State<App>,
+    Query(q): Query<TrackerQuery>,
+) -> Result<Response, Failure> {
+    match q.tracker_id.filter(|t| !t.is_empty()) {
+        Some(t) => Ok(Json(app.hub.sessions_of_tracker(&t)).into_response()),
+        None => Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "the tracker_id query parameter is required",
+        )),
+    }
+}
+
+async fn get_session(State(app): State<App>, Path(id): Path<String>) -> Result<Response, Failure> {
+    app.hub
+        .session(&id)
+        .map(|s| Json(s).into_response())
+        .ok_or_else(Failure::not_found)
+}
+
+async fn patch_session(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    // 404 before body errors: an unknown session is the more useful answer.
+    if app.hub.session(&id).is_none() {
+        return Err(Failure::not_found());
+    }
+    let patch: SurveyPatch = parse_body(&body)?;
+    match app.hub.submit_survey(&id, patch.survey) {
+        Ok(s) => Ok(Json(s).into_response()),
+        Err(SurveyError::UnknownSession) => Err(Failure::not_found()),
+        Err(e) => Err(Failure::new(StatusCode::BAD_REQUEST, e.to_string())),
+    }
+}
+
+async fn get_transcript(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    app.hub
+        .transcript(&id)
+        .map(|t| Json(t).into_response())
+        .ok_or_else(Failure::not_found)
+}
+
+async fn create_credentials(State(app): State<App>, body: Bytes) -> Result<Response, Failure> {
+    let req: XmppCredentialsRequest = parse_body(&body)?;
+    let (session, agent) =
+        app.hub
+            .credentials_target(&req.chatsession_id)
+            .map_err(|e| match e {
+                CredentialsError::UnknownSession => Failure::not_found(),
+                CredentialsError::SessionClosed => {
+                    Failure::new(StatusCode::CONFLICT, e.to_string())
+                }
+            })?;
+    // The hub's lock is not held here: provisioning may be a network round trip.
+    let credentials = app
+        .backend
+        .provision_visitor(&session, &agent)
+        .await
+        .map_err(|e| Failure::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    let creds = app.hub.store_credentials(&session.id, agent, credentials);
+    Ok((StatusCode::CREATED, Json(creds)).into_response())
+}
+
+async fn get_credentials(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    app.hub
+        .credentials(&id)
+        .map(|c| Json(c).into_response())
+        .ok_or_else(Failure::not_found)
+}
+
+async fn bosh_gone() -> Failure {
+    Failure::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "xmppconnection is for BOSH (http-bind), which is deprecated and not served here: \
+         use POST xmppcredentials and XMPP over WebSocket",
+    )
+}
+
+/// Whether a request carries a token header (for the request log), without judging it.
+pub fn has_token(headers: &HeaderMap) -> bool {
+    headers.contains_key(TOKEN_HEADER)
+}
