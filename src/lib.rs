@@ -1,1 +1,42 @@
-//! webchat: the embeddable chat widget. (Skeleton.)
+//! webchat: the embeddable chat widget (Leptos, compiled to WebAssembly).
+//!
+//! - [`model`]: the chat view model ([`ChatStore`](model::ChatStore)) the controller feeds.
+//! - [`actions`]: what the visitor does, going out to the controller.
+//! - [`components`]: the Leptos UI, mounted into a shadow root by [`mount`].
+//! - [`i18n`], [`theme`], [`linkify`]: pure helpers (catalogue, colors, safe links), unit-tested
+//!   natively.
+//!
+//! - [`viewport`]: keeps the mobile full-screen window above the on-screen keyboard.
+//!
+//! The browser adapters (WebSocket, fetch, storage) and the controller that connects them to the
+//! protocol core come later; this crate holds no protocol logic. The controller's side of the
+//! contract is small: build a [`ChatStore`](model::ChatStore) from the campaign, call its methods
+//! as protocol events arrive, and implement [`ActionSink`](actions::ActionSink):
+//!
+//! ```no_run
+//! use std::rc::Rc;
+//! use webchat::actions::UiAction;
+//! use webchat::model::{ChatStore, WidgetConfig};
+//!
+//! # fn host() -> web_sys::HtmlElement { unimplemented!() }
+//! let store = ChatStore::new(WidgetConfig::default(), true);
+//! let sink = move |action: UiAction| match action {
+//!     UiAction::SendText(text) => { /* queue it, then store.add_visitor_message(id, text) */ }
+//!     _ => {}
+//! };
+//! let mounted = webchat::mount::mount_widget(&host(), store, Rc::new(sink)).expect("mounted");
+//! store.add_agent_message("uid-1", "Ana", "Hello! How can I help?");
+//! drop(mounted); // unmounts and removes everything from the shadow root
+//! ```
+
+pub mod actions;
+pub mod components;
+pub mod i18n;
+pub mod linkify;
+pub mod model;
+pub mod mount;
+pub mod theme;
+pub mod viewport;
+
+#[cfg(feature = "demo")]
+mod demo;

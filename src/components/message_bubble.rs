@@ -1,0 +1,73 @@
+//! One message bubble: visitor on the end side in the campaign color, agent on the start side
+//! with the nick, and the delivery state under the visitor's own messages.
+
+use leptos::prelude::*;
+
+use super::MessageText;
+use crate::actions::{Actions, UiAction};
+use crate::i18n::{tr, Key};
+use crate::model::{ChatStore, Message, MessageStatus, Sender};
+
+/// A chat message.
+#[component]
+pub fn MessageBubble(
+    /// The message to show.
+    message: Message,
+) -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let actions = expect_context::<Actions>();
+    let lang = store.lang();
+    let status = message.status;
+    let (side, nick) = match &message.sender {
+        Sender::Visitor => ("visitor", None),
+        Sender::Agent { nick } => ("agent", Some(nick.clone())),
+        Sender::System => ("system", None),
+    };
+    let is_visitor = message.sender == Sender::Visitor;
+    let grouped = message.continues_group;
+    let status_text = move || match status.get() {
+        MessageStatus::Sending => lang.get().text(Key::Sending),
+        MessageStatus::Failed => lang.get().text(Key::Failed),
+        MessageStatus::Sent => "",
+    };
+    let status_name = move || match status.get() {
+        MessageStatus::Sending => "sending",
+        MessageStatus::Sent => "sent",
+        MessageStatus::Failed => "failed",
+    };
+
+    view! {
+        <div
+            class=format!("wc-msg wc-msg--{side}{}", if grouped { " wc-msg--cont" } else { "" })
+            data-status=status_name
+            data-id=message.id.0.clone()
+        >
+            // Inside a group the name is only for screen readers, so every message keeps a sender.
+            {nick.map(|nick| view! { <span class=if grouped { "wc-msg-nick wc-sr" } else { "wc-msg-nick" }>{nick}</span> })}
+            {is_visitor.then(|| view! { <span class="wc-sr">{move || format!("{}: ", lang.get().text(Key::You))}</span> })}
+            <div class="wc-bubble" dir="auto">
+                <MessageText text=message.text />
+            </div>
+            {is_visitor.then(|| {
+                let id = message.id.clone();
+                view! {
+                    <span class="wc-msg-status">
+                        {status_text}
+                        <Show when=move || status.get() == MessageStatus::Failed>
+                            <button
+                                type="button"
+                                class="wc-retry"
+                                on:click={
+                                    let id = id.clone();
+                                    move |_| actions.dispatch(UiAction::Retry(id.clone()))
+                                }
+                            >
+                                {tr(lang, Key::Retry)}
+                            </button>
+                        </Show>
+                    </span>
+                }
+            })}
+        </div>
+    }
+}

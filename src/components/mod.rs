@@ -1,0 +1,34 @@
+//! The widget's Leptos components, one file each, reading the [`ChatStore`](crate::model::ChatStore)
+//! from context and sending the visitor's actions through [`Actions`](crate::actions::Actions).
+//!
+//! Components render and forward; they hold no protocol logic and never treat message text as
+//! HTML.
+
+mod chat_window;
+mod cobrowse_prompt;
+mod composer;
+mod header;
+mod icons;
+mod launcher;
+mod message_bubble;
+mod message_list;
+mod message_text;
+mod offline_state;
+mod survey;
+mod system_notice;
+mod typing_indicator;
+mod widget;
+
+pub use chat_window::ChatWindow;
+pub use cobrowse_prompt::CobrowsePrompt;
+pub use composer::Composer;
+pub use header::Header;
+pub use launcher::Launcher;
+pub use message_bubble::MessageBubble;
+pub use message_list::MessageList;
+pub use message_text::MessageText;
+pub use offline_state::OfflineState;
+pub use survey::Survey;
+pub use system_notice::SystemNotice;
+pub use typing_indicator::TypingIndicator;
+pub use widget::Widget;

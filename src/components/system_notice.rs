@@ -1,0 +1,48 @@
+//! A centred, localised system notice (agent unavailable, transferred, ended, blocked …).
+
+use leptos::prelude::*;
+
+use crate::i18n::{Key, Lang};
+use crate::model::{ChatStore, EndedBy, Notice};
+
+/// The notice's text in a language.
+pub fn notice_text(lang: Lang, notice: &Notice) -> String {
+    match notice {
+        Notice::AgentUnavailable => lang.text(Key::NoticeAgentUnavailable).to_owned(),
+        Notice::AgentAvailable => lang.text(Key::NoticeAgentAvailable).to_owned(),
+        Notice::Transferred { firstname } => {
+            lang.format(Key::NoticeTransferred, &[("firstname", firstname)])
+        }
+        Notice::Ended(EndedBy::Agent) => lang.text(Key::NoticeEndedByAgent).to_owned(),
+        Notice::Ended(EndedBy::Visitor) => lang.text(Key::NoticeEndedByVisitor).to_owned(),
+        Notice::Blocked => lang.text(Key::NoticeBlocked).to_owned(),
+    }
+}
+
+/// A stable name for styling and tests.
+fn notice_kind(notice: &Notice) -> &'static str {
+    match notice {
+        Notice::AgentUnavailable => "agent-unavailable",
+        Notice::AgentAvailable => "agent-available",
+        Notice::Transferred { .. } => "transferred",
+        Notice::Ended(EndedBy::Agent) => "ended-by-agent",
+        Notice::Ended(EndedBy::Visitor) => "ended-by-visitor",
+        Notice::Blocked => "blocked",
+    }
+}
+
+/// One system notice.
+#[component]
+pub fn SystemNotice(
+    /// What happened.
+    notice: Notice,
+) -> impl IntoView {
+    let store = expect_context::<ChatStore>();
+    let lang = store.lang();
+    let kind = notice_kind(&notice);
+    view! {
+        <p class="wc-notice" data-notice=kind>
+            <span>{move || notice_text(lang.get(), &notice)}</span>
+        </p>
+    }
+}

@@ -1,0 +1,652 @@
+//! [`ChatStore`]: the reactive chat view model and the only way to change it.
+//!
+//! Every field is a signal the components read through getters; every change goes through a
+//! method named after what happened ("agent message arrived", "chat ended"), which the controller
+//! calls when protocol events arrive and the components call for purely local UI state (open,
+//! survey answered). It holds no protocol logic and does no I/O.
+
+use leptos::prelude::*;
+
+use super::config::WidgetConfig;
+use crate::i18n::Lang;
+
+/// Where the chat is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// No agent available: offline text, composer disabled.
+    Offline,
+    /// Ready: the first message will start a chat.
+    #[default]
+    Idle,
+    /// Starting the chat session and connection.
+    Connecting,
+    /// Connected to an agent.
+    Chatting,
+    /// Connection lost, trying again.
+    Reconnecting,
+    /// Over (by either side); a new chat can be started.
+    Ended,
+    /// The agent blocked the visitor: no new chat in this session.
+    Blocked,
+}
+
+impl Phase {
+    /// Whether the visitor can write (messages wait as "sending" until connected).
+    pub fn can_write(self) -> bool {
+        matches!(
+            self,
+            Phase::Idle | Phase::Connecting | Phase::Chatting | Phase::Reconnecting
+        )
+    }
+
+    /// Whether a chat is under way (the End chat control is shown).
+    pub fn in_chat(self) -> bool {
+        matches!(
+            self,
+            Phase::Connecting | Phase::Chatting | Phase::Reconnecting
+        )
+    }
+}
+
+/// A message's identity: the protocol's `uid`/`stanza-id`/`id` for agent messages, the
+/// controller's own id for the visitor's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MessageId(pub String);
+
+impl<T: Into<String>> From<T> for MessageId {
+    fn from(value: T) -> Self {
+        MessageId(value.into())
+    }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// The visitor (this browser).
+    Visitor,
+    /// An agent, with the nick to show.
+    Agent {
+        /// The agent's nick (first name when known).
+        nick: String,
+    },
+    /// The system (a campaign greeting, say): shown as an agent-side bubble without a name.
+    System,
+}
+
+/// Delivery state of the visitor's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// Shown at once, not yet on the wire.
+    Sending,
+    /// Handed to the server.
+    Sent,
+    /// Could not be delivered.
+    Failed,
+}
+
+/// A chat message.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// Stable id (dedupe and status updates).
+    pub id: MessageId,
+    /// Who wrote it.
+    pub sender: Sender,
+    /// The text, always shown as text.
+    pub text: String,
+    /// Delivery state; a signal so a status change re-renders only the status line.
+    pub status: RwSignal<MessageStatus>,
+    /// True when the previous row is a message from the same sender (same nick for agents):
+    /// the bubble joins that group and its name is not repeated.
+    pub continues_group: bool,
+}
+
+/// How a chat ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndedBy {
+    /// The agent sent `closed`.
+    Agent,
+    /// The visitor confirmed End chat.
+    Visitor,
+}
+
+/// A system notice in the conversation, localised when rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The agent went unavailable.
+    AgentUnavailable,
+    /// The agent is available again.
+    AgentAvailable,
+    /// The chat moved to another agent.
+    Transferred {
+        /// The new agent's first name.
+        firstname: String,
+    },
+    /// The chat ended.
+    Ended(EndedBy),
+    /// The agent blocked the visitor.
+    Blocked,
+}
+
+/// What one row of the conversation shows.
+#[derive(Clone, Debug)]
+pub enum EntryKind {
+    /// A message bubble.
+    Message(Message),
+    /// A centred system notice.
+    Notice(Notice),
+}
+
+/// One row of the conversation, keyed by a sequence number unique within the store.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Render key: unique and stable.
+    pub seq: u64,
+    /// What it shows.
+    pub kind: EntryKind,
+}
+
+/// The post-chat survey.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum SurveyState {
+    /// Not shown (no survey, or chat not over).
+    #[default]
+    Hidden,
+    /// Waiting for an answer.
+    Open,
+    /// Answered; the visitor may still change it.
+    Submitted {
+        /// `good`, `moderate` or `bad`.
+        value: String,
+        /// The comment, when the campaign enables comments and the visitor wrote one.
+        comment: Option<String>,
+    },
+}
+
+/// The co-browsing consent prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CobrowseState {
+    /// No request.
+    #[default]
+    Idle,
+    /// The agent asked; the prompt is shown.
+    Requested,
+    /// The visitor allowed it.
+    Accepted,
+    /// The visitor declined.
+    Denied,
+}
+
+/// The chat view model. `Copy`: every field is an arena-allocated signal.
+#[derive(Clone, Copy, Debug)]
+pub struct ChatStore {
+    config: RwSignal<WidgetConfig>,
+    phase: RwSignal<Phase>,
+    open: RwSignal<bool>,
+    entries: RwSignal<Vec<Entry>>,
+    agent_name: RwSignal<Option<String>>,
+    agent_typing: RwSignal<bool>,
+    unread: RwSignal<u32>,
+    survey: RwSignal<SurveyState>,
+    cobrowse: RwSignal<CobrowseState>,
+    next_seq: RwSignal<u64>,
+    // Memoised: every text in the widget depends on it, and it changes far less than the config.
+    lang: Memo<Lang>,
+}
+
+impl ChatStore {
+    /// A closed widget in the given configuration: `Idle`, or `Offline` when `available` is false.
+    pub fn new(config: WidgetConfig, available: bool) -> Self {
+        let config = RwSignal::new(config);
+        ChatStore {
+            config,
+            lang: Memo::new(move |_| config.with(WidgetConfig::lang)),
+            phase: RwSignal::new(if available {
+                Phase::Idle
+            } else {
+                Phase::Offline
+            }),
+            open: RwSignal::new(false),
+            entries: RwSignal::new(Vec::new()),
+            agent_name: RwSignal::new(None),
+            agent_typing: RwSignal::new(false),
+            unread: RwSignal::new(0),
+            survey: RwSignal::new(SurveyState::Hidden),
+            cobrowse: RwSignal::new(CobrowseState::Idle),
+            next_seq: RwSignal::new(0),
+        }
+    }
+
+    // ---- reading (components) ----
+
+    /// The campaign-driven settings.
+    pub fn config(&self) -> ReadSignal<WidgetConfig> {
+        self.config.read_only()
+    }
+    /// The language texts are shown in (override, else campaign).
+    pub fn lang(&self) -> Memo<Lang> {
+        self.lang
+    }
+    /// Where the chat is.
+    pub fn phase(&self) -> ReadSignal<Phase> {
+        self.phase.read_only()
+    }
+    /// Whether the window is open.
+    pub fn is_open(&self) -> ReadSignal<bool> {
+        self.open.read_only()
+    }
+    /// The conversation, oldest first.
+    pub fn entries(&self) -> ReadSignal<Vec<Entry>> {
+        self.entries.read_only()
+    }
+    /// The current agent's name, once known.
+    pub fn agent_name(&self) -> ReadSignal<Option<String>> {
+        self.agent_name.read_only()
+    }
+    /// Whether the agent is typing.
+    pub fn agent_typing(&self) -> ReadSignal<bool> {
+        self.agent_typing.read_only()
+    }
+    /// Agent messages that arrived while the window was closed.
+    pub fn unread(&self) -> ReadSignal<u32> {
+        self.unread.read_only()
+    }
+    /// The survey's state.
+    pub fn survey(&self) -> ReadSignal<SurveyState> {
+        self.survey.read_only()
+    }
+    /// The co-browsing prompt's state.
+    pub fn cobrowse(&self) -> ReadSignal<CobrowseState> {
+        self.cobrowse.read_only()
+    }
+
+    // ---- configuration (controller, embedding API) ----
+
+    /// Applies a (new) campaign configuration.
+    pub fn set_config(&self, config: WidgetConfig) {
+        self.config.set(config);
+    }
+    /// The host page's language choice; `None` returns to the campaign's.
+    pub fn set_language_override(&self, lang: Option<Lang>) {
+        self.config.update(|c| c.language_override = lang);
+    }
+    /// Moves to another phase.
+    pub fn set_phase(&self, phase: Phase) {
+        self.phase.set(phase);
+    }
+
+    // ---- window (components and embedding API) ----
+
+    /// Opens the window and marks everything read.
+    pub fn open_window(&self) {
+        self.open.set(true);
+        self.unread.set(0);
+    }
+    /// Minimises the window.
+    pub fn minimise_window(&self) {
+        self.open.set(false);
+    }
+
+    // ---- conversation (controller) ----
+
+    fn push(&self, mut kind: EntryKind) {
+        if let EntryKind::Message(message) = &mut kind {
+            message.continues_group = self.entries.with_untracked(|entries| {
+                matches!(entries.last(), Some(Entry { kind: EntryKind::Message(prev), .. }) if prev.sender == message.sender)
+            });
+        }
+        let seq = self.next_seq.get_untracked();
+        self.next_seq.set(seq + 1);
+        self.entries.update(|e| e.push(Entry { seq, kind }));
+    }
+
+    fn find_message(&self, id: &MessageId) -> Option<Message> {
+        self.entries.with_untracked(|entries| {
+            entries.iter().find_map(|e| match &e.kind {
+                EntryKind::Message(m) if &m.id == id => Some(m.clone()),
+                _ => None,
+            })
+        })
+    }
+
+    /// The visitor's message, shown at once as "sending". Returns false (and changes nothing)
+    /// when a message with this id is already shown.
+    pub fn add_visitor_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
+        let id = id.into();
+        if self.find_message(&id).is_some() {
+            return false;
+        }
+        self.push(EntryKind::Message(Message {
+            id,
+            sender: Sender::Visitor,
+            text: text.into(),
+            status: RwSignal::new(MessageStatus::Sending),
+            continues_group: false,
+        }));
+        true
+    }
+
+    /// Updates a visitor message's delivery state. Returns false for an unknown id.
+    pub fn set_message_status(&self, id: &MessageId, status: MessageStatus) -> bool {
+        match self.find_message(id) {
+            Some(m) => {
+                m.status.set(status);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An agent message arrived. Duplicates (same id, e.g. replayed after a reconnect) are
+    /// dropped and return false. Clears the typing indicator; counts as unread while closed.
+    pub fn add_agent_message(
+        &self,
+        id: impl Into<MessageId>,
+        nick: impl Into<String>,
+        text: impl Into<String>,
+    ) -> bool {
+        let id = id.into();
+        if self.find_message(&id).is_some() {
+            return false;
+        }
+        let nick = nick.into();
+        self.push(EntryKind::Message(Message {
+            id,
+            sender: Sender::Agent { nick },
+            text: text.into(),
+            status: RwSignal::new(MessageStatus::Sent),
+            continues_group: false,
+        }));
+        self.agent_typing.set(false);
+        if !self.open.get_untracked() {
+            self.unread.update(|n| *n = n.saturating_add(1));
+        }
+        true
+    }
+
+    /// A message from the system side (a greeting): shown like an agent message without a name.
+    pub fn add_system_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
+        let id = id.into();
+        if self.find_message(&id).is_some() {
+            return false;
+        }
+        self.push(EntryKind::Message(Message {
+            id,
+            sender: Sender::System,
+            text: text.into(),
+            status: RwSignal::new(MessageStatus::Sent),
+            continues_group: false,
+        }));
+        true
+    }
+
+    /// Shows a system notice.
+    pub fn add_notice(&self, notice: Notice) {
+        self.push(EntryKind::Notice(notice));
+    }
+
+    /// The agent's name for the header (`None` before one is assigned).
+    pub fn set_agent_name(&self, name: Option<String>) {
+        self.agent_name.set(name);
+    }
+
+    /// The agent started or stopped typing.
+    pub fn set_agent_typing(&self, typing: bool) {
+        self.agent_typing.set(typing);
+    }
+
+    /// The chat moved to another agent: notice, and the new name from now on.
+    pub fn agent_transferred(&self, firstname: impl Into<String>) {
+        let firstname = firstname.into();
+        self.agent_typing.set(false);
+        self.agent_name.set(Some(firstname.clone()));
+        self.add_notice(Notice::Transferred { firstname });
+    }
+
+    /// The chat is over: notice, phase `Ended`, and the survey when the campaign has one.
+    pub fn chat_ended(&self, by: EndedBy) {
+        self.agent_typing.set(false);
+        self.add_notice(Notice::Ended(by));
+        self.phase.set(Phase::Ended);
+        if self.cobrowse.get_untracked() == CobrowseState::Requested {
+            self.cobrowse.set(CobrowseState::Idle);
+        }
+        if self.config.with_untracked(|c| c.survey.is_some()) {
+            self.survey.set(SurveyState::Open);
+        }
+    }
+
+    /// The agent blocked the visitor: notice and phase `Blocked` (no survey, no new chat).
+    pub fn blocked(&self) {
+        self.agent_typing.set(false);
+        self.add_notice(Notice::Blocked);
+        self.phase.set(Phase::Blocked);
+        self.survey.set(SurveyState::Hidden);
+        self.cobrowse.set(CobrowseState::Idle);
+    }
+
+    /// The agent asks for co-browsing. Ignored (false) when the campaign has it off or the chat
+    /// is not under way.
+    pub fn cobrowse_requested(&self) -> bool {
+        let enabled = self.config.with_untracked(|c| c.cobrowse.is_some());
+        if !enabled || !self.phase.get_untracked().in_chat() {
+            return false;
+        }
+        self.cobrowse.set(CobrowseState::Requested);
+        true
+    }
+
+    /// The visitor answered the co-browsing prompt (component).
+    pub fn cobrowse_answered(&self, accepted: bool) {
+        self.cobrowse.set(if accepted {
+            CobrowseState::Accepted
+        } else {
+            CobrowseState::Denied
+        });
+    }
+
+    /// The visitor submitted (or changed) the survey answer (component).
+    pub fn survey_submitted(&self, value: impl Into<String>, comment: Option<String>) {
+        self.survey.set(SurveyState::Submitted {
+            value: value.into(),
+            comment,
+        });
+    }
+
+    /// Clears the conversation for a new chat after the end. Refused (false) after a block.
+    pub fn start_new_chat(&self) -> bool {
+        if self.phase.get_untracked() == Phase::Blocked {
+            return false;
+        }
+        self.entries.set(Vec::new());
+        self.agent_name.set(None);
+        self.agent_typing.set(false);
+        self.survey.set(SurveyState::Hidden);
+        self.cobrowse.set(CobrowseState::Idle);
+        self.phase.set(Phase::Idle);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CobrowseConfig, SurveyConfig};
+
+    fn store() -> ChatStore {
+        ChatStore::new(WidgetConfig::default(), true)
+    }
+
+    fn messages(s: &ChatStore) -> Vec<(Sender, String)> {
+        s.entries()
+            .get_untracked()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Message(m) => Some((m.sender, m.text)),
+                EntryKind::Notice(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unavailable_campaign_starts_offline() {
+        assert_eq!(
+            ChatStore::new(WidgetConfig::default(), false)
+                .phase()
+                .get_untracked(),
+            Phase::Offline
+        );
+        assert_eq!(store().phase().get_untracked(), Phase::Idle);
+    }
+
+    #[test]
+    fn agent_messages_are_deduplicated_by_id() {
+        let s = store();
+        assert!(s.add_agent_message("u1", "Ana", "Hello"));
+        assert!(!s.add_agent_message("u1", "Ana", "Hello"));
+        assert_eq!(
+            messages(&s),
+            vec![(Sender::Agent { nick: "Ana".into() }, "Hello".into())]
+        );
+    }
+
+    #[test]
+    fn unread_counts_only_while_closed() {
+        let s = store();
+        s.add_agent_message("1", "Ana", "a");
+        s.add_agent_message("2", "Ana", "b");
+        assert_eq!(s.unread().get_untracked(), 2);
+        s.open_window();
+        assert_eq!(s.unread().get_untracked(), 0);
+        s.add_agent_message("3", "Ana", "c");
+        assert_eq!(s.unread().get_untracked(), 0);
+    }
+
+    #[test]
+    fn visitor_message_status_moves_from_sending() {
+        let s = store();
+        s.add_visitor_message("v1", "hi");
+        let status = |s: &ChatStore| match &s.entries().get_untracked()[0].kind {
+            EntryKind::Message(m) => m.status.get_untracked(),
+            EntryKind::Notice(_) => unreachable!("first entry is the message"),
+        };
+        assert_eq!(status(&s), MessageStatus::Sending);
+        assert!(s.set_message_status(&"v1".into(), MessageStatus::Sent));
+        assert_eq!(status(&s), MessageStatus::Sent);
+        assert!(!s.set_message_status(&"nope".into(), MessageStatus::Failed));
+    }
+
+    #[test]
+    fn consecutive_messages_from_one_sender_are_grouped() {
+        let s = store();
+        s.add_agent_message("1", "Ana", "a");
+        s.add_agent_message("2", "Ana", "b");
+        s.add_agent_message("3", "Bo", "c");
+        s.add_notice(Notice::AgentAvailable);
+        s.add_agent_message("4", "Bo", "d");
+        s.add_visitor_message("5", "e");
+        s.add_visitor_message("6", "f");
+        let grouped: Vec<bool> = s
+            .entries()
+            .get_untracked()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Message(m) => Some(m.continues_group),
+                EntryKind::Notice(_) => None,
+            })
+            .collect();
+        assert_eq!(grouped, vec![false, true, false, false, false, true]);
+    }
+
+    #[test]
+    fn agent_message_clears_typing() {
+        let s = store();
+        s.set_agent_typing(true);
+        s.add_agent_message("1", "Ana", "done");
+        assert!(!s.agent_typing().get_untracked());
+    }
+
+    #[test]
+    fn entries_have_unique_increasing_keys() {
+        let s = store();
+        s.add_visitor_message("v", "a");
+        s.add_notice(Notice::AgentUnavailable);
+        s.add_agent_message("x", "Ana", "b");
+        let seqs: Vec<u64> = s.entries().get_untracked().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn transfer_renames_the_agent() {
+        let s = store();
+        s.set_agent_name(Some("Ana".into()));
+        s.agent_transferred("Bo");
+        assert_eq!(s.agent_name().get_untracked().as_deref(), Some("Bo"));
+        assert!(matches!(
+            s.entries().get_untracked().last().map(|e| e.kind.clone()),
+            Some(EntryKind::Notice(Notice::Transferred { firstname })) if firstname == "Bo"
+        ));
+    }
+
+    #[test]
+    fn end_opens_the_survey_only_when_configured() {
+        let s = store();
+        s.chat_ended(EndedBy::Agent);
+        assert_eq!(s.phase().get_untracked(), Phase::Ended);
+        assert_eq!(s.survey().get_untracked(), SurveyState::Hidden);
+
+        let s = ChatStore::new(
+            WidgetConfig {
+                survey: Some(SurveyConfig::default()),
+                ..Default::default()
+            },
+            true,
+        );
+        s.chat_ended(EndedBy::Visitor);
+        assert_eq!(s.survey().get_untracked(), SurveyState::Open);
+        s.survey_submitted("good", None);
+        s.survey_submitted("bad", Some("slow".into()));
+        assert_eq!(
+            s.survey().get_untracked(),
+            SurveyState::Submitted {
+                value: "bad".into(),
+                comment: Some("slow".into())
+            }
+        );
+    }
+
+    #[test]
+    fn no_new_chat_after_a_block() {
+        let s = store();
+        s.blocked();
+        assert_eq!(s.phase().get_untracked(), Phase::Blocked);
+        assert!(!s.start_new_chat());
+        assert_eq!(s.phase().get_untracked(), Phase::Blocked);
+
+        let s = store();
+        s.add_agent_message("1", "Ana", "x");
+        s.chat_ended(EndedBy::Agent);
+        assert!(s.start_new_chat());
+        assert!(s.entries().get_untracked().is_empty());
+        assert_eq!(s.phase().get_untracked(), Phase::Idle);
+    }
+
+    #[test]
+    fn cobrowse_needs_the_campaign_and_a_chat() {
+        let s = store();
+        s.set_phase(Phase::Chatting);
+        assert!(!s.cobrowse_requested(), "campaign has co-browsing off");
+
+        let s = ChatStore::new(
+            WidgetConfig {
+                cobrowse: Some(CobrowseConfig::default()),
+                ..Default::default()
+            },
+            true,
+        );
+        assert!(!s.cobrowse_requested(), "no chat yet");
+        s.set_phase(Phase::Chatting);
+        assert!(s.cobrowse_requested());
+        s.cobrowse_answered(false);
+        assert_eq!(s.cobrowse().get_untracked(), CobrowseState::Denied);
+    }
+}

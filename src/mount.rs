@@ -1,0 +1,149 @@
+//! Mounts the widget into an open Shadow DOM root on a host element and styles it from inside.
+//!
+//! The stylesheet is a constructable `CSSStyleSheet` adopted by the shadow root, so a strict CSP
+//! (`style-src 'self'`, no `unsafe-inline`) works, host-page CSS cannot leak in and ours cannot leak
+//! out. A second adopted sheet carries the theme's custom properties and follows the campaign
+//! color. This module does no networking and knows nothing of the protocol.
+
+use std::fmt;
+use std::rc::Rc;
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyViewState;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+use crate::actions::{ActionSink, Actions};
+use crate::components::Widget;
+use crate::model::ChatStore;
+use crate::theme::Theme;
+use crate::viewport::ViewportSync;
+
+/// The widget's stylesheet, compiled in so nothing is fetched and no `<style>` is injected.
+pub const WIDGET_CSS: &str = include_str!("../style/widget.css");
+
+/// Why mounting failed.
+#[derive(Debug)]
+pub enum MountError {
+    /// Not running in a browser window with a document.
+    NoDocument,
+    /// The host element cannot carry a shadow root (e.g. `<input>`), or already has a closed one.
+    AttachShadow(String),
+    /// The browser has no constructable stylesheets (too old) or rejected the CSS.
+    Stylesheet(String),
+    /// Creating or inserting the mount point failed.
+    Dom(String),
+}
+
+impl fmt::Display for MountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MountError::NoDocument => f.write_str("webchat: no browser document to mount into"),
+            MountError::AttachShadow(e) => write!(
+                f,
+                "webchat: cannot attach a shadow root to the host element: {e}"
+            ),
+            MountError::Stylesheet(e) => {
+                write!(f, "webchat: constructable stylesheets unavailable: {e}")
+            }
+            MountError::Dom(e) => write!(f, "webchat: cannot create the mount point: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MountError {}
+
+/// A JS exception as text for an error message.
+fn describe(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|err| String::from(err.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// A mounted widget. Dropping it unmounts the view, disposes its reactive owner and removes
+/// everything it put into the shadow root.
+pub struct MountedWidget {
+    shadow: ShadowRoot,
+    container: web_sys::Element,
+    // Dropped first (field order): unmounting runs while the container is still attached.
+    handle: Option<leptos::mount::UnmountHandle<AnyViewState>>,
+    _viewport: Option<ViewportSync>,
+}
+
+impl MountedWidget {
+    /// The shadow root the widget lives in (tests and the embedding API query it).
+    pub fn shadow_root(&self) -> &ShadowRoot {
+        &self.shadow
+    }
+}
+
+impl Drop for MountedWidget {
+    fn drop(&mut self) {
+        drop(self.handle.take());
+        self.container.remove();
+        self.shadow.set_adopted_style_sheets(&js_sys::Array::new());
+    }
+}
+
+/// Attaches (or reuses) an open shadow root on `host` and mounts the widget into it.
+pub fn mount_widget(
+    host: &HtmlElement,
+    store: ChatStore,
+    sink: Rc<dyn ActionSink>,
+) -> Result<MountedWidget, MountError> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or(MountError::NoDocument)?;
+    let shadow = match host.shadow_root() {
+        Some(existing) => existing,
+        None => host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .map_err(|e| MountError::AttachShadow(describe(e)))?,
+    };
+
+    let base = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
+    base.replace_sync(WIDGET_CSS)
+        .map_err(|e| MountError::Stylesheet(describe(e)))?;
+    let theme = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
+    let config = store.config();
+    // Themed before the first paint: the effect below only follows later changes.
+    let initial = Theme::from_color(config.with_untracked(|c| c.color.clone()).as_deref()).css();
+    theme
+        .replace_sync(&initial)
+        .map_err(|e| MountError::Stylesheet(describe(e)))?;
+    shadow.set_adopted_style_sheets(&js_sys::Array::of2(&base, &theme));
+
+    let container = document
+        .create_element("div")
+        .map_err(|e| MountError::Dom(describe(e)))?;
+    container.set_class_name("wc-mount");
+    shadow
+        .append_child(&container)
+        .map_err(|e| MountError::Dom(describe(e)))?;
+    let mount_point: HtmlElement = container.clone().unchecked_into();
+    let viewport = ViewportSync::start(&mount_point);
+
+    let handle = mount_to(mount_point, move || {
+        let actions = Actions::new(sink);
+        Effect::new(move |prev: Option<String>| {
+            let css = Theme::from_color(config.with(|c| c.color.clone()).as_deref()).css();
+            if prev.as_deref() != Some(css.as_str()) {
+                // A rejected sheet keeps the previous theme; the color was validated already.
+                _ = theme.replace_sync(&css);
+            }
+            css
+        });
+        view! { <Widget store=store actions=actions /> }.into_any()
+    });
+
+    Ok(MountedWidget {
+        shadow,
+        container,
+        handle: Some(handle),
+        _viewport: viewport,
+    })
+}
