@@ -1,8 +1,11 @@
-//! Demo host wiring for `index.html` (feature `demo`, used by Trunk only): mounts the widget with
-//! sample state and a pretend agent so the UI can be tried and screenshotted without a backend.
+//! Demo host wiring for `index.html` (feature `demo`, used by Trunk only).
 //!
-//! Query parameters pick the scene: `?scene=chat|offline|survey|thumbs|cobrowse|ended|blocked`,
-//! `&lang=de`, `&color=%23ffd400`, `&open=1`. This is not the controller.
+//! Without `?scene=`, it starts the real widget ([`crate::entry::start`]) against the devserver
+//! that serves the page: API, token and campaign come from the `data-*` attributes of the
+//! `#webchat` element, the WebSocket URL from `location` (`ws(s)://HOST/xmpp-websocket`).
+//! With `?scene=chat|offline|survey|thumbs|cobrowse|ended|blocked` (plus `&lang=de`,
+//! `&color=%23ffd400`, `&open=1`) it mounts sample state and a pretend agent instead, so the UI
+//! can be tried and screenshotted without a backend. Scenes are not the controller.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -96,7 +99,10 @@ pub fn start() {
     else {
         return;
     };
-    let scene = param("scene").unwrap_or_else(|| "chat".into());
+    let Some(scene) = param("scene") else {
+        start_real(host);
+        return;
+    };
     let store = ChatStore::new(config(scene == "thumbs"), scene != "offline");
     match scene.as_str() {
         "chat" => {
@@ -164,6 +170,41 @@ pub fn start() {
     match mount_widget(&host, store, Rc::new(sink)) {
         // The demo page lives as long as the widget: keep it mounted.
         Ok(mounted) => std::mem::forget(mounted),
+        Err(e) => web_sys::console::error_1(&e.to_string().into()),
+    }
+}
+
+/// The real widget, configured by the page (`data-api-url`, `data-api-token`, `data-campaign`,
+/// `data-websocket-path` on `#webchat`).
+fn start_real(host: web_sys::HtmlElement) {
+    let attr = |name: &str, default: &str| {
+        host.get_attribute(name)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return;
+    };
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let ws_host = location.host().unwrap_or_default();
+    let options = crate::entry::InitOptions {
+        api_url: attr("data-api-url", "/api/app.php/chatbot/v1/"),
+        api_token: attr("data-api-token", "webchat-dev-token"),
+        campaign: attr("data-campaign", "Tm1dyqk5Nvq5TibLRSyJUkJX2kawLsHX"),
+        websocket_url: format!(
+            "{scheme}://{ws_host}{}",
+            attr("data-websocket-path", "/xmpp-websocket")
+        ),
+        visitor_ids: crate::adapters::storage::StorageKind::Session,
+        language: param("lang").and_then(|l| Lang::from_tag(&l)),
+        container: crate::entry::Container::Element(host),
+    };
+    match crate::entry::start(options) {
+        // The demo page lives as long as the widget.
+        Ok(widget) => std::mem::forget(widget),
         Err(e) => web_sys::console::error_1(&e.to_string().into()),
     }
 }

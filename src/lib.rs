@@ -7,11 +7,14 @@
 //!   natively.
 //!
 //! - [`viewport`]: keeps the mobile full-screen window above the on-screen keyboard.
+//! - [`adapters`]: thin browser capabilities (fetch, WebSocket, timer, clock, entropy, storage).
+//! - [`controller`]: the chat flow (campaign → session → credentials → XMPP through the
+//!   `webchat_protocol` core), feeding the store and implementing the sink.
+//! - [`entry`]: `init(options)` for JavaScript and its [`WidgetHandle`](entry::WidgetHandle).
 //!
-//! The browser adapters (WebSocket, fetch, storage) and the controller that connects them to the
-//! protocol core come later; this crate holds no protocol logic. The controller's side of the
-//! contract is small: build a [`ChatStore`](model::ChatStore) from the campaign, call its methods
-//! as protocol events arrive, and implement [`ActionSink`](actions::ActionSink):
+//! This crate holds no protocol logic: every rule about stanzas lives in `webchat_protocol`.
+//! The UI's side of the contract is small: a [`ChatStore`](model::ChatStore) changed through its
+//! methods, and an [`ActionSink`](actions::ActionSink) receiving what the visitor does:
 //!
 //! ```no_run
 //! use std::rc::Rc;
@@ -30,7 +33,10 @@
 //! ```
 
 pub mod actions;
+pub mod adapters;
 pub mod components;
+pub mod controller;
+pub mod entry;
 pub mod i18n;
 pub mod linkify;
 pub mod model;

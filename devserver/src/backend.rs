@@ -110,6 +110,8 @@ pub struct MemoryBackend {
     agent_domain: String,
     /// Visitor local part → password.
     visitors: Mutex<HashMap<String, String>>,
+    /// Accounts created by in-band registration: `local@domain` (lowercase) → password.
+    registered: Mutex<HashMap<String, String>>,
     /// Bare JIDs of agents currently online.
     agents: Mutex<HashSet<String>>,
 }
@@ -124,7 +126,16 @@ impl MemoryBackend {
             domain: domain.to_owned(),
             agent_domain: format!("internal.{domain}"),
             visitors: Mutex::new(HashMap::new()),
+            registered: Mutex::new(HashMap::new()),
             agents: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// A backend for `domain` with agents on `agent_domain`.
+    pub fn with_agent_domain(domain: &str, agent_domain: &str) -> Self {
+        MemoryBackend {
+            agent_domain: agent_domain.to_owned(),
+            ..MemoryBackend::new(domain)
         }
     }
 
@@ -138,6 +149,34 @@ impl MemoryBackend {
     pub fn password_of(&self, local: &str) -> Option<String> {
         let visitors = self.visitors.lock().unwrap_or_else(|p| p.into_inner());
         visitors.get(local).cloned()
+    }
+
+    /// The password of `local@domain`: minted visitors on the visitors' domain, or an account
+    /// made by in-band registration on either domain.
+    pub fn account_password(&self, domain: &str, local: &str) -> Option<String> {
+        if domain.eq_ignore_ascii_case(&self.domain) {
+            if let Some(pw) = self.password_of(local) {
+                return Some(pw);
+            }
+        }
+        let registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+        registered
+            .get(&format!("{local}@{domain}").to_ascii_lowercase())
+            .cloned()
+    }
+
+    /// Creates `local@domain` (in-band registration); `false` when it exists.
+    pub fn register_account(&self, domain: &str, local: &str, password: &str) -> bool {
+        if self.account_password(domain, local).is_some() {
+            return false;
+        }
+        let mut registered = self.registered.lock().unwrap_or_else(|p| p.into_inner());
+        registered
+            .insert(
+                format!("{local}@{domain}").to_ascii_lowercase(),
+                password.to_owned(),
+            )
+            .is_none()
     }
 
     /// Whether the agent with this bare JID is online.

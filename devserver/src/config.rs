@@ -9,6 +9,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::campaigns::{self, CampaignDef, CampaignError};
 
@@ -51,6 +52,25 @@ pub struct Config {
     pub bot: bool,
     /// Serve the test control surface under `/_test/`.
     pub test_control: bool,
+    /// The agents' XMPP domain; `None`: `internal.<domain>`.
+    pub agent_domain: Option<String>,
+    /// External backends: the server's XMPP-over-WebSocket URL.
+    pub xmpp_ws_url: Option<String>,
+    /// Embedded backend: ping a silent client after this long (ejabberd: 10 s).
+    pub ping_interval: Duration,
+    /// Embedded backend: drop a client that does not answer a ping within this long.
+    pub ping_timeout: Duration,
+    /// Embedded backend: how long a stream-managed session waits to be resumed.
+    pub resume_timeout: Duration,
+}
+
+impl Config {
+    /// The agents' domain: `--xmpp-agent-domain`, else `internal.<domain>`.
+    pub fn agent_domain(&self) -> String {
+        self.agent_domain
+            .clone()
+            .unwrap_or_else(|| format!("internal.{}", self.domain))
+    }
 }
 
 /// The token devserver accepts unless told otherwise.
@@ -67,6 +87,11 @@ impl Default for Config {
             api_token: DEFAULT_TOKEN.to_owned(),
             bot: false,
             test_control: false,
+            agent_domain: None,
+            xmpp_ws_url: None,
+            ping_interval: Duration::from_secs(10),
+            ping_timeout: Duration::from_secs(10),
+            resume_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -90,6 +115,9 @@ pub enum CliError {
     MissingValue(&'static str),
     BadListen(String),
     BadBackend(String),
+    BadSeconds(&'static str, String),
+    /// `--backend ejabberd|prosody` without `--xmpp-ws-url`.
+    MissingWsUrl,
     Campaigns(CampaignError),
 }
 
@@ -108,6 +136,15 @@ impl fmt::Display for CliError {
             CliError::BadBackend(s) => {
                 write!(f, "--backend is embedded, ejabberd or prosody, got {s:?}")
             }
+            CliError::BadSeconds(flag, v) => {
+                write!(
+                    f,
+                    "{flag} wants a number of seconds such as 10 or 0.5, got {v:?}"
+                )
+            }
+            CliError::MissingWsUrl => f.write_str(
+                "--backend ejabberd|prosody needs --xmpp-ws-url ws://127.0.0.1:PORT/xmpp-websocket",
+            ),
             CliError::Campaigns(e) => e.fmt(f),
         }
     }
@@ -121,15 +158,21 @@ devserver: webchat's Public API, agent console and XMPP backend for demos and te
 
 USAGE: devserver [OPTIONS]
 
-  --listen IP:PORT     address to serve on (default 127.0.0.1:8080)
-  --campaigns FILE     campaigns JSON file (default: built-in demo campaigns)
-  --static-dir DIR     directory served at / (default dist)
-  --backend KIND       embedded (default), ejabberd or prosody
-  --domain DOMAIN      visitors' XMPP domain (default webchat.test; agents on internal.DOMAIN)
-  --api-token TOKEN    the X-API-TOKEN to accept (default webchat-dev-token)
-  --bot                sign in the auto-agent
-  --test-control       serve the test control surface under /_test/
-  --help               this text";
+  --listen IP:PORT       address to serve on (default 127.0.0.1:8080)
+  --campaigns FILE       campaigns JSON file (default: built-in demo campaigns)
+  --static-dir DIR       directory served at / (default dist)
+  --backend KIND         embedded (default), ejabberd or prosody
+  --domain DOMAIN        visitors' XMPP domain (default webchat.test; agents on internal.DOMAIN)
+  --xmpp-domain D        same as --domain
+  --xmpp-agent-domain A  agents' XMPP domain (default internal.DOMAIN)
+  --xmpp-ws-url URL      ejabberd/Prosody: the server's XMPP-over-WebSocket URL
+  --ping-interval SECS   embedded: ping a silent client after SECS (default 10)
+  --ping-timeout SECS    embedded: drop a client that does not answer within SECS (default 10)
+  --resume-timeout SECS  embedded: keep a stream-managed session for SECS (default 300)
+  --api-token TOKEN      the X-API-TOKEN to accept (default webchat-dev-token)
+  --bot                  sign in the auto-agent
+  --test-control         serve the test control surface under /_test/
+  --help                 this text";
 
 impl Config {
     /// Parses the arguments after the program name.
@@ -168,14 +211,35 @@ impl Config {
                         _ => return Err(CliError::BadBackend(v)),
                     };
                 }
-                "--domain" => config.domain = value("--domain")?,
+                "--domain" | "--xmpp-domain" => config.domain = value("--domain")?,
+                "--xmpp-agent-domain" => config.agent_domain = Some(value("--xmpp-agent-domain")?),
+                "--xmpp-ws-url" => config.xmpp_ws_url = Some(value("--xmpp-ws-url")?),
+                "--ping-interval" => {
+                    config.ping_interval = seconds("--ping-interval", value("--ping-interval")?)?
+                }
+                "--ping-timeout" => {
+                    config.ping_timeout = seconds("--ping-timeout", value("--ping-timeout")?)?
+                }
+                "--resume-timeout" => {
+                    config.resume_timeout = seconds("--resume-timeout", value("--resume-timeout")?)?
+                }
                 "--api-token" => config.api_token = value("--api-token")?,
                 "--bot" if inline.is_none() => config.bot = true,
                 "--test-control" if inline.is_none() => config.test_control = true,
                 _ => return Err(CliError::UnknownFlag(arg)),
             }
         }
+        if config.backend != BackendChoice::Embedded && config.xmpp_ws_url.is_none() {
+            return Err(CliError::MissingWsUrl);
+        }
         Ok(config)
+    }
+}
+
+fn seconds(flag: &'static str, v: String) -> Result<Duration, CliError> {
+    match v.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(CliError::BadSeconds(flag, v)),
     }
 }
 
@@ -195,6 +259,12 @@ mod tests {
             "--static-dir=site",
             "--backend",
             "prosody",
+            "--xmpp-ws-url",
+            "ws://127.0.0.1:5280/xmpp-websocket",
+            "--xmpp-agent-domain",
+            "agents.example.test",
+            "--ping-interval",
+            "0.5",
             "--domain",
             "example.test",
             "--api-token",
@@ -209,6 +279,16 @@ mod tests {
         assert_eq!(c.domain, "example.test");
         assert_eq!(c.api_token, "t");
         assert!(c.bot && c.test_control);
+        assert_eq!(c.agent_domain(), "agents.example.test");
+        assert_eq!(c.ping_interval, Duration::from_millis(500));
+        assert!(matches!(
+            parse(&["--backend", "ejabberd"]),
+            Err(CliError::MissingWsUrl)
+        ));
+        assert!(matches!(
+            parse(&["--ping-timeout", "soon"]),
+            Err(CliError::BadSeconds(..))
+        ));
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //!
 //! What it does: serves the page and script, and runs one channel per console tab: the agent
 //! signs in (and is signed out when the tab closes, so availability is honest), switches
-//! availability, and receives its chats (waiting, active, closed) whenever they change.
-//! What it does not (yet): relay chat messages, typing, close, transfer or block; those
-//! commands are part of the channel's design (see `devserver/API.md`) and are answered with an
-//! `error` event until the XMPP backend routes chats.
+//! availability (away/back presences to its visitors), receives its chats (waiting, active,
+//! closed, with the visitor's typing, presence and co-browsing answer) whenever they change,
+//! and acts in them through the [`crate::desk::Desk`]: reply, typing, close, transfer, block,
+//! co-browsing request.
+//! What it does not: speak XMPP itself, or let an agent act in another agent's chat.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::agents::{Agent, AgentKind, SignIn};
+use crate::desk::{AgentAction, Live, Typing};
 use crate::hub::{HubEvent, SessionView};
 use crate::App;
 
@@ -59,29 +61,41 @@ pub enum Command {
         available: bool,
     },
     SignOut,
-    /// Planned with the XMPP backend: send a message to the visitor.
+    /// A message to the visitor.
     Reply {
         chatsession_id: String,
         body: String,
     },
-    /// Planned: `composing` / `paused` / `active` to the visitor.
+    /// `composing` / `paused` / `active` to the visitor.
     Typing {
         chatsession_id: String,
-        state: String,
+        state: Typing,
     },
-    /// Planned: the `closed` chat state.
+    /// The `closed` chat state.
     Close {
         chatsession_id: String,
     },
-    /// Planned: forward the chat to another agent by nickname.
+    /// Forward the chat to another agent by nickname.
     Transfer {
         chatsession_id: String,
         to: String,
     },
-    /// Planned: the `blocked` chat state.
+    /// The `blocked` chat state.
     Block {
         chatsession_id: String,
     },
+    /// Ask the visitor for co-browsing.
+    Cobrowse {
+        chatsession_id: String,
+    },
+}
+
+/// A chat as the console shows it.
+#[derive(Debug, Serialize)]
+pub struct ConsoleChat {
+    #[serde(flatten)]
+    pub view: SessionView,
+    pub live: Live,
 }
 
 /// devserver → console.
@@ -92,6 +106,8 @@ pub enum Event {
         version: u32,
         domain: String,
         agent_domain: String,
+        /// Where visitors connect (RFC 7395).
+        xmpp_ws_url: String,
     },
     SignedIn {
         agent: Agent,
@@ -101,7 +117,7 @@ pub enum Event {
     },
     SignedOut,
     Chats {
-        chats: Vec<SessionView>,
+        chats: Vec<ConsoleChat>,
     },
     Error {
         message: String,
@@ -154,7 +170,7 @@ async fn handle(app: &App, me: &mut Option<Agent>, text: &str) -> Vec<Event> {
             };
             match app.sign_in_agent(s).await {
                 Ok(agent) => {
-                    let chats = app.hub.sessions_of_agent(&agent.info.nickname);
+                    let chats = chats_of(app, &agent.info.nickname);
                     *me = Some(agent.clone());
                     vec![Event::SignedIn { agent }, Event::Chats { chats }]
                 }
@@ -165,6 +181,7 @@ async fn handle(app: &App, me: &mut Option<Agent>, text: &str) -> Vec<Event> {
         (Command::SetAvailable { available }, Some(a)) => {
             match app.hub.set_available(a.id, available) {
                 Ok(agent) => {
+                    app.desk.set_agent_presence(&agent.info.nickname, available);
                     *me = Some(agent.clone());
                     vec![Event::Agent { agent }]
                 }
@@ -180,16 +197,57 @@ async fn handle(app: &App, me: &mut Option<Agent>, text: &str) -> Vec<Event> {
             }
         }
         (
-            Command::Reply { .. }
-            | Command::Typing { .. }
-            | Command::Close { .. }
-            | Command::Transfer { .. }
-            | Command::Block { .. },
-            Some(_),
-        ) => vec![error(
-            "chat routing comes with the XMPP backend; this build only signs agents in",
-        )],
+            Command::Reply {
+                chatsession_id,
+                body,
+            },
+            Some(a),
+        ) => act(app, a, &chatsession_id, AgentAction::Message { body }),
+        (
+            Command::Typing {
+                chatsession_id,
+                state,
+            },
+            Some(a),
+        ) => act(app, a, &chatsession_id, AgentAction::Typing { state }),
+        (Command::Close { chatsession_id }, Some(a)) => {
+            act(app, a, &chatsession_id, AgentAction::Close)
+        }
+        (Command::Transfer { chatsession_id, to }, Some(a)) => {
+            act(app, a, &chatsession_id, AgentAction::Transfer { to })
+        }
+        (Command::Block { chatsession_id }, Some(a)) => {
+            act(app, a, &chatsession_id, AgentAction::Block)
+        }
+        (Command::Cobrowse { chatsession_id }, Some(a)) => {
+            act(app, a, &chatsession_id, AgentAction::Cobrowse)
+        }
     }
+}
+
+/// An action in one of the agent's own chats.
+fn act(app: &App, me: &Agent, session_id: &str, action: AgentAction) -> Vec<Event> {
+    match app.hub.session_and_agent(session_id) {
+        Some((_, agent)) if agent.nickname == me.info.nickname => {}
+        Some(_) => return vec![error("that chat is handled by another agent")],
+        None => return vec![error("no such chat session")],
+    }
+    match app.desk.act(session_id, action) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![error(e.to_string())],
+    }
+}
+
+/// The agent's chats with their live state.
+pub fn chats_of(app: &App, nickname: &str) -> Vec<ConsoleChat> {
+    app.hub
+        .sessions_of_agent(nickname)
+        .into_iter()
+        .map(|view| {
+            let live = app.desk.live(&view.session.id);
+            ConsoleChat { view, live }
+        })
+        .collect()
 }
 
 async fn run(app: App, mut socket: WebSocket) {
@@ -199,6 +257,7 @@ async fn run(app: App, mut socket: WebSocket) {
         version: CHANNEL_VERSION,
         domain: app.backend.domain().to_owned(),
         agent_domain: app.backend.agent_domain().to_owned(),
+        xmpp_ws_url: app.xmpp_ws_url.get().cloned().unwrap_or_default(),
     };
     if !send(&mut socket, &hello).await {
         return;
@@ -213,11 +272,11 @@ async fn run(app: App, mut socket: WebSocket) {
             },
             ev = events.recv() => match (ev, me.as_ref()) {
                 (Ok(HubEvent::Session { agent, .. }), Some(a)) if agent == a.info.nickname => {
-                    vec![Event::Chats { chats: app.hub.sessions_of_agent(&a.info.nickname) }]
+                    vec![Event::Chats { chats: chats_of(&app, &a.info.nickname) }]
                 }
                 // Missed events: re-read everything.
                 (Err(RecvError::Lagged(_)), Some(a)) => {
-                    vec![Event::Chats { chats: app.hub.sessions_of_agent(&a.info.nickname) }]
+                    vec![Event::Chats { chats: chats_of(&app, &a.info.nickname) }]
                 }
                 (Err(RecvError::Closed), _) => break,
                 _ => Vec::new(),

@@ -1,8 +1,10 @@
 //! The test control surface under `/_test/`, served only with `--test-control`.
 //!
 //! What it does: lets tests read the request log and chat session states, drive session
-//! transitions and transcripts (standing in for the XMPP side until it exists), sign fake
-//! agents in and out, and force a campaign's availability. No token: it is never enabled in a
+//! transitions and transcripts directly, sign agents in and out, force a campaign's
+//! availability, read the stanzas an agent received and the live state of a chat, and make a
+//! chat's agent act (message, typing, close, block, transfer, away, back, co-browsing request)
+//! through the same desk as the console and the bot. No token: it is never enabled in a
 //! demo. See `devserver/API.md` for the routes.
 //! What it does not: bypass the rules: transitions and surveys go through the same hub methods
 //! as the real paths.
@@ -18,6 +20,7 @@ use serde::Deserialize;
 use webchat_protocol::api::{ChatSessionStatus, Sender, TranscriptMessage};
 
 use crate::agents::{AgentKind, SignIn};
+use crate::desk::{AgentAction, DeskError};
 use crate::public_api::Failure;
 use crate::{ids, App, SignInError};
 
@@ -38,6 +41,53 @@ pub fn router() -> Router<App> {
         .route("/_test/agents", get(agents).post(sign_in))
         .route("/_test/agents/{id}", axum::routing::delete(sign_out))
         .route("/_test/agents/{id}/availability", put(set_available))
+        .route("/_test/agents/{id}/stanzas", get(agent_stanzas))
+        .route("/_test/chatsessions/{id}/agent", post(agent_act))
+        .route("/_test/chatsessions/{id}/live", get(live))
+        .route("/_test/xmpp", get(xmpp_info))
+}
+
+/// `{id}` is the agent's nickname here (the route shares its first segment with the others).
+async fn agent_stanzas(State(app): State<App>, Path(nickname): Path<String>) -> Response {
+    let jid = app.backend.agent_jid(&nickname);
+    Json(app.desk.received(&jid)).into_response()
+}
+
+async fn agent_act(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, Failure> {
+    let action: AgentAction = body(&bytes)?;
+    app.desk
+        .act(&id, action)
+        .map(|()| StatusCode::NO_CONTENT)
+        .map_err(|e| {
+            let status = match e {
+                DeskError::UnknownSession => StatusCode::NOT_FOUND,
+                DeskError::Unreachable(_) => StatusCode::BAD_GATEWAY,
+                DeskError::EmptyMessage => StatusCode::BAD_REQUEST,
+                _ => StatusCode::CONFLICT,
+            };
+            Failure::new(status, e.to_string())
+        })
+}
+
+async fn live(State(app): State<App>, Path(id): Path<String>) -> Result<Response, Failure> {
+    if app.hub.session(&id).is_none() {
+        return Err(Failure::new(StatusCode::NOT_FOUND, "Not found"));
+    }
+    Ok(Json(app.desk.live(&id)).into_response())
+}
+
+async fn xmpp_info(State(app): State<App>) -> Response {
+    Json(serde_json::json!({
+        "backend": app.backend.kind().as_str(),
+        "domain": app.backend.domain(),
+        "agent_domain": app.backend.agent_domain(),
+        "ws_url": app.xmpp_ws_url.get(),
+    }))
+    .into_response()
 }
 
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {

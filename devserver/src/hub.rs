@@ -338,6 +338,15 @@ impl Hub {
         self.lock().sessions.get(id).map(Self::view)
     }
 
+    /// A session and its current agent, without copying the transcript (hot path: every
+    /// message).
+    pub fn session_and_agent(&self, id: &str) -> Option<(ChatSession, AgentInfo)> {
+        self.lock()
+            .sessions
+            .get(id)
+            .map(|r| (r.session.clone(), r.agent.clone()))
+    }
+
     /// Every session, newest first.
     pub fn all_sessions(&self) -> Vec<SessionView> {
         self.lock()
@@ -403,6 +412,43 @@ impl Hub {
             }
         }
         Ok(session)
+    }
+
+    /// Moves a session to another agent (a transfer): the console shows it to the new agent,
+    /// and the new agent's load counts it. Both agents' listeners are told.
+    pub fn reassign(&self, id: &str, agent: AgentInfo) -> Result<ChatSession, TransitionError> {
+        let mut inner = self.lock();
+        let old = inner.sessions.reassign(id, agent.clone())?;
+        let session = inner
+            .sessions
+            .get(id)
+            .map(|r| r.session.clone())
+            .ok_or(TransitionError::UnknownSession)?;
+        drop(inner);
+        for nickname in [old.nickname, agent.nickname] {
+            self.emit(HubEvent::Session {
+                id: id.to_owned(),
+                agent: nickname,
+            });
+        }
+        self.emit(HubEvent::Agents);
+        Ok(session)
+    }
+
+    /// Tells listeners that something about a session changed outside the hub (the visitor
+    /// is typing, went offline, answered a co-browsing request), so consoles re-read it.
+    pub fn touch(&self, id: &str) {
+        let agent = self
+            .lock()
+            .sessions
+            .get(id)
+            .map(|r| r.agent.nickname.clone());
+        if let Some(agent) = agent {
+            self.emit(HubEvent::Session {
+                id: id.to_owned(),
+                agent,
+            });
+        }
     }
 
     /// Records a chat message; `Ok(false)` when a message with that id is already there.

@@ -4,23 +4,30 @@
 //! CORS for pages on other origins, static files (the built widget and demo page) at `/`, the
 //! agent console at `/agent`, and — behind `--test-control` — a control surface for tests under
 //! `/_test/`. Tests start it in-process with [`Server::start`] on an ephemeral port.
-//! What it does not (yet): the embedded XMPP-over-WebSocket endpoint, external ejabberd/Prosody
-//! provisioning and the bot's replies; [`backend`] sketches how they plug in.
+//! The XMPP side is either the embedded XMPP-over-WebSocket server ([`xmpp`], at
+//! `/xmpp-websocket`) or a real ejabberd/Prosody ([`external`]); either way the agent side of
+//! every chat is the [`desk`], driven by the console, the [`bot`] or the control surface.
+//! What it does not: persist anything across restarts.
 //!
 //! Module map: [`config`] (CLI), [`campaigns`] (definitions), [`hub`] (state and rules,
-//! built on [`sessions`] and [`agents`]), [`backend`] (XMPP deployments), [`public_api`],
-//! [`console`] and [`control`] (HTTP surfaces).
+//! built on [`sessions`] and [`agents`]), [`backend`] (XMPP deployments), [`desk`] (agent
+//! side of chats), [`xmpp`] (embedded server), [`external`] (agents as clients of a real
+//! server), [`bot`] (auto-agent), [`public_api`], [`console`] and [`control`] (HTTP surfaces).
 
 pub mod agents;
 pub mod backend;
+pub mod bot;
 pub mod campaigns;
 pub mod config;
 pub mod console;
 pub mod control;
+pub mod desk;
+pub mod external;
 pub mod hub;
 pub mod ids;
 pub mod public_api;
 pub mod sessions;
+pub mod xmpp;
 
 use std::fmt;
 use std::future::IntoFuture;
@@ -42,6 +49,7 @@ use webchat_protocol::api::AgentInfo;
 pub use crate::agents::{Agent, AgentError, AgentKind, SignIn};
 pub use crate::backend::{BackendError, MemoryBackend, XmppBackend};
 pub use crate::config::{BackendChoice, Config};
+pub use crate::desk::{AgentAction, Desk};
 pub use crate::hub::{Hub, HubEvent};
 
 /// What every HTTP surface shares. Cheap to clone.
@@ -49,6 +57,12 @@ pub use crate::hub::{Hub, HubEvent};
 pub struct App {
     pub hub: Hub,
     pub backend: Arc<dyn XmppBackend>,
+    /// The agent side of every chat.
+    pub desk: Desk,
+    /// The embedded XMPP server, when `--backend embedded`.
+    pub embedded: Option<Arc<xmpp::Embedded>>,
+    /// The WebSocket URL visitors connect to (embedded: filled in once the port is known).
+    pub xmpp_ws_url: Arc<std::sync::OnceLock<String>>,
     pub api_token: Arc<str>,
     /// Becomes `true` (or closed) when the server shuts down; long-lived tasks (WebSockets)
     /// stop on it, see [`stopped`].
@@ -86,12 +100,15 @@ impl App {
             let _ = self.hub.sign_out(agent.id);
             return Err(SignInError::Backend(e));
         }
+        // Visitors whose chats waited for this agent see it available again.
+        self.desk.set_agent_presence(&agent.info.nickname, true);
         Ok(agent)
     }
 
     /// Signs an agent out of the registry and the XMPP side.
     pub async fn sign_out_agent(&self, id: u64) -> Result<Agent, AgentError> {
         let agent = self.hub.sign_out(id)?;
+        self.desk.set_agent_presence(&agent.info.nickname, false);
         if let Err(e) = self.backend.agent_offline(&agent.info).await {
             eprintln!(
                 "devserver: agent {} went offline uncleanly: {e}",
@@ -106,8 +123,8 @@ impl App {
 #[derive(Debug)]
 pub enum StartError {
     Bind(SocketAddr, std::io::Error),
-    /// The external ejabberd/Prosody backends are designed (see [`backend`]) but not built yet.
-    BackendNotAvailable(BackendChoice),
+    /// An external backend without `--xmpp-ws-url`.
+    MissingWsUrl(BackendChoice),
     Bot(SignInError),
 }
 
@@ -115,9 +132,9 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Bind(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
-            StartError::BackendNotAvailable(b) => write!(
+            StartError::MissingWsUrl(b) => write!(
                 f,
-                "the {} backend is not available in this build yet; use --backend embedded",
+                "the {} backend needs --xmpp-ws-url (the server's XMPP-over-WebSocket URL)",
                 b.as_str()
             ),
             StartError::Bot(e) => write!(f, "cannot sign in the bot: {e}"),
@@ -145,20 +162,62 @@ pub const BOT_NICKNAME: &str = "bot";
 impl Server {
     /// Binds, builds the routes and serves in a background task.
     pub async fn start(config: Config) -> Result<ServerHandle, StartError> {
-        let backend: Arc<dyn XmppBackend> = match config.backend {
-            BackendChoice::Embedded => Arc::new(MemoryBackend::new(&config.domain)),
-            other => return Err(StartError::BackendNotAvailable(other)),
-        };
+        let agent_domain = config.agent_domain();
         let placeholder = AgentInfo {
             firstname: "James".to_owned(),
             nickname: "agent1".to_owned(),
-            jid: backend.agent_jid("agent1"),
+            jid: format!("agent1@{agent_domain}"),
         };
         let hub = Hub::new(config.campaigns.clone(), placeholder);
+        let desk = Desk::new(hub.clone());
         let (stop, shutdown) = watch::channel(false);
+        let xmpp_ws_url = Arc::new(std::sync::OnceLock::new());
+        let (backend, embedded): (Arc<dyn XmppBackend>, _) = match config.backend {
+            BackendChoice::Embedded => {
+                let memory = Arc::new(MemoryBackend::with_agent_domain(
+                    &config.domain,
+                    &agent_domain,
+                ));
+                let router = xmpp::Router::new(&config.domain, &agent_domain, desk.clone());
+                desk.set_outlet(Arc::new(router.clone()));
+                let stream_config = xmpp::StreamConfig {
+                    hosts: vec![config.domain.clone(), agent_domain.clone()],
+                    ping_interval: config.ping_interval,
+                    ping_timeout: config.ping_timeout,
+                    resume_timeout: config.resume_timeout,
+                    ..xmpp::StreamConfig::new(&config.domain)
+                };
+                let embedded = Arc::new(xmpp::Embedded {
+                    router,
+                    accounts: memory.clone(),
+                    config: Arc::new(stream_config),
+                });
+                (memory as Arc<dyn XmppBackend>, Some(embedded))
+            }
+            other => {
+                let url = config
+                    .xmpp_ws_url
+                    .clone()
+                    .ok_or(StartError::MissingWsUrl(other))?;
+                let _ = xmpp_ws_url.set(url.clone());
+                let ext = external::ExternalBackend::new(
+                    other,
+                    &url,
+                    &config.domain,
+                    &agent_domain,
+                    desk.clone(),
+                    shutdown.clone(),
+                );
+                desk.set_outlet(ext.outlet());
+                (Arc::new(ext) as Arc<dyn XmppBackend>, None)
+            }
+        };
         let app = App {
             hub,
             backend,
+            desk,
+            embedded,
+            xmpp_ws_url,
             api_token: Arc::from(config.api_token.as_str()),
             shutdown,
         };
@@ -180,6 +239,12 @@ impl Server {
         let addr = listener
             .local_addr()
             .map_err(|e| StartError::Bind(config.listen, e))?;
+        let _ = app
+            .xmpp_ws_url
+            .set(format!("ws://{addr}{}", xmpp::endpoint::PATH));
+        if config.bot {
+            bot::spawn(app.clone());
+        }
         let router = router(app.clone(), &config);
         let task = tokio::spawn(
             axum::serve(listener, router)
@@ -219,6 +284,16 @@ impl ServerHandle {
         &self.app
     }
 
+    /// The agent side of every chat.
+    pub fn desk(&self) -> &Desk {
+        &self.app.desk
+    }
+
+    /// Where visitors connect: the embedded endpoint, or the external server's URL.
+    pub fn xmpp_ws_url(&self) -> String {
+        self.app.xmpp_ws_url.get().cloned().unwrap_or_default()
+    }
+
     /// Stops accepting, closes WebSockets and waits for open requests to finish.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
@@ -240,7 +315,11 @@ pub async fn stopped(mut rx: watch::Receiver<bool>) {
 fn router(app: App, config: &Config) -> Router {
     let mut router = Router::new()
         .nest(public_api::BASE_PATH, public_api::router(app.clone()))
-        .merge(console::router());
+        .merge(console::router())
+        .route(
+            xmpp::endpoint::PATH,
+            axum::routing::get(xmpp::endpoint::upgrade),
+        );
     if config.test_control {
         router = router.merge(control::router());
     }

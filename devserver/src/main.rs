@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
     println!("devserver listening on {}", handle.base_url());
     println!("  Public API     {}", handle.api_url());
     println!("  agent console  {}/agent", handle.base_url());
+    println!("  XMPP (RFC 7395) {}", handle.xmpp_ws_url());
     println!(
         "  static files   {}/ (from {})",
         handle.base_url(),

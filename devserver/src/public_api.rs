@@ -211,6 +211,9 @@ async fn create_credentials(State(app): State<App>, body: Bytes) -> Result<Respo
         .provision_visitor(&session, &agent)
         .await
         .map_err(|e| Failure::new(StatusCode::BAD_GATEWAY, e.to_string()))?;
+    // Stanzas from this account belong to this session from now on.
+    let visitor = format!("{}@{}", credentials.local_part(), credentials.domain);
+    app.desk.link(&visitor, &session.id, &agent.jid);
     let creds = app.hub.store_credentials(&session.id, agent, credentials);
     Ok((StatusCode::CREATED, Json(creds)).into_response())
 }

@@ -152,6 +152,15 @@ impl SessionStore {
         Ok(Transition { from, to })
     }
 
+    /// Gives a session to another agent; returns the previous one.
+    pub fn reassign(&mut self, id: &str, agent: AgentInfo) -> Result<AgentInfo, TransitionError> {
+        let record = self
+            .sessions
+            .get_mut(id)
+            .ok_or(TransitionError::UnknownSession)?;
+        Ok(std::mem::replace(&mut record.agent, agent))
+    }
+
     /// Appends a message unless one with the same id is already there; `Ok(false)` for a
     /// duplicate (XMPP redeliveries after a stream resumption are normal).
     pub fn append_message(

@@ -1,8 +1,10 @@
-//! `cargo xtask demo`: build the widget with trunk and serve it on http://127.0.0.1:8080/.
+//! `cargo xtask demo`: the whole flow on one origin — the shop page with the real widget, the
+//! Public API, the embedded XMPP backend and the agent console, all from devserver.
 //!
-//! For now it serves the widget's `index.html` through `trunk serve` (offline: no tool
-//! downloads); the devserver issue completes it with the Public API, the agent console and the
-//! XMPP backends. It does not install tools itself: it asks `setup` for everything.
+//! It builds `index.html` with trunk (release, offline: no tool downloads) into
+//! `target/demo-dist`, then runs devserver in the foreground serving that directory with the
+//! embedded backend (no auto-agent: a person answers from `/agent`). Ctrl-C stops devserver (it
+//! dies with xtask). It does not install tools itself: it asks `setup` for what it needs.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,31 +16,56 @@ use crate::setup::{self, Needs};
 pub const ADDRESS: &str = "127.0.0.1";
 pub const PORT: u16 = 8080;
 
+/// Where trunk writes the demo page (inside `target/`, so `cargo clean` removes it).
+const DIST: &str = "target/demo-dist";
+
 pub fn run(root: &Path) -> Result<(), Error> {
-    setup::ensure(root, &Needs::all())?;
+    setup::ensure(
+        root,
+        &Needs {
+            wasm_target: true,
+            wasm_bindgen: true,
+            trunk: true,
+            ..Needs::default()
+        },
+    )?;
     for needed in ["index.html", "Trunk.toml"] {
         if !root.join(needed).is_file() {
             return Err(Error::Setup(format!(
-                "{needed} does not exist yet: the widget issue adds it, then `cargo xtask demo` serves it"
+                "{needed} is missing: the demo page is built from it"
             )));
         }
     }
-    let trunk = setup::cargo_tool("trunk");
-    // Offline and without the version check: trunk must never reach for the network here.
-    let common = ["--offline", "--skip-version-check"];
-    println!("demo: building the widget with trunk");
+    let dist = root.join(DIST);
+    println!(
+        "demo: building the widget with trunk into {}",
+        dist.display()
+    );
     proc::run(
-        Command::new(&trunk)
-            .arg("build")
-            .args(common)
+        Command::new(setup::cargo_tool("trunk"))
+            .args([
+                "build",
+                "--release",
+                "--offline",
+                "--skip-version-check",
+                "--dist",
+            ])
+            .arg(&dist)
             .current_dir(root),
     )?;
-    println!("demo: serving http://{ADDRESS}:{PORT}/ (Ctrl-C to stop)");
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    println!("demo: starting devserver (embedded XMPP backend)");
+    println!("demo:   shop page      http://{ADDRESS}:{PORT}/");
+    println!("demo:   agent console  http://{ADDRESS}:{PORT}/agent");
+    println!("demo: Ctrl-C stops everything");
     proc::run_tied(
-        Command::new(&trunk)
-            .arg("serve")
-            .args(common)
-            .args(["--address", ADDRESS, "--port", &PORT.to_string()])
+        Command::new(cargo)
+            .args(["run", "-p", "devserver", "--release", "--"])
+            .args(["--listen", &format!("{ADDRESS}:{PORT}")])
+            .arg("--static-dir")
+            .arg(&dist)
+            .args(["--backend", "embedded"])
             .current_dir(root),
     )
 }

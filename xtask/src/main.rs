@@ -28,7 +28,7 @@ commands:
                          --check: only report what is missing
   test [--only G,G]      run the test groups: lint, native, chromium, firefox, ejabberd, prosody
   servers [--only S]     run private ejabberd and Prosody on 127.0.0.1 until Ctrl-C
-  demo                   build the widget with trunk and serve it on http://127.0.0.1:8080/
+  demo                   build the demo shop page and run devserver with it: http://127.0.0.1:8080/ (agent console: /agent)
   dist                   release build into dist/pkg and its raw/gzip/brotli sizes
   bench                  run the benchmarks";
 

@@ -1,0 +1,275 @@
+//! A small tokio driver for the sans-IO core in interop tests: one WebSocket (subprotocol
+//! `xmpp`), a real clock turned into `Instant`s, and a loop that feeds frames and timers in
+//! and sends what the core wants sent. Test-only: the library itself has no tokio.
+
+#![allow(dead_code)]
+
+use futures_util::{SinkExt, StreamExt};
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use webchat_protocol::{Chat, ChatEvent, Connection, Event, Instant};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What the driver needs from a connection or a chat.
+pub trait SansIo {
+    /// Event type.
+    type Ev: std::fmt::Debug + Clone;
+    fn handle_frame(&mut self, f: &str, now: Instant);
+    fn handle_timeout(&mut self, now: Instant);
+    fn handle_transport_closed(&mut self, now: Instant);
+    fn poll_transmit(&mut self) -> Option<String>;
+    fn poll_event(&mut self) -> Option<Self::Ev>;
+    fn poll_timeout(&self) -> Option<Instant>;
+}
+
+macro_rules! sans_io {
+    ($t:ty, $ev:ty) => {
+        impl SansIo for $t {
+            type Ev = $ev;
+            fn handle_frame(&mut self, f: &str, now: Instant) {
+                <$t>::handle_frame(self, f, now)
+            }
+            fn handle_timeout(&mut self, now: Instant) {
+                <$t>::handle_timeout(self, now)
+            }
+            fn handle_transport_closed(&mut self, now: Instant) {
+                <$t>::handle_transport_closed(self, now)
+            }
+            fn poll_transmit(&mut self) -> Option<String> {
+                <$t>::poll_transmit(self)
+            }
+            fn poll_event(&mut self) -> Option<$ev> {
+                <$t>::poll_event(self)
+            }
+            fn poll_timeout(&self) -> Option<Instant> {
+                <$t>::poll_timeout(self)
+            }
+        }
+    };
+}
+sans_io!(Connection, Event);
+sans_io!(Chat, ChatEvent);
+
+/// The environment `cargo xtask test` sets; a missing variable fails the test loudly.
+pub struct Env {
+    pub url: String,
+    pub domain: String,
+    pub agent_domain: String,
+    pub server: String,
+}
+
+pub fn env() -> Env {
+    let get = |k: &str| {
+        std::env::var(k).unwrap_or_else(|_| {
+            panic!("{k} is not set: interop tests need a real XMPP server; run them with `cargo xtask test`")
+        })
+    };
+    Env {
+        url: get("WEBCHAT_XMPP_WS_URL"),
+        domain: get("WEBCHAT_XMPP_DOMAIN"),
+        agent_domain: get("WEBCHAT_XMPP_AGENT_DOMAIN"),
+        server: std::env::var("WEBCHAT_XMPP_SERVER").unwrap_or_default(),
+    }
+}
+
+/// `WEBCHAT_XMPP_TRACE=1` prints every frame (to record fixtures from real servers).
+fn trace() -> bool {
+    std::env::var_os("WEBCHAT_XMPP_TRACE").is_some()
+}
+
+/// Test randomness (the browser uses crypto.getRandomValues).
+pub fn entropy() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = [0u8; 16];
+    for chunk in out.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos(),
+        );
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+/// A fresh account name.
+pub fn fresh_name(prefix: &str) -> String {
+    let e = entropy();
+    format!(
+        "{prefix}{}",
+        e[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+/// A sans-IO machine on a real WebSocket.
+pub struct Driver<M: SansIo> {
+    pub m: M,
+    ws: Option<Ws>,
+    origin: std::time::Instant,
+    pub events: VecDeque<M::Ev>,
+    /// Every frame received, for assertions and failure messages.
+    pub received: Vec<String>,
+    pub name: &'static str,
+}
+
+pub async fn open_ws(url: &str) -> Ws {
+    let mut req = url.into_client_request().expect("valid WebSocket URL");
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "xmpp".parse().unwrap());
+    let (ws, resp) = tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    assert_eq!(
+        resp.headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("xmpp"),
+        "server must accept the xmpp subprotocol"
+    );
+    ws
+}
+
+impl<M: SansIo> Driver<M> {
+    pub async fn connect(
+        name: &'static str,
+        url: &str,
+        m: M,
+        origin: std::time::Instant,
+    ) -> Driver<M> {
+        let ws = open_ws(url).await;
+        Driver {
+            m,
+            ws: Some(ws),
+            origin,
+            events: VecDeque::new(),
+            received: Vec::new(),
+            name,
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        Instant::from_millis(self.origin.elapsed().as_millis() as u64)
+    }
+
+    async fn flush(&mut self) {
+        while let Some(f) = self.m.poll_transmit() {
+            if trace() {
+                eprintln!("{} >> {f}", self.name);
+            }
+            if let Some(ws) = &mut self.ws {
+                if ws.send(WsMessage::Text(f.into())).await.is_err() {
+                    self.ws = None;
+                    let now = self.now();
+                    self.m.handle_transport_closed(now);
+                }
+            }
+        }
+        while let Some(e) = self.m.poll_event() {
+            self.events.push_back(e);
+        }
+    }
+
+    /// One round: send, then wait for a frame, the core's timer, or `max`.
+    pub async fn step(&mut self, max: Duration) {
+        self.flush().await;
+        let now = self.now();
+        let wait = match self.m.poll_timeout() {
+            Some(t) => {
+                Duration::from_millis(t.as_millis().saturating_sub(now.as_millis())).min(max)
+            }
+            None => max,
+        };
+        let Some(ws) = &mut self.ws else {
+            tokio::time::sleep(wait).await;
+            let now = self.now();
+            self.m.handle_timeout(now);
+            return self.flush().await;
+        };
+        match tokio::time::timeout(wait, ws.next()).await {
+            Err(_) => {
+                let now = self.now();
+                self.m.handle_timeout(now);
+            }
+            Ok(Some(Ok(WsMessage::Text(t)))) => {
+                if trace() {
+                    eprintln!("{} << {}", self.name, t.as_str());
+                }
+                self.received.push(t.as_str().to_owned());
+                let now = self.now();
+                self.m.handle_frame(t.as_str(), now);
+            }
+            Ok(Some(Ok(WsMessage::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                self.ws = None;
+                let now = self.now();
+                self.m.handle_transport_closed(now);
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+        self.flush().await;
+    }
+
+    /// Pumps until an event matches (earlier events stay queued); panics after `timeout`.
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        mut f: impl FnMut(&M::Ev) -> bool,
+    ) -> M::Ev {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(i) = self.events.iter().position(&mut f) {
+                return self.events.remove(i).unwrap();
+            }
+            if std::time::Instant::now() >= deadline {
+                panic!(
+                    "{}: timed out; events: {:?}\nlast frames received: {:#?}",
+                    self.name,
+                    self.events,
+                    &self.received[self.received.len().saturating_sub(8)..]
+                );
+            }
+            self.step(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Pumps for `d`, keeping events.
+    pub async fn run_for(&mut self, d: Duration) {
+        let end = std::time::Instant::now() + d;
+        while std::time::Instant::now() < end {
+            self.step(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Drops the TCP connection without a WebSocket close (a network failure).
+    pub fn drop_transport(&mut self) {
+        self.ws = None;
+        let now = self.now();
+        self.m.handle_transport_closed(now);
+        while let Some(e) = self.m.poll_event() {
+            self.events.push_back(e);
+        }
+    }
+
+    /// Opens a new WebSocket for the same machine (after `reconnect`).
+    pub async fn new_transport(&mut self, url: &str) {
+        self.ws = Some(open_ws(url).await);
+    }
+}
+
+/// Pumps two drivers together until `until` holds for both queues, or `timeout`.
+pub async fn pump_both<A: SansIo, B: SansIo>(a: &mut Driver<A>, b: &mut Driver<B>, d: Duration) {
+    let end = std::time::Instant::now() + d;
+    while std::time::Instant::now() < end {
+        a.step(Duration::from_millis(20)).await;
+        b.step(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,170 @@
+//! The embedded server's WebSocket endpoint (`/xmpp-websocket`, subprotocol `xmpp`): one task
+//! per XMPP session, driving a [`Stream`] with the socket, the router and a timer.
+//!
+//! What it does: upgrades with the `xmpp` subprotocol, feeds text frames to the stream and
+//! sends what it outputs, registers the bound JID with the router, delivers routed stanzas,
+//! runs the ping timer, and keeps a stream-managed session alive without a socket until a new
+//! socket resumes it (the new socket's task hands its socket over and ends) or
+//! `resume_timeout` passes. A stream-managed client that misses a ping loses its socket but
+//! not its session, as with ejabberd's `mod_stream_mgmt`.
+//! What it does not: parse XMPP (the stream does) or decide routes (the router does).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{mpsc, watch};
+
+use super::router::{self, Handover, ToClient};
+use super::stream::{Output, Stream};
+use super::Embedded;
+use crate::App;
+
+/// The path of the endpoint.
+pub const PATH: &str = "/xmpp-websocket";
+
+pub async fn upgrade(State(app): State<App>, ws: WebSocketUpgrade) -> Response {
+    let Some(embedded) = app.embedded.clone() else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
+    let shutdown = app.shutdown.clone();
+    ws.protocols(["xmpp"])
+        .on_upgrade(move |socket| run(embedded, socket, shutdown))
+}
+
+async fn recv(socket: &mut Option<WebSocket>) -> Option<Result<Message, axum::Error>> {
+    match socket {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One XMPP session, from `<open/>` to its end.
+pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Receiver<bool>) {
+    let stop = crate::stopped(shutdown);
+    tokio::pin!(stop);
+    let router = &embedded.router;
+    let (tx, mut rx) = mpsc::unbounded_channel::<ToClient>();
+    let (htx, mut hrx) = mpsc::unbounded_channel::<Handover>();
+    let mut stream = Stream::new(embedded.config.clone(), Instant::now());
+    let mut socket = Some(socket);
+    let mut bound: Option<(webchat_protocol::Jid, u64)> = None;
+    let mut resumable: Option<String> = None;
+    'session: loop {
+        while let Some(out) = stream.poll_output() {
+            match out {
+                Output::Frame(f) => {
+                    if let Some(s) = &mut socket {
+                        if s.send(Message::Text(f.into())).await.is_err() {
+                            socket = None;
+                            if !stream.detach(Instant::now()) {
+                                break 'session;
+                            }
+                        }
+                    }
+                }
+                Output::Bind(jid) => {
+                    let conn = router.bind(&jid, tx.clone());
+                    bound = Some((jid, conn));
+                }
+                Output::Resumable(id) => {
+                    router.set_resumable(&id, htx.clone());
+                    resumable = Some(id);
+                }
+                Output::Route(el) => {
+                    if let Some((jid, _)) = &bound {
+                        router.route(jid, el);
+                    }
+                }
+                Output::Resume { previd, h } => {
+                    let user = stream.user().unwrap_or_default().to_owned();
+                    match (router.resumable(&previd), socket.take()) {
+                        (Some(target), Some(s)) => {
+                            let handover = Handover { socket: s, user, h };
+                            match target.send(handover) {
+                                // The old session's task owns the socket now.
+                                Ok(()) => return,
+                                Err(mpsc::error::SendError(back)) => {
+                                    socket = Some(back.socket);
+                                    stream.resume_failed();
+                                }
+                            }
+                        }
+                        (_, s) => {
+                            socket = s;
+                            stream.resume_failed();
+                        }
+                    }
+                }
+                Output::Mam(iq) => {
+                    let query = iq.payload.as_ref().and_then(router::MamQuery::from_element);
+                    match (&bound, query) {
+                        (Some((jid, _)), Some(q)) => {
+                            let (results, fin) = router.mam_query(jid, &q);
+                            stream.mam_answer(&iq, results, fin);
+                        }
+                        _ => stream.mam_answer(
+                            &iq,
+                            Vec::new(),
+                            webchat_protocol::Element::new("fin", webchat_protocol::ns::MAM)
+                                .with_attr("complete", "true"),
+                        ),
+                    }
+                }
+                Output::Drop => {
+                    if let Some(mut s) = socket.take() {
+                        let _ = s.send(Message::Close(None)).await;
+                    }
+                }
+                Output::End => {
+                    if let Some(mut s) = socket.take() {
+                        let _ = s.send(Message::Close(None)).await;
+                    }
+                    break 'session;
+                }
+            }
+        }
+        let deadline = tokio::time::Instant::from_std(stream.next_timeout());
+        tokio::select! {
+            msg = recv(&mut socket) => match msg {
+                Some(Ok(Message::Text(t))) => stream.handle_frame(t.as_str(), Instant::now(), &*embedded.accounts),
+                // RFC 7395 §3.2: XMPP frames are text; binary is a protocol error.
+                Some(Ok(Message::Binary(_))) => stream.stream_error("unsupported-encoding", Some("binary frames are not XMPP")),
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                    socket = None;
+                    if !stream.detach(Instant::now()) {
+                        break 'session;
+                    }
+                }
+                Some(Ok(_)) => {}
+            },
+            Some(m) = rx.recv() => match m {
+                ToClient::Stanza(el) => stream.deliver(el),
+                ToClient::Replaced => stream.replaced(),
+            },
+            Some(h) = hrx.recv() => {
+                match stream.resume(&h.user, h.h, Instant::now()) {
+                    Ok(()) => socket = Some(h.socket),
+                    Err(_) => {
+                        // Refused: the new socket gets `<failed/>` and is closed; this session
+                        // keeps waiting for its rightful owner.
+                        let mut s = h.socket;
+                        let failed = "<failed xmlns=\"urn:xmpp:sm:3\"><item-not-found xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></failed>";
+                        let _ = s.send(Message::Text(failed.into())).await;
+                        let _ = s.send(Message::Close(None)).await;
+                    }
+                }
+            },
+            () = tokio::time::sleep_until(deadline) => stream.handle_timeout(Instant::now()),
+            () = &mut stop => break 'session,
+        }
+    }
+    if let Some(id) = &resumable {
+        router.remove_resumable(id);
+    }
+    if let Some((jid, conn)) = &bound {
+        router.unbind(jid, *conn);
+    }
+}

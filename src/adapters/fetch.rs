@@ -1,0 +1,139 @@
+//! The Public API over `fetch`: one request with the `X-API-TOKEN` header and a JSON body,
+//! answered with the status and the body text.
+//!
+//! It does not interpret replies: the caller hands `(status, body)` to
+//! `webchat_protocol::api::parse_response`. A request whose future is dropped (widget destroyed,
+//! newer request) is aborted through its `AbortController`.
+
+use std::fmt;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestInit, Response};
+
+use super::describe;
+
+/// HTTP methods the Public API uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PATCH`.
+    Patch,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+        }
+    }
+}
+
+/// Why no reply arrived (an HTTP error status is a reply, not a `FetchError`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchError {
+    /// Not in a browser window.
+    NoWindow,
+    /// The request could not be built (bad header value or URL).
+    Request(String),
+    /// Offline, DNS, CORS refused, connection reset: worth retrying.
+    Network(String),
+    /// The body could not be read.
+    Body(String),
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchError::NoWindow => f.write_str("no browser window"),
+            FetchError::Request(e) => write!(f, "bad request: {e}"),
+            FetchError::Network(e) => write!(f, "network error: {e}"),
+            FetchError::Body(e) => write!(f, "unreadable reply body: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// A Public API client: base URL (ending in `/`) and token.
+#[derive(Clone, Debug)]
+pub struct Fetch {
+    base: String,
+    token: String,
+}
+
+/// Aborts the request when the future holding it is dropped early.
+struct AbortOnDrop(AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        // After completion this is a no-op.
+        self.0.abort();
+    }
+}
+
+impl Fetch {
+    /// A client for `base` (a trailing `/` is added when missing).
+    pub fn new(base: &str, token: &str) -> Fetch {
+        let mut base = base.to_owned();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        Fetch {
+            base,
+            token: token.to_owned(),
+        }
+    }
+
+    /// Sends `method base+path` with an optional JSON body; returns the status and body text.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<(u16, String), FetchError> {
+        let window = web_sys::window().ok_or(FetchError::NoWindow)?;
+        let headers = Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
+        headers
+            .set("X-API-TOKEN", &self.token)
+            .map_err(|e| FetchError::Request(describe(&e)))?;
+        headers
+            .set("Accept", "application/json")
+            .map_err(|e| FetchError::Request(describe(&e)))?;
+        let init = RequestInit::new();
+        init.set_method(method.as_str());
+        if let Some(body) = body {
+            headers
+                .set("Content-Type", "application/json")
+                .map_err(|e| FetchError::Request(describe(&e)))?;
+            init.set_body(&body.into());
+        }
+        init.set_headers(&headers);
+        let abort = AbortController::new()
+            .map(AbortOnDrop)
+            .map_err(|e| FetchError::Request(describe(&e)))?;
+        init.set_signal(Some(&abort.0.signal()));
+        let url = format!("{}{}", self.base, path);
+        let reply = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+            .await
+            .map_err(|e| FetchError::Network(describe(&e)))?;
+        let response: Response = reply
+            .dyn_into()
+            .map_err(|e| FetchError::Network(describe(&e)))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .map_err(|e| FetchError::Body(describe(&e)))?;
+        let text = JsFuture::from(text)
+            .await
+            .map_err(|e| FetchError::Body(describe(&e)))?;
+        drop(abort);
+        Ok((status, text.as_string().unwrap_or_default()))
+    }
+}

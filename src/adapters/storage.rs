@@ -1,0 +1,111 @@
+//! Key–value storage for the visitor's id and chat state: `sessionStorage` or `localStorage`,
+//! with an in-memory fallback.
+//!
+//! Every key lives under [`PREFIX`] (`webchat:`), so the widget's data is easy to find and to
+//! clear, and nothing else on the page is touched. When storage is unavailable (private modes,
+//! disabled, quota), the values live in memory for this page and one console warning says so.
+//! It stores strings; it does not serialise or interpret them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+/// The prefix of every key the widget writes.
+pub const PREFIX: &str = "webchat:";
+
+/// Which browser storage backs the values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageKind {
+    /// `sessionStorage`: forgotten when the browser session ends.
+    Session,
+    /// `localStorage`: kept across sessions.
+    Local,
+}
+
+thread_local! {
+    // One warning per page, however many widgets are created and destroyed.
+    static WARNED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The widget's storage.
+pub struct Storage {
+    browser: Option<web_sys::Storage>,
+    memory: RefCell<HashMap<String, String>>,
+}
+
+impl Storage {
+    /// Opens the given storage, probing that it really accepts writes.
+    pub fn open(kind: StorageKind) -> Storage {
+        let browser = web_sys::window().and_then(|w| {
+            let s = match kind {
+                StorageKind::Session => w.session_storage(),
+                StorageKind::Local => w.local_storage(),
+            };
+            s.ok().flatten()
+        });
+        // Safari's private mode and full quotas hand out a storage whose writes throw.
+        let probe = format!("{PREFIX}probe");
+        let browser =
+            browser.filter(|s| s.set_item(&probe, "1").is_ok() && s.remove_item(&probe).is_ok());
+        if browser.is_none() {
+            Storage::warn_once();
+        }
+        Storage {
+            browser,
+            memory: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Storage in memory only (tests, or when the page asks for nothing to be kept).
+    pub fn memory() -> Storage {
+        Storage {
+            browser: None,
+            memory: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn warn_once() {
+        if !WARNED.with(|w| w.replace(true)) {
+            web_sys::console::warn_1(
+                &"webchat: browser storage is unavailable; the visitor id and chat state are kept \
+                  in memory for this page only"
+                    .into(),
+            );
+        }
+    }
+
+    /// Whether values survive a reload (browser storage works).
+    pub fn is_persistent(&self) -> bool {
+        self.browser.is_some()
+    }
+
+    /// The value of `key` (without the prefix).
+    pub fn get(&self, key: &str) -> Option<String> {
+        let full = format!("{PREFIX}{key}");
+        match &self.browser {
+            Some(s) => s.get_item(&full).ok().flatten(),
+            None => self.memory.borrow().get(&full).cloned(),
+        }
+    }
+
+    /// Stores `value` under `key` (without the prefix). A failing write (quota) keeps the value
+    /// in memory instead, so this page still sees it.
+    pub fn set(&self, key: &str, value: &str) {
+        let full = format!("{PREFIX}{key}");
+        if let Some(s) = &self.browser {
+            if s.set_item(&full, value).is_ok() {
+                return;
+            }
+            Storage::warn_once();
+        }
+        self.memory.borrow_mut().insert(full, value.to_owned());
+    }
+
+    /// Removes `key` (without the prefix).
+    pub fn remove(&self, key: &str) {
+        let full = format!("{PREFIX}{key}");
+        if let Some(s) = &self.browser {
+            _ = s.remove_item(&full);
+        }
+        self.memory.borrow_mut().remove(&full);
+    }
+}

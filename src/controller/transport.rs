@@ -1,0 +1,84 @@
+//! The controller's view of the network, behind two small traits so browser tests can script
+//! REST replies and XMPP frames without a server.
+//!
+//! [`BrowserTransport`] is the real one (fetch + WebSocket adapters). Neither trait knows the
+//! Public API or XMPP: they carry `(status, body)` pairs and text frames.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::adapters::fetch::{Fetch, FetchError, Method};
+use crate::adapters::websocket::{Socket, SocketError, SocketEvent};
+
+/// A boxed, single-threaded future.
+pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// REST requests and WebSocket connections.
+pub trait Transport {
+    /// `method {api base}{path}` with an optional JSON body → `(status, body)`.
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>>;
+
+    /// Opens an XMPP WebSocket. `on_event` is never called from inside `connect` or `send`.
+    fn connect(
+        &self,
+        url: &str,
+        on_event: Box<dyn FnMut(SocketEvent)>,
+    ) -> Result<Box<dyn Link>, SocketError>;
+}
+
+/// One open WebSocket; dropping it closes it and silences its events.
+pub trait Link {
+    /// Sends a text frame.
+    fn send(&self, frame: &str) -> Result<(), SocketError>;
+    /// Closes it normally.
+    fn close(&self);
+}
+
+impl Link for Socket {
+    fn send(&self, frame: &str) -> Result<(), SocketError> {
+        Socket::send(self, frame)
+    }
+    fn close(&self) {
+        Socket::close(self)
+    }
+}
+
+/// The browser's network: `fetch` with the API token, `WebSocket` with subprotocol `xmpp`.
+pub struct BrowserTransport {
+    fetch: Fetch,
+}
+
+impl BrowserTransport {
+    /// A transport for the API at `api_url` with `token`.
+    pub fn new(api_url: &str, token: &str) -> BrowserTransport {
+        BrowserTransport {
+            fetch: Fetch::new(api_url, token),
+        }
+    }
+}
+
+impl Transport for BrowserTransport {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        let fetch = self.fetch.clone();
+        let path = path.to_owned();
+        Box::pin(async move { fetch.request(method, &path, body.as_deref()).await })
+    }
+
+    fn connect(
+        &self,
+        url: &str,
+        on_event: Box<dyn FnMut(SocketEvent)>,
+    ) -> Result<Box<dyn Link>, SocketError> {
+        Ok(Box::new(Socket::connect(url, on_event)?))
+    }
+}

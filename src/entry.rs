@@ -1,0 +1,347 @@
+//! The JavaScript entry point: `init(options)` mounts the widget with a controller and returns a
+//! [`WidgetHandle`] whose `destroy()` removes everything again.
+//!
+//! Options are read by hand with `Reflect` (serde-wasm-bindgen would cost size) into
+//! [`InitOptions`], with a clear error for every missing key or wrong type. The `CV.*` API and
+//! `loader.js` are built on top of this later; this module does not define them.
+
+use std::fmt;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+use crate::adapters::storage::{Storage, StorageKind};
+use crate::controller::transport::{BrowserTransport, Transport};
+use crate::controller::{Controller, ControllerOptions};
+use crate::i18n::Lang;
+use crate::model::{ChatStore, WidgetConfig};
+use crate::mount::{mount_widget, MountedWidget};
+
+/// Where the widget lives on the page.
+#[derive(Clone, Debug)]
+pub enum Container {
+    /// A floating widget in a `<div>` the widget appends to `<body>` (and removes on destroy).
+    Floating,
+    /// An element the page gave (a CSS selector or the element itself).
+    Element(HtmlElement),
+}
+
+/// The options of `init`, checked.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// `apiUrl`: the Public API base URL.
+    pub api_url: String,
+    /// `apiToken`: sent as `X-API-TOKEN`.
+    pub api_token: String,
+    /// `campaign`: the campaign id.
+    pub campaign: String,
+    /// `websocketUrl`: the XMPP WebSocket (`ws://` or `wss://`).
+    pub websocket_url: String,
+    /// `visitorIds`: `"session"` (default) or `"persistent"`.
+    pub visitor_ids: StorageKind,
+    /// `language`: overrides the campaign's.
+    pub language: Option<Lang>,
+    /// `container`: where to mount.
+    pub container: Container,
+}
+
+/// Why `init` refused its options or could not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InitError {
+    /// `options` is not an object.
+    NotAnObject,
+    /// A required option is missing or empty.
+    Missing(&'static str),
+    /// An option has the wrong type.
+    WrongType {
+        /// The option.
+        key: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// An option has a value the widget does not know.
+    BadValue {
+        /// The option.
+        key: &'static str,
+        /// What was given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// `container` matched no element.
+    NoContainer(String),
+    /// Mounting failed.
+    Mount(String),
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::NotAnObject => f.write_str("webchat.init: options must be an object"),
+            InitError::Missing(k) => write!(f, "webchat.init: option `{k}` is required"),
+            InitError::WrongType { key, expected } => {
+                write!(f, "webchat.init: option `{key}` must be {expected}")
+            }
+            InitError::BadValue {
+                key,
+                value,
+                expected,
+            } => write!(
+                f,
+                "webchat.init: option `{key}` is {value:?}; expected {expected}"
+            ),
+            InitError::NoContainer(sel) => {
+                write!(f, "webchat.init: `container` {sel:?} matches no element")
+            }
+            InitError::Mount(e) => write!(f, "webchat.init: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl From<InitError> for JsValue {
+    fn from(e: InitError) -> JsValue {
+        js_sys::Error::new(&e.to_string()).into()
+    }
+}
+
+fn get(options: &JsValue, key: &'static str) -> JsValue {
+    js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn optional_string(options: &JsValue, key: &'static str) -> Result<Option<String>, InitError> {
+    let v = get(options, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_string() {
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => Ok(Some(s.trim().to_owned())),
+        None => Err(InitError::WrongType {
+            key,
+            expected: "a string",
+        }),
+    }
+}
+
+fn required_string(options: &JsValue, key: &'static str) -> Result<String, InitError> {
+    optional_string(options, key)?.ok_or(InitError::Missing(key))
+}
+
+impl InitOptions {
+    /// Reads and checks the options object given to `init`.
+    pub fn from_js(options: &JsValue) -> Result<InitOptions, InitError> {
+        if !options.is_object() {
+            return Err(InitError::NotAnObject);
+        }
+        let visitor_ids = match optional_string(options, "visitorIds")?.as_deref() {
+            None | Some("session") => StorageKind::Session,
+            Some("persistent") => StorageKind::Local,
+            Some(other) => {
+                return Err(InitError::BadValue {
+                    key: "visitorIds",
+                    value: other.to_owned(),
+                    expected: "\"session\" or \"persistent\"",
+                })
+            }
+        };
+        let language = match optional_string(options, "language")? {
+            None => None,
+            Some(tag) => Some(Lang::from_tag(&tag).ok_or(InitError::BadValue {
+                key: "language",
+                value: tag,
+                expected: "a supported language tag such as \"en\" or \"de\"",
+            })?),
+        };
+        let websocket_url = required_string(options, "websocketUrl")?;
+        if !(websocket_url.starts_with("ws://") || websocket_url.starts_with("wss://")) {
+            return Err(InitError::BadValue {
+                key: "websocketUrl",
+                value: websocket_url,
+                expected: "a ws:// or wss:// URL",
+            });
+        }
+        let container = {
+            let v = get(options, "container");
+            if v.is_undefined() || v.is_null() {
+                Container::Floating
+            } else if let Some(el) = v.dyn_ref::<HtmlElement>() {
+                Container::Element(el.clone())
+            } else if let Some(selector) = v.as_string() {
+                let found = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector(&selector).ok().flatten())
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+                Container::Element(found.ok_or(InitError::NoContainer(selector))?)
+            } else {
+                return Err(InitError::WrongType {
+                    key: "container",
+                    expected: "a CSS selector or an HTML element",
+                });
+            }
+        };
+        Ok(InitOptions {
+            api_url: required_string(options, "apiUrl")?,
+            api_token: required_string(options, "apiToken")?,
+            campaign: required_string(options, "campaign")?,
+            websocket_url,
+            visitor_ids,
+            language,
+            container,
+        })
+    }
+}
+
+/// A running widget: the controller, the mounted view and its reactive owner.
+pub struct Widget {
+    controller: Controller,
+    mounted: Rc<std::cell::RefCell<Option<MountedWidget>>>,
+    host: HtmlElement,
+    created_host: bool,
+    owner: Owner,
+}
+
+impl Widget {
+    /// Mounts a widget on `host` driven by `transport` (tests pass a scripted one).
+    pub fn start(
+        host: HtmlElement,
+        created_host: bool,
+        transport: Rc<dyn Transport>,
+        storage: &Storage,
+        options: ControllerOptions,
+    ) -> Result<Widget, InitError> {
+        let owner = Owner::new();
+        let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
+        let mounted: Rc<std::cell::RefCell<Option<MountedWidget>>> = Rc::default();
+        let on_hide = {
+            let (mounted, host) = (Rc::downgrade(&mounted), host.clone());
+            Box::new(move || {
+                host.set_hidden(true);
+                if let Some(m) = mounted.upgrade() {
+                    // Later: the unmount runs outside this borrow of the controller.
+                    let m = m.borrow_mut().take();
+                    leptos::task::spawn_local(async move { drop(m) });
+                }
+            })
+        };
+        let controller = owner
+            .with(|| Controller::start(store, transport, storage, host.clone(), options, on_hide));
+        let view = owner
+            .with(|| mount_widget(&host, store, controller.sink()))
+            .map_err(|e| InitError::Mount(e.to_string()))?;
+        // The campaign may already have hidden the widget (a scripted transport answers at once).
+        if !host.hidden() {
+            *mounted.borrow_mut() = Some(view);
+        }
+        Ok(Widget {
+            controller,
+            mounted,
+            host,
+            created_host,
+            owner,
+        })
+    }
+
+    /// The controller (tests and the later JS API).
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// The shadow root, while mounted.
+    pub fn shadow_root(&self) -> Option<web_sys::ShadowRoot> {
+        self.mounted
+            .borrow()
+            .as_ref()
+            .map(|m| m.shadow_root().clone())
+    }
+
+    /// Stops the chat (sending `closed` if one is live), unmounts and removes what init added.
+    pub fn destroy(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Widget {
+    fn drop(&mut self) {
+        self.controller.shutdown();
+        drop(self.mounted.borrow_mut().take());
+        self.owner.cleanup();
+        if self.created_host {
+            self.host.remove();
+        } else {
+            self.host.set_hidden(false);
+        }
+    }
+}
+
+/// What `init` returns to JavaScript.
+#[wasm_bindgen]
+pub struct WidgetHandle {
+    widget: Option<Widget>,
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Removes the widget: ends a live chat properly, closes the connection, stops timers and
+    /// removes its DOM. Calling it twice is harmless.
+    pub fn destroy(&mut self) {
+        drop(self.widget.take());
+    }
+
+    /// The visitor id sent as `tracker_id` (`undefined` after destroy).
+    #[wasm_bindgen(getter, js_name = visitorId)]
+    pub fn visitor_id(&self) -> Option<String> {
+        self.widget.as_ref().map(|w| w.controller.visitor_id())
+    }
+}
+
+/// Starts the widget: `await init({ apiUrl, apiToken, campaign, websocketUrl,
+/// visitorIds: "session" | "persistent", language?, container? })`.
+#[wasm_bindgen]
+pub async fn init(options: JsValue) -> Result<WidgetHandle, JsValue> {
+    let options = InitOptions::from_js(&options)?;
+    Ok(WidgetHandle {
+        widget: Some(start(options)?),
+    })
+}
+
+/// [`init`] for Rust callers (the demo page).
+pub fn start(options: InitOptions) -> Result<Widget, InitError> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| InitError::Mount("no browser document".into()))?;
+    let (host, created) = match options.container {
+        Container::Element(el) => (el, false),
+        Container::Floating => {
+            let el: HtmlElement = document
+                .create_element("div")
+                .map_err(|_| InitError::Mount("cannot create the host element".into()))?
+                .unchecked_into();
+            el.set_id("webchat-widget");
+            let body = document
+                .body()
+                .ok_or_else(|| InitError::Mount("the page has no <body>".into()))?;
+            body.append_child(&el)
+                .map_err(|_| InitError::Mount("cannot insert the host element".into()))?;
+            (el, true)
+        }
+    };
+    let storage = Storage::open(options.visitor_ids);
+    let transport = Rc::new(BrowserTransport::new(&options.api_url, &options.api_token));
+    Widget::start(
+        host,
+        created,
+        transport,
+        &storage,
+        ControllerOptions {
+            campaign: options.campaign,
+            websocket_url: options.websocket_url,
+            language: options.language,
+            request_url: None,
+        },
+    )
+}

@@ -1,0 +1,758 @@
+#![cfg(target_arch = "wasm32")]
+//! Browser tests of the controller against a scripted transport: REST replies and XMPP frames
+//! are written by the test, every request and frame the widget sends is recorded. No network.
+//!
+//! Each test mounts a fresh widget on its own host element (the page is shared with the other
+//! tests and the runner's `#output`), clears the widget's storage keys, and removes its host.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use leptos::prelude::GetUntracked;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+use webchat::actions::UiAction;
+use webchat::adapters::fetch::{FetchError, Method};
+use webchat::adapters::storage::{Storage, StorageKind};
+use webchat::adapters::websocket::{SocketError, SocketEvent};
+use webchat::controller::transport::{Link, LocalFuture, Transport};
+use webchat::controller::{ControllerOptions, COBROWSING_EVENT, VISITOR_ID_KEY};
+use webchat::entry::Widget;
+use webchat::i18n::Lang;
+use webchat::model::{
+    ChatStore, CobrowseState, EntryKind, MessageStatus, Notice, Phase, Sender, SurveyState,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---------- the scripted transport ----------
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: Method,
+    path: String,
+    body: Option<String>,
+}
+
+type SocketCallback = Rc<RefCell<Box<dyn FnMut(SocketEvent)>>>;
+
+#[derive(Default)]
+struct Script {
+    /// (method, path, status, body), matched in order by method and path.
+    replies: VecDeque<(Method, String, u16, String)>,
+    requests: Vec<Request>,
+    /// The socket's event callback and what the widget sent on it.
+    on_event: Option<SocketCallback>,
+    sent: Rc<RefCell<Vec<String>>>,
+    connects: Vec<String>,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Rc<RefCell<Script>>);
+
+impl Fake {
+    fn reply(&self, method: Method, path: &str, status: u16, body: &str) {
+        self.0
+            .borrow_mut()
+            .replies
+            .push_back((method, path.into(), status, body.into()));
+    }
+    fn requests(&self) -> Vec<Request> {
+        self.0.borrow().requests.clone()
+    }
+    fn sent(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow().sent.borrow_mut())
+    }
+    /// The connection drops under the widget.
+    fn drop_socket(&self) {
+        let cb = self.0.borrow().on_event.clone().expect("no socket open");
+        (cb.borrow_mut())(SocketEvent::Closed { code: 1006 });
+    }
+    /// The server sends one frame.
+    fn frame(&self, text: &str) {
+        let cb = self.0.borrow().on_event.clone().expect("no socket open");
+        (cb.borrow_mut())(SocketEvent::Frame(text.into()));
+    }
+}
+
+struct FakeLink(Rc<RefCell<Vec<String>>>);
+
+impl Link for FakeLink {
+    fn send(&self, frame: &str) -> Result<(), SocketError> {
+        self.0.borrow_mut().push(frame.into());
+        Ok(())
+    }
+    fn close(&self) {}
+}
+
+impl Transport for Fake {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        let mut s = self.0.borrow_mut();
+        s.requests.push(Request {
+            method,
+            path: path.into(),
+            body,
+        });
+        let pos = s
+            .replies
+            .iter()
+            .position(|(m, p, _, _)| *m == method && p == path);
+        match pos.and_then(|i| s.replies.remove(i)) {
+            Some((_, _, 0, _)) => {
+                Box::pin(async { Err(FetchError::Network("scripted failure".into())) })
+            }
+            Some((_, _, status, body)) => Box::pin(async move { Ok((status, body)) }),
+            // Unscripted: a server that never answers.
+            None => Box::pin(std::future::pending()),
+        }
+    }
+
+    fn connect(
+        &self,
+        url: &str,
+        on_event: Box<dyn FnMut(SocketEvent)>,
+    ) -> Result<Box<dyn Link>, SocketError> {
+        let mut s = self.0.borrow_mut();
+        s.connects.push(url.into());
+        s.on_event = Some(Rc::new(RefCell::new(on_event)));
+        Ok(Box::new(FakeLink(s.sent.clone())))
+    }
+}
+
+// ---------- fixtures ----------
+
+const CAMPAIGN_ID: &str = "camp1";
+
+fn campaign(active: bool, availability: bool) -> String {
+    format!(
+        r##"{{"id":"{CAMPAIGN_ID}","name":"Shop","active":{active},"color":"#ffd400","language":"de",
+        "availability":{availability},"available_agents":1,"available_slots":"∞",
+        "cobrowsing":{{"active":true,"cbr_text":"Darf ich mitsehen?","cobrowsingButtonAcceptText":"Ja","cobrowsingButtonDenyText":"Nein"}},
+        "survey":{{"active":true,"survey_question":"Wie war es?","survey_options":[{{"value":"good","label":"Gut"}},{{"value":"bad","label":"Schlecht"}}],
+        "survey_comment_enable":true,"survey_comment":null,"survey_thanks_enable":true,"survey_thanks":null}}}}"##
+    )
+}
+
+const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created"}"#;
+const CREDS: &str = r#"{"id":"cr-1","agent":{"firstname":"Ana","nickname":"ana","jid":"ana@internal.webchat.test"},"credentials":{"user":"v1@webchat.test","password":"pw","domain":"webchat.test","resource":"web"}}"#;
+
+const AGENT: &str = "ana@internal.webchat.test/console";
+const OPEN_S: &str =
+    "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' id='s1' version='1.0' from='webchat.test'/>";
+const FEATURES_SASL: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>";
+
+struct Harness {
+    fake: Fake,
+    widget: Option<Widget>,
+    host: HtmlElement,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        drop(self.widget.take());
+        self.host.remove();
+        clear_storage();
+    }
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn clear_storage() {
+    if let Ok(Some(s)) = web_sys::window().unwrap().session_storage() {
+        let _ = s.remove_item(&format!("webchat:{VISITOR_ID_KEY}"));
+    }
+}
+
+async fn settle() {
+    for _ in 0..3 {
+        leptos::task::tick().await;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    leptos::task::tick().await;
+}
+
+impl Harness {
+    /// A widget whose campaign reply is `campaign_reply` (status, body).
+    async fn start(status: u16, campaign_reply: &str) -> Harness {
+        clear_storage();
+        while let Some(old) = document().get_element_by_id("webchat-ctl-host") {
+            old.remove();
+        }
+        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        host.set_id("webchat-ctl-host");
+        document().body().unwrap().append_child(&host).unwrap();
+        let fake = Fake::default();
+        fake.reply(
+            Method::Get,
+            &format!("campaigns/{CAMPAIGN_ID}"),
+            status,
+            campaign_reply,
+        );
+        let widget = Widget::start(
+            host.clone(),
+            false,
+            Rc::new(fake.clone()),
+            &Storage::open(StorageKind::Session),
+            ControllerOptions {
+                campaign: CAMPAIGN_ID.into(),
+                websocket_url: "ws://127.0.0.1:9/xmpp-websocket".into(),
+                language: None,
+                request_url: Some("http://shop.test/cart".into()),
+            },
+        )
+        .expect("widget starts");
+        settle().await;
+        Harness {
+            fake,
+            widget: Some(widget),
+            host,
+        }
+    }
+
+    fn store(&self) -> ChatStore {
+        self.widget.as_ref().unwrap().controller().store()
+    }
+
+    fn act(&self, action: webchat::actions::UiAction) {
+        self.widget
+            .as_ref()
+            .unwrap()
+            .controller()
+            .handle_action(action);
+    }
+
+    fn shadow_text(&self) -> String {
+        self.widget
+            .as_ref()
+            .unwrap()
+            .shadow_root()
+            .expect("mounted")
+            .text_content()
+            .unwrap_or_default()
+    }
+
+    /// Plays the server side of open → PLAIN → bind; returns what the widget sent after bind.
+    async fn log_in(&self) -> Vec<String> {
+        let opened = self.fake.sent();
+        assert!(opened[0].starts_with("<open "), "{opened:?}");
+        self.fake.frame(OPEN_S);
+        self.fake.frame(FEATURES_SASL);
+        let auth = self.fake.sent();
+        assert!(
+            auth.iter().any(|f| f.contains("mechanism=\"PLAIN\"")),
+            "{auth:?}"
+        );
+        self.fake
+            .frame("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        self.fake.frame(OPEN_S);
+        self.fake.frame(FEATURES_BIND);
+        let bind = self.fake.sent();
+        let bind = bind
+            .iter()
+            .find(|f| f.contains("xmpp-bind"))
+            .expect("bind request");
+        let id = bind
+            .split("id=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("bind id");
+        self.fake.frame(&format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>v1@webchat.test/web</jid></bind></iq>"
+        ));
+        settle().await;
+        self.fake.sent()
+    }
+
+    fn agent(&self, inner: &str, id: &str) {
+        self.fake.frame(&format!(
+            "<message xmlns='jabber:client' type='chat' id='{id}' from='{AGENT}' to='v1@webchat.test/web'>{inner}</message>"
+        ));
+    }
+}
+
+fn visitor_messages(store: &ChatStore) -> Vec<(String, MessageStatus)> {
+    store
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Message(m) if m.sender == Sender::Visitor => {
+                Some((m.text, m.status.get_untracked()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn notices(store: &ChatStore) -> Vec<Notice> {
+    store
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Notice(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+// ---------- tests ----------
+
+#[wasm_bindgen_test]
+async fn campaign_is_applied() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    let store = h.store();
+    let config = store.config().get_untracked();
+    assert_eq!(config.color.as_deref(), Some("#ffd400"));
+    assert_eq!(config.lang(), Lang::De);
+    assert_eq!(
+        config.survey.as_ref().unwrap().question.as_deref(),
+        Some("Wie war es?")
+    );
+    assert_eq!(
+        config.cobrowse.as_ref().unwrap().accept.as_deref(),
+        Some("Ja")
+    );
+    assert_eq!(store.phase().get_untracked(), Phase::Idle);
+    assert!(!h.host.hidden());
+    let reqs = h.fake.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, Method::Get);
+    // The visitor got an id, kept under the documented prefix.
+    let stored = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("webchat:visitor_id")
+        .unwrap();
+    assert_eq!(
+        stored.as_deref(),
+        Some(
+            h.widget
+                .as_ref()
+                .unwrap()
+                .controller()
+                .visitor_id()
+                .as_str()
+        )
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unavailable_campaign_is_offline() {
+    let h = Harness::start(200, &campaign(true, false)).await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Offline);
+}
+
+#[wasm_bindgen_test]
+async fn inactive_campaign_hides_the_widget() {
+    let h = Harness::start(200, &campaign(false, true)).await;
+    settle().await;
+    assert!(h.host.hidden());
+    assert!(h.widget.as_ref().unwrap().shadow_root().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn unknown_campaign_and_bad_token_hide_the_widget() {
+    for status in [404, 401] {
+        let h = Harness::start(status, r#"{"Message":"nope"}"#).await;
+        settle().await;
+        assert!(h.host.hidden(), "status {status}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn no_availability_keeps_the_text() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.fake.reply(
+        Method::Post,
+        "chatsessions",
+        409,
+        r#"{"Status":409,"StatusText":"Conflict","Message":"No Availability"}"#,
+    );
+    h.act(UiAction::SendText("Is my order on its way?".into()));
+    // Shown at once as "sending", before any reply.
+    assert_eq!(
+        visitor_messages(&h.store()),
+        vec![("Is my order on its way?".into(), MessageStatus::Sending)]
+    );
+    settle().await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Offline);
+    assert_eq!(
+        visitor_messages(&h.store()),
+        vec![("Is my order on its way?".into(), MessageStatus::Failed)]
+    );
+    assert!(h.shadow_text().contains("Is my order on its way?"));
+    let post = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "chatsessions")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(post.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["campaign_id"], CAMPAIGN_ID);
+    assert_eq!(
+        body["tracker_id"].as_str(),
+        Some(
+            h.widget
+                .as_ref()
+                .unwrap()
+                .controller()
+                .visitor_id()
+                .as_str()
+        )
+    );
+    assert_eq!(body["request_url"], "http://shop.test/cart");
+}
+
+#[wasm_bindgen_test]
+async fn a_whole_chat_with_survey() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+    h.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
+    h.fake
+        .reply(Method::Patch, "chatsessions/cs-1", 200, SESSION);
+    let store = h.store();
+
+    h.act(UiAction::SendText("Hello there".into()));
+    settle().await;
+    assert_eq!(
+        h.fake.0.borrow().connects,
+        vec!["ws://127.0.0.1:9/xmpp-websocket"]
+    );
+    assert_eq!(
+        h.fake
+            .requests()
+            .iter()
+            .find(|r| r.path == "xmppcredentials")
+            .and_then(|r| r.body.clone())
+            .as_deref(),
+        Some(r#"{"chatsession_id":"cs-1"}"#)
+    );
+    assert_eq!(store.phase().get_untracked(), Phase::Connecting);
+
+    let after_bind = h.log_in().await;
+    // The three presences, then the queued message.
+    let presences = after_bind
+        .iter()
+        .filter(|f| f.starts_with("<presence"))
+        .count();
+    assert_eq!(presences, 3, "{after_bind:?}");
+    assert!(
+        after_bind
+            .iter()
+            .any(|f| f.contains("<body>Hello there</body>")),
+        "{after_bind:?}"
+    );
+    assert_eq!(store.phase().get_untracked(), Phase::Chatting);
+    // No stream management on this server: what went out on the live stream counts as sent.
+    assert_eq!(
+        visitor_messages(&store),
+        vec![("Hello there".into(), MessageStatus::Sent)]
+    );
+    assert_eq!(store.agent_name().get_untracked().as_deref(), Some("Ana"));
+
+    // Typing, a message, chat states from the composer.
+    h.agent(
+        "<composing xmlns='http://jabber.org/protocol/chatstates'/>",
+        "t1",
+    );
+    assert!(store.agent_typing().get_untracked());
+    h.agent(
+        "<body>Hi! How can I help?</body><nick xmlns='http://jabber.org/protocol/nick'>ana</nick>",
+        "m1",
+    );
+    assert!(!store.agent_typing().get_untracked());
+    h.act(UiAction::ChatState(webchat::model::ChatState::Composing));
+    assert!(h.fake.sent().iter().any(|f| f.contains("<composing")));
+
+    // Transfer: notice with the first name, the raw body never shown.
+    h.agent(
+        "<body>visitor_forward_message</body><internal xmlns='http://cobrowser.io/protocol/chatsession#forward'><chat_forwarding>visitor_forward_message</chat_forwarding><agent><nickname>bo</nickname><firstname>Bo</firstname></agent></internal>",
+        "f1",
+    );
+    settle().await;
+    assert!(notices(&store).contains(&Notice::Transferred {
+        firstname: "Bo".into()
+    }));
+    assert!(!h.shadow_text().contains("visitor_forward_message"));
+    assert!(h.shadow_text().contains("Hi! How can I help?"));
+
+    // Co-browsing request, answered: the agent hears it, the page gets a DOM event.
+    h.agent(
+        "<internal xmlns='http://cobrowser.io/protocol/chatsession#cobrowsing'><cobrowsing_request/></internal>",
+        "c1",
+    );
+    assert_eq!(store.cobrowse().get_untracked(), CobrowseState::Requested);
+    let seen: Rc<RefCell<Vec<bool>>> = Rc::default();
+    let listener = {
+        let seen = seen.clone();
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(
+            move |e: web_sys::CustomEvent| {
+                let accepted = js_sys::Reflect::get(&e.detail(), &"accepted".into())
+                    .unwrap()
+                    .as_bool()
+                    .unwrap();
+                seen.borrow_mut().push(accepted);
+            },
+        )
+    };
+    h.host
+        .add_event_listener_with_callback(COBROWSING_EVENT, listener.as_ref().unchecked_ref())
+        .unwrap();
+    store.cobrowse_answered(true);
+    h.act(UiAction::CobrowseAnswer { accepted: true });
+    assert_eq!(*seen.borrow(), vec![true]);
+    assert!(h
+        .fake
+        .sent()
+        .iter()
+        .any(|f| f.contains("cobrowsing_accepted")));
+
+    // The agent ends the chat: the core answers `closed` and closes; the survey opens.
+    h.agent(
+        "<closed xmlns='http://jabber.org/protocol/chatstates'/>",
+        "e1",
+    );
+    settle().await;
+    let out = h.fake.sent();
+    assert!(out.iter().any(|f| f.contains("<closed")), "{out:?}");
+    assert_eq!(store.phase().get_untracked(), Phase::Ended);
+    assert_eq!(store.survey().get_untracked(), SurveyState::Open);
+
+    h.act(UiAction::SurveyAnswer {
+        value: "good".into(),
+        comment: Some("Quick and kind".into()),
+    });
+    settle().await;
+    let patch = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == Method::Patch)
+        .expect("PATCH sent");
+    assert_eq!(patch.path, "chatsessions/cs-1");
+    assert_eq!(
+        patch.body.as_deref(),
+        Some(r#"{"survey":{"result":"good","message":"Quick and kind"}}"#)
+    );
+
+    // A new chat can be started after the end.
+    assert!(store.start_new_chat());
+    h.act(UiAction::StartNewChat);
+    assert_eq!(store.phase().get_untracked(), Phase::Idle);
+}
+
+#[wasm_bindgen_test]
+async fn hostile_agent_text_stays_text() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+    h.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
+    h.act(UiAction::SendText("hi".into()));
+    settle().await;
+    h.log_in().await;
+    h.store().open_window();
+    h.agent(
+        "<body>&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;</body>",
+        "x1",
+    );
+    settle().await;
+    let root = h.widget.as_ref().unwrap().shadow_root().unwrap();
+    assert!(root.query_selector("img").unwrap().is_none());
+    assert!(root.query_selector(".wc-bubble script").unwrap().is_none());
+    assert!(h.shadow_text().contains("<img src=x onerror="));
+    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn blocked_means_no_new_chat() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+    h.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
+    h.act(UiAction::SendText("hi".into()));
+    settle().await;
+    h.log_in().await;
+    h.agent(
+        "<blocked xmlns='http://jabber.org/protocol/chatstates'/>",
+        "b1",
+    );
+    settle().await;
+    let store = h.store();
+    assert_eq!(store.phase().get_untracked(), Phase::Blocked);
+    assert!(notices(&store).contains(&Notice::Blocked));
+    h.act(UiAction::StartNewChat);
+    h.act(UiAction::SendText("again".into()));
+    assert_eq!(store.phase().get_untracked(), Phase::Blocked);
+    assert_eq!(
+        h.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path == "chatsessions")
+            .count(),
+        1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn network_errors_retry_calmly() {
+    // Status 0 in the script is a network error (no reply at all).
+    let h = Harness::start(0, "").await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Connecting);
+    assert!(!h.host.hidden());
+    // The visitor may already write: the text waits as "sending".
+    h.act(UiAction::SendText("anyone?".into()));
+    assert_eq!(
+        visitor_messages(&h.store()),
+        vec![("anyone?".into(), MessageStatus::Sending)]
+    );
+    // The retry (about a second later) finds the campaign; the chat then starts with the text.
+    h.fake.reply(
+        Method::Get,
+        &format!("campaigns/{CAMPAIGN_ID}"),
+        200,
+        &campaign(true, true),
+    );
+    sleep(2_500).await;
+    settle().await;
+    let gets = h
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == Method::Get)
+        .count();
+    assert_eq!(gets, 2);
+    assert!(h.fake.requests().iter().any(|r| r.path == "chatsessions"));
+    assert_eq!(h.store().phase().get_untracked(), Phase::Connecting);
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn init_options_are_checked() {
+    use webchat::entry::{InitError, InitOptions};
+    let opts = |json: &str| js_sys::JSON::parse(json).unwrap();
+    let full =
+        r#"{"apiUrl":"/api/","apiToken":"t","campaign":"c","websocketUrl":"ws://127.0.0.1:1/x"}"#;
+    let ok = InitOptions::from_js(&opts(full)).expect("valid options");
+    assert_eq!(ok.visitor_ids, StorageKind::Session);
+    assert_eq!(ok.campaign, "c");
+
+    assert_eq!(
+        InitOptions::from_js(&"apiUrl".into()).unwrap_err(),
+        InitError::NotAnObject
+    );
+    assert_eq!(
+        InitOptions::from_js(&opts(
+            r#"{"apiToken":"t","campaign":"c","websocketUrl":"ws://h/x"}"#
+        ))
+        .unwrap_err(),
+        InitError::Missing("apiUrl")
+    );
+    assert_eq!(
+        InitOptions::from_js(&opts(
+            r#"{"apiUrl":"/a/","apiToken":5,"campaign":"c","websocketUrl":"ws://h/x"}"#
+        ))
+        .unwrap_err(),
+        InitError::WrongType {
+            key: "apiToken",
+            expected: "a string"
+        }
+    );
+    let bad_ids = InitOptions::from_js(&opts(
+        r#"{"apiUrl":"/a/","apiToken":"t","campaign":"c","websocketUrl":"ws://h/x","visitorIds":"forever"}"#,
+    ))
+    .unwrap_err();
+    assert!(bad_ids.to_string().contains("visitorIds"), "{bad_ids}");
+    let bad_ws = InitOptions::from_js(&opts(
+        r#"{"apiUrl":"/a/","apiToken":"t","campaign":"c","websocketUrl":"http://h/x"}"#,
+    ))
+    .unwrap_err();
+    assert!(matches!(
+        bad_ws,
+        InitError::BadValue {
+            key: "websocketUrl",
+            ..
+        }
+    ));
+    let no_container = InitOptions::from_js(&opts(
+        r##"{"apiUrl":"/a/","apiToken":"t","campaign":"c","websocketUrl":"ws://h/x","container":"#nowhere-xyz"}"##,
+    ))
+    .unwrap_err();
+    assert_eq!(no_container, InitError::NoContainer("#nowhere-xyz".into()));
+    // Through the exported entry point: a JS Error with the same message.
+    let err = webchat::entry::init(opts(r#"{"apiUrl":"/a/"}"#))
+        .await
+        .err()
+        .expect("rejected");
+    let message = err.unchecked_into::<js_sys::Error>().message();
+    assert_eq!(
+        String::from(message),
+        "webchat.init: option `websocketUrl` is required"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_connection_reconnects() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+    h.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
+    h.act(UiAction::SendText("hi".into()));
+    settle().await;
+    h.log_in().await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Chatting);
+    h.fake.drop_socket();
+    settle().await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Reconnecting);
+    // Typed while reconnecting: shown at once, waiting.
+    h.act(UiAction::SendText("still there?".into()));
+    assert_eq!(
+        visitor_messages(&h.store())[1],
+        ("still there?".into(), MessageStatus::Sending)
+    );
+    sleep(2_500).await;
+    assert_eq!(h.fake.0.borrow().connects.len(), 2);
+    // A new stream with the same credentials (no new REST calls).
+    let after = h.log_in().await;
+    assert!(
+        after
+            .iter()
+            .any(|f| f.contains("<body>still there?</body>")),
+        "{after:?}"
+    );
+    assert_eq!(h.store().phase().get_untracked(), Phase::Chatting);
+    assert_eq!(
+        h.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path == "xmppcredentials")
+            .count(),
+        1
+    );
+}
