@@ -37,6 +37,7 @@ pub mod adapters;
 pub mod components;
 pub mod controller;
 pub mod entry;
+pub mod events;
 pub mod i18n;
 pub mod linkify;
 pub mod model;
