@@ -299,7 +299,9 @@ impl Connection {
     /// Save it after every batch of handled frames; it stays valid after the transport died.
     pub fn resume_state(&self) -> Option<ResumeState> {
         if !self.sm_enabled {
-            return None;
+            // Not resumed yet (the transport died during the handshake): the session we were
+            // about to resume is still the one to resume, unacknowledged stanzas and all.
+            return self.resume.clone();
         }
         self.sm.resume_state(self.jid.as_ref()?.as_str())
     }
@@ -650,7 +652,16 @@ impl Connection {
             }
             (Nonza::A { h }, _) if self.sm_enabled => {
                 self.ack_requested = false;
+                let before = self.sm.queue.len();
                 self.on_ack(h);
+                // Stanzas sent after our `<r/>` are not covered by this answer: ask again so the
+                // last message of a burst is confirmed now, not at the next keepalive. Only when
+                // this answer made progress, so a server that never counts cannot make us loop.
+                let left = self.sm.queue.len();
+                if left > 0 && left < before && matches!(self.phase, Phase::Ready) {
+                    self.transmits.push_back(sm::R_FRAME.to_owned());
+                    self.ack_requested = true;
+                }
             }
             _ => {}
         }

@@ -124,6 +124,14 @@ pub struct ResumeState {
     pub jid: String,
 }
 
+impl ResumeState {
+    /// The `id`s of the unacknowledged stanzas, oldest first (a reloaded page uses them to
+    /// tell which of its outbox messages the resumed session will re-send by itself).
+    pub fn unacked_ids(&self) -> Vec<String> {
+        self.unacked.iter().filter_map(|f| frame_id(f)).collect()
+    }
+}
+
 /// An outbound stanza waiting for its ack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unacked {
@@ -294,6 +302,7 @@ mod tests {
             r.unacked,
             vec!["<presence xmlns='jabber:client'/>".to_string()]
         );
+        assert!(r.unacked_ids().is_empty(), "the presence has no id");
         let back = SmState::from_resume(&r);
         assert_eq!((back.h_out, back.queue.len()), (0, 1));
     }

@@ -153,6 +153,15 @@ impl Chat {
         let conn = Connection::new(config.connection.clone(), now);
         // A resumed session (page reload) continues a chat in which the agent was there.
         let resuming = config.connection.resume.is_some();
+        // Our messages the saved session never had acknowledged are still ours after a
+        // reload: their acks (and archive copies) must be recognised.
+        let own_ids = config
+            .connection
+            .resume
+            .iter()
+            .flat_map(|r| r.unacked.iter())
+            .filter_map(|f| own_message_id(f))
+            .collect();
         Chat {
             conn,
             agent_nick: config.agent_nick.clone(),
@@ -165,7 +174,7 @@ impl Chat {
             agent_typing: false,
             last_state: None,
             seen: HashSet::new(),
-            own_ids: HashSet::new(),
+            own_ids,
             outbox: Vec::new(),
             resend: Vec::new(),
             history: None,
@@ -244,19 +253,54 @@ impl Chat {
 
     /// Sends a chat message; returns its local id (reported again by [`ChatEvent::Delivered`]).
     /// While disconnected the message waits and goes out after reconnecting.
-    pub fn send_message(&mut self, text: &str, _now: Instant) -> Result<String, ChatEnded> {
+    pub fn send_message(&mut self, text: &str, now: Instant) -> Result<String, ChatEnded> {
         if self.ending {
             return Err(ChatEnded);
         }
         let id = self.conn.make_id();
+        self.send_message_with_id(&id, text, now)?;
+        Ok(id)
+    }
+
+    /// Sends a chat message under a stanza `id` chosen by the caller, so that the id stays the
+    /// same across page reloads (the widget's outbox keeps it): the archive copy and the
+    /// acknowledgement of a message re-sent after a reload are then recognised as the same
+    /// message. The id must be unique for this chat.
+    pub fn send_message_with_id(
+        &mut self,
+        id: &str,
+        text: &str,
+        _now: Instant,
+    ) -> Result<(), ChatEnded> {
+        if self.ending {
+            return Err(ChatEnded);
+        }
         let mut m = Message::chat(self.config.agent.clone());
-        m.id = Some(id.clone());
+        m.id = Some(id.to_owned());
         m.body = Some(text.to_owned());
         m.chat_state = Some(ChatState::Active);
-        self.own_ids.insert(id.clone());
+        self.own_ids.insert(id.to_owned());
         self.last_state = Some(ChatState::Active);
         self.send_or_hold(m.to_element());
-        Ok(id)
+        Ok(())
+    }
+
+    /// Tells a chat rebuilt after a page reload which messages are already shown: `own` are
+    /// the visitor's message ids, `agent` the agent messages' de-duplication ids. Live
+    /// redeliveries and archive results with these ids are then not reported again.
+    pub fn remember<I, J>(&mut self, own: I, agent: J)
+    where
+        I: IntoIterator<Item = String>,
+        J: IntoIterator<Item = String>,
+    {
+        self.own_ids.extend(own);
+        self.seen.extend(agent);
+    }
+
+    /// Asks for the archive (the latest page) once the session is up unless it is resumed:
+    /// a page restoring a chat without a resumable session fetches what it missed.
+    pub fn fetch_history_when_connected(&mut self) {
+        self.fetch_after_connect = true;
     }
 
     /// Sends `composing`, `paused`, `active`… (repeats of the last state are not sent).
@@ -408,6 +452,10 @@ impl Chat {
             let _ = self.conn.send_stanza(el);
         }
         self.events.push_back(ChatEvent::Connected { jid, resumed });
+        if resumed {
+            // Nothing was lost: the server re-sends what we had not handled.
+            self.fetch_after_connect = false;
+        }
         if self.fetch_after_connect {
             self.fetch_after_connect = false;
             self.history_first = None;
@@ -563,13 +611,17 @@ impl Chat {
         let Some(body) = m.body.filter(|b| !b.trim().is_empty()) else {
             return;
         };
+        // A live copy was known by its uid, else the archive's stanza-id, else its `id` (a
+        // server that stamped no stanza-id): any of them means "already shown".
+        let live_id = m.id.clone();
         let id = if from_agent {
             m.uid.unwrap_or(a.id)
         } else {
             m.id.unwrap_or(a.id)
         };
         let known = if from_agent {
-            !self.seen.insert(id.clone())
+            let by_id = live_id.is_some_and(|l| self.seen.contains(&l));
+            !self.seen.insert(id.clone()) || by_id
         } else {
             self.own_ids.contains(&id)
         };
@@ -611,4 +663,13 @@ impl Chat {
             complete,
         });
     }
+}
+
+/// The `id` of a frame that is one of our chat messages (a `<message>` with a body).
+fn own_message_id(frame: &str) -> Option<String> {
+    let el = crate::xml::parse(frame, crate::ns::CLIENT).ok()?;
+    if el.name != "message" || el.get_child("body", crate::ns::CLIENT).is_none() {
+        return None;
+    }
+    el.attr("id").map(str::to_owned)
 }

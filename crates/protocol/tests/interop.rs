@@ -1,6 +1,8 @@
-//! Interop: this core against a real ejabberd or Prosody (`cargo xtask test` starts them and
-//! sets WEBCHAT_XMPP_WS_URL / WEBCHAT_XMPP_DOMAIN / WEBCHAT_XMPP_AGENT_DOMAIN). Every test
-//! makes fresh accounts by in-band registration. The agent is a plain [`Connection`] on the
+//! Interop: this core against a real ejabberd or Prosody, or devserver's embedded server
+//! (`cargo xtask test` starts the server and sets WEBCHAT_XMPP_SERVER / WEBCHAT_XMPP_WS_URL /
+//! WEBCHAT_XMPP_DOMAIN / WEBCHAT_XMPP_AGENT_DOMAIN; for `embedded` the URL is a devserver's
+//! `/xmpp-websocket`). Every test makes fresh accounts by in-band registration (XEP-0077, which
+//! the embedded server offers on both domains too). The agent is a plain [`Connection`] on the
 //! agent domain that sends the seed's stanzas.
 
 mod support;

@@ -1,5 +1,5 @@
-//! Interop against the real servers `cargo xtask test` starts (ejabberd 23.01, Prosody 0.12):
-//! proves their private configs do what every later test relies on. Raw XML strings over
+//! Interop against the servers `cargo xtask test` starts (ejabberd 23.01, Prosody 0.12, and
+//! devserver's embedded server): proves their configs do what every later test relies on. Raw XML strings over
 //! tokio-tungstenite, on purpose independent of the protocol core (its own suite is `interop.rs`):
 //! RFC 7395 framing with subprotocol `xmpp`, SASL mechanisms offered, open in-band registration
 //! (XEP-0077) on both virtual hosts, SASL PLAIN success and failure, and a message routed from

@@ -186,7 +186,13 @@ fn whole_visitor_session() {
     );
     assert!(s.recv(&format!("<presence xmlns='jabber:client' from='{AGENT}/console'><show>chat</show><status>available</status></presence>")).is_empty());
     assert!(s.events().is_empty());
-    assert!(s.recv("<a xmlns='urn:xmpp:sm:3' h='5'/>").is_empty());
+    // The answer covers what was sent before our `<r/>`; the rest is asked for at once (not at
+    // the next keepalive), so the last message of a burst is confirmed promptly.
+    assert_eq!(
+        s.recv("<a xmlns='urn:xmpp:sm:3' h='5'/>"),
+        vec![R.to_string()]
+    );
+    assert!(s.recv("<a xmlns='urn:xmpp:sm:3' h='6'/>").is_empty());
 
     // Typing, then a message (ejabberd shape: no uid, stanza-id by our bare JID).
     s.recv(&agent_msg("", "<composing xmlns='http://jabber.org/protocol/chatstates'/><nick xmlns='http://jabber.org/protocol/nick'>agent3</nick>"));
@@ -789,4 +795,216 @@ fn agent_back_by_seed_status_attribute_and_typing_cleared_by_unavailable() {
             ChatEvent::AgentAvailable
         ]
     );
+}
+
+// ---------- a page reload: a new `Chat` built from what the page saved ----------
+
+const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+
+/// Plays open → PLAIN → restart for a new chat; returns what the client sent after the
+/// post-auth features (`<resume/>` or a bind).
+fn plain_login(s: &mut Sim) -> Vec<String> {
+    assert_eq!(s.sent(), vec![OPEN_C]);
+    s.recv(OPEN_S);
+    s.recv(FEATURES_PLAIN);
+    assert_eq!(
+        s.recv("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"),
+        vec![OPEN_C]
+    );
+    s.recv(OPEN_S);
+    s.recv(FEATURES_POST)
+}
+
+/// The state a page saves mid-chat: one agent message handled, one visitor message sent
+/// under the widget's own id and not yet acknowledged, serialised as JSON.
+fn saved_mid_chat() -> (String, String) {
+    let mut s = connect();
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='3'/>");
+    s.recv(&agent_msg(" id='m1'", "<uid-less/><body>hello</body>"));
+    s.events();
+    s.chat
+        .send_message_with_id("v-stable-1", "in flight", Instant::from_millis(s.now))
+        .unwrap();
+    let frame = s.sent()[0].clone();
+    assert!(frame.contains("id=\"v-stable-1\""), "{frame}");
+    let saved = s.chat.resume_state().expect("resumable");
+    (serde_json::to_string(&saved).unwrap(), frame)
+}
+
+fn reloaded(json: &str) -> Sim {
+    let mut cfg = config();
+    cfg.connection.entropy = [7; 16];
+    cfg.connection.resume = Some(serde_json::from_str(json).unwrap());
+    Sim::new(cfg)
+}
+
+#[test]
+fn reload_resumes_and_reports_the_in_flight_message_delivered() {
+    let (json, frame) = saved_mid_chat();
+    let mut s = reloaded(&json);
+    s.chat
+        .remember(vec!["v-stable-1".to_string()], vec!["m1".to_string()]);
+    s.chat.fetch_history_when_connected();
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"smid1\" h=\"1\"/>"]
+    );
+    // The server had not got the message: it goes out again, same frame, same id.
+    let out = s.recv("<resumed xmlns='urn:xmpp:sm:3' previd='smid1' h='3'/>");
+    assert_eq!(
+        out,
+        vec![frame, R.to_string()],
+        "no archive query after a resume"
+    );
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::Connected {
+            jid: Jid::parse("v1@webchat.test/web").unwrap(),
+            resumed: true
+        }]
+    );
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='4'/>");
+    assert_eq!(s.events(), vec![ChatEvent::Delivered("v-stable-1".into())]);
+    // A redelivered copy of an agent message the page already showed is not reported again;
+    // one sent during the reload is.
+    s.recv(&agent_msg(" id='m1'", "<body>hello</body>"));
+    s.recv(&agent_msg(" id='m2'", "<body>during the reload</body>"));
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::AgentMessage {
+            id: "m2".into(),
+            nick: "agent1".into(),
+            body: "during the reload".into()
+        }]
+    );
+}
+
+#[test]
+fn reload_with_refused_resumption_rebinds_resends_and_fetches_only_what_is_new() {
+    let (json, _) = saved_mid_chat();
+    let mut s = reloaded(&json);
+    s.chat
+        .remember(vec!["v-stable-1".to_string()], vec!["m1".to_string()]);
+    plain_login(&mut s);
+    s.recv("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+    s.recv("<iq xmlns='jabber:client' type='result' id='wc07070707-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>v1@webchat.test/web</jid></bind></iq>");
+    let out = s.recv("<enabled xmlns='urn:xmpp:sm:3' id='smid2' resume='true'/>");
+    let resent: Vec<&String> = out.iter().filter(|f| f.contains("<body>")).collect();
+    assert_eq!(resent.len(), 1, "{out:?}");
+    assert!(resent[0].contains("id=\"v-stable-1\""), "same id: {out:?}");
+    let query = out
+        .iter()
+        .find(|f| f.contains("urn:xmpp:mam:2"))
+        .expect("archive query");
+    let queryid = query
+        .split("queryid=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let iq_id = query
+        .split(" id=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    s.events();
+    let result = |id: &str, from: &str, attrs: &str, body: &str| {
+        format!("<message xmlns='jabber:client' to='v1@webchat.test/web'><result xmlns='urn:xmpp:mam:2' queryid='{queryid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='{from}' to='v1@webchat.test' type='chat'{attrs}><body>{body}</body></message></forwarded></result></message>")
+    };
+    // Shown before the reload (by uid / by own id) → dropped; missed during it → reported.
+    s.recv(&result(
+        "A1",
+        "agent@internal.webchat.test/console",
+        " uid='m1'",
+        "hello",
+    ));
+    s.recv(&result(
+        "A2",
+        "v1@webchat.test/web",
+        " id='v-stable-1'",
+        "in flight",
+    ));
+    s.recv(&result(
+        "A3",
+        "agent@internal.webchat.test/console",
+        "",
+        "missed",
+    ));
+    s.recv(&format!("<iq xmlns='jabber:client' type='result' id='{iq_id}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"));
+    let events = s.events();
+    let [ChatEvent::History {
+        messages,
+        complete: true,
+    }] = events.as_slice()
+    else {
+        panic!("one complete history page: {events:?}");
+    };
+    let got: Vec<(&str, bool, &str)> = messages
+        .iter()
+        .map(|m| (m.id.as_str(), m.from_agent, m.body.as_str()))
+        .collect();
+    assert_eq!(got, vec![("A3", true, "missed")]);
+}
+
+#[test]
+fn reload_without_a_resumable_session_logs_in_and_asks_the_archive() {
+    let mut s = Sim::new(config());
+    s.chat.fetch_history_when_connected();
+    s.chat
+        .send_message_with_id(
+            "v-outbox-1",
+            "typed before the reload",
+            Instant::from_millis(0),
+        )
+        .unwrap();
+    let bind = plain_login(&mut s);
+    assert!(bind[0].contains("xmpp-bind"), "{bind:?}");
+    let id = ids(1);
+    s.recv(&format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>v1@webchat.test/web</jid></bind></iq>"));
+    let out = s.recv("<enabled xmlns='urn:xmpp:sm:3' id='smid3' resume='true'/>");
+    let body_at = out
+        .iter()
+        .position(|f| f.contains("typed before the reload"))
+        .expect("outbox sent");
+    let mam_at = out
+        .iter()
+        .position(|f| f.contains("urn:xmpp:mam:2"))
+        .expect("archive asked");
+    let presence_at = out
+        .iter()
+        .position(|f| f.contains("<status>available</status>"))
+        .unwrap();
+    assert!(presence_at < body_at, "presences first: {out:?}");
+    assert!(body_at < mam_at, "{out:?}");
+    assert!(out[body_at].contains("id=\"v-outbox-1\""));
+}
+
+#[test]
+fn a_drop_during_the_resumption_handshake_keeps_the_session_resumable() {
+    let (json, frame) = saved_mid_chat();
+    let mut s = reloaded(&json);
+    // The new transport dies right after authenticating, before `<resume/>` was answered.
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"smid1\" h=\"1\"/>"]
+    );
+    s.chat.handle_transport_closed(Instant::from_millis(s.now));
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::Disconnected(CloseReason::TransportClosed)]
+    );
+    let kept = s.chat.resume_state().expect("still resumable");
+    assert_eq!((kept.id.as_str(), kept.h_in), ("smid1", 1));
+    assert_eq!(kept.unacked, vec![frame.clone()]);
+    // The next transport resumes the same session and re-sends the message once.
+    let mut cfg = config().connection;
+    cfg.entropy = [8; 16];
+    s.chat.reconnect(cfg, Instant::from_millis(s.now)).unwrap();
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"smid1\" h=\"1\"/>"]
+    );
+    let out = s.recv("<resumed xmlns='urn:xmpp:sm:3' previd='smid1' h='3'/>");
+    assert_eq!(out, vec![frame, R.to_string()]);
 }
