@@ -96,7 +96,9 @@
       if (c.request_url) b.head.append(" on ", el("code", null, c.request_url));
       if (c.user) {
         b.head.append(el("div", null, "User: " + [c.user.firstname, c.user.lastname].join(" ").trim() +
-          " <" + c.user.email + ">" + (c.user.labels && c.user.labels.length ? " [" + c.user.labels.join(", ") + "]" : "")));
+          " <" + c.user.email + ">" + (c.user.labels && c.user.labels.length ? " [" + c.user.labels.join(", ") + "]" : "") +
+          (c.user.id != null ? " · id " + c.user.id : "") +
+          (c.user.assigned_user ? " · assigned to " + c.user.assigned_user : "")));
       }
       b.live.textContent = c.live ? liveText(c.live) : "";
       b.log.replaceChildren(...c.transcript.map((m) =>

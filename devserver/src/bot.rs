@@ -1,16 +1,17 @@
 //! The auto-agent (`--bot`): answers every visitor message in its chats and obeys
 //! slash-commands typed by the visitor, for demos, end-to-end tests and the load benchmark.
 //!
-//! What it does: listens to the desk's visitor messages for chats whose current agent is the
-//! bot and answers `You said: …`, or acts: `/close`, `/block`, `/transfer NAME`, `/away`,
-//! `/back`, `/typing`, `/cobrowse`. A command that fails is answered with the reason.
+//! What it does: is the desk's in-process responder ([`install`]): for each visitor message in
+//! a chat whose current agent is the bot it answers `You said: …`, or acts: `/close`,
+//! `/block`, `/transfer NAME`, `/away`, `/back`, `/typing`, `/cobrowse`. A command that fails
+//! is answered with the reason. It runs inline on the task that delivered the message.
 //! What it does not: sign itself in (the server does, as agent [`crate::BOT_NICKNAME`]), or
 //! answer chats transferred away from it.
 
-use tokio::sync::broadcast::error::RecvError;
+use std::sync::Arc;
 
-use crate::desk::{AgentAction, DeskEvent, Typing};
-use crate::{App, BOT_NICKNAME};
+use crate::desk::{AgentAction, Desk, DeskEvent, Typing};
+use crate::BOT_NICKNAME;
 
 /// What the bot does for one visitor message.
 pub fn respond(body: &str) -> Vec<AgentAction> {
@@ -35,35 +36,27 @@ pub fn respond(body: &str) -> Vec<AgentAction> {
     }
 }
 
-/// Starts the bot's task; it ends with the server.
-pub fn spawn(app: App) {
-    let mut events = app.desk.subscribe();
-    tokio::spawn(async move {
-        loop {
-            let ev = tokio::select! {
-                ev = events.recv() => ev,
-                () = crate::stopped(app.shutdown.clone()) => break,
-            };
-            match ev {
-                Ok(DeskEvent::VisitorMessage {
-                    session_id,
-                    agent,
-                    body,
-                }) if agent == BOT_NICKNAME => {
-                    for action in respond(&body) {
-                        if let Err(e) = app.desk.act(&session_id, action) {
-                            let why = AgentAction::Message {
-                                body: format!("I could not do that: {e}"),
-                            };
-                            let _ = app.desk.act(&session_id, why);
-                        }
-                    }
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break,
+/// Makes the bot the desk's in-process responder: it answers on the task that delivered the
+/// visitor's message (see [`crate::desk::Responder`] for why not a task of its own).
+pub fn install(desk: &Desk) {
+    desk.set_responder(Arc::new(|desk: &Desk, ev: &DeskEvent| {
+        let DeskEvent::VisitorMessage {
+            session_id,
+            agent,
+            body,
+        } = ev;
+        if agent != BOT_NICKNAME {
+            return;
+        }
+        for action in respond(body) {
+            if let Err(e) = desk.act(session_id, action) {
+                let why = AgentAction::Message {
+                    body: format!("I could not do that: {e}"),
+                };
+                let _ = desk.act(session_id, why);
             }
         }
-    });
+    }));
 }
 
 #[cfg(test)]

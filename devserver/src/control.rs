@@ -44,6 +44,7 @@ pub fn router() -> Router<App> {
         .route("/_test/agents/{id}/stanzas", get(agent_stanzas))
         .route("/_test/chatsessions/{id}/agent", post(agent_act))
         .route("/_test/chatsessions/{id}/live", get(live))
+        .route("/_test/chatsessions/{id}/stanzas", get(session_stanzas))
         .route("/_test/xmpp", get(xmpp_info))
 }
 
@@ -51,6 +52,16 @@ pub fn router() -> Router<App> {
 async fn agent_stanzas(State(app): State<App>, Path(nickname): Path<String>) -> Response {
     let jid = app.backend.agent_jid(&nickname);
     Json(app.desk.received(&jid)).into_response()
+}
+
+async fn session_stanzas(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    if app.hub.session(&id).is_none() {
+        return Err(Failure::new(StatusCode::NOT_FOUND, "Not found"));
+    }
+    Ok(Json(app.desk.received_in(&id)).into_response())
 }
 
 async fn agent_act(

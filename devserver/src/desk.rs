@@ -69,9 +69,11 @@ pub struct Live {
 pub struct Received {
     pub seq: u64,
     pub time_ms: u64,
-    /// The agent's bare JID.
+    /// The agent's bare JID (the one the stanza was addressed to).
     pub agent: String,
     pub from: Option<String>,
+    /// The chat session of the sender, when it is a visitor with credentials.
+    pub session: Option<String>,
     pub xml: String,
 }
 
@@ -159,9 +161,17 @@ struct Inner {
 /// Most received stanzas kept per agent.
 const MAX_RECEIVED: usize = 2000;
 
+/// An in-process agent (the bot) that answers visitor messages as they arrive.
+pub type Responder = Arc<dyn Fn(&Desk, &DeskEvent) + Send + Sync>;
+
 struct Shared {
     hub: Hub,
     outlet: OnceLock<Arc<dyn AgentOutlet>>,
+    /// Called inline, on the task that delivered the visitor's stanza, with no lock held.
+    /// Inline rather than through the broadcast: a task hop and a cross-thread wake-up per
+    /// message were most of the bot's reply latency under load, and one bot task serialised
+    /// every chat on one core.
+    responder: OnceLock<Responder>,
     inner: Mutex<Inner>,
     events: broadcast::Sender<DeskEvent>,
 }
@@ -189,6 +199,7 @@ impl Desk {
             shared: Arc::new(Shared {
                 hub,
                 outlet: OnceLock::new(),
+                responder: OnceLock::new(),
                 inner: Mutex::new(Inner::default()),
                 events,
             }),
@@ -208,7 +219,12 @@ impl Desk {
         &self.shared.hub
     }
 
-    /// Visitor messages from now on (the bot listens).
+    /// Installs the in-process agent that answers visitor messages (once; see [`Responder`]).
+    pub fn set_responder(&self, responder: Responder) {
+        let _ = self.shared.responder.set(responder);
+    }
+
+    /// Visitor messages from now on, for listeners that may lag behind.
     pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
         self.shared.events.subscribe()
     }
@@ -254,6 +270,53 @@ impl Desk {
             .unwrap_or_default()
     }
 
+    /// How many chats that are not closed talk to visitors through this agent JID (bare). After
+    /// a transfer that is more than the agent's own chats: the visitor keeps writing to, and
+    /// only accepts stanzas from, the JID in its credentials.
+    pub fn open_chats_via(&self, agent_bare: &str) -> usize {
+        let sessions: Vec<String> = {
+            let inner = self.lock();
+            inner
+                .live
+                .iter()
+                .filter(|(_, l)| {
+                    l.agent_jid
+                        .as_deref()
+                        .is_some_and(|j| j.eq_ignore_ascii_case(agent_bare))
+                })
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        sessions
+            .iter()
+            .filter(|id| {
+                self.hub()
+                    .session(id)
+                    .is_some_and(|s| s.status != ChatSessionStatus::Closed)
+            })
+            .count()
+    }
+
+    /// Whether an agent with this nickname is signed in.
+    pub fn agent_signed_in(&self, nickname: &str) -> bool {
+        self.hub().agent_by_nickname(nickname).is_some()
+    }
+
+    /// Stanzas the agent side received from this session's visitor, whichever agent JID they
+    /// were addressed to, oldest first.
+    pub fn received_in(&self, session_id: &str) -> Vec<Received> {
+        let inner = self.lock();
+        let mut all: Vec<Received> = inner
+            .received
+            .values()
+            .flatten()
+            .filter(|r| r.session.as_deref() == Some(session_id))
+            .cloned()
+            .collect();
+        all.sort_by_key(|r| r.seq);
+        all
+    }
+
     fn update_live(&self, session_id: &str, f: impl FnOnce(&mut Live)) {
         {
             let mut inner = self.lock();
@@ -268,11 +331,17 @@ impl Desk {
         {
             let mut inner = self.lock();
             inner.seq += 1;
+            let session = from
+                .as_deref()
+                .and_then(|f| Jid::parse(f).ok())
+                .and_then(|f| inner.links.get(&key(f.bare())))
+                .map(|l| l.session_id.clone());
             let r = Received {
                 seq: inner.seq,
                 time_ms: ids::now_ms(),
                 agent: agent.bare().to_owned(),
                 from: from.clone(),
+                session,
                 xml: el.to_xml(),
             };
             let q = inner.received.entry(key(agent.bare())).or_default();
@@ -344,6 +413,7 @@ impl Desk {
         if m.internal {
             return;
         }
+        let mut event = None;
         if let Some(body) = m.body.as_deref().filter(|b| !b.trim().is_empty()) {
             let id =
                 m.id.clone()
@@ -363,7 +433,7 @@ impl Desk {
                     .session_and_agent(session_id)
                     .map(|(_, a)| a.nickname)
                     .unwrap_or_default();
-                let _ = self.shared.events.send(DeskEvent::VisitorMessage {
+                event = Some(DeskEvent::VisitorMessage {
                     session_id: session_id.to_owned(),
                     agent,
                     body: body.to_owned(),
@@ -380,6 +450,13 @@ impl Desk {
                 let name = s.name();
                 self.update_live(session_id, |l| l.visitor_state = Some(name));
             }
+        }
+        // After the whole stanza is applied, so an answer sees the visitor's state.
+        if let Some(event) = event {
+            if let Some(responder) = self.shared.responder.get() {
+                responder(self, &event);
+            }
+            let _ = self.shared.events.send(event);
         }
     }
 

@@ -5,9 +5,18 @@
 //! connects each signed-in agent as an ordinary XMPP client on the agents' domain
 //! (registering the account first; an existing account is logged in to), sends the desk's
 //! stanzas on that connection and hands every stanza the agent receives to the desk.
+//! An agent connection that the server or the network drops is logged in again with backoff
+//! (250 ms doubling to 10 s); desk stanzas queue meanwhile. The agent client requests its
+//! roster after login, which makes it an "interested resource" (RFC 6121): Prosody 0.12
+//! delivers the visitor's `subscribed` only to such resources, ejabberd to any.
+//! After a transfer, stanzas to the visitor still leave through the connection of the agent
+//! JID in the visitor's credentials: the visitor accepts stanzas from that JID only (seed 003:
+//! "Agent info may not be changed after chat forwarding"), and a server stamps `from` with
+//! the sending connection's JID, so the new agent's own connection cannot speak for it. When
+//! that first agent signs out, its connection stays up as a relay until those chats close.
 //! [`drive`] is the small loop that runs a sans-IO `Connection` on a WebSocket.
-//! What it does not: start servers (xtask does), reconnect an agent whose connection died
-//! (it signs in again), or serve `/xmpp-websocket` (visitors connect to the server itself).
+//! What it does not: start servers (xtask does), or serve `/xmpp-websocket` (visitors
+//! connect to the server itself).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,9 +26,11 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use webchat_protocol::api::{AgentInfo, ChatSession, Credentials};
 use webchat_protocol::connection::{CloseReason, Config as ConnConfig, Connection, Event};
+use webchat_protocol::stanza::IqType;
 use webchat_protocol::{Element, Instant, Jid};
 
 use crate::backend::{BackendError, BackendFuture, BackendKind, XmppBackend};
@@ -45,20 +56,32 @@ fn entropy() -> [u8; 16] {
     e
 }
 
+/// How a driven connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// [`Command::Close`], or every command sender is gone.
+    Requested,
+    /// The server or the network ended it (stream error, socket closed, ping timeout).
+    Lost,
+}
+
 /// Runs `conn` on a WebSocket to `url` until it closes; every event goes to `on_event`.
+/// `commands` is borrowed so that a reconnecting caller keeps one queue across connections.
 pub async fn drive(
     url: &str,
     mut conn: Connection,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
     mut on_event: impl FnMut(&mut Connection, Event) + Send,
-) -> Result<(), BackendError> {
+) -> Result<Ended, BackendError> {
     let mut request = url
         .into_client_request()
         .map_err(|e| BackendError::Unreachable(std::io::Error::other(e)))?;
     request
         .headers_mut()
         .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("xmpp"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+    // Small read buffer and no Nagle, as on the embedded endpoint (see `READ_BUFFER`).
+    let ws_config = WebSocketConfig::default().read_buffer_size(crate::xmpp::endpoint::READ_BUFFER);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(ws_config), true)
         .await
         .map_err(|e| BackendError::Unreachable(std::io::Error::other(e)))?;
     let origin = tokio::time::Instant::now();
@@ -66,6 +89,7 @@ pub async fn drive(
         Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX))
     };
     let mut commands_open = true;
+    let mut requested = false;
     loop {
         while let Some(frame) = conn.poll_transmit() {
             if ws.send(WsMessage::text(frame)).await.is_err() {
@@ -83,7 +107,11 @@ pub async fn drive(
         }
         if conn.is_closed() {
             let _ = ws.close(None).await;
-            return Ok(());
+            return Ok(if requested {
+                Ended::Requested
+            } else {
+                Ended::Lost
+            });
         }
         let wake = conn
             .poll_timeout()
@@ -97,8 +125,8 @@ pub async fn drive(
             },
             cmd = commands.recv(), if commands_open => match cmd {
                 Some(Command::Send(el)) => { let _ = conn.send_stanza(el); }
-                Some(Command::Close) => conn.close(now()),
-                None => { commands_open = false; conn.close(now()); }
+                Some(Command::Close) => { requested = true; conn.close(now()); }
+                None => { commands_open = false; requested = true; conn.close(now()); }
             },
             () = tokio::time::sleep_until(wake) => conn.handle_timeout(now()),
         }
@@ -116,9 +144,9 @@ pub async fn register_account(
     config.register = true;
     config.stream_management = false;
     let conn = Connection::new(config, Instant::from_millis(0));
-    let (_tx, rx) = mpsc::unbounded_channel();
+    let (_tx, mut rx) = mpsc::unbounded_channel();
     let mut outcome: Option<Result<(), BackendError>> = None;
-    let run = drive(url, conn, rx, |conn, ev| match ev {
+    let run = drive(url, conn, &mut rx, |conn, ev| match ev {
         Event::Ready { .. } => {
             outcome.get_or_insert(Ok(()));
             conn.close(Instant::from_millis(0));
@@ -131,7 +159,7 @@ pub async fn register_account(
     match tokio::time::timeout(CONNECT_TIMEOUT, run).await {
         Err(_) => return Err(BackendError::Protocol("registration timed out")),
         Ok(Err(e)) => return Err(e),
-        Ok(Ok(())) => {}
+        Ok(Ok(_)) => {}
     }
     outcome.unwrap_or(Err(BackendError::Protocol(
         "registration ended without an answer",
@@ -164,6 +192,20 @@ impl AgentOutlet for Outlet {
             .ok_or_else(|| format!("agent {} is not connected to the XMPP server", agent.bare()))?;
         tx.send(Command::Send(stanza))
             .map_err(|_| format!("the XMPP connection of {} is gone", agent.bare()))
+    }
+}
+
+/// How often a signed-out agent's relay connection checks whether its chats are over.
+const RELAY_CHECK: Duration = Duration::from_secs(1);
+
+/// Forgets an agent's connection and closes it.
+fn retire(clients: &Clients, key: &str) {
+    let tx = {
+        let mut c = clients.lock().unwrap_or_else(|p| p.into_inner());
+        c.remove(key)
+    };
+    if let Some(tx) = tx {
+        let _ = tx.send(Command::Close);
     }
 }
 
@@ -209,95 +251,230 @@ impl ExternalBackend {
     }
 
     /// Agents' passwords are derived from the nickname so a restarted devserver can log in
-    /// to accounts a previous run registered (dev servers only).
-    fn agent_password(nickname: &str) -> String {
+    /// to accounts a previous run registered (dev servers only; tests log in with it too).
+    pub fn agent_password(nickname: &str) -> String {
         format!("webchat-agent-{nickname}-dev")
     }
 
     async fn connect_agent(&self, agent: &AgentInfo) -> Result<(), BackendError> {
         let jid = Jid::parse(&agent.jid).map_err(|_| BackendError::Protocol("bad agent JID"))?;
-        let local = jid.local().unwrap_or(&agent.nickname).to_owned();
-        let password = Self::agent_password(&agent.nickname);
-        match register_account(&self.url, &local, &self.agent_domain, &password).await {
-            Ok(()) => {}
-            // Registered by an earlier run: log in.
-            Err(BackendError::RegistrationRefused(why)) if why.starts_with("conflict") => {}
-            Err(e) => return Err(e),
+        let key = jid.bare().to_ascii_lowercase();
+        {
+            let c = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+            if c.get(&key).is_some_and(|tx| !tx.is_closed()) {
+                // Still connected: it kept relaying transferred chats after a sign-out (see
+                // `agent_offline`). A second login with the same resource would kick it.
+                return Ok(());
+            }
         }
-        let config = ConnConfig::new(&local, &password, &self.agent_domain, "webchat", entropy());
-        let conn = Connection::new(config, Instant::from_millis(0));
+        let session = AgentSession {
+            url: self.url.clone(),
+            local: jid.local().unwrap_or(&agent.nickname).to_owned(),
+            password: Self::agent_password(&agent.nickname),
+            domain: self.agent_domain.clone(),
+            me: jid.to_bare(),
+            desk: self.desk.clone(),
+        };
+        session.ensure_account().await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel::<Result<(), BackendError>>();
-        let desk = self.desk.clone();
-        let url = self.url.clone();
-        let key = jid.bare().to_ascii_lowercase();
-        let clients = self.clients.clone();
-        let shutdown = self.shutdown.clone();
-        let me = jid.to_bare();
-        let close_tx = tx.clone();
-        tokio::spawn(async move {
-            let mut ready = Some(ready_tx);
-            let run = drive(&url, conn, rx, |conn, ev| match ev {
-                Event::Ready { .. } => {
-                    // Available, so the server delivers messages to the bare JID here.
-                    let _ =
-                        conn.send_stanza(Element::new("presence", webchat_protocol::ns::CLIENT));
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Ok(()));
-                    }
-                }
-                Event::Message(m) => {
-                    let mut el = m.to_element();
-                    if let Some(f) = &m.from {
-                        el.set_attr("from", f.as_str());
-                    }
-                    if let Some(u) = &m.agent_id {
-                        el.set_attr("agent_id", u);
-                    }
-                    desk.incoming(&me, el);
-                }
-                Event::Presence(p) => {
-                    let mut el = p.to_element();
-                    if let Some(f) = &p.from {
-                        el.set_attr("from", f.as_str());
-                    }
-                    desk.incoming(&me, el);
-                }
-                Event::Closed(reason) => {
-                    if let Some(r) = ready.take() {
-                        let _ = r.send(Err(BackendError::RegistrationRefused(reason.to_string())));
-                    }
-                }
-                _ => {}
-            });
-            tokio::select! {
-                r = run => {
-                    if let Err(e) = r {
-                        eprintln!("devserver: agent connection ended: {e}");
-                    }
-                }
-                () = crate::stopped(shutdown) => {
-                    let _ = close_tx.send(Command::Close);
-                }
-            }
-            let mut c = clients.lock().unwrap_or_else(|p| p.into_inner());
-            if c.get(&key).is_some_and(|t| t.same_channel(&close_tx)) {
+        // Registered before the login finishes: the session task checks this entry to know it
+        // is still wanted, and stanzas sent meanwhile wait in the queue.
+        self.clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone(), tx.clone());
+        tokio::spawn(session.run(
+            rx,
+            ready_tx,
+            self.clients.clone(),
+            tx.clone(),
+            self.shutdown.clone(),
+        ));
+        let failure = match tokio::time::timeout(CONNECT_TIMEOUT, ready_rx).await {
+            Ok(Ok(Ok(()))) => return Ok(()),
+            Ok(Ok(Err(e))) => e,
+            Ok(Err(_)) => BackendError::Protocol("the agent connection ended before it was ready"),
+            Err(_) => BackendError::Protocol("the agent's login timed out"),
+        };
+        {
+            let mut c = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+            if c.get(&key).is_some_and(|t| t.same_channel(&tx)) {
                 c.remove(&key);
             }
-        });
-        match tokio::time::timeout(CONNECT_TIMEOUT, ready_rx).await {
-            Ok(Ok(Ok(()))) => {
-                let mut c = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-                c.insert(jid.bare().to_ascii_lowercase(), tx);
-                Ok(())
+        }
+        let _ = tx.send(Command::Close);
+        Err(failure)
+    }
+}
+
+/// First wait before reconnecting a lost agent connection; it doubles per failed attempt.
+const RECONNECT_FIRST: Duration = Duration::from_millis(250);
+/// Longest wait between reconnection attempts.
+const RECONNECT_MAX: Duration = Duration::from_secs(10);
+
+/// One agent's XMPP client: logs in, relays, and logs in again when the connection is lost.
+struct AgentSession {
+    url: String,
+    local: String,
+    password: String,
+    domain: String,
+    /// The agent's bare JID.
+    me: Jid,
+    desk: Desk,
+}
+
+impl AgentSession {
+    /// Registers the account; one an earlier run (or an earlier login) registered is fine.
+    async fn ensure_account(&self) -> Result<(), BackendError> {
+        match register_account(&self.url, &self.local, &self.domain, &self.password).await {
+            Ok(()) => Ok(()),
+            Err(BackendError::RegistrationRefused(why)) if why.starts_with("conflict") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Connections until sign-out or shutdown. The first login's outcome goes to `ready`;
+    /// after that a lost connection is re-established with backoff, and desk stanzas queued
+    /// meanwhile in `commands` go out once it is back.
+    async fn run(
+        self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        ready: oneshot::Sender<Result<(), BackendError>>,
+        clients: Clients,
+        own_tx: mpsc::UnboundedSender<Command>,
+        shutdown: watch::Receiver<bool>,
+    ) {
+        let key = self.me.bare().to_ascii_lowercase();
+        let mut ready = Some(ready);
+        let mut backoff = RECONNECT_FIRST;
+        loop {
+            let first = ready.is_some();
+            let mut was_ready = false;
+            let ended = self
+                .connect_once(
+                    &mut commands,
+                    &mut ready,
+                    &mut was_ready,
+                    &own_tx,
+                    &shutdown,
+                )
+                .await;
+            if first && !was_ready {
+                // The first login failed: the sign-in reports it; nothing to keep up.
+                if let Some(r) = ready.take() {
+                    let _ = r.send(Err(match ended {
+                        Err(e) => e,
+                        Ok(_) => BackendError::Protocol("the agent connection ended before login"),
+                    }));
+                }
+                break;
             }
-            Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(_)) => Err(BackendError::Protocol(
-                "the agent connection ended before it was ready",
-            )),
-            Err(_) => {
-                let _ = tx.send(Command::Close);
-                Err(BackendError::Protocol("the agent's login timed out"))
+            let still_wanted = {
+                let c = clients.lock().unwrap_or_else(|p| p.into_inner());
+                c.get(&key).is_some_and(|t| t.same_channel(&own_tx))
+            };
+            if matches!(ended, Ok(Ended::Requested)) || *shutdown.borrow() || !still_wanted {
+                break;
+            }
+            if was_ready {
+                backoff = RECONNECT_FIRST;
+            }
+            let why = match &ended {
+                Err(e) => e.to_string(),
+                Ok(_) => "the server ended it".to_owned(),
+            };
+            eprintln!(
+                "devserver: agent {} lost its XMPP connection ({why}); reconnecting in {} ms",
+                self.me,
+                backoff.as_millis()
+            );
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                () = crate::stopped(shutdown.clone()) => break,
+            }
+            backoff = (backoff * 2).min(RECONNECT_MAX);
+            // A restarted server may have lost the account.
+            if let Err(e) = self.ensure_account().await {
+                eprintln!("devserver: agent {}: {e}", self.me);
+            }
+        }
+        let mut c = clients.lock().unwrap_or_else(|p| p.into_inner());
+        if c.get(&key).is_some_and(|t| t.same_channel(&own_tx)) {
+            c.remove(&key);
+        }
+    }
+
+    /// One connection, from login to its end. On shutdown it closes the stream and waits a
+    /// moment for the goodbye.
+    async fn connect_once(
+        &self,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+        ready: &mut Option<oneshot::Sender<Result<(), BackendError>>>,
+        was_ready: &mut bool,
+        own_tx: &mpsc::UnboundedSender<Command>,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<Ended, BackendError> {
+        let config = ConnConfig::new(
+            &self.local,
+            &self.password,
+            &self.domain,
+            "webchat",
+            entropy(),
+        );
+        let conn = Connection::new(config, Instant::from_millis(0));
+        let desk = &self.desk;
+        let me = &self.me;
+        let run = drive(&self.url, conn, commands, |conn, ev| match ev {
+            Event::Ready { .. } => {
+                // Available, so the server delivers messages to the bare JID here.
+                let _ = conn.send_stanza(Element::new("presence", webchat_protocol::ns::CLIENT));
+                // Request the roster: RFC 6121 §2.1.6 makes this resource "interested", and
+                // Prosody delivers inbound `subscribed` (and roster pushes) only to
+                // interested resources; ejabberd delivers them either way.
+                let _ = conn.send_iq(
+                    IqType::Get,
+                    None,
+                    Element::new("query", webchat_protocol::ns::ROSTER),
+                );
+                *was_ready = true;
+                if let Some(r) = ready.take() {
+                    let _ = r.send(Ok(()));
+                }
+            }
+            Event::Message(m) => {
+                let mut el = m.to_element();
+                if let Some(f) = &m.from {
+                    el.set_attr("from", f.as_str());
+                }
+                if let Some(u) = &m.agent_id {
+                    el.set_attr("agent_id", u);
+                }
+                desk.incoming(me, el);
+            }
+            Event::Presence(p) => {
+                let mut el = p.to_element();
+                if let Some(f) = &p.from {
+                    el.set_attr("from", f.as_str());
+                }
+                desk.incoming(me, el);
+            }
+            Event::Closed(reason) if ready.is_some() => {
+                if let Some(r) = ready.take() {
+                    let _ = r.send(Err(BackendError::RegistrationRefused(reason.to_string())));
+                }
+            }
+            _ => {}
+        });
+        tokio::pin!(run);
+        tokio::select! {
+            r = &mut run => r,
+            () = crate::stopped(shutdown.clone()) => {
+                let _ = own_tx.send(Command::Close);
+                match tokio::time::timeout(Duration::from_secs(2), &mut run).await {
+                    Ok(r) => r,
+                    Err(_) => Ok(Ended::Requested),
+                }
             }
         }
     }
@@ -339,14 +516,34 @@ impl XmppBackend for ExternalBackend {
     }
 
     fn agent_offline<'a>(&'a self, agent: &'a AgentInfo) -> BackendFuture<'a, ()> {
-        let tx = {
-            let mut c = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-            c.remove(&agent.jid.to_ascii_lowercase())
-        };
+        let key = agent.jid.to_ascii_lowercase();
+        let nickname = agent.nickname.clone();
+        let desk = self.desk.clone();
+        let clients = self.clients.clone();
+        let shutdown = self.shutdown.clone();
         Box::pin(async move {
-            if let Some(tx) = tx {
-                let _ = tx.send(Command::Close);
+            if desk.open_chats_via(&key) == 0 {
+                retire(&clients, &key);
+                return Ok(());
             }
+            // Chats transferred away from this agent still reach their visitors through its
+            // JID (the only one the visitor accepts): keep the connection as a relay until
+            // they are closed, or until the agent signs in again and owns it once more.
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(RELAY_CHECK) => {}
+                        () = crate::stopped(shutdown.clone()) => break,
+                    }
+                    if desk.agent_signed_in(&nickname) {
+                        return;
+                    }
+                    if desk.open_chats_via(&key) == 0 {
+                        break;
+                    }
+                }
+                retire(&clients, &key);
+            });
             Ok(())
         })
     }

@@ -39,6 +39,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -243,9 +244,16 @@ impl Server {
             .xmpp_ws_url
             .set(format!("ws://{addr}{}", xmpp::endpoint::PATH));
         if config.bot {
-            bot::spawn(app.clone());
+            bot::install(&app.desk);
         }
         let router = router(app.clone(), &config);
+        // Chat frames are small writes answered by small writes: without TCP_NODELAY, Nagle
+        // plus the peer's delayed ACK holds a second frame back for ~40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                eprintln!("devserver: cannot set TCP_NODELAY: {e}");
+            }
+        });
         let task = tokio::spawn(
             axum::serve(listener, router)
                 .with_graceful_shutdown(stopped(app.shutdown.clone()))

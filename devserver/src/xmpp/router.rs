@@ -59,7 +59,12 @@ struct Archived {
 
 #[derive(Default)]
 struct Inner {
+    /// Full JID (lowercase) → stream.
     clients: HashMap<String, Client>,
+    /// Bare JID (lowercase) → the full JIDs (lowercase) bound under it. An index, so that
+    /// routing to a bare JID does not scan every stream (it did, and under load that scan was
+    /// the router's main cost).
+    resources: HashMap<String, HashSet<String>>,
     /// Publisher bare JID → bare JIDs that may see its presence (they got its `subscribed`).
     subscribers: HashMap<String, HashSet<String>>,
     /// Visitor bare JID (lowercase) → archive, oldest first.
@@ -181,6 +186,11 @@ impl Router {
         let mut inner = self.lock();
         inner.next_conn += 1;
         let conn = inner.next_conn;
+        inner
+            .resources
+            .entry(key(jid.bare()))
+            .or_default()
+            .insert(key(jid.as_str()));
         let old = inner.clients.insert(
             key(jid.as_str()),
             Client {
@@ -208,6 +218,13 @@ impl Router {
         let Some(client) = inner.clients.remove(&k) else {
             return;
         };
+        let bare = key(jid.bare());
+        if let Some(set) = inner.resources.get_mut(&bare) {
+            set.remove(&k);
+            if set.is_empty() {
+                inner.resources.remove(&bare);
+            }
+        }
         let mut targets: HashSet<String> = client.agents;
         if client.available {
             targets.extend(
@@ -345,12 +362,14 @@ impl Router {
                 .entry(key(publisher.bare()))
                 .or_default()
                 .insert(key(subscriber.bare()));
-            let prefix = format!("{}/", key(publisher.bare()));
             inner
-                .clients
-                .iter()
-                .filter(|(k, c)| k.starts_with(&prefix) && c.available)
-                .filter_map(|(_, c)| c.last_presence.clone())
+                .resources
+                .get(&key(publisher.bare()))
+                .into_iter()
+                .flatten()
+                .filter_map(|full| inner.clients.get(full))
+                .filter(|c| c.available)
+                .filter_map(|c| c.last_presence.clone())
                 .collect()
         };
         for p in current {
@@ -427,14 +446,18 @@ impl Router {
                     .map(|_| vec![key(to.as_str())])
                     .unwrap_or_default()
             } else {
-                let prefix = format!("{}/", key(to.bare()));
                 inner
-                    .clients
-                    .iter()
-                    .filter(|(k, c)| {
-                        k.starts_with(&prefix) && (c.available || el.name != "message")
+                    .resources
+                    .get(&key(to.bare()))
+                    .into_iter()
+                    .flatten()
+                    .filter(|full| {
+                        inner
+                            .clients
+                            .get(*full)
+                            .is_some_and(|c| c.available || el.name != "message")
                     })
-                    .map(|(k, _)| k.clone())
+                    .cloned()
                     .collect()
             }
         };
@@ -462,8 +485,7 @@ impl Router {
         if to.resource().is_some() {
             return inner.clients.contains_key(&key(to.as_str()));
         }
-        let prefix = format!("{}/", key(to.bare()));
-        inner.clients.keys().any(|k| k.starts_with(&prefix))
+        inner.resources.contains_key(&key(to.bare()))
     }
 
     /// A fresh archive / stanza id: unique and increasing.
