@@ -1,0 +1,30 @@
+//! Visibility rules (issue 8, seed 000): when the chat's launcher is shown at all.
+//!
+//! Seed 000: "If nothing is configured, the chat is visible per default." A page may set rules —
+//! agents online / available, opening hours, seconds on the page, visit number, pages — combined
+//! with AND, and may override them from its own code (`show()`/`hide()` until `auto()`).
+//!
+//! - Pure part, compiled and tested natively: [`json`] (a tiny reader), [`rules`] (schema,
+//!   [`Rules::parse`], [`RuleError`]), [`hours`] (opening hours and their next change),
+//!   [`zone`] (calendar maths, the [`ZoneOffsets`] seam and a simulated DST zone), [`visits`]
+//!   (what a visit is), [`engine`] (the [`Decision`]: visible, reason, next re-evaluation).
+//! - Browser part: [`browser`] — the [`Visibility`] handle that feeds the engine from the page
+//!   (`Intl` time zones, a timer at the next boundary, visit counting in storage, campaign
+//!   polling, History API route changes), sets the store's `visible` flag and emits
+//!   `HostEvent::Visibility`. It never hides an ongoing chat.
+
+pub mod browser;
+pub mod engine;
+pub mod hours;
+pub mod json;
+pub mod rules;
+pub mod visits;
+pub mod zone;
+
+pub use browser::{Deps, IntlZone, Visibility};
+pub use engine::{AgentStatus, Decision, Inputs, Reason};
+pub use rules::{Pages, RuleError, Rules};
+pub use zone::{SimulatedZone, ZoneOffsets};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,738 @@
+#![cfg(target_arch = "wasm32")]
+//! Browser tests of the visibility rules' browser side: the `Intl` time zone against the real
+//! DST rules, each rule through a [`Visibility`] handle with fake inputs (a fake clock, a scripted
+//! campaign reply, History API route changes, stored visits), the manual override, and the
+//! promise never to hide an ongoing chat.
+//!
+//! Each test uses its own host element and removes it, clears the storage keys it touches, and
+//! puts the page's address back; the page itself (`document.body`) is never cleared.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::{GetUntracked, Owner};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+use webchat::adapters::fetch::{FetchError, Method};
+use webchat::adapters::storage::Storage;
+use webchat::adapters::websocket::{SocketError, SocketEvent};
+use webchat::controller::transport::{Link, LocalFuture, Transport};
+use webchat::model::{ChatStore, Phase, WidgetConfig};
+use webchat::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
+use webchat::visibility::zone::{utc_ms, SimulatedZone};
+use webchat::visibility::{Deps, IntlZone, Reason, RuleError, Rules, Visibility, ZoneOffsets};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---------- fakes and helpers ----------
+
+/// Answers `GET campaigns/c1` with the campaign JSON the test sets; counts requests.
+#[derive(Clone, Default)]
+struct FakeCampaign {
+    body: Rc<RefCell<String>>,
+    requests: Rc<Cell<u32>>,
+}
+
+impl FakeCampaign {
+    fn set(&self, availability: bool, agents: u32, slots: &str) {
+        *self.body.borrow_mut() = format!(
+            r#"{{"id":"c1","name":"n","active":true,"availability":{availability},"available_agents":{agents},"available_slots":{slots}}}"#
+        );
+    }
+}
+
+impl Transport for FakeCampaign {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        _body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        assert_eq!((method, path), (Method::Get, "campaigns/c1"));
+        self.requests.set(self.requests.get() + 1);
+        let body = self.body.borrow().clone();
+        Box::pin(async move { Ok((200, body)) })
+    }
+
+    fn connect(
+        &self,
+        _url: &str,
+        _on_event: Box<dyn FnMut(SocketEvent)>,
+    ) -> Result<Box<dyn Link>, SocketError> {
+        panic!("visibility never opens a socket")
+    }
+}
+
+/// A test's widget-less setup: host element, store, the events it received.
+struct Setup {
+    host: HtmlElement,
+    store: ChatStore,
+    campaign: FakeCampaign,
+    storage: Storage,
+    events: Rc<RefCell<Vec<(bool, String)>>>,
+    _listener: Closure<dyn FnMut(web_sys::CustomEvent)>,
+    owner: Owner,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        document.body().unwrap().append_child(&host).unwrap();
+        let events: Rc<RefCell<Vec<(bool, String)>>> = Rc::default();
+        let sink = events.clone();
+        let listener =
+            Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+                let d = e.detail();
+                let visible = js_sys::Reflect::get(&d, &"visible".into())
+                    .unwrap()
+                    .as_bool()
+                    .unwrap();
+                let reason = js_sys::Reflect::get(&d, &"reason".into())
+                    .unwrap()
+                    .as_string()
+                    .unwrap();
+                sink.borrow_mut().push((visible, reason));
+            });
+        host.add_event_listener_with_callback(
+            "webchat:visibility",
+            listener.as_ref().unchecked_ref(),
+        )
+        .unwrap();
+        // Effects need Leptos's executor, which mounting sets up (the real widget is mounted
+        // before its visibility starts): mount nothing on a detached element once.
+        let scratch: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        leptos::mount::mount_to(scratch, || ()).forget();
+        let owner = Owner::new();
+        let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
+        clear_visit_keys();
+        Setup {
+            host,
+            store,
+            campaign: FakeCampaign::default(),
+            storage: Storage::memory(),
+            events,
+            _listener: listener,
+            owner,
+        }
+    }
+
+    fn deps(&self, now: Rc<dyn Fn() -> i64>) -> Deps {
+        Deps {
+            host: self.host.clone(),
+            store: self.store,
+            transport: Rc::new(self.campaign.clone()),
+            campaign: "c1".into(),
+            storage: self.storage.clone(),
+            now,
+        }
+    }
+
+    fn start(&self, rules: &str, now: Rc<dyn Fn() -> i64>) -> Visibility {
+        self.owner
+            .with(|| Visibility::start(Some(rules), self.deps(now)))
+    }
+
+    /// The events received so far (`emit` dispatches in a microtask: await [`sleep`] first).
+    fn events(&self) -> Vec<(bool, String)> {
+        std::mem::take(&mut *self.events.borrow_mut())
+    }
+
+    fn visible(&self) -> bool {
+        self.store.visible().get_untracked()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        self.host.remove();
+        clear_visit_keys();
+    }
+}
+
+fn clear_visit_keys() {
+    let w = web_sys::window().unwrap();
+    for s in [w.session_storage().unwrap(), w.local_storage().unwrap()]
+        .into_iter()
+        .flatten()
+    {
+        let _ = s.remove_item(&format!("webchat:{SESSION_MARK_KEY}"));
+        let _ = s.remove_item(&format!("webchat:{VISITS_KEY}"));
+    }
+}
+
+fn fixed(t: i64) -> Rc<dyn Fn() -> i64> {
+    Rc::new(move || t)
+}
+
+/// A clock the test moves.
+fn movable(t: i64) -> (Rc<Cell<i64>>, Rc<dyn Fn() -> i64>) {
+    let cell = Rc::new(Cell::new(t));
+    let c = cell.clone();
+    (cell, Rc::new(move || c.get()))
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// `window.history` (through `Reflect`: the tests need no extra web-sys feature).
+fn history() -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(&web_sys::window().unwrap(), &"history".into()).unwrap()
+}
+
+/// Calls `history[method](...args)` as a page would.
+fn call_history(method: &str, args: &[wasm_bindgen::JsValue]) {
+    let h = history();
+    let f: js_sys::Function = js_sys::Reflect::get(&h, &method.into())
+        .unwrap()
+        .unchecked_into();
+    let args: js_sys::Array = args.iter().collect();
+    js_sys::Reflect::apply(&f, &h, &args).unwrap();
+}
+
+fn push(url: &str) {
+    call_history(
+        "pushState",
+        &[wasm_bindgen::JsValue::NULL, "".into(), url.into()],
+    );
+}
+
+fn replace(url: &str) {
+    call_history(
+        "replaceState",
+        &[wasm_bindgen::JsValue::NULL, "".into(), url.into()],
+    );
+}
+
+fn path() -> String {
+    let l = web_sys::window().unwrap().location();
+    format!("{}{}", l.pathname().unwrap(), l.search().unwrap())
+}
+
+/// Puts the page's address back after a route test.
+struct RestoreUrl(String);
+
+impl Drop for RestoreUrl {
+    fn drop(&mut self) {
+        replace(&self.0);
+    }
+}
+
+// ---------- Intl time zones ----------
+
+#[wasm_bindgen_test]
+fn intl_zone_agrees_with_the_real_dst_rules() {
+    for (name, sim, instants) in [
+        (
+            "Europe/Vienna",
+            SimulatedZone::VIENNA,
+            [
+                utc_ms(2026, 3, 29, 1, 0, 0),
+                utc_ms(2026, 10, 25, 1, 0, 0),
+                utc_ms(2027, 3, 28, 1, 0, 0),
+            ],
+        ),
+        (
+            "America/New_York",
+            SimulatedZone::NEW_YORK,
+            [
+                utc_ms(2026, 3, 8, 7, 0, 0),
+                utc_ms(2026, 11, 1, 6, 0, 0),
+                utc_ms(2027, 3, 14, 7, 0, 0),
+            ],
+        ),
+    ] {
+        let zone = IntlZone::new(name).expect(name);
+        for t in instants {
+            for probe in [t - 3_600_000, t - 1000, t, t + 1000, t + 3_600_000] {
+                assert_eq!(
+                    zone.offset_minutes(probe),
+                    sim.offset_minutes(probe),
+                    "{name} at {probe}"
+                );
+            }
+        }
+    }
+    assert_eq!(IntlZone::new("UTC").expect("UTC").offset_minutes(0), 0);
+    assert_eq!(
+        IntlZone::new("Asia/Kolkata")
+            .expect("Kolkata")
+            .offset_minutes(utc_ms(2026, 7, 1, 0, 0, 0)),
+        330
+    );
+    assert!(matches!(
+        IntlZone::new("Mars/Olympus_Mons"),
+        Err(RuleError::UnknownTimeZone(_))
+    ));
+}
+
+#[wasm_bindgen_test]
+fn opening_hours_across_the_spring_change_with_intl() {
+    let rules = Rules::parse(
+        r#"{"openingHours": {"timeZone": "Europe/Vienna", "weekly": {"sun": ["02:30-05:00", "09:00-17:00"]}}}"#,
+    )
+    .unwrap();
+    let hours = rules.opening_hours.unwrap();
+    let zone = IntlZone::new("Europe/Vienna").unwrap();
+    // 01:50 CET: 02:30 is skipped, so it opens when the clock jumps (01:00 UTC).
+    let before = utc_ms(2026, 3, 29, 0, 50, 0);
+    assert_eq!(
+        hours.next_change(before, &zone),
+        Some(utc_ms(2026, 3, 29, 1, 0, 0))
+    );
+    assert_eq!(
+        hours.next_change(utc_ms(2026, 3, 29, 3, 0, 0), &zone),
+        Some(utc_ms(2026, 3, 29, 7, 0, 0))
+    );
+}
+
+// ---------- defaults, bad rules, override ----------
+
+#[wasm_bindgen_test]
+async fn no_rules_are_visible_by_default_and_say_so() {
+    let s = Setup::new();
+    let v = s.owner.with(|| Visibility::start(None, s.deps(fixed(0))));
+    assert!(v.is_visible() && s.visible());
+    sleep(0).await;
+    assert_eq!(s.events(), [(true, "default".to_owned())]);
+    assert_eq!(s.campaign.requests.get(), 0, "no rules, no polling");
+}
+
+#[wasm_bindgen_test]
+async fn bad_rules_keep_the_widget_visible() {
+    for bad in [
+        r#"{"agentonline": true}"#,
+        r#"{"secondsOnPage": "ten"}"#,
+        "{not json",
+        r#"{"openingHours": {"timeZone": "Mars/Olympus_Mons", "weekly": {"mon": ["09:00-17:00"]}}}"#,
+    ] {
+        let s = Setup::new();
+        let v = s.start(bad, fixed(0));
+        assert_eq!(v.state(), (true, Reason::Invalid), "{bad}");
+        assert!(s.visible());
+        sleep(0).await;
+        assert_eq!(s.events(), [(true, "invalid".to_owned())]);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn show_hide_and_auto_override_the_rules() {
+    let s = Setup::new();
+    let (clock, now) = movable(1_000_000);
+    let v = s.start(r#"{"secondsOnPage": 60}"#, now);
+    assert_eq!(v.state(), (false, Reason::SecondsOnPage));
+    v.show();
+    assert_eq!(v.state(), (true, Reason::Api));
+    assert!(s.visible());
+    // The rule turning true changes nothing while overridden…
+    clock.set(1_000_000 + 60_000);
+    v.recheck();
+    assert_eq!(v.state(), (true, Reason::Api));
+    v.hide();
+    assert_eq!(v.state(), (false, Reason::Api));
+    assert!(!s.visible());
+    // …and auto() hands back to it.
+    v.auto();
+    assert_eq!(v.state(), (true, Reason::Rules));
+    sleep(0).await;
+    assert_eq!(
+        s.events(),
+        [
+            (false, "secondsOnPage".to_owned()),
+            (true, "api".to_owned()),
+            (false, "api".to_owned()),
+            (true, "rules".to_owned()),
+        ]
+    );
+}
+
+// ---------- time-based rules ----------
+
+#[wasm_bindgen_test]
+async fn seconds_on_page_shows_the_widget_by_its_own_timer() {
+    let s = Setup::new();
+    let v = s.start(r#"{"secondsOnPage": 1}"#, Deps::date_now());
+    assert!(!s.visible());
+    sleep(500).await;
+    assert!(!s.visible(), "not before the second is over");
+    sleep(800).await;
+    assert!(s.visible(), "the boundary timer fired");
+    assert_eq!(v.state(), (true, Reason::Rules));
+    sleep(0).await;
+    assert_eq!(
+        s.events(),
+        [
+            (false, "secondsOnPage".to_owned()),
+            (true, "rules".to_owned())
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn opening_hours_follow_the_clock_and_close_at_the_boundary() {
+    let s = Setup::new();
+    let rules = r#"{"openingHours": {"timeZone": "Europe/Vienna", "weekly": {"mon": ["09:00-17:00"]},
+                    "holidays": ["2026-12-07"]}}"#;
+    // Monday 30 Nov 2026, 10:00 in Vienna (UTC+1).
+    let (clock, now) = movable(utc_ms(2026, 11, 30, 10, 0, 60));
+    let v = s.start(rules, now);
+    assert_eq!(v.state(), (true, Reason::Rules));
+    clock.set(utc_ms(2026, 11, 30, 17, 0, 60));
+    v.recheck();
+    assert_eq!(v.state(), (false, Reason::OpeningHours));
+    // The next Monday is a holiday.
+    clock.set(utc_ms(2026, 12, 7, 10, 0, 60));
+    v.recheck();
+    assert_eq!(v.state(), (false, Reason::OpeningHours));
+    drop(v);
+
+    // A clock 300 ms before closing time: the widget hides by itself, no recheck.
+    let s = Setup::new();
+    let close = utc_ms(2026, 11, 30, 17, 0, 60);
+    let offset = close - 300 - js_sys::Date::now() as i64;
+    let v = s.start(rules, Rc::new(move || js_sys::Date::now() as i64 + offset));
+    assert!(s.visible());
+    sleep(700).await;
+    assert!(!s.visible(), "closed at 17:00 Vienna time");
+    assert_eq!(v.state(), (false, Reason::OpeningHours));
+}
+
+// ---------- visits ----------
+
+#[wasm_bindgen_test]
+async fn visit_number_counts_visits_in_the_chosen_storage() {
+    let now = 10_000_000_000i64;
+    // First ever page view: visit 1, hidden for "from the second visit on".
+    let s = Setup::new();
+    let v = s.start(r#"{"visitNumber": 2}"#, fixed(now));
+    assert_eq!(v.visit_number(), Some(1));
+    assert_eq!(v.state(), (false, Reason::VisitNumber));
+    let stored = VisitRecord::decode(&s.storage.get(VISITS_KEY).unwrap()).unwrap();
+    assert_eq!(
+        stored,
+        VisitRecord {
+            count: 1,
+            last_seen_ms: now
+        }
+    );
+    drop(v);
+
+    // Another page view 10 minutes later in the same browser session: still visit 1.
+    let v = s.start(r#"{"visitNumber": 2}"#, fixed(now + 600_000));
+    assert_eq!(v.visit_number(), Some(1));
+    drop(v);
+
+    // 31 minutes later: the second visit.
+    let v = s.start(r#"{"visitNumber": 2}"#, fixed(now + 600_000 + 31 * 60_000));
+    assert_eq!(v.visit_number(), Some(2));
+    assert_eq!(v.state(), (true, Reason::Rules));
+    drop(v);
+
+    // A new browser session (no session mark) a minute later: the third.
+    clear_session_mark();
+    let v = s.start(r#"{"visitNumber": 2}"#, fixed(now + 600_000 + 32 * 60_000));
+    assert_eq!(v.visit_number(), Some(3));
+    drop(v);
+
+    // Without the rule nothing is counted or stored.
+    let s = Setup::new();
+    let v = s.start(r#"{"secondsOnPage": 0}"#, fixed(now));
+    assert_eq!(v.visit_number(), None);
+    assert_eq!(s.storage.get(VISITS_KEY), None);
+}
+
+fn clear_session_mark() {
+    let s = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    s.remove_item(&format!("webchat:{SESSION_MARK_KEY}"))
+        .unwrap();
+}
+
+// ---------- agents ----------
+
+#[wasm_bindgen_test]
+async fn agent_rules_follow_the_campaign() {
+    let s = Setup::new();
+    s.store.set_phase(Phase::Offline);
+    s.campaign.set(false, 0, "0");
+    let v = s.start(r#"{"agentOnline": true, "agentAvailable": true}"#, fixed(0));
+    // Hidden until the campaign answers, then still hidden: nobody online.
+    assert_eq!(v.state(), (false, Reason::AgentOnline));
+    sleep(0).await;
+    assert_eq!(s.campaign.requests.get(), 1);
+    assert_eq!(v.state(), (false, Reason::AgentOnline));
+
+    // An agent signs in, all slots taken: online but not available.
+    s.campaign.set(true, 1, "0");
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::AgentAvailable));
+
+    // A slot frees up: visible, and the composer is usable (Offline → Idle).
+    s.campaign.set(true, 1, "\"∞\"");
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Rules));
+    assert!(s.visible());
+    assert_eq!(s.store.phase().get_untracked(), Phase::Idle);
+    assert_eq!(s.campaign.requests.get(), 3);
+
+    // Everyone leaves: hidden again, offline.
+    s.campaign.set(false, 0, "0");
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::AgentOnline));
+    assert_eq!(s.store.phase().get_untracked(), Phase::Offline);
+    assert_eq!(
+        s.events(),
+        [
+            (false, "agentOnline".to_owned()),
+            (true, "rules".to_owned()),
+            (false, "agentOnline".to_owned()),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn hidden_by_a_local_rule_means_no_campaign_polling() {
+    let s = Setup::new();
+    s.campaign.set(true, 1, "1");
+    let v = s.start(
+        r#"{"agentAvailable": true, "pages": ["/nowhere-near/*"]}"#,
+        fixed(0),
+    );
+    sleep(20).await;
+    assert_eq!(v.state(), (false, Reason::Pages));
+    assert_eq!(
+        s.campaign.requests.get(),
+        0,
+        "no network for a widget the page rule hides"
+    );
+}
+
+// ---------- pages and SPA routes ----------
+
+#[wasm_bindgen_test]
+async fn pages_follow_spa_route_changes_and_the_hook_is_removed() {
+    let _restore = RestoreUrl(path());
+    let h = history();
+    let push_before = js_sys::Reflect::get(&h, &"pushState".into()).unwrap();
+    let s = Setup::new();
+    let v = s.start(r#"{"pages": {"exclude": ["/wc-vis-private/*"]}}"#, fixed(0));
+    assert!(s.visible());
+    assert_ne!(
+        js_sys::Reflect::get(&h, &"pushState".into()).unwrap(),
+        push_before
+    );
+
+    push("/wc-vis-private/account");
+    assert_eq!(
+        path(),
+        "/wc-vis-private/account",
+        "the page's own call still works"
+    );
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Pages));
+
+    replace("/wc-vis-shop/item?id=1");
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Rules));
+
+    // Back button: popstate.
+    push("/wc-vis-private/x");
+    sleep(0).await;
+    assert!(!s.visible());
+    call_history("back", &[]);
+    for _ in 0..50 {
+        if s.visible() {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert!(s.visible(), "popstate re-evaluated");
+    assert_eq!(
+        s.events(),
+        [
+            (true, "rules".to_owned()),
+            (false, "pages".to_owned()),
+            (true, "rules".to_owned()),
+            (false, "pages".to_owned()),
+            (true, "rules".to_owned()),
+        ]
+    );
+    drop(v);
+    assert_eq!(
+        js_sys::Reflect::get(&h, &"pushState".into()).unwrap(),
+        push_before
+    );
+}
+
+// ---------- never hide an ongoing chat ----------
+
+#[wasm_bindgen_test]
+async fn an_ongoing_chat_survives_its_rule_turning_false() {
+    let s = Setup::new();
+    let (clock, now) = movable(1_000_000);
+    let v = s.start(
+        r#"{"openingHours": {"timeZone": "UTC", "weekly": {"mon": ["00:00-24:00"], "tue": ["00:00-24:00"], "wed": ["00:00-24:00"], "thu": ["00:00-24:00"], "fri": ["00:00-24:00"]}}}"#,
+        now,
+    );
+    // Thursday 1 Jan 1970: open.
+    assert!(s.visible());
+    s.store.open_window();
+    s.store.set_phase(Phase::Chatting);
+    // Sunday 4 Jan: closed, but the chat goes on in sight.
+    clock.set(3 * 86_400_000);
+    v.recheck();
+    assert_eq!(v.state(), (true, Reason::Chat));
+    assert!(s.visible());
+    // The chat ends and the visitor reads the end, window still open: still there.
+    s.store.set_phase(Phase::Ended);
+    sleep(0).await;
+    assert!(s.visible());
+    // Minimised while the agent's last words arrive: unread, so still there.
+    s.store.minimise_window();
+    s.store.add_agent_message("m-last", "Ana", "Goodbye!");
+    sleep(0).await;
+    assert!(s.visible(), "unread agent messages keep the widget");
+    // The visitor reads them and closes the window: now the rule applies (the store changes
+    // alone re-evaluate).
+    s.store.open_window();
+    s.store.minimise_window();
+    sleep(0).await;
+    assert!(!s.visible());
+    assert_eq!(v.state(), (false, Reason::OpeningHours));
+    assert_eq!(
+        s.events(),
+        [
+            (true, "rules".to_owned()),
+            (false, "openingHours".to_owned())
+        ]
+    );
+}
+
+// ---------- the widget respects the flag ----------
+
+#[wasm_bindgen_test]
+async fn a_hidden_widget_shows_no_launcher() {
+    let s = Setup::new();
+    let mounted = s
+        .owner
+        .with(|| {
+            webchat::mount::mount_widget(
+                &s.host,
+                s.store,
+                Rc::new(|_: webchat::actions::UiAction| {}),
+            )
+        })
+        .expect("mounted");
+    let root = mounted
+        .shadow_root()
+        .query_selector(".wc-root")
+        .unwrap()
+        .expect("root");
+    let launcher: HtmlElement = mounted
+        .shadow_root()
+        .query_selector(".wc-launcher")
+        .unwrap()
+        .expect("launcher")
+        .unchecked_into();
+    sleep(0).await;
+    assert!(!root.has_attribute("hidden"));
+    assert!(launcher.offset_width() > 0, "launcher laid out");
+
+    let (clock, now) = movable(0);
+    let v = s.start(r#"{"secondsOnPage": 5}"#, now);
+    sleep(0).await;
+    assert!(root.has_attribute("hidden"));
+    assert_eq!(launcher.offset_width(), 0, "no launcher while hidden");
+    clock.set(5_000);
+    v.recheck();
+    sleep(0).await;
+    assert!(!root.has_attribute("hidden"));
+    assert!(launcher.offset_width() > 0);
+    drop(v);
+    drop(mounted);
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_wraps_history_after_us_keeps_working_after_destroy() {
+    let _restore = RestoreUrl(path());
+    let h = history();
+    let native = js_sys::Reflect::get(&h, &"pushState".into()).unwrap();
+    let s = Setup::new();
+    let v = s.start(r#"{"pages": ["/wc-vis-ok/*"]}"#, fixed(0));
+    // Another script (an analytics tag) wraps our wrapper and counts calls.
+    let wrap = js_sys::Function::new_with_args(
+        "",
+        "const inner = history.pushState; window.__wcPushes = 0; \
+         history.pushState = function (...a) { window.__wcPushes++; return inner.apply(this, a); };",
+    );
+    wrap.call0(&wasm_bindgen::JsValue::NULL).unwrap();
+    push("/wc-vis-ok/a");
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Rules));
+    drop(v);
+    // Their wrapper is left alone; ours inside it is now a silent pass-through.
+    push("/wc-vis-elsewhere");
+    assert_eq!(path(), "/wc-vis-elsewhere");
+    let window = web_sys::window().unwrap();
+    let pushes = js_sys::Reflect::get(&window, &"__wcPushes".into()).unwrap();
+    assert_eq!(pushes.as_f64(), Some(2.0));
+    sleep(0).await;
+    assert!(s.visible(), "no evaluation after drop");
+    js_sys::Reflect::set(&h, &"pushState".into(), &native).unwrap();
+}
+
+/// Pretends the tab went to the background (`hidden`) or came back, as the browser reports it.
+fn set_tab_hidden(hidden: bool) {
+    let document = web_sys::window().unwrap().document().unwrap();
+    if hidden {
+        let desc = js_sys::Object::new();
+        js_sys::Reflect::set(&desc, &"value".into(), &true.into()).unwrap();
+        js_sys::Reflect::set(&desc, &"configurable".into(), &true.into()).unwrap();
+        js_sys::Reflect::define_property(&document, &"hidden".into(), &desc).unwrap();
+    } else {
+        js_sys::Reflect::delete_property(&document, &"hidden".into()).unwrap();
+    }
+    let event = web_sys::Event::new("visibilitychange").unwrap();
+    document.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn campaign_polling_stops_while_the_tab_is_hidden() {
+    let s = Setup::new();
+    s.campaign.set(true, 1, "2");
+    let v = s.start(r#"{"agentAvailable": true, "pollSeconds": 5}"#, fixed(0));
+    sleep(0).await;
+    assert_eq!(s.campaign.requests.get(), 1);
+    assert_eq!(v.state(), (true, Reason::Rules));
+
+    set_tab_hidden(true);
+    v.recheck();
+    sleep(20).await;
+    assert_eq!(
+        s.campaign.requests.get(),
+        1,
+        "no polling in a background tab"
+    );
+
+    // Back in view: the overdue read happens at once.
+    set_tab_hidden(false);
+    sleep(20).await;
+    assert_eq!(s.campaign.requests.get(), 2);
+    assert!(s.visible());
+}
