@@ -19,7 +19,7 @@ use webchat::adapters::fetch::{FetchError, Method};
 use webchat::adapters::storage::{Storage, StorageKind};
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
-use webchat::controller::{ControllerOptions, COBROWSING_EVENT, VISITOR_ID_KEY};
+use webchat::controller::ControllerOptions;
 use webchat::entry::Widget;
 use webchat::i18n::Lang;
 use webchat::model::{
@@ -154,13 +154,17 @@ struct Harness {
     fake: Fake,
     widget: Option<Widget>,
     host: HtmlElement,
+    /// A reload keeps the storage for the next page.
+    keep_storage: bool,
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
         drop(self.widget.take());
         self.host.remove();
-        clear_storage();
+        if !self.keep_storage {
+            clear_storage();
+        }
     }
 }
 
@@ -168,10 +172,38 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+/// Removes every `webchat:` key from both storages (other tests' chats must not be restored).
 fn clear_storage() {
-    if let Ok(Some(s)) = web_sys::window().unwrap().session_storage() {
-        let _ = s.remove_item(&format!("webchat:{VISITOR_ID_KEY}"));
+    let w = web_sys::window().unwrap();
+    for s in [w.session_storage(), w.local_storage()]
+        .into_iter()
+        .filter_map(|s| s.ok().flatten())
+    {
+        let keys: Vec<String> = (0..s.length().unwrap_or(0))
+            .filter_map(|i| s.key(i).ok().flatten())
+            .filter(|k| k.starts_with("webchat:"))
+            .collect();
+        for k in keys {
+            let _ = s.remove_item(&k);
+        }
     }
+}
+
+/// The widget's stored keys (without the prefix), sorted.
+fn stored_keys(kind: StorageKind) -> Vec<String> {
+    let w = web_sys::window().unwrap();
+    let s = match kind {
+        StorageKind::Session => w.session_storage(),
+        StorageKind::Local => w.local_storage(),
+    }
+    .unwrap()
+    .unwrap();
+    let mut keys: Vec<String> = (0..s.length().unwrap_or(0))
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter_map(|k| k.strip_prefix("webchat:").map(str::to_owned))
+        .collect();
+    keys.sort();
+    keys
 }
 
 async fn settle() {
@@ -192,6 +224,24 @@ impl Harness {
     /// A widget whose campaign reply is `campaign_reply` (status, body).
     async fn start(status: u16, campaign_reply: &str) -> Harness {
         clear_storage();
+        let h = Harness::boot(
+            status,
+            campaign_reply,
+            Storage::open(StorageKind::Session),
+            &[],
+        );
+        settle().await;
+        h
+    }
+
+    /// A widget on `storage` (not cleared: a reload), with extra scripted replies; returns
+    /// before anything asynchronous ran, so a test can look at the very first state.
+    fn boot(
+        status: u16,
+        campaign_reply: &str,
+        storage: Storage,
+        replies: &[(Method, &str, u16, &str)],
+    ) -> Harness {
         while let Some(old) = document().get_element_by_id("webchat-ctl-host") {
             old.remove();
         }
@@ -205,11 +255,14 @@ impl Harness {
             status,
             campaign_reply,
         );
+        for (m, p, st, b) in replies {
+            fake.reply(*m, p, *st, b);
+        }
         let widget = Widget::start(
             host.clone(),
             false,
             Rc::new(fake.clone()),
-            &Storage::open(StorageKind::Session),
+            &storage,
             ControllerOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: "ws://127.0.0.1:9/xmpp-websocket".into(),
@@ -218,12 +271,22 @@ impl Harness {
             },
         )
         .expect("widget starts");
-        settle().await;
         Harness {
             fake,
             widget: Some(widget),
             host,
+            keep_storage: false,
         }
+    }
+
+    /// Leaves the page the way a reload does: the chat is not ended, the storage stays.
+    fn unload(mut self) {
+        self.widget.as_ref().unwrap().controller().suspend();
+        self.keep_storage = true;
+    }
+
+    fn controller(&self) -> &webchat::controller::Controller {
+        self.widget.as_ref().unwrap().controller()
     }
 
     fn store(&self) -> ChatStore {
@@ -516,10 +579,14 @@ async fn a_whole_chat_with_survey() {
         )
     };
     h.host
-        .add_event_listener_with_callback(COBROWSING_EVENT, listener.as_ref().unchecked_ref())
+        .add_event_listener_with_callback(
+            "webchat:cobrowsing:accepted",
+            listener.as_ref().unchecked_ref(),
+        )
         .unwrap();
     store.cobrowse_answered(true);
     h.act(UiAction::CobrowseAnswer { accepted: true });
+    settle().await;
     assert_eq!(*seen.borrow(), vec![true]);
     assert!(h
         .fake
@@ -707,10 +774,9 @@ async fn init_options_are_checked() {
     .unwrap_err();
     assert_eq!(no_container, InitError::NoContainer("#nowhere-xyz".into()));
     // Through the exported entry point: a JS Error with the same message.
-    let err = webchat::entry::init(opts(r#"{"apiUrl":"/a/"}"#))
+    let err = webchat::embed::init(opts(r#"{"apiUrl":"/a/"}"#))
         .await
-        .err()
-        .expect("rejected");
+        .expect_err("rejected");
     let message = err.unchecked_into::<js_sys::Error>().message();
     assert_eq!(
         String::from(message),
@@ -755,4 +821,615 @@ async fn a_dropped_connection_reconnects() {
             .count(),
         1
     );
+}
+
+// ---------- identity and continuity (issue 7) ----------
+
+const FEATURES_BIND_SM: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>";
+
+/// The value of attribute `name` in a frame the widget wrote (double quotes).
+fn attr_of(frame: &str, name: &str) -> String {
+    frame
+        .split(&format!(" {name}=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in {frame}"))
+        .to_owned()
+}
+
+fn texts(store: &ChatStore) -> Vec<String> {
+    store
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Message(m) => Some(m.text),
+            EntryKind::Notice(_) => None,
+        })
+        .collect()
+}
+
+fn visitor_ids(store: &ChatStore) -> Vec<String> {
+    store
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Message(m) if m.sender == Sender::Visitor => Some(m.id.0),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Records `detail.<field>` of every `webchat:<name>` event on `host`.
+fn listen(host: &HtmlElement, name: &str, field: &'static str) -> Rc<RefCell<Vec<String>>> {
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let cb = {
+        let seen = seen.clone();
+        wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(
+            move |e: web_sys::CustomEvent| {
+                let v = js_sys::Reflect::get(&e.detail(), &field.into()).unwrap();
+                seen.borrow_mut()
+                    .push(v.as_string().unwrap_or_else(|| format!("{v:?}")));
+            },
+        )
+    };
+    host.add_event_listener_with_callback(&format!("webchat:{name}"), cb.as_ref().unchecked_ref())
+        .unwrap();
+    cb.forget(); // the host element goes away with the test
+    seen
+}
+
+impl Harness {
+    /// open → PLAIN → restart; returns what the widget sent after the post-auth `features`.
+    async fn auth(&self, features: &str) -> Vec<String> {
+        let opened = self.fake.sent();
+        assert!(opened.iter().any(|f| f.starts_with("<open ")), "{opened:?}");
+        self.fake.frame(OPEN_S);
+        self.fake.frame(FEATURES_SASL);
+        self.fake.sent();
+        self.fake
+            .frame("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        self.fake.frame(OPEN_S);
+        self.fake.frame(features);
+        settle().await;
+        let mut sent = self.fake.sent();
+        sent.retain(|f| !f.starts_with("<open "));
+        sent
+    }
+
+    /// A fresh login with stream management; returns what the widget sent after `<enabled/>`.
+    async fn log_in_sm(&self) -> Vec<String> {
+        let bind = self.auth(FEATURES_BIND_SM).await;
+        let id = attr_of(
+            bind.iter().find(|f| f.contains("xmpp-bind")).expect("bind"),
+            "id",
+        );
+        self.fake.frame(&format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>v1@webchat.test/web</jid></bind></iq>"
+        ));
+        let enable = self.fake.sent();
+        assert!(enable.iter().any(|f| f.contains("<enable ")), "{enable:?}");
+        self.fake
+            .frame("<enabled xmlns='urn:xmpp:sm:3' id='sm1' resume='true' max='300'/>");
+        settle().await;
+        self.fake.sent()
+    }
+
+    /// Starts a chat with "hi" and logs in (with or without stream management).
+    async fn chatting(&self, sm: bool) -> Vec<String> {
+        self.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+        self.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
+        self.act(UiAction::SendText("hi".into()));
+        settle().await;
+        let out = if sm {
+            self.log_in_sm().await
+        } else {
+            self.log_in().await
+        };
+        assert_eq!(self.store().phase().get_untracked(), Phase::Chatting);
+        out
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.act(UiAction::Open);
+    h.store().open_window();
+    let after = h.chatting(true).await;
+    assert!(
+        after.iter().any(|f| f.contains("<body>hi</body>")),
+        "{after:?}"
+    );
+    h.fake.frame("<a xmlns='urn:xmpp:sm:3' h='4'/>"); // three presences and "hi"
+    h.agent("<body>hello</body>", "m1");
+    h.act(UiAction::SendText("are you there?".into()));
+    settle().await;
+    let unacked = h
+        .fake
+        .sent()
+        .into_iter()
+        .find(|f| f.contains("are you there?"))
+        .expect("sent");
+    assert_eq!(
+        visitor_messages(&h.store()),
+        vec![
+            ("hi".into(), MessageStatus::Sent),
+            ("are you there?".into(), MessageStatus::Sending)
+        ]
+    );
+    let ids_before = visitor_ids(&h.store());
+    h.unload();
+
+    // The next page: the window is back as it was before any reply arrived.
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Session),
+        &[(Method::Get, "xmppcredentials/cr-1", 200, CREDS)],
+    );
+    assert_eq!(
+        texts(&h.store()),
+        vec!["hi", "hello", "are you there?"],
+        "no empty flash"
+    );
+    assert!(h.store().is_open().get_untracked());
+    assert_eq!(visitor_ids(&h.store()), ids_before);
+    let agent_messages = listen(&h.host, "message", "id");
+    settle().await;
+    let resume = h.auth(FEATURES_BIND_SM).await;
+    assert_eq!(
+        resume,
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"sm1\" h=\"1\"/>"]
+    );
+    let paths: Vec<String> = h.fake.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, vec!["campaigns/camp1", "xmppcredentials/cr-1"]);
+    h.fake
+        .frame("<resumed xmlns='urn:xmpp:sm:3' previd='sm1' h='4'/>");
+    settle().await;
+    let out = h.fake.sent();
+    assert_eq!(out[0], unacked, "the same stanza, same id, re-sent once");
+    assert_eq!(
+        out.iter().filter(|f| f.contains("are you there?")).count(),
+        1
+    );
+    // The server re-delivers what it could not know we had, plus what came during the reload.
+    h.agent("<body>hello</body>", "m1");
+    h.agent("<body>written during the reload</body>", "m2");
+    h.fake.frame("<a xmlns='urn:xmpp:sm:3' h='5'/>");
+    settle().await;
+    assert_eq!(
+        texts(&h.store()),
+        vec!["hi", "hello", "are you there?", "written during the reload"]
+    );
+    assert_eq!(
+        visitor_messages(&h.store())[1],
+        ("are you there?".into(), MessageStatus::Sent)
+    );
+    assert_eq!(h.store().phase().get_untracked(), Phase::Chatting);
+    assert_eq!(*agent_messages.borrow(), vec!["m2".to_string()]);
+    let saved = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("webchat:chat")
+        .unwrap()
+        .expect("chat saved");
+    assert!(
+        saved.contains("\"sm1\"") && saved.contains("cr-1"),
+        "{saved}"
+    );
+    assert!(
+        !saved.contains("\"pw\""),
+        "the password is never stored: {saved}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_without_resumption_logs_in_sends_the_outbox_and_reads_the_archive() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.chatting(false).await;
+    h.agent("<body>hello</body>", "m1");
+    h.fake.drop_socket();
+    settle().await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Reconnecting);
+    h.act(UiAction::SendText("typed in the tunnel".into()));
+    h.act(UiAction::SendText("and this".into()));
+    let ids = visitor_ids(&h.store());
+    h.unload();
+
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Session),
+        &[(Method::Get, "xmppcredentials/cr-1", 200, CREDS)],
+    );
+    assert_eq!(
+        visitor_messages(&h.store()),
+        vec![
+            ("hi".into(), MessageStatus::Sent),
+            ("typed in the tunnel".into(), MessageStatus::Sending),
+            ("and this".into(), MessageStatus::Sending)
+        ]
+    );
+    settle().await;
+    let out = h.log_in().await;
+    let bodies: Vec<&String> = out.iter().filter(|f| f.contains("<body>")).collect();
+    assert_eq!(bodies.len(), 2, "{out:?}");
+    assert_eq!(attr_of(bodies[0], "id"), ids[1], "in order, same ids");
+    assert_eq!(attr_of(bodies[1], "id"), ids[2]);
+    let query = out
+        .iter()
+        .find(|f| f.contains("urn:xmpp:mam:2"))
+        .expect("the archive is asked what was missed");
+    let (iq, qid) = (attr_of(query, "id"), attr_of(query, "queryid"));
+    let result = |id: &str, from: &str, attrs: &str, body: &str| {
+        format!("<message xmlns='jabber:client' to='v1@webchat.test/web'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='{from}' to='v1@webchat.test' type='chat'{attrs}><body>{body}</body></message></forwarded></result></message>")
+    };
+    h.fake.frame(&result(
+        "A0",
+        "v1@webchat.test/web",
+        &format!(" id='{}'", ids[0]),
+        "hi",
+    ));
+    h.fake.frame(&result("A1", AGENT, " id='m1'", "hello"));
+    h.fake.frame(&result("A2", AGENT, "", "missed while away"));
+    h.fake.frame(&format!(
+        "<iq xmlns='jabber:client' type='result' id='{iq}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"
+    ));
+    settle().await;
+    assert_eq!(
+        texts(&h.store()),
+        vec![
+            "hi",
+            "hello",
+            "typed in the tunnel",
+            "and this",
+            "missed while away"
+        ]
+    );
+    // Without stream management what went out on a live stream counts as sent.
+    assert!(visitor_messages(&h.store())
+        .iter()
+        .all(|(_, s)| *s == MessageStatus::Sent));
+}
+
+#[wasm_bindgen_test]
+async fn reset_ends_the_chat_forgets_everything_and_makes_a_new_visitor() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    let ended = listen(&h.host, "chat:ended", "by");
+    h.chatting(false).await;
+    h.agent("<body>secret answer</body>", "m1");
+    let old_id = h.controller().visitor_id();
+    assert!(stored_keys(StorageKind::Session).contains(&"transcript".to_string()));
+    h.controller().reset();
+    let out = h.fake.sent();
+    let closed = out.iter().position(|f| f.contains("<closed"));
+    let close = out.iter().position(|f| f.starts_with("<close "));
+    assert!(
+        matches!((closed, close), (Some(a), Some(b)) if a < b),
+        "{out:?}"
+    );
+    assert_eq!(stored_keys(StorageKind::Session), vec!["visitor_id"]);
+    let new_id = h.controller().visitor_id();
+    assert_ne!(new_id, old_id);
+    assert!(texts(&h.store()).is_empty());
+    assert_eq!(h.store().phase().get_untracked(), Phase::Idle);
+    settle().await;
+    assert!(!h.shadow_text().contains("secret answer"));
+    // Twice is harmless (another new id, no second "ended").
+    h.controller().reset();
+    settle().await;
+    assert_eq!(*ended.borrow(), vec!["visitor".to_string()]);
+    let newest = h.controller().visitor_id();
+    // The next chat is a new visitor's.
+    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+    h.act(UiAction::SendText("new me".into()));
+    settle().await;
+    let body = h
+        .fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.path == "chatsessions")
+        .and_then(|r| r.body)
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["tracker_id"], newest.as_str());
+    assert!(body.get("user").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn reset_before_the_campaign_is_read_is_safe() {
+    clear_storage();
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Session),
+        &[],
+    );
+    h.controller().reset();
+    h.controller().reset();
+    settle().await;
+    assert_eq!(h.store().phase().get_untracked(), Phase::Idle);
+    assert_eq!(stored_keys(StorageKind::Session), vec!["visitor_id"]);
+}
+
+const HISTORY_PATH: &str = "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example";
+
+fn john() -> webchat::controller::UserInfo {
+    webchat::controller::UserInfo::from_json(&serde_json::json!({
+        "email": "John@x.example", "firstname": "John", "lastname": "Doe",
+        "labels": ["vip"], "assignedUser": "ana"
+    }))
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn tag_sends_the_user_and_brings_the_history_back() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    let list = r#"[{"id":"cs-new","campaign_id":"camp1","tracker_id":"user:email:john@x.example","visitor_identifier":"John@x.example","request_url":null,"status":"closed"},
+                   {"id":"cs-0","campaign_id":"camp1","tracker_id":"user:email:john@x.example","visitor_identifier":"John@x.example","request_url":null,"status":"closed"}]"#;
+    h.fake.reply(Method::Get, HISTORY_PATH, 200, list);
+    h.fake.reply(
+        Method::Get,
+        "chatsessions/cs-0/transcript",
+        200,
+        r#"{"chatsession_id":"cs-0","messages":[{"id":"v0@webchat.test:s1","from":"visitor","body":"old question","timestamp":1},{"id":"u1","from":"agent","nick":"Ana","body":"old answer","timestamp":2}]}"#,
+    );
+    h.fake.reply(
+        Method::Get,
+        "chatsessions/cs-new/transcript",
+        200,
+        r#"{"chatsession_id":"cs-new","messages":[{"id":"u2","from":"agent","nick":"Ana","body":"<b>newer</b>","timestamp":3}]}"#,
+    );
+    h.controller().tag(john()).expect("valid user");
+    settle().await;
+    assert_eq!(
+        texts(&h.store()),
+        vec!["old question", "old answer", "<b>newer</b>"]
+    );
+    assert!(h.shadow_text().contains("<b>newer</b>"), "text, never HTML");
+    assert_eq!(h.controller().visitor_id(), "user:email:john@x.example");
+    assert!(stored_keys(StorageKind::Session).contains(&"user".to_string()));
+    // The same user again (the page tags on every load): nothing happens.
+    let before = h.fake.requests().len();
+    let mut again = john();
+    again.email = "JOHN@X.EXAMPLE".into();
+    h.controller().tag(again).unwrap();
+    settle().await;
+    assert_eq!(h.fake.requests().len(), before);
+    assert_eq!(texts(&h.store()).len(), 3);
+    // The next chat carries the user.
+    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
+    h.act(UiAction::SendText("me again".into()));
+    settle().await;
+    let body = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "chatsessions")
+        .and_then(|r| r.body)
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["visitor_identifier"], "John@x.example");
+    assert_eq!(body["tracker_id"], "user:email:john@x.example");
+    assert_eq!(body["user"]["email"], "John@x.example");
+    assert_eq!(body["user"]["assigned_user"], "ana");
+    assert_eq!(body["user"]["labels"][0], "vip");
+    // Another user: a reset first — nothing of John stays.
+    let jane =
+        webchat::controller::UserInfo::from_json(&serde_json::json!({"email": "jane@x.example"}))
+            .unwrap();
+    h.controller().tag(jane).unwrap();
+    settle().await;
+    assert!(texts(&h.store()).is_empty(), "{:?}", texts(&h.store()));
+    let user = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("webchat:user")
+        .unwrap()
+        .unwrap();
+    assert!(
+        user.contains("jane@x.example") && !user.contains("John"),
+        "{user}"
+    );
+    assert_eq!(
+        h.fake.requests().last().map(|r| r.path.clone()).as_deref(),
+        Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn history_falls_back_to_what_the_browser_kept_and_bad_users_are_refused() {
+    clear_storage();
+    let s = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    s.set_item(
+        "webchat:history",
+        r#"[{"id":"k1","from":"agent","nick":"Ana","text":"kept by this browser","status":"sent"}]"#,
+    )
+    .unwrap();
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Session),
+        &[(
+            Method::Get,
+            HISTORY_PATH,
+            404,
+            r#"{"Status":404,"StatusText":"Not Found","Message":"Not found"}"#,
+        )],
+    );
+    settle().await;
+    h.controller().tag(john()).unwrap();
+    settle().await;
+    assert_eq!(texts(&h.store()), vec!["kept by this browser"]);
+    let mut bad = john();
+    bad.email = "not-an-email".into();
+    assert_eq!(
+        h.controller().tag(bad),
+        Err(webchat::controller::TagError::InvalidEmail(
+            "not-an-email".into()
+        ))
+    );
+    let mut empty = john();
+    empty.email = " ".into();
+    assert_eq!(
+        h.controller().tag(empty),
+        Err(webchat::controller::TagError::MissingEmail)
+    );
+    assert_eq!(h.controller().visitor_id(), "user:email:john@x.example");
+}
+
+#[wasm_bindgen_test]
+async fn visitor_ids_live_in_the_chosen_storage_or_in_memory() {
+    clear_storage();
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Local),
+        &[],
+    );
+    settle().await;
+    let id = h.controller().visitor_id();
+    assert_eq!(stored_keys(StorageKind::Local), vec!["visitor_id"]);
+    assert!(stored_keys(StorageKind::Session).is_empty());
+    h.unload();
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Local),
+        &[],
+    );
+    assert_eq!(h.controller().visitor_id(), id, "persistent ids survive");
+    drop(h);
+    clear_storage();
+
+    // No usable storage: memory only, and the chat still works.
+    let h = Harness::boot(200, &campaign(true, true), Storage::memory(), &[]);
+    settle().await;
+    h.chatting(false).await;
+    assert!(stored_keys(StorageKind::Session).is_empty());
+    assert!(stored_keys(StorageKind::Local).is_empty());
+    assert!(!h.controller().visitor_id().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
+    clear_storage();
+    let a = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Local),
+        &[],
+    );
+    settle().await;
+    a.chatting(false).await;
+
+    // A second tab: it shows the same chat, without a connection of its own.
+    let b = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Local),
+        &[],
+    );
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(texts(&b.store()), vec!["hi"]);
+    assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
+    assert!(
+        b.fake.0.borrow().connects.is_empty(),
+        "only the leader connects"
+    );
+    assert_eq!(b.controller().visitor_id(), a.controller().visitor_id());
+
+    // What the visitor does in the second tab goes out through the first.
+    b.act(UiAction::SendText("from the other tab".into()));
+    b.act(UiAction::ChatState(webchat::model::ChatState::Composing));
+    for _ in 0..3 {
+        settle().await;
+    }
+    let out = a.fake.sent();
+    assert_eq!(
+        out.iter()
+            .filter(|f| f.contains("<body>from the other tab</body>"))
+            .count(),
+        1,
+        "{out:?}"
+    );
+    assert!(out.iter().any(|f| f.contains("<composing")), "{out:?}");
+    assert_eq!(texts(&a.store()), vec!["hi", "from the other tab"]);
+    // The agent's answer shows in both.
+    a.agent("<body>seen in both tabs</body>", "m9");
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(
+        texts(&b.store()),
+        vec!["hi", "from the other tab", "seen in both tabs"]
+    );
+
+    // The leader tab closes: the other takes over the chat (same session, its credentials).
+    b.fake
+        .reply(Method::Get, "xmppcredentials/cr-1", 200, CREDS);
+    a.unload();
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(
+        b.fake.0.borrow().connects.len(),
+        1,
+        "the new leader connects"
+    );
+    let after = b.log_in().await;
+    assert!(
+        !after.iter().any(|f| f.contains("<body>")),
+        "nothing is sent twice: {after:?}"
+    );
+    assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
+    b.act(UiAction::SendText("after the takeover".into()));
+    settle().await;
+    assert!(b
+        .fake
+        .sent()
+        .iter()
+        .any(|f| f.contains("<body>after the takeover</body>")));
+    let paths: Vec<String> = b.fake.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, vec!["campaigns/camp1", "xmppcredentials/cr-1"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_tagged_users_ended_chat_is_kept_by_the_browser_for_the_next_one() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.fake.reply(Method::Get, HISTORY_PATH, 404, "{}");
+    h.controller().tag(john()).unwrap();
+    settle().await;
+    h.chatting(false).await;
+    h.agent("<body>the answer</body>", "m1");
+    h.act(UiAction::EndChat);
+    settle().await;
+    // The UI empties the window first, then asks for a new chat.
+    assert!(h.store().start_new_chat());
+    h.act(UiAction::StartNewChat);
+    let kept = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("webchat:history")
+        .unwrap()
+        .expect("kept");
+    assert!(
+        kept.contains("\"hi\"") && kept.contains("the answer"),
+        "{kept}"
+    );
+    assert!(texts(&h.store()).is_empty());
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod entropy;
 pub mod fetch;
 pub mod storage;
+pub mod tabs;
 pub mod timer;
 pub mod websocket;
 

@@ -8,6 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The prefix of every key the widget writes.
 pub const PREFIX: &str = "webchat:";
@@ -26,10 +27,14 @@ thread_local! {
     static WARNED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The widget's storage.
+/// The widget's storage. Cloning gives another handle on the same values (the in-memory
+/// fallback is shared), so the controller can keep one while the embedder keeps another.
+#[derive(Clone)]
 pub struct Storage {
     browser: Option<web_sys::Storage>,
-    memory: RefCell<HashMap<String, String>>,
+    /// What was asked for (`None`: memory on purpose).
+    kind: Option<StorageKind>,
+    memory: Rc<RefCell<HashMap<String, String>>>,
 }
 
 impl Storage {
@@ -51,7 +56,8 @@ impl Storage {
         }
         Storage {
             browser,
-            memory: RefCell::new(HashMap::new()),
+            kind: Some(kind),
+            memory: Rc::default(),
         }
     }
 
@@ -59,7 +65,8 @@ impl Storage {
     pub fn memory() -> Storage {
         Storage {
             browser: None,
-            memory: RefCell::new(HashMap::new()),
+            kind: None,
+            memory: Rc::default(),
         }
     }
 
@@ -71,6 +78,12 @@ impl Storage {
                     .into(),
             );
         }
+    }
+
+    /// Whether the values are shared by every tab of the browser profile (`localStorage` that
+    /// works): then the tabs must agree on who holds the chat's connection.
+    pub fn is_shared(&self) -> bool {
+        self.kind == Some(StorageKind::Local) && self.browser.is_some()
     }
 
     /// Whether values survive a reload (browser storage works).
@@ -107,5 +120,36 @@ impl Storage {
             _ = s.remove_item(&full);
         }
         self.memory.borrow_mut().remove(&full);
+    }
+
+    /// Every key the widget has written (without the prefix), in no particular order.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .memory
+            .borrow()
+            .keys()
+            .filter_map(|k| k.strip_prefix(PREFIX).map(str::to_owned))
+            .collect();
+        if let Some(s) = &self.browser {
+            let n = s.length().unwrap_or(0);
+            for i in 0..n {
+                if let Ok(Some(k)) = s.key(i) {
+                    if let Some(k) = k.strip_prefix(PREFIX) {
+                        if !keys.iter().any(|have| have == k) {
+                            keys.push(k.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    /// Removes every key under the prefix (a reset: nothing of the visitor stays readable).
+    /// Keys of the host page are not touched.
+    pub fn clear_all(&self) {
+        for key in self.keys() {
+            self.remove(&key);
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The controller: turns what the visitor does ([`UiAction`]) into REST calls and protocol
-//! commands, and what the network answers into [`ChatStore`] changes (issue 5's flow).
+//! commands, and what the network answers into [`ChatStore`] changes (issue 5's flow), and keeps
+//! the visitor's identity and chat across reloads, navigations and dropped networks (issue 7).
 //!
 //! 1. `GET campaigns/{id}` → config, colour, language, availability (offline state). Inactive,
 //!    401 and 404 hide the widget with one console message; network trouble retries with
@@ -7,13 +8,25 @@
 //! 2. The first message is shown at once as "sending", then `POST chatsessions`,
 //!    `POST xmppcredentials`, the WebSocket and a [`Chat`]; queued messages go out when
 //!    the core has them (acknowledged → "sent"). 409 No Availability → offline, text kept.
-//! 3. Core events → store methods; chat states, co-browsing answers and the end → core commands.
+//! 3. Core events → store methods and host events ([`crate::events`]); chat states,
+//!    co-browsing answers and the end → core commands.
 //! 4. The survey → `PATCH chatsessions/{id}` (again when changed).
+//! 5. Continuity ([`continuity`]): after every change the chat (session, credentials id,
+//!    XEP-0198 state) and the transcript are saved; a new page restores the window from them
+//!    before anything is fetched, asks `GET xmppcredentials/{id}`, resumes the stream (or logs in
+//!    again and reads the archive) and sends the outbox (`sending` messages) in order. Visitor
+//!    messages carry a stable id from the moment they are typed, so nothing is shown or sent
+//!    twice. Page unload never ends the chat.
+//! 6. Identity ([`identity`]): [`Controller::tag`] attaches a logged-in user (history from the
+//!    backend, else from this browser); [`Controller::reset`] ends the chat, forgets every
+//!    stored key and makes a new visitor.
 //!
 //! Every rule about stanzas lives in `webchat_protocol`; this module only moves data between the
-//! core, the transports ([`transport`]) and the store. It renders nothing.
+//! core, the transports ([`transport`]), the storage and the store. It renders nothing.
 
 pub mod campaign;
+pub mod continuity;
+pub mod identity;
 pub mod transport;
 
 use std::cell::RefCell;
@@ -22,31 +35,40 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 
 use leptos::prelude::GetUntracked;
-use wasm_bindgen::JsValue;
+use serde_json::{json, Value};
 use web_sys::HtmlElement;
 use webchat_protocol::api::{
     self, ApiError, Campaign, ChatSession, ChatSessionRequest, SurveyAnswer, SurveyPatch,
-    XmppCredentials, XmppCredentialsRequest,
+    Transcript, XmppCredentials, XmppCredentialsRequest,
 };
 use webchat_protocol::connection::CloseReason;
-use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Jid};
+use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Jid, ResumeState};
 
 use crate::actions::{ActionSink, UiAction};
 use crate::adapters::fetch::{FetchError, Method};
 use crate::adapters::storage::Storage;
+use crate::adapters::tabs::Tabs;
 use crate::adapters::timer::Timer;
 use crate::adapters::websocket::SocketEvent;
 use crate::adapters::{clock, entropy};
+use crate::events::{self, Direction, HostEvent};
 use crate::i18n::Lang;
-use crate::model::{ChatState, ChatStore, EndedBy, MessageId, MessageStatus, Notice, Phase};
+use crate::model::saved::{self as saved_entries, SavedEntry};
+use crate::model::{
+    ChatState, ChatStore, EndedBy, MessageId, MessageStatus, Notice, Phase, Sender,
+};
+pub use continuity::VISITOR_ID_KEY;
+use continuity::{SavedChat, SavedStatus};
+pub use identity::{TagError, UserInfo};
 use transport::{Link, Transport};
 
-/// The storage key (under `webchat:`) of the visitor id sent as `tracker_id`.
-pub const VISITOR_ID_KEY: &str = "visitor_id";
+/// How long inbound changes wait before they are saved (batched).
+const SAVE_DELAY_MS: u64 = 40;
 
-/// The name of the DOM event the host element receives when the visitor answers co-browsing;
-/// `detail` is `{ "accepted": true|false }`.
-pub const COBROWSING_EVENT: &str = "webchat:cobrowsing";
+/// How many of a tagged user's earlier chats are fetched as history.
+const HISTORY_CHATS: usize = 5;
+/// How many saved entries of earlier chats this browser keeps for a tagged user.
+const HISTORY_ENTRIES: usize = 300;
 
 /// Longest backoff between retries (campaign load, chat start, reconnect).
 const MAX_BACKOFF_MS: u64 = 30_000;
@@ -105,6 +127,17 @@ enum Stage {
     Over,
 }
 
+/// This tab's part when several tabs share a persistent visitor (see [`Tabs`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Not shared (session ids, memory, or no Web Locks): this tab does everything.
+    Solo,
+    /// Holds the chat's connection and storage; tells the others what to show.
+    Leader,
+    /// Shows what the leader tells and sends what the visitor does through it.
+    Follower,
+}
+
 /// How a failed REST call is handled.
 enum Failure {
     /// Worth retrying later (network, 5xx, 429).
@@ -134,16 +167,38 @@ struct Inner {
     options: ControllerOptions,
     host: HtmlElement,
     on_hide: Option<Box<dyn FnOnce()>>,
+    storage: Storage,
+    /// The anonymous visitor id (stored); the `tracker_id` while no user is tagged.
     visitor_id: String,
+    /// The tagged user (`CV.user.tag`), stored.
+    user: Option<UserInfo>,
+    /// Bumped by tag/reset: a history reply for an earlier identity is dropped.
+    user_epoch: u64,
+    /// A chat saved by an earlier page, continued once the campaign is read.
+    restoring: Option<SavedChat>,
+    /// A restored chat waiting for `GET xmppcredentials/{id}`: the id and the saved XEP-0198 state.
+    restore_creds: Option<(String, Option<ResumeState>)>,
+    /// The last resumable state seen (kept while a reconnect is under way, when the new
+    /// stream has none yet).
+    last_resume: Option<ResumeState>,
+    /// What was last written, so unchanged values are not written again.
+    written: HashMap<&'static str, String>,
+    role: Role,
+    tabs: Option<Tabs>,
+    /// A follower's messages handed to the leader and not yet in its transcript.
+    forwarded: Vec<(MessageId, String)>,
+    /// The leader's last view sent to the other tabs.
+    view_sent: String,
+    /// A chat ended by a reset, its socket and generation, until the server closed it.
+    closing: Option<(Chat, Box<dyn Link>, u64)>,
     stage: Stage,
     campaign: Option<Campaign>,
     /// Bumped whenever a pending async reply must be ignored (new chat, destroy).
     epoch: u64,
     attempt: u32,
-    next_local: u64,
     /// Visitor messages waiting for the chat to exist.
     outbox: Vec<(MessageId, String)>,
-    /// Core message id → widget message id, until delivered.
+    /// Stanza id → widget message id (the same text: ids are stable), until delivered.
     in_flight: HashMap<String, MessageId>,
     /// Every visitor text not yet confirmed sent (for Retry).
     texts: HashMap<MessageId, String>,
@@ -156,6 +211,9 @@ struct Inner {
     retry_timer: Option<Timer>,
     /// What the retry timer does when it fires.
     retry: Option<Retry>,
+    /// Saves what arrived from the server a moment later, in batches (see [`Inner::save_soon`]).
+    save_timer: Option<Timer>,
+    save_pending: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +221,8 @@ enum Retry {
     LoadCampaign,
     StartChat,
     Reconnect,
+    /// `GET xmppcredentials/{id}` for a chat restored from storage.
+    Restore,
 }
 
 /// The widget's controller. Cheap to clone (shared state); dropping the last clone releases the
@@ -185,8 +245,10 @@ impl ActionSink for Sink {
 }
 
 impl Controller {
-    /// A controller for `store` that reads the campaign at once. `storage` holds the visitor id;
-    /// `host` receives DOM events; `on_hide` runs once if the campaign turns out unusable.
+    /// A controller for `store` that reads the campaign at once. `storage` holds the visitor id
+    /// and the chat (a handle on it is kept); `host` receives DOM events; `on_hide` runs once if
+    /// the campaign turns out unusable. A chat saved by an earlier page is shown at once and
+    /// continued once the campaign is read.
     pub fn start(
         store: ChatStore,
         transport: Rc<dyn Transport>,
@@ -195,20 +257,33 @@ impl Controller {
         options: ControllerOptions,
         on_hide: Box<dyn FnOnce()>,
     ) -> Controller {
+        let storage = storage.clone();
         let visitor_id = match storage.get(VISITOR_ID_KEY).filter(|v| !v.is_empty()) {
             Some(id) => id,
-            None => {
-                let id = entropy::hex_id(16).unwrap_or_else(|e| {
-                    web_sys::console::warn_1(&e.to_string().into());
-                    format!("{:x}", js_sys::Date::now() as u64)
-                });
-                storage.set(VISITOR_ID_KEY, &id);
-                id
-            }
+            None => new_visitor_id(&storage),
         };
+        let user = storage
+            .get(continuity::USER_KEY)
+            .and_then(|u| UserInfo::from_stored(&u));
+        // The window comes back exactly as it was, before anything is fetched: no empty flash.
+        let transcript = storage
+            .get(continuity::TRANSCRIPT_KEY)
+            .map(|t| saved_entries::from_json_text(&t))
+            .unwrap_or_default();
+        let restoring = storage
+            .get(continuity::CHAT_KEY)
+            .and_then(|c| SavedChat::from_json_text(&c));
+        store.restore(transcript);
+        if storage.get(continuity::OPEN_KEY).as_deref() == Some("1") {
+            store.open_window();
+        }
+        if let Some(name) = restoring.as_ref().and_then(|r| r.agent_name.clone()) {
+            store.set_agent_name(Some(name));
+        }
         let inner = Rc::new_cyclic(|me: &Weak<RefCell<Inner>>| {
             let core_me = me.clone();
             let retry_me = me.clone();
+            let save_me = me.clone();
             RefCell::new(Inner {
                 me: me.clone(),
                 store,
@@ -216,12 +291,23 @@ impl Controller {
                 options,
                 host,
                 on_hide: Some(on_hide),
+                storage,
                 visitor_id,
+                user,
+                user_epoch: 0,
+                restoring,
+                restore_creds: None,
+                last_resume: None,
+                written: HashMap::new(),
+                role: Role::Solo,
+                tabs: None,
+                forwarded: Vec::new(),
+                view_sent: String::new(),
+                closing: None,
                 stage: Stage::Loading,
                 campaign: None,
                 epoch: 0,
                 attempt: 0,
-                next_local: 0,
                 outbox: Vec::new(),
                 in_flight: HashMap::new(),
                 texts: HashMap::new(),
@@ -240,10 +326,17 @@ impl Controller {
                         Inner::on_retry(&inner);
                     }
                 })),
+                save_timer: Some(Timer::new(move || {
+                    if let Some(inner) = save_me.upgrade() {
+                        inner.borrow_mut().save();
+                    }
+                })),
+                save_pending: false,
                 retry: None,
             })
         });
         store.set_phase(Phase::Connecting);
+        Inner::join_tabs(&inner);
         Inner::load_campaign(&inner);
         Controller { inner }
     }
@@ -258,9 +351,71 @@ impl Controller {
         self.inner.borrow().store
     }
 
-    /// The visitor id sent as `tracker_id`.
+    /// The id sent as `tracker_id`: the visitor id, or the tagged user's stable id.
     pub fn visitor_id(&self) -> String {
-        self.inner.borrow().visitor_id.clone()
+        self.inner.borrow().tracker_id()
+    }
+
+    /// The tagged user, if any.
+    pub fn user(&self) -> Option<UserInfo> {
+        self.inner.borrow().user.clone()
+    }
+
+    /// `CV.user.tag({...})`: attaches a logged-in user. The same user again changes nothing; a
+    /// different user first resets (nothing of the previous one stays). The user's fields go
+    /// with the next chat's `POST chatsessions` (`visitor_identifier` = the email) and their
+    /// earlier chats are shown (from the backend, else from what this browser kept).
+    pub fn tag(&self, user: UserInfo) -> Result<(), TagError> {
+        if user.email.trim().is_empty() {
+            return Err(TagError::MissingEmail);
+        }
+        if !identity::is_email(&user.email) {
+            return Err(TagError::InvalidEmail(user.email));
+        }
+        if self
+            .inner
+            .borrow()
+            .forward(json!({"a": "tag", "user": user.to_json()}))
+        {
+            return Ok(());
+        }
+        let same = {
+            let i = self.inner.borrow();
+            match &i.user {
+                Some(u) if u.key() == user.key() => true,
+                Some(_) => false,
+                None => {
+                    drop(i);
+                    self.attach(user);
+                    return Ok(());
+                }
+            }
+        };
+        if !same {
+            self.reset();
+            self.attach(user);
+        }
+        Ok(())
+    }
+
+    fn attach(&self, user: UserInfo) {
+        {
+            let mut i = self.inner.borrow_mut();
+            i.storage.set(continuity::USER_KEY, &user.to_json());
+            i.user = Some(user);
+            i.user_epoch += 1;
+        }
+        Inner::load_history(&self.inner);
+    }
+
+    /// `CV.user.reset()`: ends a chat under way properly (`closed`, then `<close/>`), forgets
+    /// every stored key of the visitor and the user, makes a new visitor id and empties the
+    /// window. Safe to call twice, or before the campaign is read.
+    pub fn reset(&self) {
+        if self.inner.borrow().forward(json!({"a": "reset"})) {
+            return;
+        }
+        Inner::reset(&self.inner);
     }
 
     /// The chat session id, once created.
@@ -273,6 +428,22 @@ impl Controller {
         Inner::action(&self.inner, action);
     }
 
+    /// What a page unload amounts to, for embedders that swap pages without unloading (and for
+    /// tests): saves the chat, then lets the socket and the timers go *without* ending the chat,
+    /// so the next controller on this storage continues it. The controller does nothing more.
+    pub fn suspend(&self) {
+        let mut i = self.inner.borrow_mut();
+        i.save();
+        i.epoch += 1;
+        i.stage = Stage::Hidden;
+        i.link = None;
+        i.chat = None;
+        i.core_timer = None;
+        i.retry_timer = None;
+        i.save_timer = None;
+        i.on_hide = None;
+    }
+
     /// Ends everything: sends `closed` when a chat is live (the visitor left through the page's
     /// code), closes the socket, stops timers and ignores pending replies.
     pub fn shutdown(&self) {
@@ -280,12 +451,19 @@ impl Controller {
         inner.epoch += 1;
         if let Some(chat) = inner.chat.as_mut() {
             chat.close(clock::now());
+            // Ended on purpose: a later page must not try to continue it.
+            inner.stage = Stage::Over;
+            inner.save();
+        }
+        if inner.save_pending {
+            inner.save();
         }
         inner.flush_transmit();
         inner.link = None;
         inner.chat = None;
         inner.core_timer = None;
         inner.retry_timer = None;
+        inner.save_timer = None;
         inner.on_hide = None;
     }
 }
@@ -331,6 +509,22 @@ impl Inner {
         self.store.set_config(config);
         self.campaign = Some(c);
         self.stage = Stage::Ready;
+        self.emit(HostEvent::Ready);
+        if self.role == Role::Follower {
+            // The leader tab holds the chat; ask it what to show.
+            self.restoring = None;
+            self.store.set_phase(if available {
+                Phase::Idle
+            } else {
+                Phase::Offline
+            });
+            self.forward(json!({"a": "hello"}));
+            return;
+        }
+        if let Some(saved) = self.restoring.take() {
+            return self.continue_saved(saved, available);
+        }
+        self.requeue_saved_outbox();
         if self.outbox.is_empty() {
             self.store.set_phase(if available {
                 Phase::Idle
@@ -347,13 +541,12 @@ impl Inner {
 
     fn hide(&mut self, why: Hidden) {
         self.stage = Stage::Hidden;
-        web_sys::console::error_1(
-            &format!(
-                "webchat: hidden: {why} (campaign {})",
-                self.options.campaign
-            )
-            .into(),
+        let message = format!(
+            "webchat: hidden: {why} (campaign {})",
+            self.options.campaign
         );
+        web_sys::console::error_1(&message.as_str().into());
+        self.emit(HostEvent::Error { message });
         if let Some(hide) = self.on_hide.take() {
             hide();
         }
@@ -361,13 +554,7 @@ impl Inner {
 
     fn retry_later(&mut self, what: Retry, why: &str) {
         self.attempt = self.attempt.saturating_add(1);
-        let base = 1000u64.saturating_mul(1 << self.attempt.min(5)) / 2;
-        let jitter = entropy::hex_id(1)
-            .ok()
-            .and_then(|h| u64::from_str_radix(&h, 16).ok())
-            .unwrap_or(0)
-            * 4;
-        let delay = base.min(MAX_BACKOFF_MS) + jitter;
+        let delay = backoff_ms(self.attempt, random_fraction());
         web_sys::console::warn_1(
             &format!("webchat: {why}; trying again in {} s", delay / 1000).into(),
         );
@@ -383,13 +570,687 @@ impl Inner {
             Some(Retry::LoadCampaign) => Inner::load_campaign(this),
             Some(Retry::StartChat) => this.borrow_mut().start_chat(),
             Some(Retry::Reconnect) => this.borrow_mut().reconnect(),
+            Some(Retry::Restore) => this.borrow_mut().fetch_saved_credentials(),
             None => {}
+        }
+        this.borrow_mut().save();
+    }
+
+    // ---- identity and continuity ----
+
+    fn emit(&self, event: HostEvent) {
+        events::emit(&self.host, &event);
+    }
+
+    /// The `tracker_id`: the tagged user's stable id, else the visitor id.
+    fn tracker_id(&self) -> String {
+        match &self.user {
+            Some(u) => u.tracker_id(),
+            None => self.visitor_id.clone(),
+        }
+    }
+
+    /// Writes `value` under `key` (or removes it), unless that is what the storage holds.
+    fn put(&mut self, key: &'static str, value: Option<String>) {
+        let value = value.unwrap_or_default();
+        if self.written.get(key) == Some(&value) {
+            return;
+        }
+        if value.is_empty() {
+            self.storage.remove(key);
+        } else {
+            self.storage.set(key, &value);
+        }
+        self.written.insert(key, value);
+    }
+
+    /// Saves the chat and the transcript as they are now (see [`continuity`]).
+    fn save(&mut self) {
+        if std::mem::take(&mut self.save_pending) {
+            if let Some(t) = &self.save_timer {
+                t.cancel();
+            }
+        }
+        // Until the campaign is read, what an earlier page saved is still to be continued.
+        if matches!(self.stage, Stage::Loading | Stage::Hidden) || self.role == Role::Follower {
+            return;
+        }
+        if let Some(r) = self.chat.as_ref().and_then(Chat::resume_state) {
+            self.last_resume = Some(r);
+        }
+        let agent_name = self.store.agent_name().get_untracked();
+        let chat = match (self.stage, &self.session) {
+            (Stage::Starting | Stage::Live, Some(session)) => Some(SavedChat {
+                status: SavedStatus::Live,
+                session: Some(session.clone()),
+                credentials_id: self
+                    .credentials
+                    .as_ref()
+                    .map(|c| c.id.clone())
+                    .or_else(|| self.restore_creds.as_ref().map(|(id, _)| id.clone())),
+                resume: match &self.chat {
+                    Some(_) => self.last_resume.clone(),
+                    None => self.restore_creds.as_ref().and_then(|(_, r)| r.clone()),
+                },
+                agent_name,
+            }),
+            (Stage::Over, Some(session)) => Some(SavedChat {
+                status: if self.store.phase().get_untracked() == Phase::Blocked {
+                    SavedStatus::Blocked
+                } else {
+                    SavedStatus::Ended
+                },
+                session: Some(session.clone()),
+                credentials_id: None,
+                resume: None,
+                agent_name,
+            }),
+            _ => None,
+        };
+        self.put(continuity::CHAT_KEY, chat.map(|c| c.to_json_text()));
+        let entries = self.store.snapshot();
+        let transcript = (!entries.is_empty()).then(|| saved_entries::to_json_text(&entries));
+        self.put(continuity::TRANSCRIPT_KEY, transcript);
+        let open = self.store.is_open().get_untracked().then(|| "1".to_owned());
+        self.put(continuity::OPEN_KEY, open);
+        if self.role == Role::Leader {
+            self.send_view(false);
+        }
+    }
+
+    /// Visitor messages restored as `sending` are the outbox: queue them (once, in order);
+    /// failed ones can be retried.
+    fn requeue_saved_outbox(&mut self) {
+        for entry in self.store.snapshot() {
+            if let SavedEntry::Message {
+                id,
+                sender: Sender::Visitor,
+                text,
+                status,
+            } = entry
+            {
+                let id = MessageId(id);
+                if self.texts.contains_key(&id) {
+                    continue;
+                }
+                match status {
+                    MessageStatus::Sending => {
+                        self.texts.insert(id.clone(), text.clone());
+                        self.outbox.push((id, text));
+                    }
+                    MessageStatus::Failed => {
+                        self.texts.insert(id, text);
+                    }
+                    MessageStatus::Sent => {}
+                }
+            }
+        }
+    }
+
+    /// Continues the chat an earlier page saved (the campaign is read now).
+    fn continue_saved(&mut self, saved: SavedChat, available: bool) {
+        self.requeue_saved_outbox();
+        match saved.status {
+            SavedStatus::Live => match (saved.session, saved.credentials_id) {
+                (Some(session), Some(cid)) => {
+                    self.session = Some(session);
+                    self.stage = Stage::Starting;
+                    self.store.set_phase(Phase::Connecting);
+                    self.restore_creds = Some((cid, saved.resume));
+                    self.fetch_saved_credentials();
+                }
+                (Some(session), None) => {
+                    // Created, but the credentials never came: finish starting that session.
+                    self.session = Some(session);
+                    self.start_chat();
+                }
+                (None, _) if !self.outbox.is_empty() && available => self.start_chat(),
+                (None, _) => self.store.set_phase(if available {
+                    Phase::Idle
+                } else {
+                    Phase::Offline
+                }),
+            },
+            SavedStatus::Ended | SavedStatus::Blocked => {
+                self.session = saved.session;
+                self.stage = Stage::Over;
+                self.fail_waiting();
+                self.store
+                    .set_phase(if saved.status == SavedStatus::Blocked {
+                        Phase::Blocked
+                    } else {
+                        Phase::Ended
+                    });
+            }
+        }
+        self.save();
+    }
+
+    /// `GET xmppcredentials/{id}` for a restored chat, then the connection (resumed if it can).
+    fn fetch_saved_credentials(&mut self) {
+        let Some((cid, _)) = self.restore_creds.as_ref() else {
+            return;
+        };
+        let path = format!("xmppcredentials/{}", encode_path(cid));
+        let fut = self.transport.request(Method::Get, &path, None);
+        let (epoch, me) = (self.epoch, self.me.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = fut.await;
+            let Some(this) = me.upgrade() else { return };
+            let mut i = this.borrow_mut();
+            if i.epoch != epoch || i.restore_creds.is_none() {
+                return;
+            }
+            let result = reply.map_err(Failure::from_fetch).and_then(|(s, b)| {
+                api::parse_response::<XmppCredentials>(s, &b).map_err(Failure::from_api)
+            });
+            match result {
+                Ok(creds) => {
+                    let resume = i.restore_creds.take().and_then(|(_, r)| r);
+                    i.connect(creds, Some(resume));
+                }
+                Err(Failure::Transient(why)) => i.retry_later(Retry::Restore, &why),
+                Err(Failure::Api(e)) => {
+                    // The backend forgot this chat: the transcript stays, and what the visitor
+                    // still had to send starts a new chat.
+                    web_sys::console::warn_1(
+                        &format!(
+                            "webchat: the saved chat cannot be continued ({e}); starting afresh"
+                        )
+                        .into(),
+                    );
+                    i.restore_creds = None;
+                    i.session = None;
+                    i.stage = Stage::Ready;
+                    if i.outbox.is_empty() {
+                        let available = i.campaign.as_ref().is_some_and(campaign::is_available);
+                        i.store.set_phase(if available {
+                            Phase::Idle
+                        } else {
+                            Phase::Offline
+                        });
+                    } else {
+                        i.start_chat();
+                    }
+                }
+            }
+            i.save();
+        });
+    }
+
+    /// A tagged user's ended chat is kept by this browser (the history when the backend has
+    /// none).
+    fn keep_as_history(&mut self) {
+        if self.user.is_none() {
+            return;
+        }
+        let mut kept = self
+            .storage
+            .get(continuity::HISTORY_KEY)
+            .map(|h| saved_entries::from_json_text(&h))
+            .unwrap_or_default();
+        // The window may already be empty (the UI clears it before asking for a new chat):
+        // what was last saved is the ended chat.
+        let ended = self
+            .written
+            .get(continuity::TRANSCRIPT_KEY)
+            .map(|t| saved_entries::from_json_text(t))
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| self.store.snapshot());
+        kept.extend(ended);
+        let excess = kept.len().saturating_sub(HISTORY_ENTRIES);
+        kept.drain(..excess);
+        self.put(
+            continuity::HISTORY_KEY,
+            Some(saved_entries::to_json_text(&kept)),
+        );
+    }
+
+    /// Shows a tagged user's earlier chats: `GET chatsessions?tracker_id=…` and each one's
+    /// transcript (our extension); without it (404, or no network) what this browser kept.
+    fn load_history(this: &Rc<RefCell<Inner>>) {
+        let (transport, tracker, user_epoch, me, current) = {
+            let i = this.borrow();
+            (
+                i.transport.clone(),
+                i.tracker_id(),
+                i.user_epoch,
+                i.me.clone(),
+                i.session.as_ref().map(|s| s.id.clone()),
+            )
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let path = format!("chatsessions?tracker_id={}", encode_path(&tracker));
+            let listed = match transport.request(Method::Get, &path, None).await {
+                Ok((s, b)) => {
+                    api::parse_response::<Vec<ChatSession>>(s, &b).map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            let entries = match listed {
+                Ok(sessions) => {
+                    let mut chosen: Vec<ChatSession> = sessions
+                        .into_iter()
+                        .filter(|s| Some(&s.id) != current.as_ref())
+                        .take(HISTORY_CHATS)
+                        .collect();
+                    chosen.reverse(); // oldest first
+                    let mut entries = Vec::new();
+                    for s in chosen {
+                        let path = format!("chatsessions/{}/transcript", encode_path(&s.id));
+                        if let Ok((status, body)) =
+                            transport.request(Method::Get, &path, None).await
+                        {
+                            if let Ok(t) = api::parse_response::<Transcript>(status, &body) {
+                                entries.extend(transcript_entries(&t));
+                            }
+                        }
+                    }
+                    Some(entries)
+                }
+                Err(why) => {
+                    web_sys::console::info_1(
+                        &format!("webchat: no chat history from the backend ({why}); showing what this browser kept").into(),
+                    );
+                    None
+                }
+            };
+            let Some(this) = me.upgrade() else { return };
+            let mut i = this.borrow_mut();
+            if i.user_epoch != user_epoch {
+                return;
+            }
+            let entries = entries.unwrap_or_else(|| {
+                i.storage
+                    .get(continuity::HISTORY_KEY)
+                    .map(|h| saved_entries::from_json_text(&h))
+                    .unwrap_or_default()
+            });
+            i.store.prepend_history(entries);
+            i.save();
+        });
+    }
+
+    /// `CV.user.reset()`.
+    fn reset(this: &Rc<RefCell<Inner>>) {
+        let mut i = this.borrow_mut();
+        let live = i.stage == Stage::Live && i.chat.as_ref().is_some_and(|c| !c.is_ended());
+        if let Some(chat) = i.chat.as_mut() {
+            chat.close(clock::now());
+        }
+        // `closed` and `<close/>` leave now; the old stream finishes on its own (the server's
+        // `<close/>`, then the socket) while everything else starts afresh.
+        i.flush_transmit();
+        let old = (i.chat.take(), i.link.take());
+        if let (Some(chat), Some(link)) = old {
+            if !chat.is_ended() {
+                let gen = i.link_gen;
+                i.closing = Some((chat, link, gen));
+            }
+        }
+        i.session = None;
+        i.credentials = None;
+        i.restoring = None;
+        i.restore_creds = None;
+        i.last_resume = None;
+        i.outbox.clear();
+        i.in_flight.clear();
+        i.texts.clear();
+        if let Some(t) = &i.core_timer {
+            t.cancel();
+        }
+        if i.retry != Some(Retry::LoadCampaign) {
+            i.retry = None;
+        }
+        if matches!(
+            i.stage,
+            Stage::Ready | Stage::Starting | Stage::Live | Stage::Over
+        ) {
+            // Replies for the old chat (session, credentials) are ignored from now on.
+            i.epoch += 1;
+            i.stage = Stage::Ready;
+        }
+        // A save still pending from before would write the old chat back.
+        i.save_pending = false;
+        if let Some(t) = &i.save_timer {
+            t.cancel();
+        }
+        i.storage.clear_all();
+        i.written.clear();
+        i.visitor_id = new_visitor_id(&i.storage);
+        i.user = None;
+        i.user_epoch += 1;
+        i.store.reset();
+        let phase = match i.stage {
+            Stage::Loading => Phase::Connecting,
+            _ if i.campaign.as_ref().is_some_and(campaign::is_available) => Phase::Idle,
+            _ => Phase::Offline,
+        };
+        if i.stage != Stage::Hidden {
+            i.store.set_phase(phase);
+        }
+        if live {
+            i.emit(HostEvent::ChatEnded {
+                by: events::EndedBy::Visitor,
+            });
+        }
+    }
+
+    // ---- tabs sharing a persistent visitor ----
+
+    /// With `localStorage` ids, every tab of the profile joins one group: the tab holding the
+    /// lock runs the chat, the others mirror it (see [`Tabs`]).
+    fn join_tabs(this: &Rc<RefCell<Inner>>) {
+        let name = {
+            let i = this.borrow();
+            if !i.storage.is_shared() {
+                return;
+            }
+            format!("webchat:{}", i.options.campaign)
+        };
+        let (leader_me, message_me) = (Rc::downgrade(this), Rc::downgrade(this));
+        let tabs = Tabs::join(
+            &name,
+            move || {
+                if let Some(this) = leader_me.upgrade() {
+                    Inner::become_leader(&this);
+                }
+            },
+            move |text| {
+                if let Some(this) = message_me.upgrade() {
+                    Inner::on_tab_message(&this, &text);
+                }
+            },
+        );
+        let mut i = this.borrow_mut();
+        if let Some(tabs) = tabs {
+            // A follower until the lock says otherwise (at once, for the first tab).
+            i.role = if tabs.is_leader() {
+                Role::Leader
+            } else {
+                Role::Follower
+            };
+            i.tabs = Some(tabs);
+        }
+    }
+
+    /// Sends a message to the leader when this tab is a follower; false otherwise.
+    fn forward(&self, message: Value) -> bool {
+        if self.role != Role::Follower {
+            return false;
+        }
+        if let Some(tabs) = &self.tabs {
+            tabs.post(&json!({"to": "leader", "m": message}).to_string());
+        }
+        true
+    }
+
+    /// What a follower does with the visitor's actions: shown here, carried out by the leader.
+    fn follower_action(&mut self, action: UiAction) {
+        let message = match action {
+            UiAction::SendText(text) => {
+                if !self.store.phase().get_untracked().can_write() {
+                    return;
+                }
+                let id = MessageId(message_id());
+                self.store.add_visitor_message(id.clone(), text.clone());
+                self.emit(HostEvent::Message {
+                    direction: Direction::Visitor,
+                    sender: "visitor".to_owned(),
+                    text: text.clone(),
+                    id: id.0.clone(),
+                });
+                self.forwarded.push((id.clone(), text.clone()));
+                json!({"a": "send", "id": id.0, "text": text})
+            }
+            UiAction::Retry(id) => {
+                let Some((_, text)) = self.forwarded.iter().find(|(f, _)| *f == id).cloned() else {
+                    return;
+                };
+                json!({"a": "send", "id": id.0, "text": text})
+            }
+            UiAction::ChatState(state) => json!({"a": "chat_state", "s": match state {
+                ChatState::Active => "active",
+                ChatState::Composing => "composing",
+                ChatState::Paused => "paused",
+            }}),
+            UiAction::EndChat => json!({"a": "end"}),
+            UiAction::StartNewChat => json!({"a": "new_chat"}),
+            UiAction::SurveyAnswer { value, comment } => {
+                json!({"a": "survey", "value": value, "comment": comment})
+            }
+            UiAction::CobrowseAnswer { accepted } => {
+                self.emit(if accepted {
+                    HostEvent::CobrowsingAccepted
+                } else {
+                    HostEvent::CobrowsingDenied
+                });
+                json!({"a": "cobrowse", "accepted": accepted})
+            }
+            UiAction::Open => return self.emit(HostEvent::Open),
+            UiAction::Minimise => return self.emit(HostEvent::Close),
+        };
+        self.forward(message);
+    }
+
+    /// The leader's view for the other tabs; sent when it changed (or when asked).
+    fn send_view(&mut self, force: bool) {
+        let view = json!({
+            "phase": phase_name(self.store.phase().get_untracked()),
+            "typing": self.store.agent_typing().get_untracked(),
+            "agent": self.store.agent_name().get_untracked(),
+            // Carried in the message: another tab may see the storage write later than this.
+            "transcript": self.written.get(continuity::TRANSCRIPT_KEY),
+            "visitor_id": self.visitor_id,
+            "user": self.user.as_ref().map(UserInfo::to_json),
+            "cobrowse": self.store.cobrowse().get_untracked() == crate::model::CobrowseState::Requested,
+        })
+        .to_string();
+        if !force && view == self.view_sent {
+            return;
+        }
+        if let Some(tabs) = &self.tabs {
+            tabs.post(&json!({"to": "followers", "view": view}).to_string());
+        }
+        self.view_sent = view;
+    }
+
+    fn on_tab_message(this: &Rc<RefCell<Inner>>, text: &str) {
+        let Ok(msg) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        let role = this.borrow().role;
+        match (msg.get("to").and_then(Value::as_str), role) {
+            (Some("leader"), Role::Leader) => {
+                if let Some(m) = msg.get("m") {
+                    Inner::leader_handles(this, m);
+                }
+            }
+            (Some("followers"), Role::Follower) => {
+                let view = msg
+                    .get("view")
+                    .and_then(Value::as_str)
+                    .and_then(|v| serde_json::from_str::<Value>(v).ok());
+                if let Some(view) = view {
+                    this.borrow_mut().follow(&view);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A follower shows what the leader has: transcript, phase, typing, agent, identity.
+    fn follow(&mut self, view: &Value) {
+        let entries = view
+            .get("transcript")
+            .and_then(Value::as_str)
+            .map(saved_entries::from_json_text)
+            .unwrap_or_default();
+        let known: Vec<String> = entries
+            .iter()
+            .filter_map(|e| match e {
+                SavedEntry::Message { id, .. } => Some(id.clone()),
+                SavedEntry::Notice(_) => None,
+            })
+            .collect();
+        self.forwarded.retain(|(id, _)| !known.contains(&id.0));
+        let before = self.store.agent_typing().get_untracked();
+        self.store.sync(entries);
+        for (id, text) in &self.forwarded {
+            // Still on its way to the leader: keep showing it.
+            self.store.add_visitor_message(id.clone(), text.clone());
+        }
+        if let Some(phase) = view
+            .get("phase")
+            .and_then(Value::as_str)
+            .and_then(phase_from)
+        {
+            self.store.set_phase(phase);
+        }
+        let typing = view.get("typing").and_then(Value::as_bool).unwrap_or(false);
+        if typing != before {
+            self.store.set_agent_typing(typing);
+        }
+        let agent = view.get("agent").and_then(Value::as_str).map(str::to_owned);
+        if agent != self.store.agent_name().get_untracked() {
+            self.store.set_agent_name(agent);
+        }
+        if view.get("cobrowse").and_then(Value::as_bool) == Some(true)
+            && self.store.cobrowse().get_untracked() == crate::model::CobrowseState::Idle
+        {
+            self.store.cobrowse_requested();
+        }
+        // The leader may have reset or tagged: the identity is the leader's.
+        if let Some(id) = view
+            .get("visitor_id")
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+        {
+            self.visitor_id = id.to_owned();
+        }
+        self.user = view
+            .get("user")
+            .and_then(Value::as_str)
+            .and_then(UserInfo::from_stored);
+    }
+
+    /// The leader carries out what a follower's visitor did.
+    fn leader_handles(this: &Rc<RefCell<Inner>>, m: &Value) {
+        let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
+        match text("a").as_deref() {
+            Some("hello") => this.borrow_mut().send_view(true),
+            Some("send") => {
+                let (Some(id), Some(body)) = (text("id"), text("text")) else {
+                    return;
+                };
+                let mut i = this.borrow_mut();
+                let id = MessageId(id);
+                if i.texts.contains_key(&id)
+                    || !i.store.add_visitor_message(id.clone(), body.clone())
+                {
+                    return; // already on its way (a retry or a repeat)
+                }
+                if matches!(i.stage, Stage::Hidden | Stage::Over) {
+                    i.store.set_message_status(&id, MessageStatus::Failed);
+                } else {
+                    i.texts.insert(id.clone(), body.clone());
+                    i.submit(id, body);
+                }
+                i.save();
+            }
+            Some("chat_state") => {
+                let state = match text("s").as_deref() {
+                    Some("composing") => ChatState::Composing,
+                    Some("paused") => ChatState::Paused,
+                    _ => ChatState::Active,
+                };
+                Inner::action(this, UiAction::ChatState(state));
+            }
+            Some("end") => Inner::action(this, UiAction::EndChat),
+            Some("new_chat") => {
+                this.borrow().store.start_new_chat();
+                Inner::action(this, UiAction::StartNewChat);
+            }
+            Some("survey") => {
+                let Some(value) = text("value") else { return };
+                let comment = text("comment");
+                this.borrow()
+                    .store
+                    .survey_submitted(value.clone(), comment.clone());
+                Inner::action(this, UiAction::SurveyAnswer { value, comment });
+            }
+            Some("cobrowse") => {
+                let accepted = m.get("accepted").and_then(Value::as_bool).unwrap_or(false);
+                this.borrow().store.cobrowse_answered(accepted);
+                Inner::action(this, UiAction::CobrowseAnswer { accepted });
+            }
+            Some("reset") => {
+                Inner::reset(this);
+                this.borrow_mut().send_view(true);
+            }
+            Some("tag") => {
+                let user = text("user").and_then(|u| UserInfo::from_stored(&u));
+                if let Some(user) = user {
+                    let controller = Controller {
+                        inner: this.clone(),
+                    };
+                    let _ = controller.tag(user);
+                    this.borrow_mut().send_view(true);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The lock came to this tab: it now holds the chat. What the previous leader saved is
+    /// continued (the stream resumed), and what this tab had handed over and not seen
+    /// confirmed is sent.
+    fn become_leader(this: &Rc<RefCell<Inner>>) {
+        let mut i = this.borrow_mut();
+        if i.role == Role::Leader {
+            return;
+        }
+        i.role = Role::Leader;
+        let saved = i
+            .storage
+            .get(continuity::CHAT_KEY)
+            .and_then(|c| SavedChat::from_json_text(&c));
+        match i.stage {
+            Stage::Hidden => {}
+            Stage::Loading => i.restoring = saved,
+            _ => {
+                let entries = i
+                    .storage
+                    .get(continuity::TRANSCRIPT_KEY)
+                    .map(|t| saved_entries::from_json_text(&t))
+                    .unwrap_or_default();
+                i.store.sync(entries);
+                for (id, text) in std::mem::take(&mut i.forwarded) {
+                    if i.store.add_visitor_message(id.clone(), text) {
+                        i.store.set_message_status(&id, MessageStatus::Sending);
+                    }
+                }
+                let available = i.campaign.as_ref().is_some_and(campaign::is_available);
+                match saved {
+                    Some(saved) => i.continue_saved(saved, available),
+                    None => {
+                        i.requeue_saved_outbox();
+                        if !i.outbox.is_empty() && i.stage == Stage::Ready {
+                            i.start_chat();
+                        }
+                        i.save();
+                    }
+                }
+            }
         }
     }
 
     // ---- visitor actions ----
 
     fn action(this: &Rc<RefCell<Inner>>, action: UiAction) {
+        if this.borrow().role == Role::Follower {
+            return this.borrow_mut().follower_action(action);
+        }
         if let UiAction::CobrowseAnswer { accepted } = action {
             let host = {
                 let mut i = this.borrow_mut();
@@ -404,8 +1265,12 @@ impl Inner {
                 }
                 i.host.clone()
             };
-            // Outside the borrow: the host page's listeners run synchronously and may call back.
-            emit_cobrowsing(&host, accepted);
+            let event = if accepted {
+                HostEvent::CobrowsingAccepted
+            } else {
+                HostEvent::CobrowsingDenied
+            };
+            events::emit(&host, &event);
             return;
         }
         let mut i = this.borrow_mut();
@@ -421,18 +1286,34 @@ impl Inner {
             UiAction::EndChat => i.end_chat(),
             UiAction::StartNewChat => i.start_new_chat(),
             UiAction::SurveyAnswer { value, comment } => i.send_survey(value, comment),
-            UiAction::CobrowseAnswer { .. } | UiAction::Open | UiAction::Minimise => {}
+            UiAction::Open => i.emit(HostEvent::Open),
+            UiAction::Minimise => i.emit(HostEvent::Close),
+            UiAction::CobrowseAnswer { .. } => {}
         }
+        i.save();
     }
 
     fn send_text(&mut self, text: String) {
         if matches!(self.stage, Stage::Hidden | Stage::Over) {
             return;
         }
-        self.next_local += 1;
-        let id = MessageId(format!("v-{}-{}", self.epoch, self.next_local));
+        // The id is the stanza id too, fixed from now on: a reload re-sends the message under
+        // it, and the archive's copy and the acknowledgement are recognised by it.
+        let id = MessageId(message_id());
         self.store.add_visitor_message(id.clone(), text.clone());
         self.texts.insert(id.clone(), text.clone());
+        let sender = self
+            .user
+            .as_ref()
+            .map(|u| u.firstname.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "visitor".to_owned());
+        self.emit(HostEvent::Message {
+            direction: Direction::Visitor,
+            sender,
+            text: text.clone(),
+            id: id.0.clone(),
+        });
         self.submit(id, text);
     }
 
@@ -457,9 +1338,9 @@ impl Inner {
             self.outbox.push((id, text));
             return;
         };
-        match chat.send_message(&text, clock::now()) {
-            Ok(core_id) => {
-                self.in_flight.insert(core_id, id);
+        match chat.send_message_with_id(&id.0, &text, clock::now()) {
+            Ok(()) => {
+                self.in_flight.insert(id.0.clone(), id);
                 self.pump();
             }
             Err(_) => {
@@ -494,12 +1375,16 @@ impl Inner {
         self.fail_waiting();
         self.stage = Stage::Over;
         self.store.chat_ended(EndedBy::Visitor);
+        self.emit(HostEvent::ChatEnded {
+            by: events::EndedBy::Visitor,
+        });
     }
 
     fn start_new_chat(&mut self) {
         if self.stage != Stage::Over || self.store.phase().get_untracked() == Phase::Blocked {
             return;
         }
+        self.keep_as_history();
         self.epoch += 1;
         self.link = None;
         self.chat = None;
@@ -534,6 +1419,10 @@ impl Inner {
         let Ok(body) = serde_json::to_string(&patch) else {
             return;
         };
+        self.emit(HostEvent::SurveySubmitted {
+            result: patch.survey.result.clone(),
+            comment: patch.survey.message.clone(),
+        });
         let path = format!("chatsessions/{}", encode_path(&session.id));
         let fut = self.transport.request(Method::Patch, &path, Some(body));
         wasm_bindgen_futures::spawn_local(async move {
@@ -562,14 +1451,14 @@ impl Inner {
         self.store.set_phase(Phase::Connecting);
         let request = ChatSessionRequest {
             campaign_id: campaign.id.clone(),
-            tracker_id: Some(self.visitor_id.clone()),
-            visitor_identifier: None,
+            tracker_id: Some(self.tracker_id()),
+            visitor_identifier: self.user.as_ref().map(|u| u.email.clone()),
             request_url: self
                 .options
                 .request_url
                 .clone()
                 .or_else(|| web_sys::window().and_then(|w| w.location().href().ok())),
-            user: None,
+            user: self.user.as_ref().map(UserInfo::to_api),
         };
         let Ok(body) = serde_json::to_string(&request) else {
             return;
@@ -600,7 +1489,13 @@ impl Inner {
                 if i.epoch != epoch {
                     return;
                 }
+                if i.session.is_none() {
+                    i.emit(HostEvent::ChatStarted {
+                        session_id: session.id.clone(),
+                    });
+                }
                 i.session = Some(session.clone());
+                i.save();
             }
             let req = XmppCredentialsRequest {
                 chatsession_id: session.id.clone(),
@@ -622,7 +1517,8 @@ impl Inner {
                     let Some(this) = me.upgrade() else { return };
                     let mut i = this.borrow_mut();
                     if i.epoch == epoch {
-                        i.connect(c);
+                        i.connect(c, None);
+                        i.save();
                     }
                 }
                 Err(f) => Inner::start_failed(&me, epoch, f),
@@ -636,6 +1532,12 @@ impl Inner {
         if i.epoch != epoch {
             return;
         }
+        i.start_failure(f);
+        i.save();
+    }
+
+    fn start_failure(&mut self, f: Failure) {
+        let i = self;
         match f {
             Failure::Transient(why) => i.retry_later(Retry::StartChat, &why),
             Failure::Api(ApiError::NoAvailability) => {
@@ -647,7 +1549,9 @@ impl Inner {
                 i.hide(Hidden::Api(e))
             }
             Failure::Api(e) => {
-                web_sys::console::error_1(&format!("webchat: cannot start the chat: {e}").into());
+                let message = format!("webchat: cannot start the chat: {e}");
+                web_sys::console::error_1(&message.as_str().into());
+                i.emit(HostEvent::Error { message });
                 i.stage = Stage::Ready;
                 i.fail_waiting();
                 i.store.set_phase(Phase::Idle);
@@ -668,7 +1572,10 @@ impl Inner {
         }
     }
 
-    fn connect(&mut self, creds: XmppCredentials) {
+    /// Starts the chat's XMPP side with `creds`; `restored` carries the XEP-0198 state of a
+    /// chat saved by an earlier page (then the transcript already shown is remembered, the
+    /// archive is read when the stream cannot be resumed, and the outbox goes out in order).
+    fn connect(&mut self, creds: XmppCredentials, restored: Option<Option<ResumeState>>) {
         self.attempt = 0;
         let agent = match Jid::parse(&creds.agent.jid) {
             Ok(j) => j,
@@ -686,15 +1593,17 @@ impl Inner {
                 return;
             }
         };
-        let Some(config) = self.xmpp_config(&creds) else {
+        let Some(mut config) = self.xmpp_config(&creds) else {
             return;
         };
+        let resume = restored.clone().flatten();
+        config.resume = resume.clone();
         let nick = creds.agent.nickname.clone();
         let name = Some(creds.agent.firstname.clone())
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| nick.clone());
         self.credentials = Some(creds);
-        let chat = Chat::new(
+        let mut chat = Chat::new(
             ChatConfig {
                 connection: config,
                 agent,
@@ -702,9 +1611,28 @@ impl Inner {
             },
             clock::now(),
         );
+        if restored.is_some() {
+            let (own, agent) = shown_ids(&self.store.snapshot());
+            chat.remember(own, agent);
+            chat.fetch_history_when_connected();
+            // Messages the saved session had sent but not had acknowledged are re-sent by the
+            // resumed stream itself (or by the chat when resumption is refused).
+            let handed: Vec<String> = resume.map(|r| r.unacked_ids()).unwrap_or_default();
+            self.outbox.retain(|(id, _)| {
+                if handed.contains(&id.0) {
+                    self.in_flight.insert(id.0.clone(), id.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+        }
         self.chat = Some(chat);
         self.stage = Stage::Live;
-        self.store.set_agent_name(Some(name));
+        // A restored chat keeps the name it had (a transfer may have changed it).
+        if restored.is_none() || self.store.agent_name().get_untracked().is_none() {
+            self.store.set_agent_name(Some(name));
+        }
         self.open_link();
         for (id, text) in std::mem::take(&mut self.outbox) {
             self.send_now(id, text);
@@ -783,6 +1711,9 @@ impl Inner {
     // ---- the core ----
 
     fn on_socket(&mut self, gen: u64, ev: SocketEvent) {
+        if self.closing.as_ref().is_some_and(|c| c.2 == gen) {
+            return self.on_closing_socket(ev);
+        }
         if gen != self.link_gen {
             return; // an old socket's last words
         }
@@ -799,6 +1730,26 @@ impl Inner {
             }
         }
         self.pump();
+    }
+
+    /// The last frames of a stream left by a reset: answered until the server closes it.
+    fn on_closing_socket(&mut self, ev: SocketEvent) {
+        let Some((chat, link, _)) = self.closing.as_mut() else {
+            return;
+        };
+        let now = clock::now();
+        match ev {
+            SocketEvent::Open => {}
+            SocketEvent::Frame(text) => chat.handle_frame(&text, now),
+            SocketEvent::Closed { .. } => chat.handle_transport_closed(now),
+        }
+        while let Some(frame) = chat.poll_transmit() {
+            let _ = link.send(&frame);
+        }
+        while chat.poll_event().is_some() {}
+        if chat.is_ended() {
+            self.closing = None;
+        }
     }
 
     fn on_core_timer(&mut self) {
@@ -851,6 +1802,26 @@ impl Inner {
                 None => timer.cancel(),
             }
         }
+        self.save_soon();
+    }
+
+    /// Saves within [`SAVE_DELAY_MS`]: a burst of frames is written once, not once per frame.
+    /// Safe because the XEP-0198 counters and the transcript are always saved *together*: a
+    /// page that goes away in between resumes from the earlier pair, and the server re-sends
+    /// what came after it. What the visitor does is saved at once (see [`Inner::action`]).
+    fn save_soon(&mut self) {
+        if self.role == Role::Leader {
+            // The other tabs read the storage when told: tell them now. (A leader tab is often
+            // in the background, where the browser holds timers back.)
+            return self.save();
+        }
+        if self.save_pending {
+            return;
+        }
+        match &self.save_timer {
+            Some(t) if t.arm(SAVE_DELAY_MS) => self.save_pending = true,
+            _ => self.save(),
+        }
     }
 
     fn on_event(&mut self, ev: ChatEvent) {
@@ -863,20 +1834,36 @@ impl Inner {
                 }
             }
             ChatEvent::AgentMessage { id, nick, body } => {
-                store.add_agent_message(id, nick, body);
+                if store.add_agent_message(id.clone(), nick.clone(), body.clone()) {
+                    self.emit(HostEvent::Message {
+                        direction: Direction::Agent,
+                        sender: nick,
+                        text: body,
+                        id,
+                    });
+                }
             }
-            ChatEvent::AgentTyping(typing) => store.set_agent_typing(typing),
+            ChatEvent::AgentTyping(typing) => {
+                store.set_agent_typing(typing);
+                self.emit(HostEvent::AgentTyping { typing });
+            }
             ChatEvent::AgentClosed => {
                 if self.stage != Stage::Over {
                     self.stage = Stage::Over;
                     self.fail_waiting();
                     store.chat_ended(EndedBy::Agent);
+                    self.emit(HostEvent::ChatEnded {
+                        by: events::EndedBy::Agent,
+                    });
                 }
             }
             ChatEvent::Blocked => {
                 self.stage = Stage::Over;
                 self.fail_waiting();
                 store.blocked();
+                self.emit(HostEvent::ChatEnded {
+                    by: events::EndedBy::Blocked,
+                });
             }
             ChatEvent::Transferred {
                 firstname,
@@ -892,7 +1879,9 @@ impl Inner {
             ChatEvent::AgentUnavailable => store.add_notice(Notice::AgentUnavailable),
             ChatEvent::AgentAvailable => store.add_notice(Notice::AgentAvailable),
             ChatEvent::CobrowsingRequested => {
-                store.cobrowse_requested();
+                if store.cobrowse_requested() {
+                    self.emit(HostEvent::CobrowsingRequested);
+                }
             }
             ChatEvent::Delivered(core_id) => {
                 if let Some(id) = self.in_flight.remove(&core_id) {
@@ -946,9 +1935,9 @@ impl Inner {
         if fatal {
             // These credentials will never work: the chat cannot go on. The text stays, marked
             // failed, and a retry starts a fresh session.
-            web_sys::console::error_1(
-                &format!("webchat: the chat connection failed: {reason:?}").into(),
-            );
+            let message = format!("webchat: the chat connection failed: {reason}");
+            web_sys::console::error_1(&message.as_str().into());
+            self.emit(HostEvent::Error { message });
             for (_, id) in self.in_flight.drain() {
                 self.store.set_message_status(&id, MessageStatus::Failed);
             }
@@ -964,20 +1953,6 @@ impl Inner {
     }
 }
 
-/// Tells the host page the visitor's co-browsing answer (`webchat:cobrowsing`, bubbling and
-/// composed so a listener on the host or the document sees it).
-fn emit_cobrowsing(host: &HtmlElement, accepted: bool) {
-    let detail = js_sys::Object::new();
-    _ = js_sys::Reflect::set(&detail, &"accepted".into(), &JsValue::from_bool(accepted));
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(&detail);
-    init.set_bubbles(true);
-    init.set_composed(true);
-    if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(COBROWSING_EVENT, &init) {
-        _ = host.dispatch_event(&ev);
-    }
-}
-
 /// The UI's chat state as the core's.
 fn core_state(state: ChatState) -> webchat_protocol::ChatState {
     match state {
@@ -990,4 +1965,186 @@ fn core_state(state: ChatState) -> webchat_protocol::ChatState {
 /// Percent-encodes an id for a URL path segment (ids are opaque; never trust them to be safe).
 fn encode_path(segment: &str) -> String {
     String::from(js_sys::encode_uri_component(segment))
+}
+
+/// A new random visitor id, stored at once.
+fn new_visitor_id(storage: &Storage) -> String {
+    let id = entropy::hex_id(16).unwrap_or_else(|e| {
+        web_sys::console::warn_1(&e.to_string().into());
+        format!("{:x}{:x}", js_sys::Date::now() as u64, random_u32())
+    });
+    storage.set(VISITOR_ID_KEY, &id);
+    id
+}
+
+fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    if entropy::fill(&mut b).is_err() {
+        // No Web Crypto (never in a supported browser): still vary between calls.
+        return (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    }
+    u32::from_le_bytes(b)
+}
+
+/// A random number in `[0, 1)` for backoff jitter.
+fn random_fraction() -> f64 {
+    f64::from(random_u32()) / (f64::from(u32::MAX) + 1.0)
+}
+
+/// The delay before retry number `attempt` (1, 2, …): exponential from 1 s, capped at
+/// [`MAX_BACKOFF_MS`], with "full jitter" over its upper half so that many widgets cut off
+/// together do not come back in lockstep.
+pub fn backoff_ms(attempt: u32, jitter: f64) -> u64 {
+    let ceiling = 1000u64
+        .saturating_mul(1 << attempt.saturating_sub(1).min(5))
+        .min(MAX_BACKOFF_MS);
+    let jitter = jitter.clamp(0.0, 1.0);
+    ceiling / 2 + ((ceiling / 2) as f64 * jitter) as u64
+}
+
+/// A stable id for a visitor message: its stanza id, chosen once and kept across reloads.
+fn message_id() -> String {
+    match entropy::hex_id(8) {
+        Ok(h) => format!("v{h}"),
+        Err(_) => format!("v{:x}{:08x}", js_sys::Date::now() as u64, random_u32()),
+    }
+}
+
+/// The ids already shown: the visitor's messages and the agent's.
+fn shown_ids(entries: &[SavedEntry]) -> (Vec<String>, Vec<String>) {
+    let (mut own, mut agent) = (Vec::new(), Vec::new());
+    for e in entries {
+        if let SavedEntry::Message { id, sender, .. } = e {
+            match sender {
+                Sender::Visitor => own.push(id.clone()),
+                Sender::Agent { .. } => agent.push(id.clone()),
+                Sender::System => {}
+            }
+        }
+    }
+    (own, agent)
+}
+
+/// A transcript from the backend as saved entries. Visitor message ids there are
+/// `visitorjid:stanzaid`; the stanza id is what this browser knows the message by.
+fn transcript_entries(t: &Transcript) -> Vec<SavedEntry> {
+    t.messages
+        .iter()
+        .filter(|m| !m.body.trim().is_empty())
+        .map(|m| {
+            let (id, sender) = match m.from {
+                api::Sender::Visitor => (
+                    m.id.rsplit_once(':').map_or(m.id.as_str(), |(_, s)| s),
+                    Sender::Visitor,
+                ),
+                api::Sender::Agent => (
+                    m.id.as_str(),
+                    Sender::Agent {
+                        nick: m.nick.clone().unwrap_or_default(),
+                    },
+                ),
+            };
+            SavedEntry::Message {
+                id: id.to_owned(),
+                sender,
+                text: m.body.clone(),
+                status: MessageStatus::Sent,
+            }
+        })
+        .collect()
+}
+
+/// The phase as the tabs tell it each other.
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Offline => "offline",
+        Phase::Idle => "idle",
+        Phase::Connecting => "connecting",
+        Phase::Chatting => "chatting",
+        Phase::Reconnecting => "reconnecting",
+        Phase::Ended => "ended",
+        Phase::Blocked => "blocked",
+    }
+}
+
+fn phase_from(name: &str) -> Option<Phase> {
+    Some(match name {
+        "offline" => Phase::Offline,
+        "idle" => Phase::Idle,
+        "connecting" => Phase::Connecting,
+        "chatting" => Phase::Chatting,
+        "reconnecting" => Phase::Reconnecting,
+        "ended" => Phase::Ended,
+        "blocked" => Phase::Blocked,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_with_jitter_and_a_cap() {
+        // Jitter spreads each delay over the upper half of its ceiling.
+        assert_eq!(backoff_ms(1, 0.0), 500);
+        assert_eq!(backoff_ms(1, 1.0), 1000);
+        assert_eq!(backoff_ms(2, 0.5), 1500);
+        assert_eq!(backoff_ms(3, 0.0), 2000);
+        assert_eq!(backoff_ms(6, 1.0), 30_000);
+        assert_eq!(backoff_ms(40, 1.0), MAX_BACKOFF_MS, "capped");
+        assert_eq!(backoff_ms(40, 7.0), MAX_BACKOFF_MS, "bad jitter is clamped");
+        let spread: std::collections::HashSet<u64> = (0..10)
+            .map(|i| backoff_ms(4, f64::from(i) / 10.0))
+            .collect();
+        assert_eq!(
+            spread.len(),
+            10,
+            "different widgets come back at different times"
+        );
+    }
+
+    #[test]
+    fn phases_travel_between_tabs_by_name() {
+        for p in [
+            Phase::Offline,
+            Phase::Idle,
+            Phase::Connecting,
+            Phase::Chatting,
+            Phase::Reconnecting,
+            Phase::Ended,
+            Phase::Blocked,
+        ] {
+            assert_eq!(phase_from(phase_name(p)), Some(p));
+        }
+        assert_eq!(phase_from("dancing"), None);
+    }
+
+    #[test]
+    fn backend_transcripts_become_saved_entries_with_local_ids() {
+        let t: Transcript = serde_json::from_str(
+            r#"{"chatsession_id":"cs","messages":[
+                {"id":"v1@webchat.test/web:vabc","from":"visitor","body":"hi","timestamp":1},
+                {"id":"u1","from":"agent","nick":"Ana","body":"<i>hello</i>","timestamp":2},
+                {"id":"u2","from":"agent","body":"   ","timestamp":3}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            transcript_entries(&t),
+            vec![
+                SavedEntry::Message {
+                    id: "vabc".into(),
+                    sender: Sender::Visitor,
+                    text: "hi".into(),
+                    status: MessageStatus::Sent
+                },
+                SavedEntry::Message {
+                    id: "u1".into(),
+                    sender: Sender::Agent { nick: "Ana".into() },
+                    text: "<i>hello</i>".into(),
+                    status: MessageStatus::Sent
+                },
+            ]
+        );
+    }
 }

@@ -5,10 +5,12 @@
 //! [`UiAction`](crate::actions::UiAction)s. No protocol or network logic lives here.
 
 mod config;
+pub mod saved;
 mod store;
 mod typing;
 
 pub use config::{CobrowseConfig, SurveyConfig, SurveyOption, SurveyStyle, WidgetConfig};
+pub use saved::SavedEntry;
 pub use store::{
     ChatStore, CobrowseState, EndedBy, Entry, EntryKind, Message, MessageId, MessageStatus, Notice,
     Phase, Sender, SurveyState,

@@ -8,6 +8,7 @@
 use leptos::prelude::*;
 
 use super::config::WidgetConfig;
+use super::saved::SavedEntry;
 use crate::i18n::Lang;
 
 /// Where the chat is in its life.
@@ -191,6 +192,8 @@ pub struct ChatStore {
     next_seq: RwSignal<u64>,
     // Memoised: every text in the widget depends on it, and it changes far less than the config.
     lang: Memo<Lang>,
+    // Whether the visibility rules (or the page's show()/hide()) let the widget be seen at all.
+    visible: RwSignal<bool>,
 }
 
 impl ChatStore {
@@ -213,6 +216,7 @@ impl ChatStore {
             survey: RwSignal::new(SurveyState::Hidden),
             cobrowse: RwSignal::new(CobrowseState::Idle),
             next_seq: RwSignal::new(0),
+            visible: RwSignal::new(true),
         }
     }
 
@@ -257,6 +261,17 @@ impl ChatStore {
     /// The co-browsing prompt's state.
     pub fn cobrowse(&self) -> ReadSignal<CobrowseState> {
         self.cobrowse.read_only()
+    }
+    /// Whether the widget may be seen (visibility rules; true by default). Hidden means no
+    /// launcher and no window.
+    pub fn visible(&self) -> ReadSignal<bool> {
+        self.visible.read_only()
+    }
+    /// Shows or hides the whole widget (the visibility module decides).
+    pub fn set_visible(&self, visible: bool) {
+        if self.visible.get_untracked() != visible {
+            self.visible.set(visible);
+        }
     }
 
     // ---- configuration (controller, embedding API) ----
@@ -452,6 +467,148 @@ impl ChatStore {
         });
     }
 
+    // ---- continuity (controller) ----
+
+    /// The conversation as it is to be kept between page loads.
+    pub fn snapshot(&self) -> Vec<SavedEntry> {
+        self.entries.with_untracked(|entries| {
+            entries
+                .iter()
+                .map(|e| match &e.kind {
+                    EntryKind::Message(m) => SavedEntry::Message {
+                        id: m.id.0.clone(),
+                        sender: m.sender.clone(),
+                        text: m.text.clone(),
+                        status: m.status.get_untracked(),
+                    },
+                    EntryKind::Notice(n) => SavedEntry::Notice(n.clone()),
+                })
+                .collect()
+        })
+    }
+
+    fn build(&self, saved: Vec<SavedEntry>, mut into: Vec<Entry>) -> Vec<Entry> {
+        let mut seq = self.next_seq.get_untracked();
+        for s in saved {
+            let kind = match s {
+                SavedEntry::Message {
+                    id,
+                    sender,
+                    text,
+                    status,
+                } => EntryKind::Message(Message {
+                    id: MessageId(id),
+                    sender,
+                    text,
+                    status: RwSignal::new(status),
+                    continues_group: false,
+                }),
+                SavedEntry::Notice(n) => EntryKind::Notice(n),
+            };
+            into.push(Entry { seq, kind });
+            seq += 1;
+        }
+        self.next_seq.set(seq);
+        into
+    }
+
+    fn regroup(entries: &mut [Entry]) {
+        let mut prev: Option<Sender> = None;
+        for e in entries.iter_mut() {
+            match &mut e.kind {
+                EntryKind::Message(m) => {
+                    m.continues_group = prev.as_ref() == Some(&m.sender);
+                    prev = Some(m.sender.clone());
+                }
+                EntryKind::Notice(_) => prev = None,
+            }
+        }
+    }
+
+    /// Replaces the conversation with a saved one (a page reload), without counting anything
+    /// as unread.
+    pub fn restore(&self, saved: Vec<SavedEntry>) {
+        let mut entries = self.build(saved, Vec::new());
+        Self::regroup(&mut entries);
+        self.entries.set(entries);
+    }
+
+    /// Brings the conversation in line with `saved` (another tab's, which holds the chat):
+    /// when what is shown is the beginning of it, only the new rows are added (no re-render of
+    /// the rest) and delivery states are updated; otherwise it is replaced.
+    pub fn sync(&self, saved: Vec<SavedEntry>) {
+        let current = self.snapshot();
+        let same = |a: &SavedEntry, b: &SavedEntry| match (a, b) {
+            (SavedEntry::Message { id: x, .. }, SavedEntry::Message { id: y, .. }) => x == y,
+            (a, b) => a == b,
+        };
+        let prefix = current.len() <= saved.len()
+            && current.iter().zip(saved.iter()).all(|(a, b)| same(a, b));
+        if !prefix {
+            return self.restore(saved);
+        }
+        for s in &saved[..current.len()] {
+            if let SavedEntry::Message { id, status, .. } = s {
+                if let Some(m) = self.find_message(&MessageId(id.clone())) {
+                    if m.status.get_untracked() != *status {
+                        m.status.set(*status);
+                    }
+                }
+            }
+        }
+        if saved.len() > current.len() {
+            let tail = saved[current.len()..].to_vec();
+            let mut entries = self.build(tail, self.entries.get_untracked());
+            Self::regroup(&mut entries);
+            self.entries.set(entries);
+        }
+    }
+
+    /// Puts earlier conversations (a tagged user's history) before the current one. Messages
+    /// whose id is already shown are skipped; returns how many were added.
+    pub fn prepend_history(&self, saved: Vec<SavedEntry>) -> usize {
+        let known: std::collections::HashSet<String> = self.entries.with_untracked(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EntryKind::Message(m) => Some(m.id.0.clone()),
+                    EntryKind::Notice(_) => None,
+                })
+                .collect()
+        });
+        let mut seen = known.clone();
+        let fresh: Vec<SavedEntry> = saved
+            .into_iter()
+            .filter(|s| match s {
+                SavedEntry::Message { id, .. } => seen.insert(id.clone()),
+                SavedEntry::Notice(_) => true,
+            })
+            .collect();
+        let added = fresh
+            .iter()
+            .filter(|s| matches!(s, SavedEntry::Message { .. }))
+            .count();
+        if added == 0 {
+            return 0;
+        }
+        let mut entries = self.build(fresh, Vec::new());
+        entries.extend(self.entries.get_untracked());
+        Self::regroup(&mut entries);
+        self.entries.set(entries);
+        added
+    }
+
+    /// Forgets everything of the visitor (`CV.user.reset()`): conversation, agent, typing,
+    /// unread count, survey and co-browsing prompt. The phase is the controller's to set.
+    pub fn reset(&self) {
+        self.entries.set(Vec::new());
+        self.agent_name.set(None);
+        self.agent_typing.set(false);
+        self.unread.set(0);
+        self.survey.set(SurveyState::Hidden);
+        self.cobrowse.set(CobrowseState::Idle);
+    }
+
     /// Clears the conversation for a new chat after the end. Refused (false) after a block.
     pub fn start_new_chat(&self) -> bool {
         if self.phase.get_untracked() == Phase::Blocked {
@@ -628,6 +785,89 @@ mod tests {
         assert!(s.start_new_chat());
         assert!(s.entries().get_untracked().is_empty());
         assert_eq!(s.phase().get_untracked(), Phase::Idle);
+    }
+
+    #[test]
+    fn snapshot_restores_with_groups_and_history_goes_first_once() {
+        let s = store();
+        s.add_agent_message("a1", "Ana", "hi");
+        s.add_visitor_message("v1", "hello");
+        s.set_message_status(&"v1".into(), MessageStatus::Sent);
+        s.add_visitor_message("v2", "still sending");
+        s.add_notice(Notice::AgentUnavailable);
+        let saved = s.snapshot();
+
+        let t = store();
+        t.restore(saved.clone());
+        assert_eq!(t.snapshot(), saved);
+        assert_eq!(
+            t.unread().get_untracked(),
+            0,
+            "restored messages are not new"
+        );
+        let groups: Vec<bool> = t
+            .entries()
+            .get_untracked()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Message(m) => Some(m.continues_group),
+                EntryKind::Notice(_) => None,
+            })
+            .collect();
+        assert_eq!(groups, vec![false, false, true]);
+
+        let old = vec![
+            SavedEntry::Message {
+                id: "h1".into(),
+                sender: Sender::Visitor,
+                text: "last week".into(),
+                status: MessageStatus::Sent,
+            },
+            SavedEntry::Message {
+                id: "a1".into(),
+                sender: Sender::Agent { nick: "Ana".into() },
+                text: "hi".into(),
+                status: MessageStatus::Sent,
+            },
+        ];
+        assert_eq!(t.prepend_history(old.clone()), 1);
+        assert_eq!(t.prepend_history(old), 0, "twice changes nothing");
+        assert_eq!(messages(&t)[0], (Sender::Visitor, "last week".into()));
+        assert_eq!(messages(&t).len(), 4);
+        let seqs: std::collections::HashSet<u64> =
+            t.entries().get_untracked().iter().map(|e| e.seq).collect();
+        assert_eq!(
+            seqs.len(),
+            t.entries().get_untracked().len(),
+            "keys stay unique"
+        );
+
+        t.set_agent_typing(true);
+        t.reset();
+        assert!(t.entries().get_untracked().is_empty());
+        assert!(!t.agent_typing().get_untracked());
+    }
+
+    #[test]
+    fn sync_appends_what_is_new_and_replaces_what_differs() {
+        let leader = store();
+        leader.add_visitor_message("v1", "hi");
+        let follower = store();
+        follower.sync(leader.snapshot());
+        let first_seq = follower.entries().get_untracked()[0].seq;
+        leader.set_message_status(&"v1".into(), MessageStatus::Sent);
+        leader.add_agent_message("a1", "Ana", "hello");
+        follower.sync(leader.snapshot());
+        assert_eq!(follower.snapshot(), leader.snapshot());
+        assert_eq!(
+            follower.entries().get_untracked()[0].seq,
+            first_seq,
+            "kept, not re-rendered"
+        );
+        // A row the leader does not have (yet): replaced by the leader's view.
+        follower.add_visitor_message("v2", "mine");
+        follower.sync(leader.snapshot());
+        assert_eq!(follower.snapshot(), leader.snapshot());
     }
 
     #[test]

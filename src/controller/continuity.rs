@@ -1,0 +1,159 @@
+//! What the controller keeps in storage so a reload or a navigation continues the chat, and the
+//! names of every key it writes (all under the storage prefix `webchat:`).
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `visitor_id` | the anonymous visitor id (`tracker_id` while no user is tagged) |
+//! | `user` | the tagged user (`CV.user.tag`), JSON |
+//! | `chat` | the current chat: [`SavedChat`] as JSON (session, credentials id, XEP-0198 resume state) |
+//! | `transcript` | the conversation shown, JSON (see [`crate::model::saved`]); `sending` messages are the outbox |
+//! | `open` | `1` while the window is open |
+//! | `history` | a tagged user's earlier chats kept by this browser (shown when the backend has no history endpoint) |
+//!
+//! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again. This module
+//! reads and writes JSON; it does not decide when (the controller does).
+
+use serde_json::{json, Value};
+use webchat_protocol::api::ChatSession;
+use webchat_protocol::ResumeState;
+
+/// The anonymous visitor id.
+pub const VISITOR_ID_KEY: &str = "visitor_id";
+/// The tagged user.
+pub const USER_KEY: &str = "user";
+/// The current chat ([`SavedChat`]).
+pub const CHAT_KEY: &str = "chat";
+/// The conversation shown.
+pub const TRANSCRIPT_KEY: &str = "transcript";
+/// Whether the window is open.
+pub const OPEN_KEY: &str = "open";
+/// A tagged user's earlier chats as this browser saw them.
+pub const HISTORY_KEY: &str = "history";
+
+/// Every key the controller writes.
+pub const ALL_KEYS: [&str; 6] = [
+    VISITOR_ID_KEY,
+    USER_KEY,
+    CHAT_KEY,
+    TRANSCRIPT_KEY,
+    OPEN_KEY,
+    HISTORY_KEY,
+];
+
+/// Where the saved chat was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SavedStatus {
+    /// Under way: continue it (resume or log in again).
+    Live,
+    /// Ended by either side: show it ended.
+    Ended,
+    /// The agent blocked the visitor: no new chat in this session.
+    Blocked,
+}
+
+/// The current chat as kept between page loads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedChat {
+    /// Where it was.
+    pub status: SavedStatus,
+    /// The chat session (`POST chatsessions`'s answer).
+    pub session: Option<ChatSession>,
+    /// The credentials' id, for `GET xmppcredentials/{id}`.
+    pub credentials_id: Option<String>,
+    /// XEP-0198 state for resuming the stream, when the server allows it.
+    pub resume: Option<ResumeState>,
+    /// The agent's name in the header.
+    pub agent_name: Option<String>,
+}
+
+impl SavedChat {
+    /// The JSON text stored under [`CHAT_KEY`].
+    pub fn to_json_text(&self) -> String {
+        let status = match self.status {
+            SavedStatus::Live => "live",
+            SavedStatus::Ended => "ended",
+            SavedStatus::Blocked => "blocked",
+        };
+        json!({
+            "v": 1,
+            "status": status,
+            "session": self.session.as_ref().and_then(|s| serde_json::to_value(s).ok()),
+            "credentials_id": self.credentials_id,
+            "resume": self.resume.as_ref().and_then(|r| serde_json::to_value(r).ok()),
+            "agent_name": self.agent_name,
+        })
+        .to_string()
+    }
+
+    /// Reads what [`SavedChat::to_json_text`] wrote; `None` when unreadable (then the visitor
+    /// simply starts afresh). A resume state or session that does not parse is dropped alone.
+    pub fn from_json_text(text: &str) -> Option<SavedChat> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let status = match v.get("status")?.as_str()? {
+            "live" => SavedStatus::Live,
+            "ended" => SavedStatus::Ended,
+            "blocked" => SavedStatus::Blocked,
+            _ => return None,
+        };
+        let field = |k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
+        Some(SavedChat {
+            status,
+            session: field("session").and_then(|s| serde_json::from_value(s).ok()),
+            credentials_id: field("credentials_id")
+                .and_then(|c| c.as_str().map(str::to_owned))
+                .filter(|c| !c.is_empty()),
+            resume: field("resume").and_then(|r| serde_json::from_value(r).ok()),
+            agent_name: field("agent_name").and_then(|a| a.as_str().map(str::to_owned)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use webchat_protocol::api::ChatSessionStatus;
+
+    #[test]
+    fn a_live_chat_round_trips() {
+        let saved = SavedChat {
+            status: SavedStatus::Live,
+            session: Some(ChatSession {
+                id: "cs-1".into(),
+                campaign_id: "c".into(),
+                tracker_id: Some("t".into()),
+                visitor_identifier: None,
+                request_url: None,
+                status: ChatSessionStatus::Active,
+                user: None,
+                survey: None,
+            }),
+            credentials_id: Some("cr-1".into()),
+            resume: Some(ResumeState {
+                id: "sm".into(),
+                h_in: 3,
+                h_out: 4,
+                unacked: vec!["<message id=\"v1\"/>".into()],
+                jid: "v@d/r".into(),
+            }),
+            agent_name: Some("Ana".into()),
+        };
+        assert_eq!(
+            SavedChat::from_json_text(&saved.to_json_text()),
+            Some(saved)
+        );
+    }
+
+    #[test]
+    fn damaged_values_start_afresh_or_lose_only_the_damaged_part() {
+        assert_eq!(SavedChat::from_json_text("{"), None);
+        assert_eq!(SavedChat::from_json_text(r#"{"status":"weird"}"#), None);
+        let s = SavedChat::from_json_text(
+            r#"{"status":"live","session":{"id":5},"credentials_id":"cr","resume":"nope"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.status, SavedStatus::Live);
+        assert_eq!(s.session, None);
+        assert_eq!(s.resume, None);
+        assert_eq!(s.credentials_id.as_deref(), Some("cr"));
+    }
+}

@@ -1,0 +1,290 @@
+//! Who the visitor is: the anonymous visitor id, and the logged-in user attached with
+//! `CV.user.tag({...})` ([`UserInfo`], validated into a clear [`TagError`]).
+//!
+//! Seed 001: a visitor has a random id (`tracker_id`), kept in `sessionStorage` or
+//! `localStorage`. A tagged user is identified by the host's user id when given, else by the
+//! lower-cased email: that key is the `tracker_id` of the user's chats, so their history can be
+//! found again from any browser (`GET chatsessions?tracker_id=…`), and the email becomes the
+//! `visitor_identifier` the agent sees. This module validates and converts; it does not store,
+//! fetch or decide when to reset (the controller does).
+
+use std::fmt;
+
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use webchat_protocol::api::{TaggedUser, UserId};
+
+/// A logged-in user as given to `CV.user.tag({...})`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserInfo {
+    /// Required; becomes the `visitor_identifier`.
+    pub email: String,
+    /// First name (may be empty).
+    pub firstname: String,
+    /// Last name (may be empty).
+    pub lastname: String,
+    /// The host system's id for the user, when it has one.
+    pub id: Option<UserId>,
+    /// Free labels for the agent.
+    pub labels: Vec<String>,
+    /// The agent (nickname or address) this user should be routed to.
+    pub assigned_user: Option<String>,
+}
+
+/// Why `CV.user.tag` refused its argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagError {
+    /// Not an object.
+    NotAnObject,
+    /// No `email`.
+    MissingEmail,
+    /// `email` is not an address.
+    InvalidEmail(String),
+    /// A field has the wrong type.
+    WrongType {
+        /// The field.
+        key: &'static str,
+        /// What it must be.
+        expected: &'static str,
+    },
+}
+
+impl fmt::Display for TagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CV.user.tag: ")?;
+        match self {
+            TagError::NotAnObject => f.write_str(
+                "expected an object like {email, firstname, lastname, id?, labels?, assignedUser?}",
+            ),
+            TagError::MissingEmail => f.write_str("`email` is required"),
+            TagError::InvalidEmail(e) => write!(f, "`email` {e:?} is not an email address"),
+            TagError::WrongType { key, expected } => write!(f, "`{key}` must be {expected}"),
+        }
+    }
+}
+
+impl std::error::Error for TagError {}
+
+impl From<TagError> for JsValue {
+    fn from(e: TagError) -> JsValue {
+        js_sys::TypeError::new(&e.to_string()).into()
+    }
+}
+
+/// A plausible email address: one `@`, non-empty local part, a dotless-or-dotted domain
+/// without spaces, at most 254 characters. (Deliverability is the host's business.)
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && !domain.is_empty()
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !domain.contains('@')
+}
+
+fn text(obj: &Value, key: &'static str) -> Result<Option<String>, TagError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(_) => Err(TagError::WrongType {
+            key,
+            expected: "a string",
+        }),
+    }
+}
+
+impl UserInfo {
+    /// Validates a JSON object (what the embed layer gets from `CV.user.tag`).
+    pub fn from_json(obj: &Value) -> Result<UserInfo, TagError> {
+        if !obj.is_object() {
+            return Err(TagError::NotAnObject);
+        }
+        let email = text(obj, "email")?
+            .filter(|e| !e.is_empty())
+            .ok_or(TagError::MissingEmail)?;
+        if !is_email(&email) {
+            return Err(TagError::InvalidEmail(email));
+        }
+        let id = match obj.get("id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(UserId::Text(s.trim().into())),
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().map(UserId::Number),
+            Some(_) => {
+                return Err(TagError::WrongType {
+                    key: "id",
+                    expected: "a non-empty string or an integer",
+                })
+            }
+        };
+        let labels = match obj.get("labels") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|l| l.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(TagError::WrongType {
+                    key: "labels",
+                    expected: "an array of strings",
+                })?,
+            Some(_) => {
+                return Err(TagError::WrongType {
+                    key: "labels",
+                    expected: "an array of strings",
+                })
+            }
+        };
+        let assigned_user = match text(obj, "assignedUser")? {
+            Some(a) => Some(a),
+            None => text(obj, "assigned_user")?,
+        }
+        .filter(|a| !a.is_empty());
+        Ok(UserInfo {
+            email,
+            firstname: text(obj, "firstname")?.unwrap_or_default(),
+            lastname: text(obj, "lastname")?.unwrap_or_default(),
+            id,
+            labels,
+            assigned_user,
+        })
+    }
+
+    /// Validates a JavaScript value (`CV.user.tag`'s argument).
+    pub fn from_js(value: &JsValue) -> Result<UserInfo, TagError> {
+        if !value.is_object() || js_sys::Array::is_array(value) {
+            return Err(TagError::NotAnObject);
+        }
+        let json = js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or(TagError::NotAnObject)?;
+        let obj: Value = serde_json::from_str(&json).map_err(|_| TagError::NotAnObject)?;
+        UserInfo::from_json(&obj)
+    }
+
+    /// What identifies the user across browsers: the host's id when given, else the email
+    /// (lower-cased). Tagging a user with the same key again changes nothing.
+    pub fn key(&self) -> String {
+        match &self.id {
+            Some(UserId::Text(s)) => format!("id:{s}"),
+            Some(UserId::Number(n)) => format!("id:{n}"),
+            None => format!("email:{}", self.email.to_lowercase()),
+        }
+    }
+
+    /// The `tracker_id` of this user's chats (stable, so their history can be found).
+    pub fn tracker_id(&self) -> String {
+        format!("user:{}", self.key())
+    }
+
+    /// The `user` object of `POST chatsessions`.
+    pub fn to_api(&self) -> TaggedUser {
+        TaggedUser {
+            email: self.email.clone(),
+            firstname: self.firstname.clone(),
+            lastname: self.lastname.clone(),
+            id: self.id.clone(),
+            labels: self.labels.clone(),
+            assigned_user: self.assigned_user.clone(),
+        }
+    }
+
+    /// The user as the controller stores it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.to_api()).unwrap_or_default()
+    }
+
+    /// A stored user (as written by [`UserInfo::to_json`]); `None` when unreadable.
+    pub fn from_stored(text: &str) -> Option<UserInfo> {
+        let u: TaggedUser = serde_json::from_str(text).ok()?;
+        if !is_email(&u.email) {
+            return None;
+        }
+        Some(UserInfo {
+            email: u.email,
+            firstname: u.firstname,
+            lastname: u.lastname,
+            id: u.id,
+            labels: u.labels,
+            assigned_user: u.assigned_user,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_full_user_is_read() {
+        let u = UserInfo::from_json(&json!({
+            "email": " John.Doe@Example.com ", "firstname": "John", "lastname": "Doe",
+            "labels": ["vip"], "assignedUser": "agent1@chatvisor.com", "id": 42
+        }))
+        .unwrap();
+        assert_eq!(u.email, "John.Doe@Example.com");
+        assert_eq!(u.labels, vec!["vip".to_string()]);
+        assert_eq!(u.assigned_user.as_deref(), Some("agent1@chatvisor.com"));
+        assert_eq!(u.key(), "id:42");
+        assert_eq!(u.tracker_id(), "user:id:42");
+        let back = UserInfo::from_stored(&u.to_json()).unwrap();
+        assert_eq!(back, u);
+        let api = serde_json::to_value(u.to_api()).unwrap();
+        assert_eq!(api["assigned_user"], "agent1@chatvisor.com");
+    }
+
+    #[test]
+    fn the_email_identifies_a_user_without_id() {
+        let a = UserInfo::from_json(&json!({"email": "A@B.example"})).unwrap();
+        let b = UserInfo::from_json(&json!({"email": "a@b.example", "firstname": "A"})).unwrap();
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.firstname, "");
+    }
+
+    #[test]
+    fn bad_input_gets_a_clear_error() {
+        let err = |v: Value| UserInfo::from_json(&v).unwrap_err();
+        assert_eq!(err(json!("x@y.z")), TagError::NotAnObject);
+        assert_eq!(err(json!({"firstname": "A"})), TagError::MissingEmail);
+        assert_eq!(err(json!({"email": "   "})), TagError::MissingEmail);
+        assert_eq!(
+            err(json!({"email": "not an email"})),
+            TagError::InvalidEmail("not an email".into())
+        );
+        for bad in ["a@", "@b", "a@b..c", "a@.b", "a b@c.d"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert_eq!(
+            err(json!({"email": 5})),
+            TagError::WrongType {
+                key: "email",
+                expected: "a string"
+            }
+        );
+        assert!(matches!(
+            err(json!({"email": "a@b.c", "labels": "vip"})),
+            TagError::WrongType { key: "labels", .. }
+        ));
+        assert!(matches!(
+            err(json!({"email": "a@b.c", "labels": [1]})),
+            TagError::WrongType { key: "labels", .. }
+        ));
+        assert!(matches!(
+            err(json!({"email": "a@b.c", "id": {"x": 1}})),
+            TagError::WrongType { key: "id", .. }
+        ));
+        assert!(matches!(
+            err(json!({"email": "a@b.c", "firstname": 3})),
+            TagError::WrongType {
+                key: "firstname",
+                ..
+            }
+        ));
+        assert!(err(json!({})).to_string().starts_with("CV.user.tag: "));
+    }
+}

@@ -1,0 +1,191 @@
+//! The conversation as the browser keeps it between page loads: [`SavedEntry`] and its JSON form.
+//!
+//! A reload or a navigation restores the chat window from this before anything is fetched, so
+//! the visitor never sees an empty chat flash by; visitor messages still `sending` are the
+//! outbox that goes out once the connection is back. The JSON is hand-written (small, stable
+//! field names, and the widget needs no serde derive for it); anything unreadable is skipped
+//! rather than failing the whole transcript. It does no I/O: the controller reads and writes
+//! the storage.
+
+use serde_json::{json, Map, Value};
+
+use super::store::{EndedBy, MessageStatus, Notice, Sender};
+
+/// One saved row of the conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SavedEntry {
+    /// A message bubble.
+    Message {
+        /// Its stable id (the visitor's stanza id, the agent message's de-duplication id).
+        id: String,
+        /// Who wrote it.
+        sender: Sender,
+        /// The text.
+        text: String,
+        /// Delivery state (visitor messages): `Sending` ones are the outbox.
+        status: MessageStatus,
+    },
+    /// A system notice.
+    Notice(Notice),
+}
+
+impl SavedEntry {
+    /// The JSON form.
+    pub fn to_json(&self) -> Value {
+        match self {
+            SavedEntry::Message {
+                id,
+                sender,
+                text,
+                status,
+            } => {
+                let mut m = Map::new();
+                m.insert("id".into(), id.as_str().into());
+                match sender {
+                    Sender::Visitor => {
+                        m.insert("from".into(), "visitor".into());
+                    }
+                    Sender::Agent { nick } => {
+                        m.insert("from".into(), "agent".into());
+                        m.insert("nick".into(), nick.as_str().into());
+                    }
+                    Sender::System => {
+                        m.insert("from".into(), "system".into());
+                    }
+                }
+                m.insert("text".into(), text.as_str().into());
+                let status = match status {
+                    MessageStatus::Sending => "sending",
+                    MessageStatus::Sent => "sent",
+                    MessageStatus::Failed => "failed",
+                };
+                m.insert("status".into(), status.into());
+                Value::Object(m)
+            }
+            SavedEntry::Notice(n) => match n {
+                Notice::AgentUnavailable => json!({"notice": "agent_unavailable"}),
+                Notice::AgentAvailable => json!({"notice": "agent_available"}),
+                Notice::Transferred { firstname } => {
+                    json!({"notice": "transferred", "firstname": firstname})
+                }
+                Notice::Ended(EndedBy::Agent) => json!({"notice": "ended", "by": "agent"}),
+                Notice::Ended(EndedBy::Visitor) => json!({"notice": "ended", "by": "visitor"}),
+                Notice::Blocked => json!({"notice": "blocked"}),
+            },
+        }
+    }
+
+    /// Reads one entry; `None` for anything it does not understand.
+    pub fn from_json(v: &Value) -> Option<SavedEntry> {
+        let str_of = |k: &str| v.get(k).and_then(Value::as_str);
+        if let Some(kind) = str_of("notice") {
+            let notice = match kind {
+                "agent_unavailable" => Notice::AgentUnavailable,
+                "agent_available" => Notice::AgentAvailable,
+                "transferred" => Notice::Transferred {
+                    firstname: str_of("firstname")?.to_owned(),
+                },
+                "ended" => Notice::Ended(match str_of("by")? {
+                    "agent" => EndedBy::Agent,
+                    "visitor" => EndedBy::Visitor,
+                    _ => return None,
+                }),
+                "blocked" => Notice::Blocked,
+                _ => return None,
+            };
+            return Some(SavedEntry::Notice(notice));
+        }
+        let sender = match str_of("from")? {
+            "visitor" => Sender::Visitor,
+            "agent" => Sender::Agent {
+                nick: str_of("nick").unwrap_or_default().to_owned(),
+            },
+            "system" => Sender::System,
+            _ => return None,
+        };
+        let status = match str_of("status").unwrap_or("sent") {
+            "sending" => MessageStatus::Sending,
+            "failed" => MessageStatus::Failed,
+            _ => MessageStatus::Sent,
+        };
+        Some(SavedEntry::Message {
+            id: str_of("id").filter(|i| !i.is_empty())?.to_owned(),
+            sender,
+            text: str_of("text")?.to_owned(),
+            status,
+        })
+    }
+}
+
+/// A whole conversation as JSON text.
+pub fn to_json_text(entries: &[SavedEntry]) -> String {
+    Value::Array(entries.iter().map(SavedEntry::to_json).collect()).to_string()
+}
+
+/// Reads a conversation saved by [`to_json_text`]; unreadable text gives an empty list and
+/// unreadable entries are skipped.
+pub fn from_json_text(text: &str) -> Vec<SavedEntry> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items.iter().filter_map(SavedEntry::from_json).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips() {
+        let all = vec![
+            SavedEntry::Message {
+                id: "v1".into(),
+                sender: Sender::Visitor,
+                text: "<b>hi</b> \"there\"".into(),
+                status: MessageStatus::Sending,
+            },
+            SavedEntry::Message {
+                id: "u1".into(),
+                sender: Sender::Agent { nick: "Ana".into() },
+                text: "hello".into(),
+                status: MessageStatus::Sent,
+            },
+            SavedEntry::Message {
+                id: "s1".into(),
+                sender: Sender::System,
+                text: "welcome".into(),
+                status: MessageStatus::Failed,
+            },
+            SavedEntry::Notice(Notice::AgentUnavailable),
+            SavedEntry::Notice(Notice::AgentAvailable),
+            SavedEntry::Notice(Notice::Transferred {
+                firstname: "Bo".into(),
+            }),
+            SavedEntry::Notice(Notice::Ended(EndedBy::Agent)),
+            SavedEntry::Notice(Notice::Ended(EndedBy::Visitor)),
+            SavedEntry::Notice(Notice::Blocked),
+        ];
+        assert_eq!(from_json_text(&to_json_text(&all)), all);
+    }
+
+    #[test]
+    fn garbage_is_skipped_not_fatal() {
+        assert!(from_json_text("not json").is_empty());
+        assert!(from_json_text("{\"a\":1}").is_empty());
+        let mixed = r#"[{"id":"a","from":"visitor","text":"ok"},{"id":"","from":"agent","text":"x"},
+            {"from":"martian","id":"b","text":"?"},{"notice":"ended","by":"nobody"},42,
+            {"notice":"blocked"}]"#;
+        assert_eq!(
+            from_json_text(mixed),
+            vec![
+                SavedEntry::Message {
+                    id: "a".into(),
+                    sender: Sender::Visitor,
+                    text: "ok".into(),
+                    status: MessageStatus::Sent,
+                },
+                SavedEntry::Notice(Notice::Blocked),
+            ]
+        );
+    }
+}
