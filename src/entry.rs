@@ -1,9 +1,10 @@
-//! The JavaScript entry point: `init(options)` mounts the widget with a controller and returns a
-//! [`WidgetHandle`] whose `destroy()` removes everything again.
+//! Starting a widget: the widget's options ([`InitOptions`], read from the JS options object) and
+//! [`Widget`], which mounts the view with a controller and removes everything again when dropped.
 //!
-//! Options are read by hand with `Reflect` (serde-wasm-bindgen would cost size) into
-//! [`InitOptions`], with a clear error for every missing key or wrong type. The `CV.*` API and
-//! `loader.js` are built on top of this later; this module does not define them.
+//! Options are read by hand with `Reflect` (serde-wasm-bindgen would cost size), with a clear
+//! error for every missing key or wrong type. The JS API object (`init`, `CV.*`) is
+//! [`embed`](crate::embed)'s; embedding-only options (`position`, `zIndex`, `visibility`) are read
+//! there too. This module does not talk to the page beyond mounting.
 
 use std::fmt;
 use std::rc::Rc;
@@ -246,9 +247,19 @@ impl Widget {
         })
     }
 
-    /// The controller (tests and the later JS API).
+    /// The controller (tests and the JS API).
     pub fn controller(&self) -> &Controller {
         &self.controller
+    }
+
+    /// The host element (the widget's own floating `<div>`, or the page's container).
+    pub fn host(&self) -> &HtmlElement {
+        &self.host
+    }
+
+    /// Runs `f` under the widget's reactive owner: effects created there stop on destroy.
+    pub fn with_owner<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.owner.with(f)
     }
 
     /// The shadow root, while mounted.
@@ -278,38 +289,8 @@ impl Drop for Widget {
     }
 }
 
-/// What `init` returns to JavaScript.
-#[wasm_bindgen]
-pub struct WidgetHandle {
-    widget: Option<Widget>,
-}
-
-#[wasm_bindgen]
-impl WidgetHandle {
-    /// Removes the widget: ends a live chat properly, closes the connection, stops timers and
-    /// removes its DOM. Calling it twice is harmless.
-    pub fn destroy(&mut self) {
-        drop(self.widget.take());
-    }
-
-    /// The visitor id sent as `tracker_id` (`undefined` after destroy).
-    #[wasm_bindgen(getter, js_name = visitorId)]
-    pub fn visitor_id(&self) -> Option<String> {
-        self.widget.as_ref().map(|w| w.controller.visitor_id())
-    }
-}
-
-/// Starts the widget: `await init({ apiUrl, apiToken, campaign, websocketUrl,
-/// visitorIds: "session" | "persistent", language?, container? })`.
-#[wasm_bindgen]
-pub async fn init(options: JsValue) -> Result<WidgetHandle, JsValue> {
-    let options = InitOptions::from_js(&options)?;
-    Ok(WidgetHandle {
-        widget: Some(start(options)?),
-    })
-}
-
-/// [`init`] for Rust callers (the demo page).
+/// Starts a widget from checked options: what [`embed::init`](crate::embed::init) and the demo
+/// page call.
 pub fn start(options: InitOptions) -> Result<Widget, InitError> {
     let document = web_sys::window()
         .and_then(|w| w.document())

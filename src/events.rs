@@ -181,7 +181,10 @@ impl HostEvent {
                 set("result", result.into());
                 set(
                     "comment",
-                    comment.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL),
+                    comment
+                        .as_deref()
+                        .map(JsValue::from_str)
+                        .unwrap_or(JsValue::NULL),
                 );
             }
             HostEvent::Visibility { visible, reason } => {
@@ -202,12 +205,27 @@ pub fn dom_type(event: &HostEvent) -> String {
 /// Dispatches `event` on `target` (the widget's host element) as a `CustomEvent` with
 /// [`HostEvent::detail`]. It does not bubble, so the page sees it only through `CV.on` or a
 /// listener on the host element.
+///
+/// The dispatch happens in a microtask, not inside this call: callers (the controller) emit while
+/// holding their own state borrowed, and a page handler that calls back into the API (`CV.chat.
+/// state()` inside `on('message')`) must not find it borrowed. Microtasks run in order, so events
+/// reach the page in the order they were emitted.
 pub fn emit(target: &EventTarget, event: &HostEvent) {
+    let (target, event) = (target.clone(), event.clone());
+    wasm_bindgen_futures::spawn_local(async move { emit_now(&target, &event) });
+}
+
+fn emit_now(target: &EventTarget, event: &HostEvent) {
     let init = web_sys::CustomEventInit::new();
     init.set_detail(&event.detail());
     if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(&dom_type(event), &init) {
         let _ = target.dispatch_event(&ev);
     }
+}
+
+/// The [`HostEvent::NAMES`] entry equal to `name`, if it is one (validates `CV.on(name, …)`).
+pub fn known_name(name: &str) -> Option<&'static str> {
+    HostEvent::NAMES.iter().copied().find(|n| *n == name)
 }
 
 #[cfg(test)]

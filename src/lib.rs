@@ -10,7 +10,9 @@
 //! - [`adapters`]: thin browser capabilities (fetch, WebSocket, timer, clock, entropy, storage).
 //! - [`controller`]: the chat flow (campaign → session → credentials → XMPP through the
 //!   `webchat_protocol` core), feeding the store and implementing the sink.
-//! - [`entry`]: `init(options)` for JavaScript and its [`WidgetHandle`](entry::WidgetHandle).
+//! - [`entry`]: the widget's options and [`Widget`](entry::Widget) (mount + controller).
+//! - [`embed`]: the JavaScript API (`init` → `user`, `chat`, `on`/`off`, `destroy`);
+//!   [`events`] names the host events it delivers.
 //!
 //! This crate holds no protocol logic: every rule about stanzas lives in `webchat_protocol`.
 //! The UI's side of the contract is small: a [`ChatStore`](model::ChatStore) changed through its
@@ -36,6 +38,7 @@ pub mod actions;
 pub mod adapters;
 pub mod components;
 pub mod controller;
+pub mod embed;
 pub mod entry;
 pub mod events;
 pub mod i18n;
@@ -44,6 +47,7 @@ pub mod model;
 pub mod mount;
 pub mod theme;
 pub mod viewport;
+pub mod visibility;
 
 #[cfg(feature = "demo")]
 mod demo;

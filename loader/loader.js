@@ -1,0 +1,174 @@
+/*! webchat loader: defines the page's API global at once, queues calls, and loads the widget's
+ * WebAssembly when the page is idle (or at once when a call needs it). Hand-written, no build step.
+ * `cargo xtask dist` replaces the two asset names below with content-hashed ones. It uses no eval,
+ * no new Function, no inline styles and injects no elements, so a strict CSP
+ * (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough. */
+(function (w, d) {
+  'use strict';
+  var GLUE = 'webchat.js';
+  var WASM = 'webchat_bg.wasm';
+
+  var script = d.currentScript;
+  if (!script) {
+    // currentScript is null in modules: the data-* attributes cannot be read.
+    console.error('webchat: load loader.js with a classic <script async src>, not type="module"');
+    return;
+  }
+  var data = script.dataset;
+  var name = data.global || 'CV';
+  if (w[name] && w[name].__webchat) {
+    console.error('webchat: loader.js is included twice; the second copy does nothing');
+    return;
+  }
+  // Assets live next to the loader, wherever it is served from (CDN or the site itself).
+  var base = new URL('.', script.src).href;
+
+  var options = {
+    apiUrl: data.apiUrl,
+    apiToken: data.apiToken,
+    campaign: data.campaign,
+    websocketUrl: data.websocketUrl,
+    visitorIds: data.visitorIds,
+    language: data.language,
+    position: data.position,
+    zIndex: data.zIndex,
+    container: data.container,
+    visibility: data.visibility
+  };
+
+  var queue = [];  // [path, arguments] waiting for the widget
+  var api = null;  // the real API once init() resolved
+  var starting = null; // the promise of the running load
+  var glue = null; // the loaded module, kept across destroy() for a fresh start
+  var destroyed = false;
+
+  function lookup(path) {
+    var parts = path.split('.');
+    return parts.length > 1 ? [api[parts[0]], api[parts[0]][parts[1]]] : [api, api[path]];
+  }
+
+  function invoke(path, args) {
+    var f = lookup(path);
+    return f[1].apply(f[0], args);
+  }
+
+  function replay() {
+    while (api && queue.length) {
+      var call = queue.shift();
+      try {
+        invoke(call[0], call[1]);
+      } catch (e) {
+        // The page called before load and cannot catch this any more: one clear line instead.
+        var why = String((e && e.message) || e).replace(/^webchat: /, '');
+        console.error('webchat: ' + name + '.' + call[0] + '() failed: ' + why);
+      }
+    }
+  }
+
+  var generation = 0; // bumped by destroy(): a load still under way is then discarded
+
+  function load() {
+    if (api) return Promise.resolve(api);
+    if (starting) return starting;
+    var gen = generation;
+    starting = (glue ? Promise.resolve(glue) : import(base + GLUE))
+      .then(function (m) {
+        glue = m;
+        return m.default({ module_or_path: base + WASM });
+      })
+      // Instantiating and starting are separate tasks, each in idle time: two short tasks block
+      // the page less than one long one.
+      .then(idle)
+      .then(function () {
+        return glue.init(options);
+      })
+      .then(function (a) {
+        if (gen !== generation) {
+          a.destroy(); // destroy() was called while loading
+          throw new Error('webchat: destroyed while loading');
+        }
+        starting = null;
+        api = a;
+        destroyed = false;
+        replay();
+        return a;
+      }, function (e) {
+        if (gen === generation) {
+          starting = null;
+          queue = [];
+        }
+        console.error('webchat: the widget could not start: ' + String((e && e.message) || e));
+        throw e;
+      });
+    return starting;
+  }
+
+  function idle() {
+    return new Promise(function (done) {
+      if (w.requestIdleCallback) w.requestIdleCallback(done, { timeout: 1000 });
+      else setTimeout(done, 1);
+    });
+  }
+
+  function start() {
+    load().catch(function () {}); // already reported by load()
+  }
+
+  // A queued method: calls through once loaded; before that queues (and `now` starts loading).
+  function method(path, now, before) {
+    return function () {
+      if (api) return invoke(path, arguments);
+      queue.push([path, arguments]);
+      if (now) start();
+      return before;
+    };
+  }
+
+  var cv = {
+    __webchat: true,
+    user: { tag: method('user.tag'), reset: method('user.reset') },
+    chat: {
+      open: method('chat.open', true),
+      close: method('chat.close'),
+      toggle: method('chat.toggle', true),
+      show: method('chat.show'),
+      hide: method('chat.hide'),
+      auto: method('chat.auto'),
+      isOpen: function () { return api ? api.chat.isOpen() : false; },
+      state: function () { return api ? api.chat.state() : destroyed ? 'destroyed' : 'loading'; }
+    },
+    on: method('on'),
+    off: method('off'),
+    load: load,
+    destroy: function () {
+      queue = [];
+      generation += 1;
+      starting = null;
+      if (api) api.destroy();
+      api = null;
+      destroyed = true;
+    }
+  };
+  Object.defineProperty(cv, 'visitorId', {
+    get: function () { return api ? api.visitorId : undefined; }
+  });
+  w[name] = cv;
+
+  function whenIdle() {
+    if (w.requestIdleCallback) w.requestIdleCallback(start, { timeout: 3000 });
+    else setTimeout(start, 1);
+  }
+
+  if (data.load === 'interaction') {
+    var kinds = ['pointerdown', 'keydown', 'touchstart', 'scroll', 'mousemove'];
+    var first = function () {
+      kinds.forEach(function (k) { w.removeEventListener(k, first, true); });
+      start();
+    };
+    kinds.forEach(function (k) { w.addEventListener(k, first, { capture: true, passive: true }); });
+  } else if (d.readyState === 'complete') {
+    whenIdle();
+  } else {
+    w.addEventListener('load', whenIdle, { once: true });
+  }
+})(window, document);

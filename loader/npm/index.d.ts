@@ -1,0 +1,123 @@
+// Types for the webchat API: the same object for `import { init } from 'webchat'` and for the
+// script tag's global (`window.CV`, renamed with data-global).
+
+/** Options of {@link init}. Unknown keys are ignored. */
+export interface WebchatOptions {
+  /** The Public API base URL, e.g. "https://host/api/app.php/chatbot/v1/". */
+  apiUrl: string;
+  /** The API token, sent as `X-API-TOKEN`. */
+  apiToken: string;
+  /** The campaign id. */
+  campaign: string;
+  /** The XMPP WebSocket URL (`ws://` or `wss://`). */
+  websocketUrl: string;
+  /** "session" (default): a new visitor per browser session; "persistent": kept in localStorage. */
+  visitorIds?: 'session' | 'persistent';
+  /** A language tag (e.g. "de") that wins over the campaign's language. */
+  language?: string;
+  /** A CSS selector or element: an inline chat inside it instead of the floating one. */
+  container?: string | HTMLElement;
+  /** The floating widget's corner. Default "bottom-right". */
+  position?: 'bottom-right' | 'bottom-left';
+  /** The floating widget's z-index. Default 2147483647 (the maximum). */
+  zIndex?: number | string;
+  /** Visibility rules (a JSON string or an object); see the README's visibility section. */
+  visibility?: string | object;
+}
+
+/** The user attached with `user.tag`. */
+export interface WebchatUser {
+  /** Required: identifies the user and is shown to the agent. */
+  email: string;
+  firstname?: string;
+  lastname?: string;
+  /** The host system's id for the user (wins over the email as the identity). */
+  id?: string | number;
+  /** Free labels shown to the agent. */
+  labels?: string[];
+  /** The agent this user should be routed to when that agent is signed in. */
+  assignedUser?: string;
+}
+
+/** `chat.state()`. */
+export type ChatState =
+  | 'loading' // script tag only: the widget has not loaded yet
+  | 'offline' // no agent available
+  | 'idle' // ready: the first message starts a chat
+  | 'connecting'
+  | 'chatting'
+  | 'reconnecting'
+  | 'ended'
+  | 'blocked'
+  | 'unavailable' // the campaign could not be used (see the console)
+  | 'destroyed';
+
+/** The `detail` each event's handler receives. */
+export interface WebchatEvents {
+  ready: Record<string, never>;
+  open: Record<string, never>;
+  close: Record<string, never>;
+  'chat:started': { sessionId: string };
+  'chat:ended': { by: 'visitor' | 'agent' | 'blocked' };
+  message: { direction: 'visitor' | 'agent'; sender: string; text: string; id: string };
+  'agent:typing': { typing: boolean };
+  'survey:submitted': { result: string; comment: string | null };
+  'cobrowsing:requested': Record<string, never>;
+  'cobrowsing:accepted': { accepted: true };
+  'cobrowsing:denied': { accepted: false };
+  visibility: { visible: boolean; reason: string };
+  error: { message: string };
+}
+
+export type WebchatEvent = keyof WebchatEvents;
+
+/** The API object. Bad calls throw a TypeError with one clear message. */
+export interface Webchat {
+  user: {
+    /** Attaches a logged-in user: the agent sees who it is and the user's history comes back. */
+    tag(user: WebchatUser): void;
+    /** On logout: ends the chat, empties the window, forgets the user, new visitor id. */
+    reset(): void;
+  };
+  chat: {
+    /** Opens the chat window (and shows a hidden widget). */
+    open(): void;
+    /** Minimises the window; the chat goes on. */
+    close(): void;
+    toggle(): void;
+    /** Shows the widget whatever the visibility rules say (until `auto()`). */
+    show(): void;
+    /** Hides the widget whatever the visibility rules say (until `auto()`). */
+    hide(): void;
+    /** Gives visibility back to the rules. */
+    auto(): void;
+    isOpen(): boolean;
+    state(): ChatState;
+  };
+  /** Calls `handler(detail)` each time `event` happens. Unknown events throw. */
+  on<E extends WebchatEvent>(event: E, handler: (detail: WebchatEvents[E]) => void): void;
+  /** Removes a handler added with `on`. */
+  off<E extends WebchatEvent>(event: E, handler: (detail: WebchatEvents[E]) => void): void;
+  /** Ends a live chat properly and removes everything the widget added. Harmless twice. */
+  destroy(): void;
+  /** The visitor id (sent as `tracker_id`); undefined after destroy. */
+  readonly visitorId: string | undefined;
+}
+
+/** Loads the WebAssembly (once) and starts a widget. Rejects with an Error naming a bad option. */
+export function init(options: WebchatOptions): Promise<Webchat>;
+
+/** The events `on`/`off` accept. */
+export const EVENTS: readonly WebchatEvent[];
+
+/** The script tag's global: the same API, plus `load()`; calls before load are queued. */
+export interface WebchatGlobal extends Webchat {
+  /** Loads and starts the widget now (the loader otherwise waits for idle time). */
+  load(): Promise<Webchat>;
+}
+
+declare global {
+  interface Window {
+    CV?: WebchatGlobal;
+  }
+}
