@@ -1048,3 +1048,152 @@ async fn minimise_button_closes_and_keeps_the_draft() {
     settle().await;
     assert_eq!(f.textarea().value(), "draft");
 }
+
+/// The rows of the conversation in order: `msg:TEXT`, `prompt`, `notice:KIND`.
+fn log_rows(f: &Fixture) -> Vec<String> {
+    f.all(".wc-log > *")
+        .iter()
+        .filter_map(|el| {
+            let class = el.class_name();
+            if class.contains("wc-msg") {
+                let text = el
+                    .query_selector(".wc-bubble")
+                    .unwrap()
+                    .and_then(|b| b.text_content())
+                    .unwrap_or_default();
+                Some(format!("msg:{text}"))
+            } else if class.contains("wc-cobrowse") {
+                Some("prompt".into())
+            } else if class.contains("wc-notice") {
+                Some(format!("notice:{}", el.get_attribute("data-notice")?))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn cobrowse_prompt_sits_where_the_request_arrived() {
+    let f = mount_with(
+        WidgetConfig {
+            cobrowse: Some(CobrowseConfig {
+                text: Some("Screen sharing?".into()),
+                accept: Some("Yes".into()),
+                deny: Some("No".into()),
+            }),
+            ..Default::default()
+        },
+        true,
+    )
+    .await;
+    f.store.open_window();
+    f.store.set_phase(Phase::Chatting);
+    f.store.add_agent_message("a1", "Ana", "Let me show you");
+    assert!(f.store.cobrowse_requested());
+    // Each stanza arrives in its own WebSocket event, so the view updates in between.
+    settle().await;
+    f.store.add_agent_message("a2", "Ana", "Click Yes");
+    settle().await;
+    assert_eq!(
+        log_rows(&f),
+        ["msg:Let me show you", "prompt", "msg:Click Yes"],
+        "later messages go below the prompt"
+    );
+
+    f.el(".wc-cobrowse-deny").click();
+    f.store.add_agent_message("a3", "Ana", "No problem");
+    settle().await;
+    assert_eq!(
+        log_rows(&f),
+        [
+            "msg:Let me show you",
+            "notice:cobrowse-denied",
+            "msg:Click Yes",
+            "msg:No problem"
+        ],
+        "the answer stays where the question was"
+    );
+
+    // A second request is asked at the end of the conversation as it is then.
+    assert!(f.store.cobrowse_requested());
+    settle().await;
+    assert_eq!(log_rows(&f).last().map(String::as_str), Some("prompt"));
+}
+
+#[wasm_bindgen_test]
+async fn a_message_sent_from_the_composer_outlives_the_composer() {
+    // Like the controller, this sink creates the message (and its status signal) while the
+    // composer's keydown handler runs. The composer is swapped out when the chat ends; the
+    // message must stay alive and keep updating.
+    while let Some(old) = document().get_element_by_id("webchat-host") {
+        old.remove();
+    }
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    host.set_id("webchat-host");
+    document().body().unwrap().append_child(&host).unwrap();
+    let store = ChatStore::new(WidgetConfig::default(), true);
+    let sink = move |a: UiAction| {
+        if let UiAction::SendText(text) = a {
+            store.add_visitor_message("v1", text);
+        }
+    };
+    let f = Fixture {
+        widget: Some(mount_widget(&host, store, Rc::new(sink)).unwrap()),
+        host,
+        store,
+        actions: Recorder::default(),
+    };
+    settle().await;
+    f.el(".wc-launcher").click();
+    settle().await;
+    let area = f.textarea();
+    type_text(&area, "hello");
+    key(&area, "Enter", false);
+    settle().await;
+    assert_eq!(
+        f.attr(".wc-msg--visitor", "data-status").as_deref(),
+        Some("sending")
+    );
+
+    f.store.chat_ended(EndedBy::Agent);
+    settle().await;
+    assert!(
+        f.q(".wc-new-chat").is_some(),
+        "the composer gave way to New chat"
+    );
+    assert!(f
+        .store
+        .set_message_status(&"v1".into(), MessageStatus::Failed));
+    settle().await;
+    assert_eq!(
+        f.attr(".wc-msg--visitor", "data-status").as_deref(),
+        Some("failed")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn composer_grows_with_its_text_and_shrinks_after_sending() {
+    let f = mount().await;
+    f.el(".wc-launcher").click();
+    settle().await;
+    let area = f.textarea();
+    let one_line = area.offset_height();
+    assert!(one_line > 0);
+    type_text(&area, "one\ntwo\nthree\nfour");
+    settle().await;
+    let grown = area.offset_height();
+    assert!(grown > one_line + 30, "grew from {one_line} to {grown}");
+    type_text(&area, &"a long line ".repeat(12).repeat(12));
+    settle().await;
+    let capped = area.offset_height();
+    assert!(capped <= 141, "capped by max-height, got {capped}");
+    key(&area, "Enter", false);
+    settle().await;
+    assert_eq!(area.value(), "");
+    assert_eq!(
+        area.offset_height(),
+        one_line,
+        "back to one line after sending"
+    );
+}

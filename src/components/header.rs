@@ -71,12 +71,12 @@ pub fn Header() -> impl IntoView {
     });
 
     view! {
-        <header class="wc-header">
+        <div class="wc-header">
             <div class="wc-avatar" aria-hidden="true" class:wc-avatar--empty=move || agent.get().is_none()>
                 {initial}
             </div>
             <div class="wc-heading">
-                <h2 class="wc-title">{title}</h2>
+                <h2 class="wc-title" id="wc-title">{title}</h2>
                 <p class="wc-status" data-phase=move || phase_name(phase.get())>
                     <span class="wc-dot" aria-hidden="true"></span>
                     <span class="wc-status-text">{status}</span>
@@ -106,7 +106,7 @@ pub fn Header() -> impl IntoView {
             >
                 <ChevronDownIcon />
             </button>
-        </header>
+        </div>
         <Show when=move || confirming.get()>
             <div class="wc-confirm" role="alertdialog" aria-label=tr(lang, Key::EndChatConfirm)>
                 <p class="wc-confirm-text">{tr(lang, Key::EndChatConfirm)}</p>

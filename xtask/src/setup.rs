@@ -28,6 +28,12 @@ pub const DEB_FIREFOX: &[&str] = &["firefox-esr"];
 /// Debian packages for the real XMPP servers of the interop tests.
 pub const DEB_EJABBERD: &[&str] = &["ejabberd"];
 pub const DEB_PROSODY: &[&str] = &["prosody"];
+/// Debian's Node.js, only installed when the machine has none (it may be older than needed).
+pub const DEB_NODE: &[&str] = &["nodejs", "npm"];
+/// `node --test --test-concurrency` needs Node 20.10 or later.
+pub const NODE_MIN_MAJOR: u32 = 20;
+/// The e2e suite's npm project (package.json + committed package-lock.json).
+pub const E2E_DIR: &str = "e2e";
 /// `cargo xtask dist` measures brotli sizes with Debian's CLI.
 pub const DEB_DIST: &[&str] = &["brotli"];
 
@@ -38,6 +44,8 @@ pub struct Needs {
     pub wasm_bindgen: bool,
     pub geckodriver: bool,
     pub trunk: bool,
+    /// Node.js (>= [`NODE_MIN_MAJOR`]) with npm, and `npm ci` in `e2e/` (the Playwright suite).
+    pub e2e_npm: bool,
     pub debs: BTreeSet<&'static str>,
 }
 
@@ -49,6 +57,7 @@ impl Needs {
             wasm_bindgen: true,
             geckodriver: true,
             trunk: true,
+            e2e_npm: true,
             debs: BTreeSet::new(),
         };
         for set in [
@@ -72,6 +81,7 @@ impl Needs {
             && !self.wasm_bindgen
             && !self.geckodriver
             && !self.trunk
+            && !self.e2e_npm
             && self.debs.is_empty()
     }
 }
@@ -223,6 +233,9 @@ pub fn ensure_with(root: &Path, needs: &Needs, mode: Mode) -> Result<(), Error> 
             &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
         )?;
     }
+    if needs.e2e_npm {
+        ensure_e2e_npm(root, mode, &mut missing)?;
+    }
     if !missing.is_empty() {
         return Err(Error::Setup(format!(
             "missing; `cargo xtask setup` would run:\n  {}",
@@ -313,6 +326,81 @@ fn ensure_cargo_tool(
             "{name}: after installing, `{bin} --version` reports {other:?}, expected {version}"
         ))),
     }
+}
+
+/// Node.js and npm (Debian's when the machine has none), then `npm ci` in `e2e/` unless
+/// `node_modules` was installed from exactly the committed package-lock.json (a copy of the
+/// lock npm ci used is kept next to the modules, so a changed lock reinstalls).
+fn ensure_e2e_npm(root: &Path, mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
+    let step = Step::start("node.js", "`node --version`, `npm --version`");
+    let node_major = |v: &str| {
+        v.trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+    };
+    let have = proc::output(Command::new("node").arg("--version"));
+    let npm = proc::output(Command::new("npm").arg("--version"));
+    match (&have, &npm) {
+        (Some(v), Some(n)) if node_major(v).is_some_and(|m| m >= NODE_MIN_MAJOR) => {
+            step.done(&format!(
+                "node {} and npm {} present, skipped",
+                v.trim(),
+                n.trim()
+            ));
+        }
+        (Some(v), _) if node_major(v).is_some_and(|m| m < NODE_MIN_MAJOR) => {
+            return Err(Error::Setup(format!(
+                "node {} is too old: the e2e suite needs Node.js {NODE_MIN_MAJOR} or later \
+                 (`node --test --test-concurrency`); install a newer Node.js and npm",
+                v.trim()
+            )));
+        }
+        _ => {
+            step.done("missing");
+            let debs: BTreeSet<&'static str> = DEB_NODE.iter().copied().collect();
+            ensure_debs(&debs, mode, missing)?;
+            if mode == Mode::Check {
+                missing.push(format!("npm ci (in {E2E_DIR}/)"));
+                return Ok(());
+            }
+            match proc::output(Command::new("node").arg("--version")) {
+                Some(v) if node_major(&v).is_some_and(|m| m >= NODE_MIN_MAJOR) => {}
+                other => {
+                    return Err(Error::Setup(format!(
+                        "after installing Debian's nodejs, `node --version` is {other:?}: the \
+                         e2e suite needs Node.js {NODE_MIN_MAJOR} or later"
+                    )))
+                }
+            }
+        }
+    }
+
+    let dir = root.join(E2E_DIR);
+    let lock = dir.join("package-lock.json");
+    let stamp = dir.join("node_modules").join(".xtask-package-lock.json");
+    let step = Step::start(
+        &format!("npm packages of {E2E_DIR}/"),
+        "node_modules against package-lock.json",
+    );
+    let wanted = std::fs::read(&lock).map_err(|e| Error::io(&lock, e))?;
+    if std::fs::read(&stamp).is_ok_and(|have| have == wanted) {
+        step.done("up to date, skipped");
+        return Ok(());
+    }
+    let command = format!("npm ci --no-audit --no-fund (in {E2E_DIR}/)");
+    let Some(step) = must_install(step, mode, missing, command) else {
+        return Ok(());
+    };
+    proc::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+    )?;
+    std::fs::write(&stamp, &wanted).map_err(|e| Error::io(&stamp, e))?;
+    step.done("installed");
+    Ok(())
 }
 
 /// Debian packages: one dpkg-query for all, then one `apt-get update` + `apt-get install` for
@@ -414,7 +502,7 @@ version = "0.2.99"
     #[test]
     fn needs_all_covers_every_tool() {
         let all = Needs::all();
-        assert!(all.wasm_target && all.wasm_bindgen && all.geckodriver && all.trunk);
+        assert!(all.wasm_target && all.wasm_bindgen && all.geckodriver && all.trunk && all.e2e_npm);
         for p in [
             "chromium",
             "chromium-driver",

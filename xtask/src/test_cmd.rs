@@ -1,10 +1,20 @@
 //! `cargo xtask test`: every test group, with counts, and one verdict CI can parse.
 //!
-//! Groups run in order: lint (fail fast), native, chromium, firefox, ejabberd, prosody. Each
-//! group's output streams to the console and to `target/xtask-logs/GROUP.log`; the counts come
-//! from libtest's `test result:` lines (wasm-bindgen-test-runner prints the same), summed over
-//! all test binaries. A group fails if a command fails or if it ran zero tests. The last line is
-//! always `xtask test: N passed, M failed`.
+//! Groups run in order: lint (fail fast), native, chromium, firefox, embedded, ejabberd,
+//! prosody, e2e-embedded, e2e-ejabberd, e2e-prosody. Each group's output streams to the console
+//! and to `target/xtask-logs/GROUP.log`; the counts come from libtest's `test result:` lines
+//! (wasm-bindgen-test-runner prints the same), summed over all test binaries, or for the e2e
+//! groups from the TAP summary of Node's test runner (skipped tests are not passes). A group
+//! fails if a command fails or if it passed zero tests. The last line is always
+//! `xtask test: N passed, M failed`.
+//!
+//! The embedded group runs the `interop_*` tests with `WEBCHAT_XMPP_SERVER=embedded` against a
+//! devserver xtask starts (devserver's own suite starts one in-process instead). The e2e groups
+//! build the widget's wasm package once (release, as `dist` does), assemble a site dir (`/pkg/`
+//! and `e2e/pages/` at `/pages/`, in `target/e2e-runs/PID`), start devserver with
+//! `--test-control` and the group's backend on a free port, and run `node --test` on
+//! `e2e/tests/*.test.mjs` (`WEBCHAT_E2E_ONLY=SUBSTRING` keeps only the files whose name
+//! contains it).
 //!
 //! It does not install anything itself (it asks `setup` for what the chosen groups need) and
 //! does not know how servers are configured (see `servers`).
@@ -14,33 +24,43 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::dist;
 use crate::error::Error;
 use crate::proc;
+use crate::servers::devserver::{self, Devserver};
 use crate::servers::{self, Kind};
 use crate::setup::{self, Needs};
 
-/// One group of tests. New groups (the devserver's embedded XMPP backend, the Playwright e2e
-/// suite) are added here, to [`Group::ALL`], [`Group::needs`] and [`run_group`].
+/// One group of tests. New groups are added here, to [`Group::ALL`], [`Group::needs`] and the
+/// dispatch in [`run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     Lint,
     Native,
     Chromium,
     Firefox,
+    /// The `interop_*` tests against devserver's embedded XMPP server.
+    Embedded,
     Ejabberd,
     Prosody,
-    // Embedded: interop tests against the devserver's built-in backend (issue 4).
-    // E2e: the Playwright suite against `cargo xtask demo` (later issues).
+    /// The Playwright suite against devserver on each backend.
+    E2eEmbedded,
+    E2eEjabberd,
+    E2eProsody,
 }
 
 impl Group {
-    pub const ALL: [Group; 6] = [
+    pub const ALL: [Group; 10] = [
         Group::Lint,
         Group::Native,
         Group::Chromium,
         Group::Firefox,
+        Group::Embedded,
         Group::Ejabberd,
         Group::Prosody,
+        Group::E2eEmbedded,
+        Group::E2eEjabberd,
+        Group::E2eProsody,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,9 +69,20 @@ impl Group {
             Group::Native => "native",
             Group::Chromium => "chromium",
             Group::Firefox => "firefox",
+            Group::Embedded => "embedded",
             Group::Ejabberd => "ejabberd",
             Group::Prosody => "prosody",
+            Group::E2eEmbedded => "e2e-embedded",
+            Group::E2eEjabberd => "e2e-ejabberd",
+            Group::E2eProsody => "e2e-prosody",
         }
+    }
+
+    fn is_e2e(self) -> bool {
+        matches!(
+            self,
+            Group::E2eEmbedded | Group::E2eEjabberd | Group::E2eProsody
+        )
     }
 
     fn parse(s: &str) -> Option<Group> {
@@ -73,15 +104,28 @@ impl Group {
                 needs.geckodriver = true;
                 needs.add_debs(setup::DEB_FIREFOX);
             }
+            Group::Embedded => {}
             Group::Ejabberd => needs.add_debs(setup::DEB_EJABBERD),
             Group::Prosody => needs.add_debs(setup::DEB_PROSODY),
+            Group::E2eEmbedded | Group::E2eEjabberd | Group::E2eProsody => {
+                needs.wasm_target = true;
+                needs.wasm_bindgen = true;
+                needs.e2e_npm = true;
+                needs.add_debs(setup::DEB_CHROMIUM);
+                match self.server() {
+                    Some(Kind::Ejabberd) => needs.add_debs(setup::DEB_EJABBERD),
+                    Some(Kind::Prosody) => needs.add_debs(setup::DEB_PROSODY),
+                    None => {}
+                }
+            }
         }
     }
 
+    /// The real XMPP server the group needs running.
     fn server(self) -> Option<Kind> {
         match self {
-            Group::Ejabberd => Some(Kind::Ejabberd),
-            Group::Prosody => Some(Kind::Prosody),
+            Group::Ejabberd | Group::E2eEjabberd => Some(Kind::Ejabberd),
+            Group::Prosody | Group::E2eProsody => Some(Kind::Prosody),
             _ => None,
         }
     }
@@ -150,11 +194,19 @@ pub fn run(root: &Path, groups: &[Group]) -> Result<(), Error> {
     let mut outcomes = Vec::new();
 
     // Servers start once, side by side, and stop when `running` drops (also on panic or error).
-    let kinds: Vec<Kind> = groups.iter().filter_map(|g| g.server()).collect();
+    let mut kinds: Vec<Kind> = Vec::new();
+    for kind in groups.iter().filter_map(|g| g.server()) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
     let mut running: Vec<servers::Server> = Vec::new();
     let mut server_error: Option<String> = None;
+    // The e2e groups share one build of the site (wasm package + pages) and of devserver.
+    let mut e2e_site: Option<Result<E2eSite, String>> = None;
 
     for &group in groups {
+        let mut server = None;
         if let Some(kind) = group.server() {
             if running.is_empty() && server_error.is_none() {
                 banner(&format!("starting test servers: {}", names(&kinds)));
@@ -165,21 +217,32 @@ pub fn run(root: &Path, groups: &[Group]) -> Result<(), Error> {
             }
             if let Some(e) = &server_error {
                 eprintln!("xtask: {e}");
-                outcomes.push(Outcome {
-                    group,
-                    counts: Counts::default(),
-                    seconds: 0.0,
-                    failure: Some(format!("servers did not start: {e}")),
-                });
+                outcomes.push(failed(group, format!("servers did not start: {e}")));
                 continue;
             }
-            let Some(server) = running.iter_mut().find(|s| s.kind() == kind) else {
+            server = running.iter_mut().find(|s| s.kind() == kind);
+            if server.is_none() {
+                outcomes.push(failed(group, format!("internal: no {kind} server running")));
                 continue;
-            };
-            outcomes.push(run_interop(root, &log_dir, group, server));
-            continue;
+            }
         }
-        let outcome = run_group(root, &log_dir, group);
+        let outcome = match (group, server) {
+            (Group::Ejabberd | Group::Prosody, Some(server)) => {
+                run_interop(root, &log_dir, group, server)
+            }
+            (Group::Embedded, _) => run_embedded(root, &log_dir),
+            (g, server) if g.is_e2e() => {
+                let site = e2e_site.get_or_insert_with(|| {
+                    banner("building the e2e site (wasm package, pages) and devserver");
+                    E2eSite::build(root).map_err(|e| e.to_string())
+                });
+                match site {
+                    Ok(site) => run_e2e(root, &log_dir, group, site, server),
+                    Err(e) => failed(group, format!("the e2e site did not build: {e}")),
+                }
+            }
+            (g, _) => run_group(root, &log_dir, g),
+        };
         let lint_failed = group == Group::Lint && outcome.failure.is_some();
         outcomes.push(outcome);
         if lint_failed {
@@ -193,6 +256,16 @@ pub fn run(root: &Path, groups: &[Group]) -> Result<(), Error> {
         server.stop();
     }
     summarize(&outcomes, &log_dir)
+}
+
+/// A group that could not run.
+fn failed(group: Group, why: String) -> Outcome {
+    Outcome {
+        group,
+        counts: Counts::default(),
+        seconds: 0.0,
+        failure: Some(why),
+    }
 }
 
 fn names(kinds: &[Kind]) -> String {
@@ -241,12 +314,10 @@ fn run_group(root: &Path, log_dir: &Path, group: Group) -> Outcome {
             }
             run_cargo_test(root, log_dir, group, vec![cmd])
         }
-        Group::Ejabberd | Group::Prosody => Outcome {
-            group,
-            counts: Counts::default(),
-            seconds: 0.0,
-            failure: Some("internal: server groups run through run_interop".into()),
-        },
+        other => failed(
+            other,
+            "internal: server, embedded and e2e groups have their own runners".into(),
+        ),
     }
 }
 
@@ -273,6 +344,294 @@ fn run_interop(root: &Path, log_dir: &Path, group: Group, server: &mut servers::
         });
     }
     outcome
+}
+
+/// embedded: the `interop_*` tests against devserver's embedded XMPP server. devserver's own
+/// suite starts devserver in-process for `WEBCHAT_XMPP_SERVER=embedded`; the protocol crate's
+/// suites connect to the URL, so a devserver runs for them here.
+fn run_embedded(root: &Path, log_dir: &Path) -> Outcome {
+    let started = Instant::now();
+    let server = devserver::build(root).and_then(|bin| {
+        Devserver::start(
+            root,
+            &bin,
+            &devserver::Options {
+                name: "embedded",
+                backend: devserver::Backend::Embedded,
+                test_control: false,
+                static_dir: None,
+            },
+        )
+    });
+    let mut server = match server {
+        Ok(s) => s,
+        Err(e) => {
+            let mut o = failed(Group::Embedded, format!("devserver did not start: {e}"));
+            o.seconds = started.elapsed().as_secs_f64();
+            return o;
+        }
+    };
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "--workspace",
+        "--no-fail-fast",
+        "--",
+        "--ignored",
+        "interop_",
+    ]);
+    for (k, v) in server.xmpp_env() {
+        cmd.env(k, v);
+    }
+    let mut outcome = run_cargo_test(root, log_dir, Group::Embedded, vec![cmd]);
+    if let Err(e) = server.check_alive() {
+        append_failure(
+            &mut outcome,
+            format!("devserver died during the tests: {e}"),
+        );
+    }
+    server.stop();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    outcome
+}
+
+fn append_failure(outcome: &mut Outcome, why: String) {
+    outcome.failure = Some(match outcome.failure.take() {
+        Some(f) => format!("{f}; {why}"),
+        None => why,
+    });
+}
+
+/// What every e2e group serves and runs: built once per `cargo xtask test`.
+struct E2eSite {
+    /// `target/e2e-runs/PID`: `/pkg/` (the wasm-bindgen package) and `/pages/` (`e2e/pages/`);
+    /// removed when the run ends.
+    dir: PathBuf,
+    /// The devserver binary.
+    devserver: PathBuf,
+    /// The test files, sorted.
+    tests: Vec<PathBuf>,
+    /// Seconds the build took (counted in the first e2e group's time).
+    build_seconds: f64,
+    reported_build: std::cell::Cell<bool>,
+}
+
+impl E2eSite {
+    fn build(root: &Path) -> Result<E2eSite, Error> {
+        let started = Instant::now();
+        let tests = e2e_test_files(root)?;
+        // One dir per xtask process: developers run e2e groups side by side on one machine.
+        let runs = root.join("target").join("e2e-runs");
+        remove_stale_runs(&runs);
+        let dir = runs.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        dist::build_pkg(root, &dir.join("pkg"))?;
+        copy_dir(&root.join(setup::E2E_DIR).join("pages"), &dir.join("pages"))?;
+        let devserver = devserver::build(root)?;
+        Ok(E2eSite {
+            dir,
+            devserver,
+            tests,
+            build_seconds: started.elapsed().as_secs_f64(),
+            reported_build: std::cell::Cell::new(false),
+        })
+    }
+}
+
+impl Drop for E2eSite {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Site dirs of xtask processes that are gone (killed before they could clean up).
+fn remove_stale_runs(runs: &Path) {
+    let Ok(entries) = std::fs::read_dir(runs) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let alive = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// `e2e/tests/*.test.mjs`, sorted; with `WEBCHAT_E2E_ONLY` only names containing it.
+fn e2e_test_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
+    let dir = root.join(setup::E2E_DIR).join("tests");
+    let only = std::env::var("WEBCHAT_E2E_ONLY")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| {
+                n.ends_with(".test.mjs") && only.as_deref().is_none_or(|o| n.contains(o))
+            })
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Copies a directory tree (plain files and directories; symlinks are followed).
+fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// One e2e group: devserver with `--test-control` and the group's backend, then `node --test`.
+fn run_e2e(
+    root: &Path,
+    log_dir: &Path,
+    group: Group,
+    site: &E2eSite,
+    server: Option<&mut servers::Server>,
+) -> Outcome {
+    banner(group.name());
+    let started = Instant::now();
+    let backend = match group.server() {
+        Some(kind) => devserver::Backend::External(kind),
+        None => devserver::Backend::Embedded,
+    };
+    let finish = |mut o: Outcome| {
+        o.seconds = started.elapsed().as_secs_f64();
+        // The shared build is part of the first e2e group's time.
+        if !site.reported_build.replace(true) {
+            o.seconds += site.build_seconds;
+        }
+        o
+    };
+    if site.tests.is_empty() {
+        return finish(failed(
+            group,
+            "no e2e/tests/*.test.mjs files (or none match WEBCHAT_E2E_ONLY)".into(),
+        ));
+    }
+    let mut dev = match Devserver::start(
+        root,
+        &site.devserver,
+        &devserver::Options {
+            name: group.name(),
+            backend,
+            test_control: true,
+            static_dir: Some(&site.dir),
+        },
+    ) {
+        Ok(d) => d,
+        Err(e) => return finish(failed(group, format!("devserver did not start: {e}"))),
+    };
+    let artifacts = root
+        .join("target")
+        .join("e2e-artifacts")
+        .join(backend.name());
+    let _ = std::fs::remove_dir_all(&artifacts);
+    if let Err(e) = std::fs::create_dir_all(&artifacts) {
+        return finish(failed(group, Error::io(&artifacts, e).to_string()));
+    }
+    let mut cmd = Command::new("node");
+    cmd.args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
+        .args(&site.tests)
+        .current_dir(root.join(setup::E2E_DIR))
+        .env("WEBCHAT_E2E_URL", dev.base_url())
+        .env("WEBCHAT_E2E_BACKEND", backend.name())
+        .env("WEBCHAT_E2E_PKG", site.dir.join("pkg"))
+        .env("WEBCHAT_E2E_ARTIFACTS", &artifacts);
+    println!("$ {}", proc::describe(&cmd));
+    let log_path = log_dir.join(format!("{}.log", group.name()));
+    let mut outcome = failed(group, String::new());
+    outcome.failure = None;
+    match open_log(&log_path, false).and_then(|log| proc::run_teed(&mut cmd, log)) {
+        Ok((status, stdout)) => match parse_tap(&stdout) {
+            Some(counts) => {
+                outcome.counts = counts;
+                if !status.success() {
+                    outcome.failure = Some(format!(
+                        "node --test {status}; {} failed (log: {})",
+                        counts.failed,
+                        log_path.display()
+                    ));
+                }
+            }
+            None => {
+                outcome.failure = Some(format!(
+                    "node --test {status} without a TAP summary (log: {})",
+                    log_path.display()
+                ))
+            }
+        },
+        Err(e) => outcome.failure = Some(e.to_string()),
+    }
+    if outcome.failure.is_none() && outcome.counts.failed > 0 {
+        outcome.failure = Some(format!("{} tests failed", outcome.counts.failed));
+    }
+    if outcome.failure.is_none() && outcome.counts.passed == 0 {
+        outcome.failure = Some("passed zero tests: this group must pass at least one".into());
+    }
+    if let Err(e) = dev.check_alive() {
+        append_failure(
+            &mut outcome,
+            format!("devserver died during the tests: {e}"),
+        );
+    }
+    if let Some(server) = server {
+        if let Err(e) = server.check_alive() {
+            append_failure(&mut outcome, format!("server died during the tests: {e}"));
+        }
+    }
+    dev.stop();
+    println!(
+        "screenshots: {}; devserver log: {}",
+        artifacts.display(),
+        dev.log().display()
+    );
+    finish(outcome)
+}
+
+/// The summary of Node's TAP reporter (`# pass N`, `# fail N`, `# cancelled N`, `# skipped N`,
+/// `# todo N`, at column 0). Cancelled tests count as failed; skipped and todo as ignored, never
+/// as passed. `None` without a summary (the runner died).
+pub fn parse_tap(stdout: &str) -> Option<Counts> {
+    let mut counts = Counts::default();
+    let mut seen = false;
+    for line in stdout.lines() {
+        let line = strip_ansi(line);
+        let Some(rest) = line.strip_prefix("# ") else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let (Some(what), Some(n), None) = (words.next(), words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(n) = n.parse::<u64>() else { continue };
+        match what {
+            "pass" => {
+                counts.passed = n;
+                seen = true;
+            }
+            "fail" | "cancelled" => counts.failed += n,
+            "skipped" | "todo" => counts.ignored += n,
+            _ => {}
+        }
+    }
+    seen.then_some(counts)
 }
 
 /// lint: rustfmt and clippy, each counted as one check.
@@ -431,7 +790,7 @@ fn strip_ansi(s: &str) -> String {
 fn summarize(outcomes: &[Outcome], log_dir: &Path) -> Result<(), Error> {
     println!("\n==== xtask test: summary ====");
     println!(
-        "{:<10} {:>7} {:>7} {:>8} {:>8}  result",
+        "{:<13} {:>7} {:>7} {:>8} {:>8}  result",
         "group", "passed", "failed", "ignored", "seconds"
     );
     let mut total = Counts::default();
@@ -439,7 +798,7 @@ fn summarize(outcomes: &[Outcome], log_dir: &Path) -> Result<(), Error> {
     for o in outcomes {
         total.add(o.counts);
         println!(
-            "{:<10} {:>7} {:>7} {:>8} {:>8.1}  {}",
+            "{:<13} {:>7} {:>7} {:>8} {:>8.1}  {}",
             o.group.name(),
             o.counts.passed,
             o.counts.failed,
@@ -449,7 +808,7 @@ fn summarize(outcomes: &[Outcome], log_dir: &Path) -> Result<(), Error> {
         );
         if let Some(why) = &o.failure {
             failed_groups.push(o.group.name().to_owned());
-            println!("           {why}");
+            println!("              {why}");
         }
     }
     println!("logs: {}", log_dir.display());
@@ -508,5 +867,34 @@ test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
         assert_eq!(parse_only(None).expect("all").len(), Group::ALL.len());
         assert!(matches!(parse_only(Some("nope")), Err(Error::Usage(_))));
         assert!(matches!(parse_only(Some(",")), Err(Error::Usage(_))));
+    }
+    #[test]
+    fn tap_summary_counts_skips_apart_from_passes() {
+        let out = "\
+TAP version 13
+ok 1 - passes
+ok 2 - skips # SKIP only on prosody
+not ok 3 - fails
+    # Subtest: inner
+    # pass 99
+1..3
+# tests 4
+# suites 0
+# pass 2
+# fail 1
+# cancelled 1
+# skipped 1
+# todo 1
+# duration_ms 169.03
+";
+        assert_eq!(
+            parse_tap(out),
+            Some(Counts {
+                passed: 2,
+                failed: 2,
+                ignored: 2
+            })
+        );
+        assert_eq!(parse_tap("TAP version 13\nnot ok 1 - crashed\n"), None);
     }
 }

@@ -9,7 +9,9 @@
 //! servers`), it is reused and left running.
 //!
 //! It never touches the system services, never runs `ejabberdctl` or `epmd`, never kills by name.
+//! [`devserver`] runs the project's own devserver the same way (a free port, a guard).
 
+pub mod devserver;
 mod ejabberd;
 mod probe;
 mod prosody;

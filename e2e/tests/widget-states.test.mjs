@@ -1,0 +1,150 @@
+// The widget's states that need no conversation: open on a live campaign, offline (no
+// availability), right to left (Arabic campaign), hidden (inactive campaign), and the 409
+// `No Availability` of the first message. Each open state passes an axe-core audit with zero
+// violations and is screenshotted.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CAMPAIGNS, launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent,
+  signOutAgents, axeAudit, formatViolations, screenshot, WIDGET_CLIP, WIDGET_CLIP_RTL, control, waitFor, pageUrl, campaign,
+} from '../lib/harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+beforeEach(async () => {
+  await signOutAgents();
+});
+after(async () => {
+  await signOutAgents();
+  await browser?.close();
+});
+
+/// `#rrggbb` → `rgb(r, g, b)` as getComputedStyle writes it.
+function hexToRgb(hex) {
+  const n = parseInt(hex.replace('#', ''), 16);
+  return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+}
+
+async function assertAccessible(page) {
+  const violations = await axeAudit(page);
+  assert.deepEqual(violations, [], `axe found violations:\n${formatViolations(violations)}`);
+}
+
+test('open: the launcher opens the window, focus goes to the composer and back', async () => {
+  await signInAgent();
+  const { page, problems, context } = await newPage(browser);
+  await openWidget(page);
+  const w = widget(page);
+  await w.launcher.waitFor();
+  // The launcher wears the campaign's color.
+  const { color } = await campaign(CAMPAIGNS.english);
+  // Polled: the launcher eases from the default theme to the campaign's once it is loaded.
+  const launcherBg = () => page.locator('.wc-launcher').evaluate((el) => getComputedStyle(el).backgroundColor);
+  await waitFor(async () => (await launcherBg()) === hexToRgb(color), {
+    message: `launcher background ${hexToRgb(color)}`,
+  });
+  await screenshot(page, 'launcher');
+
+  await w.launcher.click();
+  await w.composer.waitFor();
+  await waitFor(() => w.composer.evaluate((el) => el.getRootNode().activeElement === el), {
+    message: 'focus in the composer',
+  });
+  assert.equal(await w.composer.isEnabled(), true);
+  await page.locator('.wc-welcome').waitFor();
+  await screenshot(page, 'open', { clip: WIDGET_CLIP });
+  await assertAccessible(page);
+
+  // Escape minimises and gives focus back to the launcher.
+  await page.keyboard.press('Escape');
+  await w.window.waitFor({ state: 'hidden' });
+  assert.equal(
+    await w.launcher.evaluate((el) => el.getRootNode().activeElement === el),
+    true,
+    'focus back on the launcher',
+  );
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('offline: a campaign without availability shows the offline text, composer disabled', async () => {
+  const { page, problems, context } = await newPage(browser);
+  await openWidget(page, { campaign: CAMPAIGNS.noAvailability });
+  const w = widget(page);
+  await w.launcher.click();
+  await page.locator('.wc-offline').waitFor();
+  assert.equal(await w.composer.isDisabled(), true);
+  await screenshot(page, 'offline', { clip: WIDGET_CLIP });
+  await assertAccessible(page);
+  // No chat was attempted.
+  const posted = (await control.requests()).filter((r) => r.method === 'POST' && r.path.endsWith('/chatsessions'));
+  assert.deepEqual(posted.filter((r) => r.path.includes(CAMPAIGNS.noAvailability)), []);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('rtl: the Arabic campaign mirrors the layout and speaks Arabic', async () => {
+  await signInAgent();
+  const { page, problems, context } = await newPage(browser, { locale: 'ar' });
+  await openWidget(page, { campaign: CAMPAIGNS.arabic });
+  await page.locator('.wc-launcher').click();
+  const root = page.locator('.wc-root');
+  await waitFor(async () => (await root.getAttribute('dir')) === 'rtl', { message: 'dir=rtl' });
+  assert.equal(await root.getAttribute('lang'), 'ar');
+  // The composer's accessible name is the Arabic one, not the English fallback.
+  const label = await page.locator('.wc-composer textarea').getAttribute('aria-label');
+  assert.notEqual(label, 'Type your message');
+  assert.match(label, /[\u0600-\u06FF]/);
+  await screenshot(page, 'rtl-open', { clip: WIDGET_CLIP_RTL });
+  await assertAccessible(page);
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('inactive: the widget stays hidden and says why once in the console', async () => {
+  const { page, problems, consoleMessages, context } = await newPage(browser);
+  await page.goto(pageUrl('widget.html', { campaign: CAMPAIGNS.inactive, ws: 'ws://127.0.0.1:9/' }));
+  await page.waitForFunction(() => window.__webchat && window.__webchat.status !== 'loading');
+  const hidden = await waitFor(
+    () => page.evaluate(() => document.querySelector('#webchat-widget')?.hidden ?? 'missing'),
+    { message: 'the host element hidden' },
+  );
+  assert.equal(hidden, true);
+  const ours = consoleMessages.filter((m) => m.text.startsWith('webchat:'));
+  assert.equal(ours.length, 1, JSON.stringify(ours));
+  assert.match(ours[0].text, /inactive/i);
+  assert.equal(await page.locator('.wc-launcher').count(), 0);
+  // The browser itself logs the 409 response; the widget's one message is the only other one.
+  assertNoProblems(problems, [/Failed to load resource/, /^console\.error: webchat: hidden/]);
+  await context.close();
+});
+
+test('no availability at the first message: offline state, the text kept for a retry', async () => {
+  await signInAgent();
+  const { page, problems, context } = await newPage(browser);
+  await openWidget(page);
+  const w = widget(page);
+  await w.launcher.click();
+  await w.composer.waitFor();
+  // Everyone left between loading the campaign and writing.
+  await control.forceAvailability(CAMPAIGNS.english, false);
+  try {
+    await w.composer.fill('Is anybody there?');
+    await w.composer.press('Enter');
+    await page.locator('.wc-offline').waitFor();
+    const kept = page.locator('.wc-msg--visitor', { hasText: 'Is anybody there?' });
+    await kept.waitFor();
+    assert.equal(await kept.getAttribute('data-status'), 'failed');
+    assert.equal(await w.composer.isDisabled(), true);
+    const refused = (await control.requests()).filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/chatsessions') && r.status === 409,
+    );
+    assert.equal(refused.length, 1, 'one 409 POST chatsessions');
+  } finally {
+    await control.forceAvailability(CAMPAIGNS.english, null);
+  }
+  assertNoProblems(problems, [/Failed to load resource/]);
+  await context.close();
+});
