@@ -445,6 +445,8 @@ async fn unknown_campaign_and_bad_token_hide_the_widget() {
 #[wasm_bindgen_test]
 async fn no_availability_keeps_the_text() {
     let h = Harness::start(200, &campaign(true, true)).await;
+    // The window is built on the first open; the visitor has it open.
+    h.store().open_window();
     h.fake.reply(
         Method::Post,
         "chatsessions",
@@ -489,6 +491,8 @@ async fn no_availability_keeps_the_text() {
 #[wasm_bindgen_test]
 async fn a_whole_chat_with_survey() {
     let h = Harness::start(200, &campaign(true, true)).await;
+    // The window is built on the first open; the visitor has it open.
+    h.store().open_window();
     h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
     h.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
     h.fake
@@ -1169,6 +1173,8 @@ fn john() -> webchat::controller::UserInfo {
 #[wasm_bindgen_test]
 async fn tag_sends_the_user_and_brings_the_history_back() {
     let h = Harness::start(200, &campaign(true, true)).await;
+    // The window is built on the first open; the visitor has it open.
+    h.store().open_window();
     let list = r#"[{"id":"cs-new","campaign_id":"camp1","tracker_id":"user:email:john@x.example","visitor_identifier":"John@x.example","request_url":null,"status":"closed"},
                    {"id":"cs-0","campaign_id":"camp1","tracker_id":"user:email:john@x.example","visitor_identifier":"John@x.example","request_url":null,"status":"closed"}]"#;
     h.fake.reply(Method::Get, HISTORY_PATH, 200, list);
@@ -1191,6 +1197,36 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
         vec!["old question", "old answer", "<b>newer</b>"]
     );
     assert!(h.shadow_text().contains("<b>newer</b>"), "text, never HTML");
+    // Each earlier chat under its own dated separator; its messages marked as earlier, with
+    // the transcript's times.
+    assert_eq!(
+        notices(&h.store()),
+        vec![
+            Notice::EarlierChat { at_ms: Some(1) },
+            Notice::EarlierChat { at_ms: Some(3) }
+        ]
+    );
+    let marks: Vec<(bool, Option<u64>)> = h
+        .store()
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Message(m) => Some((m.earlier, m.at_ms)),
+            EntryKind::Notice(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        vec![(true, Some(1)), (true, Some(2)), (true, Some(3))]
+    );
+    let root = h.widget.as_ref().unwrap().shadow_root().unwrap();
+    assert_eq!(
+        root.query_selector_all("[role=separator].wc-history-sep")
+            .unwrap()
+            .length(),
+        2
+    );
     assert_eq!(h.controller().visitor_id(), "user:email:john@x.example");
     assert!(stored_keys(StorageKind::Session).contains(&"user".to_string()));
     // The same user again (the page tags on every load): nothing happens.
@@ -1271,6 +1307,11 @@ async fn history_falls_back_to_what_the_browser_kept_and_bad_users_are_refused()
     h.controller().tag(john()).unwrap();
     settle().await;
     assert_eq!(texts(&h.store()), vec!["kept by this browser"]);
+    // Kept before chats were marked: still under one separator.
+    assert_eq!(
+        notices(&h.store()),
+        vec![Notice::EarlierChat { at_ms: None }]
+    );
     let mut bad = john();
     bad.email = "not-an-email".into();
     assert_eq!(
@@ -1431,5 +1472,320 @@ async fn a_tagged_users_ended_chat_is_kept_by_the_browser_for_the_next_one() {
         kept.contains("\"hi\"") && kept.contains("the answer"),
         "{kept}"
     );
+    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    assert_eq!(
+        kept[0]["notice"], "earlier_chat",
+        "kept as one dated earlier chat: {kept}"
+    );
+    assert_eq!(kept[0]["at"], kept[1]["at"], "dated by its first message");
+    assert!(kept[1]["at"].as_u64().is_some());
     assert!(texts(&h.store()).is_empty());
+}
+
+fn agent_rows(store: &ChatStore) -> Vec<(String, String, Option<u64>)> {
+    store
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Message(m) => match m.sender {
+                Sender::Agent { nick } => Some((nick, m.text, m.at_ms)),
+                _ => None,
+            },
+            EntryKind::Notice(_) => None,
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn agents_are_shown_by_first_name_and_messages_carry_their_time() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.store().open_window();
+    let before = js_sys::Date::now() as u64;
+    h.chatting(false).await;
+    let nick = |n: &str| format!("<nick xmlns='http://jabber.org/protocol/nick'>{n}</nick>");
+    h.agent(&format!("<body>hello</body>{}", nick("ana")), "m1");
+    // Transferred to agent "bo", whose first name is Bo; the transfer notice says so.
+    h.agent(
+        "<body>visitor_forward_message</body><internal xmlns='http://cobrowser.io/protocol/chatsession#forward'><chat_forwarding>visitor_forward_message</chat_forwarding><agent><nickname>bo</nickname><firstname>Bo</firstname></agent></internal>",
+        "f1",
+    );
+    h.agent(&format!("<body>Bo here</body>{}", nick("bo")), "m2");
+    // An agent whose first name nobody told us: the nick.
+    h.agent(&format!("<body>a third</body>{}", nick("cy")), "m3");
+    settle().await;
+    let after = js_sys::Date::now() as u64;
+    let rows = agent_rows(&h.store());
+    let names: Vec<&str> = rows.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["Ana", "Bo", "cy"]);
+    assert_eq!(
+        h.store().agent_name().get_untracked().as_deref(),
+        Some("Bo")
+    );
+    for (_, text, at) in &rows {
+        let at = at.unwrap_or_else(|| panic!("{text} has no time"));
+        assert!(
+            (before..=after).contains(&at),
+            "{text}: {at} not in {before}..{after}"
+        );
+    }
+    let mine = h
+        .store()
+        .entries()
+        .get_untracked()
+        .into_iter()
+        .find_map(|e| match e.kind {
+            EntryKind::Message(m) if m.sender == Sender::Visitor => m.at_ms,
+            _ => None,
+        })
+        .expect("the visitor's message has a time");
+    assert!((before..=after).contains(&mine));
+    // In the DOM: the first name on the bubble, a <time> on each.
+    let root = h.widget.as_ref().unwrap().shadow_root().unwrap();
+    let nicks = root
+        .query_selector_all(".wc-msg--agent .wc-msg-nick")
+        .unwrap();
+    assert_eq!(nicks.item(1).unwrap().text_content().as_deref(), Some("Bo"));
+    assert_eq!(
+        root.query_selector_all(".wc-msg time[datetime]")
+            .unwrap()
+            .length(),
+        4
+    );
+    // Kept across a reload: the names and the times.
+    sleep(100).await; // saved in batches
+    let saved = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("webchat:chat")
+        .unwrap()
+        .unwrap();
+    assert!(saved.contains(r#""bo":"Bo""#), "{saved}");
+    let transcript = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("webchat:transcript")
+        .unwrap()
+        .unwrap();
+    assert!(
+        transcript.contains(&format!("\"at\":{}", rows[0].2.unwrap())),
+        "{transcript}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn archive_messages_keep_the_time_they_were_written() {
+    // After a reload without resumption the archive fills the gap: its stamps are the times.
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.chatting(false).await;
+    h.unload();
+    let h = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Session),
+        &[(Method::Get, "xmppcredentials/cr-1", 200, CREDS)],
+    );
+    settle().await;
+    let out = h.log_in().await;
+    let query = out
+        .iter()
+        .find(|f| f.contains("urn:xmpp:mam:2"))
+        .unwrap_or_else(|| panic!("archive query: {out:?}"));
+    let (iq, qid) = (attr_of(query, "id"), attr_of(query, "queryid"));
+    h.fake.frame(&format!(
+        "<message xmlns='jabber:client' to='v1@webchat.test/web'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='A1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-12-05T12:00:00Z'/><message xmlns='jabber:client' type='chat' from='{AGENT}' to='v1@webchat.test' id='x1'><body>while you were away</body><nick xmlns='http://jabber.org/protocol/nick'>ana</nick></message></forwarded></result></message>"
+    ));
+    h.fake.frame(&format!(
+        "<iq xmlns='jabber:client' type='result' id='{iq}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"
+    ));
+    settle().await;
+    assert_eq!(
+        agent_rows(&h.store()),
+        vec![(
+            "Ana".into(),
+            "while you were away".into(),
+            Some(1_796_472_000_000)
+        )],
+        "first name from the credentials, time from the archive's stamp"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
+    clear_storage();
+    let a = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Local),
+        &[],
+    );
+    settle().await;
+    a.chatting(false).await;
+    let b = Harness::boot(
+        200,
+        &campaign(true, true),
+        Storage::open(StorageKind::Local),
+        &[],
+    );
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
+    a.store().open_window();
+    b.store().open_window();
+    settle().await;
+    let denied_a = listen(&a.host, "cobrowsing:denied", "accepted");
+    let denied_b = listen(&b.host, "cobrowsing:denied", "accepted");
+
+    // The agent asks to co-browse: the prompt shows in both tabs.
+    a.agent(
+        "<internal xmlns='http://cobrowser.io/protocol/chatsession#cobrowsing'><cobrowsing_request/></internal>",
+        "c1",
+    );
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(
+        a.store().cobrowse().get_untracked(),
+        CobrowseState::Requested
+    );
+    assert_eq!(
+        b.store().cobrowse().get_untracked(),
+        CobrowseState::Requested
+    );
+    let b_root = b.widget.as_ref().unwrap().shadow_root().unwrap();
+    assert!(b_root
+        .query_selector(".wc-cobrowse-deny")
+        .unwrap()
+        .is_some());
+
+    // Declined in the second tab (through its button): gone in both, one answer to the agent,
+    // one event (on the page where the visitor answered).
+    b_root
+        .query_selector(".wc-cobrowse-deny")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(a.store().cobrowse().get_untracked(), CobrowseState::Denied);
+    assert_eq!(b.store().cobrowse().get_untracked(), CobrowseState::Denied);
+    let a_root = a.widget.as_ref().unwrap().shadow_root().unwrap();
+    assert!(a_root
+        .query_selector(".wc-cobrowse-deny")
+        .unwrap()
+        .is_none());
+    assert!(b_root
+        .query_selector(".wc-cobrowse-deny")
+        .unwrap()
+        .is_none());
+    let answers = a
+        .fake
+        .sent()
+        .into_iter()
+        .filter(|f| f.contains("cobrowsing_denied"))
+        .count();
+    assert_eq!(answers, 1);
+    assert_eq!(denied_a.borrow().len() + denied_b.borrow().len(), 1);
+    assert_eq!(denied_b.borrow().len(), 1);
+    // A second click cannot happen: the prompt is gone; a stale press changes nothing either.
+    b.act(UiAction::CobrowseAnswer { accepted: false });
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(
+        a.fake
+            .sent()
+            .iter()
+            .filter(|f| f.contains("cobrowsing"))
+            .count(),
+        0
+    );
+
+    // The agent ends the chat: the survey opens in both tabs.
+    a.fake
+        .reply(Method::Patch, "chatsessions/cs-1", 200, SESSION);
+    a.agent(
+        "<closed xmlns='http://jabber.org/protocol/chatstates'/>",
+        "e1",
+    );
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(a.store().survey().get_untracked(), SurveyState::Open);
+    assert_eq!(b.store().survey().get_untracked(), SurveyState::Open);
+    assert!(b_root.query_selector(".wc-survey").unwrap().is_some());
+
+    // Answered in the second tab: answered in the first, sent once.
+    b.store().survey_submitted("good", None);
+    b.act(UiAction::SurveyAnswer {
+        value: "good".into(),
+        comment: None,
+    });
+    for _ in 0..3 {
+        settle().await;
+    }
+    let answered = SurveyState::Submitted {
+        value: "good".into(),
+        comment: None,
+    };
+    assert_eq!(a.store().survey().get_untracked(), answered);
+    assert_eq!(b.store().survey().get_untracked(), answered);
+    let patches = a
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == Method::Patch)
+        .count();
+    assert_eq!(patches, 1);
+    assert!(b.fake.requests().iter().all(|r| r.method != Method::Patch));
+
+    // Changed in the first tab: the second follows.
+    a.store().survey_submitted("bad", Some("slow".into()));
+    a.act(UiAction::SurveyAnswer {
+        value: "bad".into(),
+        comment: Some("slow".into()),
+    });
+    for _ in 0..3 {
+        settle().await;
+    }
+    assert_eq!(
+        b.store().survey().get_untracked(),
+        SurveyState::Submitted {
+            value: "bad".into(),
+            comment: Some("slow".into())
+        }
+    );
+}
+
+#[wasm_bindgen_test]
+async fn leaving_the_page_saves_what_was_still_batched() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.chatting(false).await;
+    sleep(100).await;
+    let stored = || {
+        web_sys::window()
+            .unwrap()
+            .session_storage()
+            .unwrap()
+            .unwrap()
+            .get_item("webchat:transcript")
+            .unwrap()
+            .unwrap_or_default()
+    };
+    // A frame's changes are saved a moment later, in a batch…
+    h.agent("<body>just before the navigation</body>", "m1");
+    assert!(!stored().contains("just before the navigation"));
+    // …unless the page goes away first.
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&web_sys::Event::new("pagehide").unwrap())
+        .unwrap();
+    assert!(stored().contains("just before the navigation"));
 }

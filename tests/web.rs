@@ -397,6 +397,8 @@ async fn rtl_languages_mirror_the_layout() {
 #[wasm_bindgen_test]
 async fn each_system_notice_is_shown_localised() {
     let f = mount().await;
+    // The window is built on the first open.
+    f.store.open_window();
     f.store.set_phase(Phase::Chatting);
     f.store.add_notice(Notice::AgentUnavailable);
     f.store.add_notice(Notice::AgentAvailable);
@@ -507,8 +509,11 @@ async fn typing_indicator_and_unread_badge() {
     f.store.set_phase(Phase::Chatting);
     f.store.set_agent_name(Some("Ana".into()));
     f.store.set_agent_typing(true);
+    // The window is built on the first open, and kept (hidden) when minimised.
+    f.store.open_window();
     settle().await;
     assert_eq!(f.text(".wc-typing .wc-sr"), "Ana is typing…");
+    f.store.minimise_window();
     f.store.add_agent_message("a1", "Ana", "one");
     f.store.add_agent_message("a2", "Ana", "two");
     settle().await;
@@ -1195,5 +1200,211 @@ async fn composer_grows_with_its_text_and_shrinks_after_sending() {
         area.offset_height(),
         one_line,
         "back to one line after sending"
+    );
+}
+
+// ---------- times, earlier chats ----------
+
+/// Noon UTC on 5 December 2026.
+const NOON: u64 = 1_796_472_000_000;
+
+#[wasm_bindgen_test]
+async fn every_bubble_has_its_time_shown_once_per_group_and_heard_on_each() {
+    let f = mount().await;
+    f.store.open_window();
+    f.store.set_phase(Phase::Chatting);
+    f.store
+        .add_agent_message_at("a1", "Ana", "first", Some(NOON));
+    f.store
+        .add_agent_message_at("a2", "Ana", "same minute", Some(NOON + 20_000));
+    f.store
+        .add_agent_message_at("a3", "Ana", "much later", Some(NOON + 3_600_000));
+    f.store
+        .add_visitor_message_at("v1", "mine", Some(NOON + 3_660_000));
+    f.store
+        .add_agent_message("old", "Ana", "saved before times were kept");
+    settle().await;
+    let times = f.all(".wc-msg time");
+    assert_eq!(times.len(), 4, "the row without a time shows none");
+    assert_eq!(
+        times[0].get_attribute("datetime").as_deref(),
+        Some("2026-12-05T12:00:00.000Z")
+    );
+    // The short time is the browser's own rendering of that instant in the page's zone.
+    let expected = js_sys::Date::new(&JsValue::from_f64(NOON as f64))
+        .to_locale_time_string_with_options("en", &{
+            let o = js_sys::Object::new();
+            js_sys::Reflect::set(&o, &"hour".into(), &"numeric".into()).unwrap();
+            js_sys::Reflect::set(&o, &"minute".into(), &"2-digit".into()).unwrap();
+            o.into()
+        });
+    // (Today's messages show the time alone; older ones the day too.)
+    let shown = times[0].text_content().unwrap();
+    assert!(shown.ends_with(&String::from(expected)), "{shown}");
+    assert!(times[0]
+        .get_attribute("title")
+        .is_some_and(|t| t.contains("2026")));
+    // Seen on the first bubble of each group; the one 20 s later keeps it for screen readers.
+    let hidden: Vec<bool> = times
+        .iter()
+        .map(|t| t.class_list().contains("wc-sr"))
+        .collect();
+    assert_eq!(hidden, vec![false, true, false, false]);
+    // Screen readers hear the sender, then the time, then the text.
+    let row = f.all(".wc-msg--agent")[1].text_content().unwrap();
+    let nick_at = row.find("Ana").unwrap();
+    let time_at = row.find(&times[1].text_content().unwrap()).unwrap();
+    assert!(
+        nick_at < time_at && time_at < row.find("same minute").unwrap(),
+        "{row}"
+    );
+    let mine = f.el(".wc-msg--visitor").text_content().unwrap();
+    assert!(mine.starts_with("You: "), "{mine}");
+
+    // The time follows the widget's language.
+    f.store.set_config(WidgetConfig {
+        language: Lang::De,
+        ..WidgetConfig::default()
+    });
+    settle().await;
+    let de = js_sys::Date::new(&JsValue::from_f64(NOON as f64)).to_locale_time_string_with_options(
+        "de",
+        &{
+            let o = js_sys::Object::new();
+            js_sys::Reflect::set(&o, &"hour".into(), &"numeric".into()).unwrap();
+            js_sys::Reflect::set(&o, &"minute".into(), &"2-digit".into()).unwrap();
+            o.into()
+        },
+    );
+    let shown = f.all(".wc-msg time")[0].text_content().unwrap();
+    assert!(shown.ends_with(&String::from(de)), "{shown}");
+}
+
+#[wasm_bindgen_test]
+async fn todays_messages_show_the_time_older_ones_the_day_too() {
+    let f = mount().await;
+    f.store.open_window();
+    let now = js_sys::Date::now() as u64;
+    let days_ago = now - 3 * 86_400_000;
+    f.store
+        .add_agent_message_at("old", "Ana", "three days ago", Some(days_ago));
+    f.store.add_agent_message_at("new", "Ana", "now", Some(now));
+    settle().await;
+    let times = f.all(".wc-msg time");
+    let day = js_sys::Date::new(&JsValue::from_f64(days_ago as f64))
+        .get_date()
+        .to_string();
+    let old = times[0].text_content().unwrap();
+    assert!(old.contains(&day) && old.chars().count() > 6, "{old}");
+    let today = times[1].text_content().unwrap();
+    assert!(today.chars().count() <= 8, "time alone: {today}");
+    assert!(today.contains(':'), "{today}");
+}
+
+#[wasm_bindgen_test]
+async fn earlier_chats_are_separated_labelled_and_marked() {
+    use webchat::model::SavedEntry;
+    let f = mount().await;
+    f.store.open_window();
+    f.store.set_phase(Phase::Chatting);
+    f.store
+        .add_visitor_message_at("now", "today's question", Some(NOON + 86_400_000));
+    let msg = |id: &str, at: u64| SavedEntry::Message {
+        id: id.into(),
+        sender: webchat::model::Sender::Agent { nick: "Ana".into() },
+        text: format!("text {id}"),
+        status: MessageStatus::Sent,
+        at_ms: Some(at),
+        earlier: false,
+    };
+    f.store.prepend_history(vec![
+        SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(NOON) }),
+        msg("h1", NOON),
+        msg("h2", NOON + 60_000),
+        SavedEntry::Notice(Notice::EarlierChat { at_ms: None }),
+        msg("h3", NOON + 7_200_000),
+    ]);
+    settle().await;
+    let seps = f.all(".wc-history-sep");
+    assert_eq!(seps.len(), 2, "one per earlier chat, none inside one");
+    assert_eq!(seps[0].get_attribute("role").as_deref(), Some("separator"));
+    let day = js_sys::Date::new(&JsValue::from_f64(NOON as f64)).to_locale_date_string("en", &{
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"dateStyle".into(), &"medium".into()).unwrap();
+        o.into()
+    });
+    assert_eq!(
+        seps[0].get_attribute("aria-label"),
+        Some(format!("Earlier chat · {}", String::from(day)))
+    );
+    assert_eq!(
+        seps[1].get_attribute("aria-label").as_deref(),
+        Some("Earlier chat")
+    );
+    assert_eq!(f.all(".wc-msg--earlier").len(), 3);
+    assert!(!f
+        .el(".wc-msg--visitor")
+        .class_list()
+        .contains("wc-msg--earlier"));
+    // Order: separator, its messages, next separator, its message, then today's chat.
+    let order: Vec<String> = f
+        .all(".wc-history-sep, .wc-msg")
+        .iter()
+        .map(|e| e.get_attribute("data-id").unwrap_or_else(|| "sep".into()))
+        .collect();
+    assert_eq!(order, vec!["sep", "h1", "h2", "sep", "h3", "now"]);
+    // Localised with the widget.
+    f.store.set_config(WidgetConfig {
+        language: Lang::Fr,
+        ..WidgetConfig::default()
+    });
+    settle().await;
+    assert_eq!(
+        f.all(".wc-history-sep")[1]
+            .get_attribute("aria-label")
+            .as_deref(),
+        Some("Conversation précédente")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_survey_answered_in_another_tab_shows_as_answered_here() {
+    let f = mount_with(
+        WidgetConfig {
+            survey: Some(survey_config()),
+            ..Default::default()
+        },
+        true,
+    )
+    .await;
+    f.store.open_window();
+    f.store.set_phase(Phase::Chatting);
+    f.store.chat_ended(EndedBy::Agent);
+    settle().await;
+    assert!(f.q(".wc-survey-thanks").is_none());
+    // What the controller does with the leader tab's view.
+    f.store.mirror_prompts(
+        webchat::model::SurveyState::Submitted {
+            value: "bad".into(),
+            comment: Some("too slow".into()),
+        },
+        webchat::model::CobrowseState::Idle,
+    );
+    settle().await;
+    assert_eq!(
+        f.attr(".wc-survey-option[data-value=\"bad\"]", "aria-pressed")
+            .as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        f.el(".wc-survey-input")
+            .unchecked_into::<HtmlTextAreaElement>()
+            .value(),
+        "too slow"
+    );
+    assert!(f.q(".wc-survey-thanks").is_some());
+    assert!(
+        f.actions.take().is_empty(),
+        "nothing is sent again from here"
     );
 }

@@ -127,3 +127,71 @@ async function twoTabs(agent, one, context, problems, twoMessages) {
   assertNoProblems(twoProblems);
   await context.close();
 }
+
+/// Counts the widget's co-browsing answer events on a page in `window.__answers`.
+async function countAnswers(page) {
+  await page.evaluate(() => {
+    window.__answers = [];
+    const host = document.getElementById('webchat-widget');
+    for (const name of ['webchat:cobrowsing:accepted', 'webchat:cobrowsing:denied']) {
+      host.addEventListener(name, () => window.__answers.push(name));
+    }
+  });
+}
+
+test('two tabs show one co-browsing prompt and one survey: answered in one, answered in both', async () => {
+  await signInAgent({ firstname: 'Ana' });
+  const { page: one, context, problems } = await newPage(browser);
+  await openWidget(one, { visitorIds: 'persistent' });
+  const session = await startChat(one, 'two tabs, one survey');
+  await atAgent(session.id, 'two tabs, one survey');
+  const two = await context.newPage();
+  const twoProblems = [];
+  two.on('pageerror', (e) => twoProblems.push(String(e)));
+  await openWidget(two, { visitorIds: 'persistent' });
+  const [w1, w2] = [widget(one), widget(two)];
+  for (const w of [w1, w2]) if (!(await w.window.isVisible())) await w.launcher.click();
+  await w2.visitorMessages.filter({ hasText: 'two tabs, one survey' }).waitFor();
+  await countAnswers(one);
+  await countAnswers(two);
+
+  // The agent asks to co-browse: both tabs show the prompt; the visitor declines in tab two.
+  await control.agentAct(session.id, { action: 'cobrowse' });
+  await one.locator('.wc-cobrowse').waitFor();
+  await two.locator('.wc-cobrowse').waitFor();
+  await two.locator('.wc-cobrowse-deny').click();
+  await one.locator('.wc-cobrowse').waitFor({ state: 'detached' });
+  await two.locator('.wc-cobrowse').waitFor({ state: 'detached' });
+  await one.locator('.wc-notice[data-notice="cobrowse-denied"]').waitFor();
+  await waitFor(async () => (await control.live(session.id)).cobrowsing === 'denied', {
+    message: 'the agent heard "denied"',
+  });
+  await two.waitForTimeout(300);
+  const answers = [...(await one.evaluate(() => window.__answers)), ...(await two.evaluate(() => window.__answers))];
+  assert.deepEqual(answers, ['webchat:cobrowsing:denied'], 'the answer is emitted once');
+
+  // The agent ends the chat: the survey in both tabs; rated in tab one, shown rated in tab two.
+  await control.agentAct(session.id, { action: 'close' });
+  await one.locator('.wc-survey').waitFor();
+  await two.locator('.wc-survey').waitFor();
+  await one.locator('.wc-survey-option[data-value="good"]').click();
+  await one.locator('.wc-survey-submit').click();
+  await one.locator('.wc-survey-thanks').waitFor();
+  await two.locator('.wc-survey-thanks').waitFor();
+  await waitFor(async () => (await control.session(session.id)).survey?.result === 'good', {
+    message: 'survey stored',
+  });
+  // Changed in tab two: stored, and tab one follows.
+  await two.locator('.wc-survey-option[data-value="bad"]').click();
+  await two.locator('.wc-survey-submit').click();
+  await waitFor(async () => (await control.session(session.id)).survey?.result === 'bad', {
+    message: 'survey changed from tab two',
+  });
+  await waitFor(
+    async () => (await one.locator('.wc-survey-option[aria-pressed="true"]').getAttribute('data-value')) === 'bad',
+    { message: 'tab one shows the changed rating' },
+  );
+  assertNoProblems(problems);
+  assertNoProblems(twoProblems);
+  await context.close();
+});

@@ -6,7 +6,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  control, waitFor, startChat, transcript, waitForSession, waitForVisitorOnline,
+  control, waitFor, startChat, transcript, waitForSession, waitForVisitorOnline, screenshot, WIDGET_CLIP,
 } from '../lib/harness.mjs';
 
 let browser;
@@ -77,6 +77,16 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
   if (!(await w.window.isVisible())) await w.launcher.click();
   await w.agentMessages.filter({ hasText: 'let me check that' }).waitFor();
   assert.deepEqual(await texts(second.page), ['my order is late', 'let me check that']);
+  // Shown as an earlier chat: under one separator labelled with that chat's day, the
+  // messages marked as earlier.
+  const seps = second.page.locator('.wc-history-sep[role="separator"]');
+  assert.equal(await seps.count(), 1);
+  const today = await second.page.evaluate(() =>
+    new Date().toLocaleDateString('en', { dateStyle: 'medium' }),
+  );
+  assert.equal(await seps.getAttribute('aria-label'), `Earlier chat · ${today}`);
+  assert.equal(await second.page.locator('.wc-msg--earlier').count(), 2);
+  await screenshot(second.page, 'history', { clip: WIDGET_CLIP });
   // Tagging the same user again (every page load does) changes nothing.
   await second.page.evaluate((u) => window.__webchat.handle.user.tag(u), user);
   await second.page.waitForTimeout(300);

@@ -42,8 +42,12 @@ async function liveState(sessionId, key, wanted) {
 }
 
 test('a 12-message conversation both ways, with typing both ways', async () => {
-  const agent = await signInAgent({ firstname: 'Ana' });
-  const nick = agent.nickname;
+  // A nick unlike the first name: bubbles show the first name (from the credentials), not the
+  // XEP-0172 nick the messages carry.
+  const agent = await signInAgent({ firstname: 'Ana', nickname: `ana-${Math.random().toString(36).slice(2, 8)}` });
+  const nick = 'Ana';
+  assert.notEqual(agent.nickname, nick);
+  const startedAt = Date.now();
   const { page, problems, context } = await newPage(browser);
   const state = await openWidget(page);
   const w = widget(page);
@@ -104,9 +108,24 @@ test('a 12-message conversation both ways, with typing both ways', async () => {
   for (let n = 3; n <= 12; n += 1) {
     expected.push(n % 2 === 1 ? `visitor:Visitor message ${n}` : `agent:${nick}:Agent message ${n}`);
   }
-  // Every agent message carries the `<nick>` it came with (grouped ones only for screen
-  // readers); the header shows the first name.
+  // Every agent message shows the agent's first name (grouped ones only for screen readers);
+  // so does the header.
   assert.deepEqual(await conversation(page), expected);
+  // Every bubble has the time it was written: a <time datetime> in this test's time span,
+  // shown as a short local time.
+  const times = await page.locator('.wc-msg').evaluateAll((rows) =>
+    rows.map((row) => {
+      const t = row.querySelector('time');
+      return t && { at: Date.parse(t.getAttribute('datetime')), text: t.textContent, hidden: t.classList.contains('wc-sr') };
+    }),
+  );
+  assert.equal(times.length, 12);
+  const endedAt = Date.now();
+  for (const t of times) {
+    assert.ok(t && t.at >= startedAt - 1000 && t.at <= endedAt + 1000, `time ${JSON.stringify(t)}`);
+    assert.match(t.text, /\d{1,2}[:.]\d{2}/);
+  }
+  assert.equal(times[0].hidden, false, 'the first bubble of a group shows its time');
   assert.match(await page.locator('.wc-status-text').textContent(), /Ana/);
   const server = (await transcript(session.id)).map((m) => `${m.from}:${m.body}`);
   assert.deepEqual(server, expected.map((e) => e.replace(`agent:${nick}:`, 'agent:')));
@@ -133,7 +152,7 @@ test('transfer, unavailable / available again, internal messages, then the agent
   await w.agentMessages.filter({ hasText: 'Sure, one moment.' }).waitFor();
 
   // Transfer to Bea: a localised notice with her first name, never the raw body.
-  const bea = await signInAgent({ firstname: 'Bea' });
+  const bea = await signInAgent({ firstname: 'Bea', nickname: `bea-${Math.random().toString(36).slice(2, 8)}` });
   await control.agentAct(session.id, { action: 'transfer', to: bea.nickname });
   const transferred = page.locator('.wc-notice[data-notice="transferred"]');
   await transferred.waitFor();
@@ -141,7 +160,9 @@ test('transfer, unavailable / available again, internal messages, then the agent
   await control.agentAct(session.id, { action: 'message', body: 'Bea here, hello!' });
   const fromBea = w.agentMessages.filter({ hasText: 'Bea here, hello!' });
   await fromBea.waitFor();
-  assert.equal(await fromBea.locator('.wc-msg-nick').textContent(), bea.nickname);
+  // Her first name on her bubbles, as in the notice and the header (not her nick).
+  assert.equal(await fromBea.locator('.wc-msg-nick').textContent(), 'Bea');
+  assert.notEqual(bea.nickname, 'Bea');
   await waitFor(async () => /Bea/.test(await page.locator('.wc-status-text').textContent()), {
     message: 'Bea in the header',
   });

@@ -1,9 +1,11 @@
 //! One message bubble: visitor on the end side in the campaign color, agent on the start side
-//! with the nick, and the delivery state under the visitor's own messages.
+//! with the agent's name, the time it was written, and the delivery state under the visitor's
+//! own messages. Inside a group (same sender, a few minutes apart) the name and time are seen
+//! once, on the group's first bubble; screen readers hear sender and time on every one.
 
 use leptos::prelude::*;
 
-use super::MessageText;
+use super::{when, MessageText};
 use crate::actions::{Actions, UiAction};
 use crate::i18n::{tr, Key};
 use crate::model::{ChatStore, Message, MessageStatus, Sender};
@@ -25,6 +27,26 @@ pub fn MessageBubble(
     };
     let is_visitor = message.sender == Sender::Visitor;
     let grouped = message.continues_group;
+    let earlier = message.earlier;
+    // Seen once per group; the others keep it for screen readers.
+    let meta_class = move |base: &'static str| {
+        if grouped {
+            format!("{base} wc-sr")
+        } else {
+            base.to_owned()
+        }
+    };
+    let time = message.at_ms.map(|at| {
+        view! {
+            <time
+                class=meta_class("wc-msg-time")
+                datetime=when::iso(at)
+                title=move || when::day_and_time(at, lang.get())
+            >
+                {move || when::bubble_time(at, lang.get())}
+            </time>
+        }
+    });
     let status_text = move || match status.get() {
         MessageStatus::Sending => lang.get().text(Key::Sending),
         MessageStatus::Failed => lang.get().text(Key::Failed),
@@ -38,13 +60,20 @@ pub fn MessageBubble(
 
     view! {
         <div
-            class=format!("wc-msg wc-msg--{side}{}", if grouped { " wc-msg--cont" } else { "" })
+            class=format!(
+                "wc-msg wc-msg--{side}{}{}",
+                if grouped { " wc-msg--cont" } else { "" },
+                if earlier { " wc-msg--earlier" } else { "" },
+            )
             data-status=status_name
             data-id=message.id.0.clone()
         >
             // Inside a group the name is only for screen readers, so every message keeps a sender.
-            {nick.map(|nick| view! { <span class=if grouped { "wc-msg-nick wc-sr" } else { "wc-msg-nick" }>{nick}</span> })}
-            {is_visitor.then(|| view! { <span class="wc-sr">{move || format!("{}: ", lang.get().text(Key::You))}</span> })}
+            <div class="wc-msg-meta">
+                {nick.map(|nick| view! { <span class=meta_class("wc-msg-nick")>{nick}</span> })}
+                {is_visitor.then(|| view! { <span class="wc-sr">{move || format!("{}: ", lang.get().text(Key::You))}</span> })}
+                {time}
+            </div>
             <div class="wc-bubble" dir="auto">
                 <MessageText text=message.text />
             </div>

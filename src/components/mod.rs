@@ -17,6 +17,7 @@ mod offline_state;
 mod survey;
 mod system_notice;
 mod typing_indicator;
+pub mod when;
 mod widget;
 
 pub use chat_window::ChatWindow;

@@ -63,6 +63,22 @@ fn SurveyCard(
         _ => None,
     });
     let comment = RwSignal::new(String::new());
+    // An answer given elsewhere (another tab of this visitor) shows here as chosen.
+    Effect::new(move |_| {
+        if let SurveyState::Submitted {
+            value,
+            comment: note,
+        } = state.get()
+        {
+            if selected.get_untracked().as_deref() != Some(value.as_str()) {
+                selected.set(Some(value));
+            }
+            let note = note.unwrap_or_default();
+            if comment.get_untracked().trim() != note {
+                comment.set(note);
+            }
+        }
+    });
 
     let submit = move |value: String| {
         let note = if comment_enabled {

@@ -5,10 +5,10 @@
 //! | --- | --- |
 //! | `visitor_id` | the anonymous visitor id (`tracker_id` while no user is tagged) |
 //! | `user` | the tagged user (`CV.user.tag`), JSON |
-//! | `chat` | the current chat: [`SavedChat`] as JSON (session, credentials id, XEP-0198 resume state) |
+//! | `chat` | the current chat: [`SavedChat`] as JSON (session, credentials id, XEP-0198 resume state, agents' first names by nick) |
 //! | `transcript` | the conversation shown, JSON (see [`crate::model::saved`]); `sending` messages are the outbox |
 //! | `open` | `1` while the window is open |
-//! | `history` | a tagged user's earlier chats kept by this browser (shown when the backend has no history endpoint) |
+//! | `history` | a tagged user's earlier chats kept by this browser, each after a dated separator (shown when the backend has no history endpoint) |
 //!
 //! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again. This module
 //! reads and writes JSON; it does not decide when (the controller does).
@@ -64,6 +64,9 @@ pub struct SavedChat {
     pub resume: Option<ResumeState>,
     /// The agent's name in the header.
     pub agent_name: Option<String>,
+    /// Agents' first names by nick (from the credentials and transfers), so messages keep
+    /// showing first names after a reload.
+    pub agent_names: Vec<(String, String)>,
 }
 
 impl SavedChat {
@@ -81,6 +84,12 @@ impl SavedChat {
             "credentials_id": self.credentials_id,
             "resume": self.resume.as_ref().and_then(|r| serde_json::to_value(r).ok()),
             "agent_name": self.agent_name,
+            "names": Value::Object(
+                self.agent_names
+                    .iter()
+                    .map(|(nick, name)| (nick.clone(), Value::from(name.as_str())))
+                    .collect()
+            ),
         })
         .to_string()
     }
@@ -104,6 +113,16 @@ impl SavedChat {
                 .filter(|c| !c.is_empty()),
             resume: field("resume").and_then(|r| serde_json::from_value(r).ok()),
             agent_name: field("agent_name").and_then(|a| a.as_str().map(str::to_owned)),
+            agent_names: v
+                .get("names")
+                .and_then(Value::as_object)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|(nick, name)| Some((nick.clone(), name.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -136,6 +155,10 @@ mod tests {
                 jid: "v@d/r".into(),
             }),
             agent_name: Some("Ana".into()),
+            agent_names: vec![
+                ("agent1".into(), "Ana".into()),
+                ("agent3".into(), "Pedro".into()),
+            ],
         };
         assert_eq!(
             SavedChat::from_json_text(&saved.to_json_text()),

@@ -55,7 +55,8 @@ use crate::events::{self, Direction, HostEvent};
 use crate::i18n::Lang;
 use crate::model::saved::{self as saved_entries, SavedEntry};
 use crate::model::{
-    ChatState, ChatStore, EndedBy, MessageId, MessageStatus, Notice, Phase, Sender,
+    ChatState, ChatStore, CobrowseState, EndedBy, MessageId, MessageStatus, Notice, Phase, Sender,
+    SurveyState,
 };
 pub use continuity::VISITOR_ID_KEY;
 use continuity::{SavedChat, SavedStatus};
@@ -172,6 +173,8 @@ struct Inner {
     visitor_id: String,
     /// The tagged user (`CV.user.tag`), stored.
     user: Option<UserInfo>,
+    /// Agents' first names by nick (credentials, transfers): bubbles show the first name.
+    agent_names: HashMap<String, String>,
     /// Bumped by tag/reset: a history reply for an earlier identity is dropped.
     user_epoch: u64,
     /// A chat saved by an earlier page, continued once the campaign is read.
@@ -189,6 +192,11 @@ struct Inner {
     forwarded: Vec<(MessageId, String)>,
     /// The leader's last view sent to the other tabs.
     view_sent: String,
+    /// A follower's survey / co-browsing answer handed to the leader and not yet in its view:
+    /// an older view must not show the question again (and so let it be answered twice).
+    answered_here: (bool, bool),
+    /// A follower: the leader's view shows the co-browsing prompt (an answer is still wanted).
+    prompt_open: bool,
     /// A chat ended by a reset, its socket and generation, until the server closed it.
     closing: Option<(Chat, Box<dyn Link>, u64)>,
     stage: Stage,
@@ -214,6 +222,33 @@ struct Inner {
     /// Saves what arrived from the server a moment later, in batches (see [`Inner::save_soon`]).
     save_timer: Option<Timer>,
     save_pending: bool,
+    /// Saves what is still batched when the page goes away (see [`OnPageHide`]).
+    page_hide: Option<OnPageHide>,
+}
+
+/// A `pagehide` listener on the window, removed when dropped: a navigation right after a
+/// message arrived keeps it in the transcript the next page shows at once.
+struct OnPageHide(wasm_bindgen::closure::Closure<dyn FnMut()>);
+
+impl OnPageHide {
+    fn listen(f: impl FnMut() + 'static) -> Option<OnPageHide> {
+        use wasm_bindgen::JsCast;
+        let cb = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
+        web_sys::window()?
+            .add_event_listener_with_callback("pagehide", cb.as_ref().unchecked_ref())
+            .ok()?;
+        Some(OnPageHide(cb))
+    }
+}
+
+impl Drop for OnPageHide {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        if let Some(w) = web_sys::window() {
+            let _ =
+                w.remove_event_listener_with_callback("pagehide", self.0.as_ref().unchecked_ref());
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -280,6 +315,10 @@ impl Controller {
         if let Some(name) = restoring.as_ref().and_then(|r| r.agent_name.clone()) {
             store.set_agent_name(Some(name));
         }
+        let agent_names = restoring
+            .as_ref()
+            .map(|r| r.agent_names.iter().cloned().collect())
+            .unwrap_or_default();
         let inner = Rc::new_cyclic(|me: &Weak<RefCell<Inner>>| {
             let core_me = me.clone();
             let retry_me = me.clone();
@@ -294,6 +333,7 @@ impl Controller {
                 storage,
                 visitor_id,
                 user,
+                agent_names,
                 user_epoch: 0,
                 restoring,
                 restore_creds: None,
@@ -303,6 +343,8 @@ impl Controller {
                 tabs: None,
                 forwarded: Vec::new(),
                 view_sent: String::new(),
+                answered_here: (false, false),
+                prompt_open: false,
                 closing: None,
                 stage: Stage::Loading,
                 campaign: None,
@@ -332,8 +374,22 @@ impl Controller {
                     }
                 })),
                 save_pending: false,
+                page_hide: None,
                 retry: None,
             })
+        });
+        let hide_me = Rc::downgrade(&inner);
+        inner.borrow_mut().page_hide = OnPageHide::listen(move || {
+            let Some(inner) = hide_me.upgrade() else {
+                return;
+            };
+            // Never re-entered: a save in progress finishes on its own.
+            let borrowed = inner.try_borrow_mut();
+            if let Ok(mut i) = borrowed {
+                if i.save_pending {
+                    i.save();
+                }
+            }
         });
         store.set_phase(Phase::Connecting);
         Inner::join_tabs(&inner);
@@ -441,6 +497,7 @@ impl Controller {
         i.core_timer = None;
         i.retry_timer = None;
         i.save_timer = None;
+        i.page_hide = None;
         i.on_hide = None;
     }
 
@@ -464,6 +521,7 @@ impl Controller {
         inner.core_timer = None;
         inner.retry_timer = None;
         inner.save_timer = None;
+        inner.page_hide = None;
         inner.on_hide = None;
     }
 }
@@ -633,6 +691,7 @@ impl Inner {
                     None => self.restore_creds.as_ref().and_then(|(_, r)| r.clone()),
                 },
                 agent_name,
+                agent_names: self.sorted_agent_names(),
             }),
             (Stage::Over, Some(session)) => Some(SavedChat {
                 status: if self.store.phase().get_untracked() == Phase::Blocked {
@@ -644,6 +703,7 @@ impl Inner {
                 credentials_id: None,
                 resume: None,
                 agent_name,
+                agent_names: Vec::new(),
             }),
             _ => None,
         };
@@ -667,6 +727,7 @@ impl Inner {
                 sender: Sender::Visitor,
                 text,
                 status,
+                ..
             } = entry
             {
                 let id = MessageId(id);
@@ -797,7 +858,7 @@ impl Inner {
             .map(|t| saved_entries::from_json_text(t))
             .filter(|e| !e.is_empty())
             .unwrap_or_else(|| self.store.snapshot());
-        kept.extend(ended);
+        kept.extend(as_earlier_chat(ended));
         let excess = kept.len().saturating_sub(HISTORY_ENTRIES);
         kept.drain(..excess);
         self.put(
@@ -842,7 +903,7 @@ impl Inner {
                             transport.request(Method::Get, &path, None).await
                         {
                             if let Ok(t) = api::parse_response::<Transcript>(status, &body) {
-                                entries.extend(transcript_entries(&t));
+                                entries.extend(as_earlier_chat(transcript_entries(&t)));
                             }
                         }
                     }
@@ -861,10 +922,22 @@ impl Inner {
                 return;
             }
             let entries = entries.unwrap_or_else(|| {
-                i.storage
+                let kept = i
+                    .storage
                     .get(continuity::HISTORY_KEY)
                     .map(|h| saved_entries::from_json_text(&h))
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                // Kept by a version that did not mark where each chat began: one separator.
+                match kept.first() {
+                    Some(SavedEntry::Notice(Notice::EarlierChat { .. })) | None => kept,
+                    Some(_) => {
+                        let mut with = vec![SavedEntry::Notice(Notice::EarlierChat {
+                            at_ms: first_time(&kept),
+                        })];
+                        with.extend(kept);
+                        with
+                    }
+                }
             });
             i.store.prepend_history(entries);
             i.save();
@@ -993,7 +1066,9 @@ impl Inner {
                     return;
                 }
                 let id = MessageId(message_id());
-                self.store.add_visitor_message(id.clone(), text.clone());
+                let at = wall_ms();
+                self.store
+                    .add_visitor_message_at(id.clone(), text.clone(), Some(at));
                 self.emit(HostEvent::Message {
                     direction: Direction::Visitor,
                     sender: "visitor".to_owned(),
@@ -1001,7 +1076,7 @@ impl Inner {
                     id: id.0.clone(),
                 });
                 self.forwarded.push((id.clone(), text.clone()));
-                json!({"a": "send", "id": id.0, "text": text})
+                json!({"a": "send", "id": id.0, "text": text, "at": at})
             }
             UiAction::Retry(id) => {
                 let Some((_, text)) = self.forwarded.iter().find(|(f, _)| *f == id).cloned() else {
@@ -1017,9 +1092,16 @@ impl Inner {
             UiAction::EndChat => json!({"a": "end"}),
             UiAction::StartNewChat => json!({"a": "new_chat"}),
             UiAction::SurveyAnswer { value, comment } => {
+                self.answered_here.0 = true;
                 json!({"a": "survey", "value": value, "comment": comment})
             }
             UiAction::CobrowseAnswer { accepted } => {
+                // Answered once, in one tab: a second press (here or after another tab
+                // answered) neither reaches the agent nor the page again.
+                if !self.prompt_open || self.answered_here.1 {
+                    return;
+                }
+                self.answered_here.1 = true;
                 self.emit(if accepted {
                     HostEvent::CobrowsingAccepted
                 } else {
@@ -1043,7 +1125,8 @@ impl Inner {
             "transcript": self.written.get(continuity::TRANSCRIPT_KEY),
             "visitor_id": self.visitor_id,
             "user": self.user.as_ref().map(UserInfo::to_json),
-            "cobrowse": self.store.cobrowse().get_untracked() == crate::model::CobrowseState::Requested,
+            "survey": survey_to_json(&self.store.survey().get_untracked()),
+            "cobrowse": cobrowse_name(self.store.cobrowse().get_untracked()),
         })
         .to_string();
         if !force && view == self.view_sent {
@@ -1098,7 +1181,8 @@ impl Inner {
         self.store.sync(entries);
         for (id, text) in &self.forwarded {
             // Still on its way to the leader: keep showing it.
-            self.store.add_visitor_message(id.clone(), text.clone());
+            self.store
+                .add_visitor_message_at(id.clone(), text.clone(), Some(wall_ms()));
         }
         if let Some(phase) = view
             .get("phase")
@@ -1115,11 +1199,26 @@ impl Inner {
         if agent != self.store.agent_name().get_untracked() {
             self.store.set_agent_name(agent);
         }
-        if view.get("cobrowse").and_then(Value::as_bool) == Some(true)
-            && self.store.cobrowse().get_untracked() == crate::model::CobrowseState::Idle
-        {
-            self.store.cobrowse_requested();
+        // The survey and the co-browsing prompt are the leader's too: answered in any tab,
+        // answered in all.
+        let mut survey = view.get("survey").map(survey_from_json).unwrap_or_default();
+        let mut cobrowse = view
+            .get("cobrowse")
+            .and_then(Value::as_str)
+            .and_then(cobrowse_from)
+            .unwrap_or_default();
+        if survey == SurveyState::Open && self.answered_here.0 {
+            survey = self.store.survey().get_untracked();
+        } else {
+            self.answered_here.0 = false;
         }
+        self.prompt_open = cobrowse == CobrowseState::Requested;
+        if cobrowse == CobrowseState::Requested && self.answered_here.1 {
+            cobrowse = self.store.cobrowse().get_untracked();
+        } else {
+            self.answered_here.1 = false;
+        }
+        self.store.mirror_prompts(survey, cobrowse);
         // The leader may have reset or tagged: the identity is the leader's.
         if let Some(id) = view
             .get("visitor_id")
@@ -1145,8 +1244,9 @@ impl Inner {
                 };
                 let mut i = this.borrow_mut();
                 let id = MessageId(id);
+                let at = m.get("at").and_then(Value::as_u64).or(Some(wall_ms()));
                 if i.texts.contains_key(&id)
-                    || !i.store.add_visitor_message(id.clone(), body.clone())
+                    || !i.store.add_visitor_message_at(id.clone(), body.clone(), at)
                 {
                     return; // already on its way (a retry or a repeat)
                 }
@@ -1181,8 +1281,13 @@ impl Inner {
             }
             Some("cobrowse") => {
                 let accepted = m.get("accepted").and_then(Value::as_bool).unwrap_or(false);
-                this.borrow().store.cobrowse_answered(accepted);
-                Inner::action(this, UiAction::CobrowseAnswer { accepted });
+                let mut i = this.borrow_mut();
+                // Two tabs answering at once: the first answer counts.
+                if i.store.cobrowse().get_untracked() == CobrowseState::Requested {
+                    i.store.cobrowse_answered(accepted);
+                    // The tab where the visitor answered has told its page already.
+                    i.answer_cobrowsing(accepted);
+                }
             }
             Some("reset") => {
                 Inner::reset(this);
@@ -1226,7 +1331,9 @@ impl Inner {
                     .unwrap_or_default();
                 i.store.sync(entries);
                 for (id, text) in std::mem::take(&mut i.forwarded) {
-                    if i.store.add_visitor_message(id.clone(), text) {
+                    if i.store
+                        .add_visitor_message_at(id.clone(), text, Some(wall_ms()))
+                    {
                         i.store.set_message_status(&id, MessageStatus::Sending);
                     }
                 }
@@ -1254,15 +1361,7 @@ impl Inner {
         if let UiAction::CobrowseAnswer { accepted } = action {
             let host = {
                 let mut i = this.borrow_mut();
-                if let Some(chat) = i.chat.as_mut() {
-                    if chat.answer_cobrowsing(accepted, clock::now()).is_err() {
-                        web_sys::console::warn_1(
-                            &"webchat: the chat has ended; the co-browsing answer was not sent"
-                                .into(),
-                        );
-                    }
-                    i.pump();
-                }
+                i.answer_cobrowsing(accepted);
                 i.host.clone()
             };
             let event = if accepted {
@@ -1293,6 +1392,19 @@ impl Inner {
         i.save();
     }
 
+    /// Sends the visitor's co-browsing answer to the agent and tells the other tabs.
+    fn answer_cobrowsing(&mut self, accepted: bool) {
+        if let Some(chat) = self.chat.as_mut() {
+            if chat.answer_cobrowsing(accepted, clock::now()).is_err() {
+                web_sys::console::warn_1(
+                    &"webchat: the chat has ended; the co-browsing answer was not sent".into(),
+                );
+            }
+            self.pump();
+        }
+        self.save();
+    }
+
     fn send_text(&mut self, text: String) {
         if matches!(self.stage, Stage::Hidden | Stage::Over) {
             return;
@@ -1300,7 +1412,8 @@ impl Inner {
         // The id is the stanza id too, fixed from now on: a reload re-sends the message under
         // it, and the archive's copy and the acknowledgement are recognised by it.
         let id = MessageId(message_id());
-        self.store.add_visitor_message(id.clone(), text.clone());
+        self.store
+            .add_visitor_message_at(id.clone(), text.clone(), Some(wall_ms()));
         self.texts.insert(id.clone(), text.clone());
         let sender = self
             .user
@@ -1599,9 +1712,8 @@ impl Inner {
         let resume = restored.clone().flatten();
         config.resume = resume.clone();
         let nick = creds.agent.nickname.clone();
-        let name = Some(creds.agent.firstname.clone())
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| nick.clone());
+        self.learn_name(&nick, &creds.agent.firstname);
+        let name = self.shown_name(&nick);
         self.credentials = Some(creds);
         let mut chat = Chat::new(
             ChatConfig {
@@ -1834,7 +1946,8 @@ impl Inner {
                 }
             }
             ChatEvent::AgentMessage { id, nick, body } => {
-                if store.add_agent_message(id.clone(), nick.clone(), body.clone()) {
+                let name = self.shown_name(&nick);
+                if store.add_agent_message_at(id.clone(), name, body.clone(), Some(wall_ms())) {
                     self.emit(HostEvent::Message {
                         direction: Direction::Agent,
                         sender: nick,
@@ -1869,12 +1982,8 @@ impl Inner {
                 firstname,
                 nickname,
             } => {
-                let name = if firstname.trim().is_empty() {
-                    nickname
-                } else {
-                    firstname
-                };
-                store.agent_transferred(name);
+                self.learn_name(&nickname, &firstname);
+                store.agent_transferred(self.shown_name(&nickname));
             }
             ChatEvent::AgentUnavailable => store.add_notice(Notice::AgentUnavailable),
             ChatEvent::AgentAvailable => store.add_notice(Notice::AgentAvailable),
@@ -1891,10 +2000,12 @@ impl Inner {
             }
             ChatEvent::History { messages, .. } => {
                 for m in messages {
+                    // The archive's stamp is when it was written; without one, when it came.
+                    let at = m.stamp.as_deref().and_then(stamp_ms).or(Some(wall_ms()));
                     if m.from_agent {
                         let nick = m.nick.unwrap_or_else(|| self.agent_nick());
-                        store.add_agent_message(m.id, nick, m.body);
-                    } else if store.add_visitor_message(m.id.clone(), m.body) {
+                        store.add_agent_message_at(m.id, self.shown_name(&nick), m.body, at);
+                    } else if store.add_visitor_message_at(m.id.clone(), m.body, at) {
                         store.set_message_status(&m.id.into(), MessageStatus::Sent);
                     }
                 }
@@ -1907,6 +2018,33 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// Remembers an agent's first name (XEP-0172 nicks are what messages carry).
+    fn learn_name(&mut self, nick: &str, firstname: &str) {
+        let firstname = firstname.trim();
+        if !nick.is_empty() && !firstname.is_empty() {
+            self.agent_names
+                .insert(nick.to_owned(), firstname.to_owned());
+        }
+    }
+
+    /// The name shown for an agent's nick: the first name when known, else the nick.
+    fn shown_name(&self, nick: &str) -> String {
+        self.agent_names
+            .get(nick)
+            .cloned()
+            .unwrap_or_else(|| nick.to_owned())
+    }
+
+    fn sorted_agent_names(&self) -> Vec<(String, String)> {
+        let mut names: Vec<(String, String)> = self
+            .agent_names
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        names.sort();
+        names
     }
 
     fn agent_nick(&self) -> String {
@@ -2049,9 +2187,95 @@ fn transcript_entries(t: &Transcript) -> Vec<SavedEntry> {
                 sender,
                 text: m.body.clone(),
                 status: MessageStatus::Sent,
+                // 0 means the backend recorded no time.
+                at_ms: (m.timestamp > 0).then_some(m.timestamp),
+                // Marked as history when shown as such (`ChatStore::prepend_history`).
+                earlier: false,
             }
         })
         .collect()
+}
+
+/// One earlier chat as history: its messages (without rows that were history already when it
+/// was shown) after a separator dated by its first message. Empty when it has no message.
+fn as_earlier_chat(entries: Vec<SavedEntry>) -> Vec<SavedEntry> {
+    let own: Vec<SavedEntry> = entries
+        .into_iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                SavedEntry::Message { earlier: true, .. }
+                    | SavedEntry::Notice(Notice::EarlierChat { .. })
+            )
+        })
+        .collect();
+    if !own.iter().any(|e| matches!(e, SavedEntry::Message { .. })) {
+        return Vec::new();
+    }
+    let mut chat = vec![SavedEntry::Notice(Notice::EarlierChat {
+        at_ms: first_time(&own),
+    })];
+    chat.extend(own);
+    chat
+}
+
+/// When the first message with a known time was written.
+fn first_time(entries: &[SavedEntry]) -> Option<u64> {
+    entries.iter().find_map(|e| match e {
+        SavedEntry::Message { at_ms, .. } => *at_ms,
+        SavedEntry::Notice(_) => None,
+    })
+}
+
+/// The wall-clock time now, in ms since the Unix epoch (message times; not for timers).
+fn wall_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// An XEP-0203 / XEP-0082 stamp (`2026-12-05T10:42:00Z`) in ms since the Unix epoch.
+fn stamp_ms(stamp: &str) -> Option<u64> {
+    let ms = js_sys::Date::parse(stamp);
+    (ms.is_finite() && ms >= 0.0).then_some(ms as u64)
+}
+
+/// The survey as the tabs tell it each other: `null`, `"open"` or `{value, comment}`.
+fn survey_to_json(survey: &SurveyState) -> Value {
+    match survey {
+        SurveyState::Hidden => Value::Null,
+        SurveyState::Open => "open".into(),
+        SurveyState::Submitted { value, comment } => json!({"value": value, "comment": comment}),
+    }
+}
+
+fn survey_from_json(v: &Value) -> SurveyState {
+    match (v.as_str(), v.get("value").and_then(Value::as_str)) {
+        (Some("open"), _) => SurveyState::Open,
+        (_, Some(value)) => SurveyState::Submitted {
+            value: value.to_owned(),
+            comment: v.get("comment").and_then(Value::as_str).map(str::to_owned),
+        },
+        _ => SurveyState::Hidden,
+    }
+}
+
+/// The co-browsing prompt's state as the tabs tell it each other.
+fn cobrowse_name(state: CobrowseState) -> &'static str {
+    match state {
+        CobrowseState::Idle => "idle",
+        CobrowseState::Requested => "requested",
+        CobrowseState::Accepted => "accepted",
+        CobrowseState::Denied => "denied",
+    }
+}
+
+fn cobrowse_from(name: &str) -> Option<CobrowseState> {
+    Some(match name {
+        "idle" => CobrowseState::Idle,
+        "requested" => CobrowseState::Requested,
+        "accepted" => CobrowseState::Accepted,
+        "denied" => CobrowseState::Denied,
+        _ => return None,
+    })
 }
 
 /// The phase as the tabs tell it each other.
@@ -2105,6 +2329,36 @@ mod tests {
     }
 
     #[test]
+    fn survey_and_prompt_travel_between_tabs() {
+        for s in [
+            SurveyState::Hidden,
+            SurveyState::Open,
+            SurveyState::Submitted {
+                value: "good".into(),
+                comment: None,
+            },
+            SurveyState::Submitted {
+                value: "bad".into(),
+                comment: Some("slow \"answers\"".into()),
+            },
+        ] {
+            let text = survey_to_json(&s).to_string();
+            let back = serde_json::from_str::<Value>(&text).unwrap();
+            assert_eq!(survey_from_json(&back), s);
+        }
+        assert_eq!(survey_from_json(&json!(42)), SurveyState::Hidden);
+        for c in [
+            CobrowseState::Idle,
+            CobrowseState::Requested,
+            CobrowseState::Accepted,
+            CobrowseState::Denied,
+        ] {
+            assert_eq!(cobrowse_from(cobrowse_name(c)), Some(c));
+        }
+        assert_eq!(cobrowse_from("maybe"), None);
+    }
+
+    #[test]
     fn phases_travel_between_tabs_by_name() {
         for p in [
             Phase::Offline,
@@ -2136,15 +2390,61 @@ mod tests {
                     id: "vabc".into(),
                     sender: Sender::Visitor,
                     text: "hi".into(),
-                    status: MessageStatus::Sent
+                    status: MessageStatus::Sent,
+                    at_ms: Some(1),
+                    earlier: false,
                 },
                 SavedEntry::Message {
                     id: "u1".into(),
                     sender: Sender::Agent { nick: "Ana".into() },
                     text: "<i>hello</i>".into(),
-                    status: MessageStatus::Sent
+                    status: MessageStatus::Sent,
+                    at_ms: Some(2),
+                    earlier: false,
                 },
             ]
+        );
+    }
+
+    fn msg(id: &str, at_ms: Option<u64>, earlier: bool) -> SavedEntry {
+        SavedEntry::Message {
+            id: id.into(),
+            sender: Sender::Visitor,
+            text: id.into(),
+            status: MessageStatus::Sent,
+            at_ms,
+            earlier,
+        }
+    }
+
+    #[test]
+    fn an_earlier_chat_starts_with_a_separator_dated_by_its_first_message() {
+        let day = 1_764_900_000_000;
+        // What the window showed when the chat ended: older history, then this chat.
+        let shown = vec![
+            SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(7) }),
+            msg("old", Some(7), true),
+            msg("m1", None, false),
+            msg("m2", Some(day), false),
+            SavedEntry::Notice(Notice::Ended(EndedBy::Visitor)),
+        ];
+        assert_eq!(
+            as_earlier_chat(shown),
+            vec![
+                SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(day) }),
+                msg("m1", None, false),
+                msg("m2", Some(day), false),
+                SavedEntry::Notice(Notice::Ended(EndedBy::Visitor)),
+            ],
+            "no separator inside the chat, none of the older history kept twice"
+        );
+        assert!(
+            as_earlier_chat(vec![SavedEntry::Notice(Notice::Blocked)]).is_empty(),
+            "a chat without messages is no history"
+        );
+        assert_eq!(
+            as_earlier_chat(vec![msg("x", None, false)])[0],
+            SavedEntry::Notice(Notice::EarlierChat { at_ms: None })
         );
     }
 }

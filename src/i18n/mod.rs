@@ -214,11 +214,15 @@ pub enum Key {
     CobrowseTitle,
     /// Suffix for links (screen readers): opens in a new tab.
     OpensInNewTab,
+    /// Separator above one of a tagged user's earlier chats; `{date}` is the chat's day.
+    EarlierChat,
+    /// The same separator when the chat's day is unknown.
+    EarlierChatUndated,
 }
 
 impl Key {
     /// Every key, for completeness tests.
-    pub const ALL: [Key; 47] = [
+    pub const ALL: [Key; 49] = [
         Key::OpenChat,
         Key::OpenChatUnread,
         Key::MinimiseChat,
@@ -266,6 +270,8 @@ impl Key {
         Key::CobrowseDenied,
         Key::CobrowseTitle,
         Key::OpensInNewTab,
+        Key::EarlierChat,
+        Key::EarlierChatUndated,
     ];
 }
 

@@ -81,6 +81,8 @@ const EN: &[(Key, &str)] = &[
     (CobrowseDenied, "Screen sharing declined."),
     (CobrowseTitle, "Screen sharing request"),
     (OpensInNewTab, "(opens in a new tab)"),
+    (EarlierChat, "Earlier chat · {date}"),
+    (EarlierChatUndated, "Earlier chat"),
 ];
 
 const DE: &[(Key, &str)] = &[
@@ -146,6 +148,8 @@ const DE: &[(Key, &str)] = &[
     (CobrowseDenied, "Bildschirmfreigabe abgelehnt."),
     (CobrowseTitle, "Anfrage zur Bildschirmfreigabe"),
     (OpensInNewTab, "(öffnet in neuem Tab)"),
+    (EarlierChat, "Früherer Chat · {date}"),
+    (EarlierChatUndated, "Früherer Chat"),
 ];
 
 const FR: &[(Key, &str)] = &[
@@ -217,6 +221,8 @@ const FR: &[(Key, &str)] = &[
     (CobrowseDenied, "Partage d'écran refusé."),
     (CobrowseTitle, "Demande de partage d'écran"),
     (OpensInNewTab, "(s'ouvre dans un nouvel onglet)"),
+    (EarlierChat, "Conversation précédente · {date}"),
+    (EarlierChatUndated, "Conversation précédente"),
 ];
 
 const ES: &[(Key, &str)] = &[
@@ -282,6 +288,8 @@ const ES: &[(Key, &str)] = &[
     (CobrowseDenied, "Pantalla compartida rechazada."),
     (CobrowseTitle, "Solicitud para compartir pantalla"),
     (OpensInNewTab, "(se abre en una pestaña nueva)"),
+    (EarlierChat, "Conversación anterior · {date}"),
+    (EarlierChatUndated, "Conversación anterior"),
 ];
 
 const IT: &[(Key, &str)] = &[
@@ -347,6 +355,8 @@ const IT: &[(Key, &str)] = &[
     (CobrowseDenied, "Condivisione dello schermo rifiutata."),
     (CobrowseTitle, "Richiesta di condivisione dello schermo"),
     (OpensInNewTab, "(si apre in una nuova scheda)"),
+    (EarlierChat, "Conversazione precedente · {date}"),
+    (EarlierChatUndated, "Conversazione precedente"),
 ];
 
 const NL: &[(Key, &str)] = &[
@@ -406,6 +416,8 @@ const NL: &[(Key, &str)] = &[
     (CobrowseDenied, "Scherm delen geweigerd."),
     (CobrowseTitle, "Verzoek om scherm te delen"),
     (OpensInNewTab, "(opent in een nieuw tabblad)"),
+    (EarlierChat, "Eerder gesprek · {date}"),
+    (EarlierChatUndated, "Eerder gesprek"),
 ];
 
 const PT: &[(Key, &str)] = &[
@@ -471,6 +483,8 @@ const PT: &[(Key, &str)] = &[
     (CobrowseDenied, "Partilha de ecrã recusada."),
     (CobrowseTitle, "Pedido de partilha de ecrã"),
     (OpensInNewTab, "(abre num novo separador)"),
+    (EarlierChat, "Conversa anterior · {date}"),
+    (EarlierChatUndated, "Conversa anterior"),
 ];
 
 const PL: &[(Key, &str)] = &[
@@ -530,6 +544,8 @@ const PL: &[(Key, &str)] = &[
     (CobrowseDenied, "Udostępnianie ekranu odrzucone."),
     (CobrowseTitle, "Prośba o udostępnienie ekranu"),
     (OpensInNewTab, "(otwiera się w nowej karcie)"),
+    (EarlierChat, "Wcześniejsza rozmowa · {date}"),
+    (EarlierChatUndated, "Wcześniejsza rozmowa"),
 ];
 
 const TR: &[(Key, &str)] = &[
@@ -592,6 +608,8 @@ const TR: &[(Key, &str)] = &[
     (CobrowseDenied, "Ekran paylaşımı reddedildi."),
     (CobrowseTitle, "Ekran paylaşımı isteği"),
     (OpensInNewTab, "(yeni sekmede açılır)"),
+    (EarlierChat, "Önceki sohbet · {date}"),
+    (EarlierChatUndated, "Önceki sohbet"),
 ];
 
 const RU: &[(Key, &str)] = &[
@@ -648,6 +666,8 @@ const RU: &[(Key, &str)] = &[
     (CobrowseDenied, "Демонстрация экрана отклонена."),
     (CobrowseTitle, "Запрос на демонстрацию экрана"),
     (OpensInNewTab, "(откроется в новой вкладке)"),
+    (EarlierChat, "Предыдущий чат · {date}"),
+    (EarlierChatUndated, "Предыдущий чат"),
 ];
 
 const AR: &[(Key, &str)] = &[
@@ -698,6 +718,8 @@ const AR: &[(Key, &str)] = &[
     (CobrowseDenied, "تم رفض مشاركة الشاشة."),
     (CobrowseTitle, "طلب مشاركة الشاشة"),
     (OpensInNewTab, "(يفتح في علامة تبويب جديدة)"),
+    (EarlierChat, "محادثة سابقة · {date}"),
+    (EarlierChatUndated, "محادثة سابقة"),
 ];
 
 const HE: &[(Key, &str)] = &[
@@ -748,4 +770,6 @@ const HE: &[(Key, &str)] = &[
     (CobrowseDenied, "שיתוף המסך נדחה."),
     (CobrowseTitle, "בקשה לשיתוף מסך"),
     (OpensInNewTab, "(נפתח בכרטיסייה חדשה)"),
+    (EarlierChat, "שיחה קודמת · {date}"),
+    (EarlierChatUndated, "שיחה קודמת"),
 ];

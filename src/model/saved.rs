@@ -24,6 +24,11 @@ pub enum SavedEntry {
         text: String,
         /// Delivery state (visitor messages): `Sending` ones are the outbox.
         status: MessageStatus,
+        /// When it was written (ms since the Unix epoch); absent in data saved before times
+        /// were kept.
+        at_ms: Option<u64>,
+        /// Part of an earlier chat (history).
+        earlier: bool,
     },
     /// A system notice.
     Notice(Notice),
@@ -38,6 +43,8 @@ impl SavedEntry {
                 sender,
                 text,
                 status,
+                at_ms,
+                earlier,
             } => {
                 let mut m = Map::new();
                 m.insert("id".into(), id.as_str().into());
@@ -60,6 +67,12 @@ impl SavedEntry {
                     MessageStatus::Failed => "failed",
                 };
                 m.insert("status".into(), status.into());
+                if let Some(at) = at_ms {
+                    m.insert("at".into(), (*at).into());
+                }
+                if *earlier {
+                    m.insert("earlier".into(), true.into());
+                }
                 Value::Object(m)
             }
             SavedEntry::Notice(n) => match n {
@@ -71,6 +84,7 @@ impl SavedEntry {
                 Notice::Ended(EndedBy::Agent) => json!({"notice": "ended", "by": "agent"}),
                 Notice::Ended(EndedBy::Visitor) => json!({"notice": "ended", "by": "visitor"}),
                 Notice::Blocked => json!({"notice": "blocked"}),
+                Notice::EarlierChat { at_ms } => json!({"notice": "earlier_chat", "at": at_ms}),
             },
         }
     }
@@ -91,6 +105,9 @@ impl SavedEntry {
                     _ => return None,
                 }),
                 "blocked" => Notice::Blocked,
+                "earlier_chat" => Notice::EarlierChat {
+                    at_ms: v.get("at").and_then(Value::as_u64),
+                },
                 _ => return None,
             };
             return Some(SavedEntry::Notice(notice));
@@ -113,6 +130,8 @@ impl SavedEntry {
             sender,
             text: str_of("text")?.to_owned(),
             status,
+            at_ms: v.get("at").and_then(Value::as_u64),
+            earlier: v.get("earlier").and_then(Value::as_bool).unwrap_or(false),
         })
     }
 }
@@ -143,18 +162,24 @@ mod tests {
                 sender: Sender::Visitor,
                 text: "<b>hi</b> \"there\"".into(),
                 status: MessageStatus::Sending,
+                at_ms: Some(1_764_900_000_000),
+                earlier: false,
             },
             SavedEntry::Message {
                 id: "u1".into(),
                 sender: Sender::Agent { nick: "Ana".into() },
                 text: "hello".into(),
                 status: MessageStatus::Sent,
+                at_ms: None,
+                earlier: true,
             },
             SavedEntry::Message {
                 id: "s1".into(),
                 sender: Sender::System,
                 text: "welcome".into(),
                 status: MessageStatus::Failed,
+                at_ms: Some(0),
+                earlier: false,
             },
             SavedEntry::Notice(Notice::AgentUnavailable),
             SavedEntry::Notice(Notice::AgentAvailable),
@@ -164,6 +189,10 @@ mod tests {
             SavedEntry::Notice(Notice::Ended(EndedBy::Agent)),
             SavedEntry::Notice(Notice::Ended(EndedBy::Visitor)),
             SavedEntry::Notice(Notice::Blocked),
+            SavedEntry::Notice(Notice::EarlierChat {
+                at_ms: Some(1_764_000_000_000),
+            }),
+            SavedEntry::Notice(Notice::EarlierChat { at_ms: None }),
         ];
         assert_eq!(from_json_text(&to_json_text(&all)), all);
     }
@@ -183,9 +212,38 @@ mod tests {
                     sender: Sender::Visitor,
                     text: "ok".into(),
                     status: MessageStatus::Sent,
+                    at_ms: None,
+                    earlier: false,
                 },
                 SavedEntry::Notice(Notice::Blocked),
             ]
         );
+    }
+
+    #[test]
+    fn data_saved_before_times_were_kept_still_loads() {
+        // The exact form earlier versions wrote: no `at`, no `earlier`.
+        let old = r#"[{"id":"v1","from":"visitor","text":"hi","status":"sent"},
+            {"id":"u1","from":"agent","nick":"agent1","text":"hello","status":"sent"}]"#;
+        let read = from_json_text(old);
+        assert_eq!(read.len(), 2);
+        assert!(read.iter().all(|e| matches!(
+            e,
+            SavedEntry::Message {
+                at_ms: None,
+                earlier: false,
+                ..
+            }
+        )));
+        // A damaged time is dropped alone; the message stays.
+        let odd = r#"[{"id":"v1","from":"visitor","text":"hi","at":"noon","earlier":"yes"}]"#;
+        assert!(matches!(
+            from_json_text(odd).as_slice(),
+            [SavedEntry::Message {
+                at_ms: None,
+                earlier: false,
+                ..
+            }]
+        ));
     }
 }

@@ -96,9 +96,29 @@ pub struct Message {
     pub text: String,
     /// Delivery state; a signal so a status change re-renders only the status line.
     pub status: RwSignal<MessageStatus>,
-    /// True when the previous row is a message from the same sender (same nick for agents):
-    /// the bubble joins that group and its name is not repeated.
+    /// When it was sent or received (ms since the Unix epoch); for history, when it was
+    /// originally written. `None` for rows saved before times were kept.
+    pub at_ms: Option<u64>,
+    /// Part of an earlier chat (a tagged user's history), shown as such.
+    pub earlier: bool,
+    /// True when the previous row is a message from the same sender (same nick for agents),
+    /// of the same chat and written shortly before: the bubble joins that group and its name
+    /// and time are not repeated (screen readers still hear both).
     pub continues_group: bool,
+}
+
+/// Messages further apart than this start a new group (their time is shown again).
+pub const GROUP_GAP_MS: u64 = 5 * 60 * 1000;
+
+impl Message {
+    /// Whether this message joins `prev`'s group.
+    fn joins(&self, prev: &Message) -> bool {
+        let close_in_time = match (prev.at_ms, self.at_ms) {
+            (Some(a), Some(b)) => b.abs_diff(a) <= GROUP_GAP_MS,
+            _ => true,
+        };
+        prev.sender == self.sender && prev.earlier == self.earlier && close_in_time
+    }
 }
 
 /// How a chat ended.
@@ -126,6 +146,11 @@ pub enum Notice {
     Ended(EndedBy),
     /// The agent blocked the visitor.
     Blocked,
+    /// The start of one of a tagged user's earlier chats (shown as a labelled separator).
+    EarlierChat {
+        /// When that chat began (ms since the Unix epoch), when known.
+        at_ms: Option<u64>,
+    },
 }
 
 /// What one row of the conversation shows.
@@ -306,7 +331,7 @@ impl ChatStore {
     fn push(&self, mut kind: EntryKind) {
         if let EntryKind::Message(message) = &mut kind {
             message.continues_group = self.entries.with_untracked(|entries| {
-                matches!(entries.last(), Some(Entry { kind: EntryKind::Message(prev), .. }) if prev.sender == message.sender)
+                matches!(entries.last(), Some(Entry { kind: EntryKind::Message(prev), .. }) if message.joins(prev))
             });
         }
         let seq = self.next_seq.get_untracked();
@@ -326,6 +351,16 @@ impl ChatStore {
     /// The visitor's message, shown at once as "sending". Returns false (and changes nothing)
     /// when a message with this id is already shown.
     pub fn add_visitor_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
+        self.add_visitor_message_at(id, text, None)
+    }
+
+    /// [`ChatStore::add_visitor_message`] with the time it was written.
+    pub fn add_visitor_message_at(
+        &self,
+        id: impl Into<MessageId>,
+        text: impl Into<String>,
+        at_ms: Option<u64>,
+    ) -> bool {
         let id = id.into();
         if self.find_message(&id).is_some() {
             return false;
@@ -335,6 +370,8 @@ impl ChatStore {
             sender: Sender::Visitor,
             text: text.into(),
             status: RwSignal::new(MessageStatus::Sending),
+            at_ms,
+            earlier: false,
             continues_group: false,
         }));
         true
@@ -359,6 +396,18 @@ impl ChatStore {
         nick: impl Into<String>,
         text: impl Into<String>,
     ) -> bool {
+        self.add_agent_message_at(id, nick, text, None)
+    }
+
+    /// [`ChatStore::add_agent_message`] with the time it was written (received, or the
+    /// archive's stamp).
+    pub fn add_agent_message_at(
+        &self,
+        id: impl Into<MessageId>,
+        nick: impl Into<String>,
+        text: impl Into<String>,
+        at_ms: Option<u64>,
+    ) -> bool {
         let id = id.into();
         if self.find_message(&id).is_some() {
             return false;
@@ -369,6 +418,8 @@ impl ChatStore {
             sender: Sender::Agent { nick },
             text: text.into(),
             status: RwSignal::new(MessageStatus::Sent),
+            at_ms,
+            earlier: false,
             continues_group: false,
         }));
         self.agent_typing.set(false);
@@ -389,6 +440,8 @@ impl ChatStore {
             sender: Sender::System,
             text: text.into(),
             status: RwSignal::new(MessageStatus::Sent),
+            at_ms: None,
+            earlier: false,
             continues_group: false,
         }));
         true
@@ -467,6 +520,17 @@ impl ChatStore {
         });
     }
 
+    /// Shows the survey and the co-browsing prompt as the tab holding the chat has them (a
+    /// follower tab): answered there, answered here.
+    pub fn mirror_prompts(&self, survey: SurveyState, cobrowse: CobrowseState) {
+        if self.survey.get_untracked() != survey {
+            self.survey.set(survey);
+        }
+        if self.cobrowse.get_untracked() != cobrowse {
+            self.cobrowse.set(cobrowse);
+        }
+    }
+
     // ---- continuity (controller) ----
 
     /// The conversation as it is to be kept between page loads.
@@ -480,6 +544,8 @@ impl ChatStore {
                         sender: m.sender.clone(),
                         text: m.text.clone(),
                         status: m.status.get_untracked(),
+                        at_ms: m.at_ms,
+                        earlier: m.earlier,
                     },
                     EntryKind::Notice(n) => SavedEntry::Notice(n.clone()),
                 })
@@ -496,11 +562,15 @@ impl ChatStore {
                     sender,
                     text,
                     status,
+                    at_ms,
+                    earlier,
                 } => EntryKind::Message(Message {
                     id: MessageId(id),
                     sender,
                     text,
                     status: RwSignal::new(status),
+                    at_ms,
+                    earlier,
                     continues_group: false,
                 }),
                 SavedEntry::Notice(n) => EntryKind::Notice(n),
@@ -513,12 +583,12 @@ impl ChatStore {
     }
 
     fn regroup(entries: &mut [Entry]) {
-        let mut prev: Option<Sender> = None;
+        let mut prev: Option<Message> = None;
         for e in entries.iter_mut() {
             match &mut e.kind {
                 EntryKind::Message(m) => {
-                    m.continues_group = prev.as_ref() == Some(&m.sender);
-                    prev = Some(m.sender.clone());
+                    m.continues_group = prev.as_ref().is_some_and(|p| m.joins(p));
+                    prev = Some(m.clone());
                 }
                 EntryKind::Notice(_) => prev = None,
             }
@@ -564,8 +634,10 @@ impl ChatStore {
         }
     }
 
-    /// Puts earlier conversations (a tagged user's history) before the current one. Messages
-    /// whose id is already shown are skipped; returns how many were added.
+    /// Puts earlier conversations (a tagged user's history) before the current one, marked as
+    /// earlier. Each chat in `saved` starts with a [`Notice::EarlierChat`] separator. Messages
+    /// whose id is already shown are skipped, and so is a separator left with no message;
+    /// returns how many messages were added.
     pub fn prepend_history(&self, saved: Vec<SavedEntry>) -> usize {
         let known: std::collections::HashSet<String> = self.entries.with_untracked(|entries| {
             entries
@@ -577,13 +649,50 @@ impl ChatStore {
                 .collect()
         });
         let mut seen = known.clone();
-        let fresh: Vec<SavedEntry> = saved
+        let mut fresh: Vec<SavedEntry> = saved
             .into_iter()
             .filter(|s| match s {
                 SavedEntry::Message { id, .. } => seen.insert(id.clone()),
                 SavedEntry::Notice(_) => true,
             })
+            .map(|s| match s {
+                SavedEntry::Message {
+                    id,
+                    sender,
+                    text,
+                    status,
+                    at_ms,
+                    ..
+                } => SavedEntry::Message {
+                    id,
+                    sender,
+                    text,
+                    status,
+                    at_ms,
+                    earlier: true,
+                },
+                other => other,
+            })
             .collect();
+        // A separator whose chat had nothing new would label nothing.
+        let mut keep = vec![true; fresh.len()];
+        let mut open_separator: Option<usize> = None;
+        for (i, s) in fresh.iter().enumerate() {
+            match s {
+                SavedEntry::Notice(Notice::EarlierChat { .. }) => {
+                    if let Some(j) = open_separator.replace(i) {
+                        keep[j] = false;
+                    }
+                }
+                SavedEntry::Message { .. } => open_separator = None,
+                SavedEntry::Notice(_) => {}
+            }
+        }
+        if let Some(j) = open_separator {
+            keep[j] = false;
+        }
+        let mut keep = keep.into_iter();
+        fresh.retain(|_| keep.next().unwrap_or(true));
         let added = fresh
             .iter()
             .filter(|s| matches!(s, SavedEntry::Message { .. }))
@@ -822,12 +931,16 @@ mod tests {
                 sender: Sender::Visitor,
                 text: "last week".into(),
                 status: MessageStatus::Sent,
+                at_ms: Some(1_000),
+                earlier: false,
             },
             SavedEntry::Message {
                 id: "a1".into(),
                 sender: Sender::Agent { nick: "Ana".into() },
                 text: "hi".into(),
                 status: MessageStatus::Sent,
+                at_ms: None,
+                earlier: false,
             },
         ];
         assert_eq!(t.prepend_history(old.clone()), 1);
@@ -868,6 +981,118 @@ mod tests {
         follower.add_visitor_message("v2", "mine");
         follower.sync(leader.snapshot());
         assert_eq!(follower.snapshot(), leader.snapshot());
+    }
+
+    fn groups(s: &ChatStore) -> Vec<bool> {
+        s.entries()
+            .get_untracked()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Message(m) => Some(m.continues_group),
+                EntryKind::Notice(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pause_of_more_than_a_few_minutes_starts_a_new_group() {
+        let s = store();
+        let t = 1_764_900_000_000;
+        s.add_agent_message_at("1", "Ana", "a", Some(t));
+        s.add_agent_message_at("2", "Ana", "b", Some(t + 60_000));
+        s.add_agent_message_at("3", "Ana", "c", Some(t + 60_000 + GROUP_GAP_MS + 1));
+        s.add_agent_message("4", "Ana", "no time: joins");
+        assert_eq!(groups(&s), vec![false, true, false, true]);
+        let times: Vec<Option<u64>> = s
+            .snapshot()
+            .into_iter()
+            .filter_map(|e| match e {
+                SavedEntry::Message { at_ms, .. } => Some(at_ms),
+                SavedEntry::Notice(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            times,
+            vec![
+                Some(t),
+                Some(t + 60_000),
+                Some(t + 60_000 + GROUP_GAP_MS + 1),
+                None
+            ]
+        );
+        // A reload groups the same way.
+        let r = store();
+        r.restore(s.snapshot());
+        assert_eq!(groups(&r), vec![false, true, false, true]);
+    }
+
+    #[test]
+    fn history_is_marked_earlier_and_empty_separators_are_dropped() {
+        let s = store();
+        s.add_visitor_message_at("now", "today", Some(9_000));
+        let msg = |id: &str, at: u64| SavedEntry::Message {
+            id: id.into(),
+            sender: Sender::Visitor,
+            text: id.into(),
+            status: MessageStatus::Sent,
+            at_ms: Some(at),
+            earlier: false,
+        };
+        let sep = |at: u64| SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(at) });
+        let history = vec![
+            sep(1_000),
+            msg("a", 1_000),
+            msg("b", 1_100),
+            sep(2_000),
+            msg("now", 9_000), // already shown: that chat adds nothing
+            sep(3_000),
+            msg("c", 3_000),
+        ];
+        assert_eq!(s.prepend_history(history), 3);
+        let rows: Vec<String> = s
+            .snapshot()
+            .into_iter()
+            .map(|e| match e {
+                SavedEntry::Message { id, earlier, .. } => format!("{id}:{earlier}"),
+                SavedEntry::Notice(Notice::EarlierChat { at_ms }) => format!("sep{at_ms:?}"),
+                SavedEntry::Notice(_) => "notice".into(),
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                "sepSome(1000)",
+                "a:true",
+                "b:true",
+                "sepSome(3000)",
+                "c:true",
+                "now:false"
+            ]
+        );
+        // The current chat does not join the last earlier chat's group.
+        assert_eq!(groups(&s), vec![false, true, false, false]);
+    }
+
+    #[test]
+    fn another_tabs_survey_and_prompt_are_mirrored() {
+        let s = ChatStore::new(
+            WidgetConfig {
+                survey: Some(SurveyConfig::default()),
+                cobrowse: Some(CobrowseConfig::default()),
+                ..Default::default()
+            },
+            true,
+        );
+        s.mirror_prompts(SurveyState::Open, CobrowseState::Requested);
+        assert_eq!(s.survey().get_untracked(), SurveyState::Open);
+        assert_eq!(s.cobrowse().get_untracked(), CobrowseState::Requested);
+        let answered = SurveyState::Submitted {
+            value: "good".into(),
+            comment: None,
+        };
+        s.mirror_prompts(answered.clone(), CobrowseState::Denied);
+        assert_eq!(s.survey().get_untracked(), answered);
+        assert_eq!(s.cobrowse().get_untracked(), CobrowseState::Denied);
     }
 
     #[test]
