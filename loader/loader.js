@@ -67,17 +67,38 @@
 
   var generation = 0; // bumped by destroy(): a load still under way is then discarded
 
+  // The wasm is fetched and compiled with compileStreaming: the browser compiles it off the main
+  // thread while the bytes arrive, in parallel with the glue's import. A server without the
+  // application/wasm type makes that fail: the glue then fetches and compiles it itself.
+  var compiled = null;
+
+  function compile() {
+    if (!compiled) {
+      compiled = WebAssembly.compileStreaming
+        ? WebAssembly.compileStreaming(fetch(base + WASM))
+          .catch(function () { compiled = null; return base + WASM; })
+        : Promise.resolve(base + WASM);
+    }
+    return compiled;
+  }
+
   function load() {
     if (api) return Promise.resolve(api);
     if (starting) return starting;
     var gen = generation;
+    var wasm = compile();
     starting = (glue ? Promise.resolve(glue) : import(base + GLUE))
       .then(function (m) {
         glue = m;
-        return m.default({ module_or_path: base + WASM });
+        return wasm;
       })
-      // Instantiating and starting are separate tasks, each in idle time: two short tasks block
-      // the page less than one long one.
+      // Instantiating (a compiled module: quick) and starting are separate tasks, each in idle
+      // time: short tasks block the page less than one long one.
+      .then(function (module) {
+        return idle().then(function () {
+          return glue.default({ module_or_path: module });
+        });
+      })
       .then(idle)
       .then(function () {
         return glue.init(options);

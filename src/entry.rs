@@ -215,6 +215,21 @@ impl Widget {
         storage: &Storage,
         options: ControllerOptions,
     ) -> Result<Widget, InitError> {
+        let widget = Widget::prepare(host, created_host, transport, storage, options);
+        widget.mount()?;
+        Ok(widget)
+    }
+
+    /// The first half of [`start`](Widget::start): starts the controller (which restores a
+    /// stored chat into the store and starts loading the campaign) without mounting the view.
+    /// `init` yields to the page between the halves, so neither is one long task.
+    pub fn prepare(
+        host: HtmlElement,
+        created_host: bool,
+        transport: Rc<dyn Transport>,
+        storage: &Storage,
+        options: ControllerOptions,
+    ) -> Widget {
         let owner = Owner::new();
         let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
         let mounted: Rc<std::cell::RefCell<Option<MountedWidget>>> = Rc::default();
@@ -231,20 +246,30 @@ impl Widget {
         };
         let controller = owner
             .with(|| Controller::start(store, transport, storage, host.clone(), options, on_hide));
-        let view = owner
-            .with(|| mount_widget(&host, store, controller.sink()))
-            .map_err(|e| InitError::Mount(e.to_string()))?;
-        // The campaign may already have hidden the widget (a scripted transport answers at once).
-        if !host.hidden() {
-            *mounted.borrow_mut() = Some(view);
-        }
-        Ok(Widget {
+        Widget {
             controller,
             mounted,
             host,
             created_host,
             owner,
-        })
+        }
+    }
+
+    /// The second half of [`start`](Widget::start): mounts the view (only the launcher, or the
+    /// window too when the restored chat was open). Does nothing once the campaign hid the
+    /// widget for good, or when already mounted.
+    pub fn mount(&self) -> Result<(), InitError> {
+        if self.host.hidden() || self.mounted.borrow().is_some() {
+            return Ok(());
+        }
+        let store = self.controller.store();
+        let sink = self.controller.sink();
+        let view = self
+            .owner
+            .with(|| mount_widget(&self.host, store, sink))
+            .map_err(|e| InitError::Mount(e.to_string()))?;
+        *self.mounted.borrow_mut() = Some(view);
+        Ok(())
     }
 
     /// The controller (tests and the JS API).
@@ -289,9 +314,18 @@ impl Drop for Widget {
     }
 }
 
-/// Starts a widget from checked options: what [`embed::init`](crate::embed::init) and the demo
-/// page call.
+/// Starts a widget from checked options, in one go: what the demo page calls.
+/// [`embed::init`](crate::embed::init) uses [`prepare`] and [`Widget::mount`] with a yield
+/// between them.
 pub fn start(options: InitOptions) -> Result<Widget, InitError> {
+    let widget = prepare(options)?;
+    widget.mount()?;
+    Ok(widget)
+}
+
+/// Creates the host element (for a floating widget) and starts the controller, without mounting
+/// the view (see [`Widget::prepare`]).
+pub fn prepare(options: InitOptions) -> Result<Widget, InitError> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| InitError::Mount("no browser document".into()))?;
@@ -313,7 +347,7 @@ pub fn start(options: InitOptions) -> Result<Widget, InitError> {
     };
     let storage = Storage::open(options.visitor_ids);
     let transport = Rc::new(BrowserTransport::new(&options.api_url, &options.api_token));
-    Widget::start(
+    Ok(Widget::prepare(
         host,
         created,
         transport,
@@ -324,5 +358,5 @@ pub fn start(options: InitOptions) -> Result<Widget, InitError> {
             language: options.language,
             request_url: None,
         },
-    )
+    ))
 }

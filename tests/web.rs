@@ -843,9 +843,12 @@ async fn cobrowse_prompt_with_null_texts_uses_the_catalogue() {
 #[wasm_bindgen_test]
 async fn cobrowse_is_ignored_when_the_campaign_has_it_off() {
     let f = mount().await;
+    f.store.open_window();
     f.store.set_phase(Phase::Chatting);
     assert!(!f.store.cobrowse_requested());
     settle().await;
+    // The window is there (built on open), and it shows no prompt.
+    assert!(f.q(".wc-log").is_some());
     assert!(f.q(".wc-cobrowse").is_none());
 }
 

@@ -2,7 +2,8 @@
 // before the widget loaded and replays them in order; the widget loads after `load` + idle, at
 // once on `chat.open()`, or on the first interaction with data-load="interaction". Every API
 // call and every event, bad calls, destroy() and a fresh start, data-global / data-position /
-// data-z-index / data-container, and the ES module package giving the same API.
+// data-z-index / data-language / data-container, the chat window built only on the first open,
+// and the ES module package giving the same API (two init() calls at once: one is refused).
 //
 // Pages come from a small Node server on its own origin (e2e/pages/embed-server.mjs); the API
 // and the XMPP WebSocket are devserver's, cross-origin as on a customer's site.
@@ -411,6 +412,45 @@ test('data-global, data-position and data-z-index', async (t) => {
   await context.close();
 });
 
+test('data-language: the widget speaks the given language whatever the campaign says', async (t) => {
+  if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
+  const { page, problems, context } = await newPage(browser);
+  await page.goto(scriptPage({ 'data-language': 'de' }));
+  await waitEvent(page, 'ready');
+  const root = page.locator('.wc-root');
+  await waitFor(async () => (await root.getAttribute('lang')) === 'de', { message: 'lang="de"' });
+  const label = await page.locator('.wc-launcher').getAttribute('aria-label');
+  assert.notEqual(label, 'Open chat', 'the launcher is labelled in German');
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('the chat window is built on the first open only, then kept with its draft', async (t) => {
+  if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
+  await signInAgent();
+  const { page, problems, context } = await newPage(browser);
+  await page.goto(scriptPage());
+  await waitEvent(page, 'ready');
+  const w = widget(page);
+  await w.launcher.waitFor();
+  // Start-up renders the launcher alone: the window costs nothing until it is wanted.
+  assert.equal(await w.window.count(), 0, 'no window before the first open');
+  await w.launcher.click();
+  await w.composer.waitFor();
+  await waitFor(
+    () => page.evaluate(() => document.getElementById('webchat-widget').shadowRoot.activeElement?.tagName === 'TEXTAREA'),
+    { message: 'focus moves into the composer of the window this open built' },
+  );
+  await w.composer.fill('half a thought');
+  await page.locator('.wc-minimise').click();
+  await w.window.waitFor({ state: 'hidden' });
+  assert.equal(await w.window.count(), 1, 'kept while minimised');
+  await call(page, 'chat.open');
+  assert.equal(await w.composer.inputValue(), 'half a thought');
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('data-container: an inline chat inside the page', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
   const { page, problems, context } = await newPage(browser);
@@ -465,6 +505,13 @@ test('ES module package: init() resolves to the same API; destroy() then init() 
   await page.evaluate(() => window.__cv.destroy());
   await widget(page).host.waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => window.__cv.chat.state()), 'destroyed');
+  // init() yields to the page while it starts: a second one meanwhile is refused all the same.
+  const both = await page.evaluate(() => Promise.all([window.__start(), window.__start()]));
+  assert.equal(both.filter((r) => r === 'started').length, 1, JSON.stringify(both));
+  assert.match(both.find((r) => r !== 'started'), /already running/);
+  assert.equal(await widget(page).host.count(), 1, 'one floating host');
+  await page.evaluate(() => window.__cv.destroy());
+  await widget(page).host.waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => window.__start()), 'started');
   await widget(page).launcher.waitFor();
   assert.equal(await page.evaluate(() => window.__cv.visitorId), id, 'the same persistent visitor');

@@ -1,5 +1,10 @@
 //! The root component: provides the store and the action sink to every child, sets `lang`/`dir`
 //! for the whole widget, and moves focus between launcher and composer on open and close.
+//!
+//! Only the launcher is rendered at start: the chat window (header, history, composer) is built
+//! on the first open, or at once when the store already says it is open (a reload mid-chat), and
+//! then kept (hidden while minimised, so drafts survive). Building the whole window up front was
+//! most of the widget's start-up work, which ran on the host page's main thread.
 
 use std::rc::Rc;
 
@@ -32,20 +37,41 @@ pub fn Widget(
     let launcher_ref = NodeRef::<html::Button>::new();
     let window_ref = NodeRef::<html::Section>::new();
 
-    // Focus follows the window: into it on open (the composer when it can be used), back to the
-    // launcher on close. Only on changes, never on the first run, so mounting steals no focus.
     let open = store.is_open();
     let visible = store.visible();
-    Effect::new(move |prev: Option<bool>| {
+    // Latched: true from the first open on, so the window is built once and then kept.
+    let window_built =
+        Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || open.get());
+
+    // Focus follows the window: into it on open (the composer when it can be used), back to the
+    // launcher on close. Only on changes, never on the first run, so mounting steals no focus.
+    // The window may be built in a later turn than the open that asked for it: the focus waits
+    // for it (`pending`).
+    Effect::new(move |prev: Option<(bool, bool)>| {
         let now_open = open.get();
-        if prev.is_some_and(|was| was != now_open) {
-            if now_open {
-                focus_into_window(window_ref);
-            } else if let Some(button) = launcher_ref.get_untracked() {
-                _ = button.focus();
+        let window = window_ref.get();
+        let Some((was_open, pending)) = prev else {
+            return (now_open, false);
+        };
+        if !now_open {
+            if was_open {
+                if let Some(button) = launcher_ref.get_untracked() {
+                    _ = button.focus();
+                }
             }
+            return (false, false);
         }
-        now_open
+        // Already open and already focused: nothing to do.
+        if was_open && !pending {
+            return (true, false);
+        }
+        match window {
+            Some(window) => {
+                focus_into_window(&window);
+                (true, false)
+            }
+            None => (true, true),
+        }
     });
 
     view! {
@@ -57,17 +83,16 @@ pub fn Widget(
             dir=move || lang.get().dir()
             lang=move || lang.get().code()
         >
-            <ChatWindow node_ref=window_ref />
+            <Show when=move || window_built.get()>
+                <ChatWindow node_ref=window_ref />
+            </Show>
             <Launcher node_ref=launcher_ref />
         </div>
     }
 }
 
 /// Focuses the composer when it is enabled, else the window itself.
-fn focus_into_window(window_ref: NodeRef<html::Section>) {
-    let Some(window) = window_ref.get_untracked() else {
-        return;
-    };
+fn focus_into_window(window: &web_sys::HtmlElement) {
     let composer = window
         .query_selector(".wc-composer textarea:not([disabled])")
         .ok()

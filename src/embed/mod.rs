@@ -14,6 +14,7 @@
 //! - [`options`]: `position`, `zIndex`, `visibility` (the widget's own options are
 //!   [`InitOptions`]).
 //! - [`host_css`]: the host-level stylesheet for those options and for `chat.hide()`.
+//! - [`pace`]: yields to the host page between start-up steps, so `init` adds no long task.
 //!
 //! A running widget stays alive until `destroy()` even if the page drops the object: the
 //! page's garbage collector must never remove a chat. This module does not load anything (that is
@@ -21,6 +22,7 @@
 
 pub mod host_css;
 pub mod options;
+pub mod pace;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -43,6 +45,30 @@ use options::{EmbedOptions, Position};
 thread_local! {
     /// Every widget not yet destroyed (keeps them alive without the page holding the object).
     static LIVE: RefCell<Vec<Rc<State>>> = const { RefCell::new(Vec::new()) };
+    /// Where an `init` still under way mounts (`None`: floating): `init` yields to the page
+    /// while starting, and a second `init` for the same place meanwhile must be refused too.
+    static STARTING: RefCell<Vec<Option<HtmlElement>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Claims a place in [`STARTING`] for the duration of one `init`.
+struct Starting(Option<HtmlElement>);
+
+impl Starting {
+    fn claim(place: Option<HtmlElement>) -> Starting {
+        STARTING.with(|s| s.borrow_mut().push(place.clone()));
+        Starting(place)
+    }
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        STARTING.with(|s| {
+            let mut s = s.borrow_mut();
+            if let Some(i) = s.iter().position(|p| *p == self.0) {
+                s.remove(i);
+            }
+        });
+    }
 }
 
 /// One `on(name, fn)` registration: the page's function and the listener wrapping it.
@@ -422,6 +448,11 @@ fn init_error(e: impl std::fmt::Display) -> JsValue {
 /// Starts a widget and returns the API object: `await init({ apiUrl, apiToken, campaign,
 /// websocketUrl, visitorIds?, language?, container?, position?, zIndex?, visibility? })`.
 /// Bad options reject with an `Error` naming the option.
+///
+/// Start-up runs in three tasks with a yield to the page between them (no long task on the host
+/// page): the options; the controller (restoring a stored chat, loading the campaign); then the
+/// view (only the launcher, unless the restored chat was open or the widget is inline) with
+/// the visibility rules.
 #[wasm_bindgen]
 pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let widget_options = InitOptions::from_js(&options)?;
@@ -435,60 +466,107 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         widget_options.campaign.clone(),
         Storage::open(widget_options.visitor_ids),
     );
-    let inline = matches!(widget_options.container, Container::Element(_));
+    let place = match &widget_options.container {
+        Container::Floating => None,
+        Container::Element(el) => Some(el.clone()),
+    };
+    let inline = place.is_some();
     let clash = LIVE.with(|live| {
-        live.borrow()
-            .iter()
-            .any(|s| match &widget_options.container {
-                Container::Floating => !s.inline,
-                Container::Element(el) => s.inline && s.host == *el,
-            })
-    });
+        live.borrow().iter().any(|s| match &place {
+            None => !s.inline,
+            Some(el) => s.inline && s.host == *el,
+        })
+    }) || STARTING.with(|s| s.borrow().contains(&place));
     if clash {
         return Err(init_error(
             "webchat.init: a widget is already running there; call destroy() on it first",
         ));
     }
-    let widget = entry::start(widget_options)?;
+    let _starting = Starting::claim(place);
+    if embed.position != Position::BottomRight && inline {
+        warn("webchat: `position` has no effect on a widget inside `container`");
+    }
+
+    // Three tasks, each well under 50 ms on a slow phone: checking the options (above), starting
+    // the controller (below), mounting the view (after the next yield).
+    pace::yield_to_page().await;
+    let widget = entry::prepare(widget_options)?;
     let host = widget.host().clone();
     let _ = host.set_attribute(host_css::POSITION_ATTR, embed.position.as_str());
     if inline {
         let _ = host.set_attribute(host_css::INLINE_ATTR, "");
     }
-    if let Some(shadow) = widget.shadow_root() {
-        if host_css::adopt(&shadow, &embed).is_none() {
-            warn("webchat: the embedding stylesheet was refused; position and zIndex are ignored");
-        }
-    }
     let store = widget.controller().store();
     if inline {
         store.open_window();
     }
-    let visibility = widget.with_owner(|| {
-        Visibility::start(
-            embed.visibility.as_deref(),
-            VisibilityDeps {
-                host: host.clone(),
-                store,
-                transport,
-                campaign,
-                storage,
-                now: VisibilityDeps::date_now(),
-            },
-        )
-    });
-    if embed.position != Position::BottomRight && inline {
-        warn("webchat: `position` has no effect on a widget inside `container`");
-    }
     let state = Rc::new(State {
-        visibility: RefCell::new(Some(visibility)),
+        visibility: RefCell::new(None),
         widget: RefCell::new(Some(widget)),
-        host,
+        host: host.clone(),
         inline,
         listeners: RefCell::default(),
     });
+    // A failure from here on removes everything again (the page never gets the object).
+    let fail = |state: &State, e: JsValue| {
+        state.destroy();
+        e
+    };
+
+    pace::yield_to_page().await;
+    let mounted = state
+        .widget
+        .borrow()
+        .as_ref()
+        .map(|w| w.mount().map(|()| w.shadow_root()));
+    let shown = match mounted {
+        Some(Ok(Some(shadow))) => {
+            // Adopted in the same task as the mount: the launcher's first paint is styled.
+            if host_css::adopt(&shadow, &embed).is_none() {
+                warn("webchat: the embedding stylesheet was refused; position and zIndex are ignored");
+            }
+            true
+        }
+        // The campaign turned out unusable while we yielded: nothing to show or to rule on.
+        Some(Ok(None)) => false,
+        Some(Err(e)) => return Err(fail(&state, e.into())),
+        None => {
+            return Err(fail(
+                &state,
+                init_error("webchat.init: destroyed while starting"),
+            ))
+        }
+    };
+    // In the mount's task (its effects need the task executor mounting sets up): rules that
+    // hide the widget hide it before the launcher's first paint.
+    let visibility = state
+        .widget
+        .borrow()
+        .as_ref()
+        .filter(|_| shown)
+        .map(|widget| {
+            widget.with_owner(|| {
+                Visibility::start(
+                    embed.visibility.as_deref(),
+                    VisibilityDeps {
+                        host,
+                        store,
+                        transport,
+                        campaign,
+                        storage,
+                        now: VisibilityDeps::date_now(),
+                    },
+                )
+            })
+        });
+    *state.visibility.borrow_mut() = visibility;
     LIVE.with(|live| live.borrow_mut().push(state.clone()));
-    let api = JsValue::from(Api { state });
-    add_namespaces(&api)?;
+    let api = JsValue::from(Api {
+        state: state.clone(),
+    });
+    if let Err(e) = add_namespaces(&api) {
+        LIVE.with(|live| live.borrow_mut().retain(|s| !Rc::ptr_eq(s, &state)));
+        return Err(fail(&state, e));
+    }
     Ok(api)
 }

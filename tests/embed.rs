@@ -1,0 +1,147 @@
+#![cfg(target_arch = "wasm32")]
+//! Browser tests of what keeps the widget's start-up light (Chromium and Firefox through
+//! wasm-bindgen-test-runner): only the launcher is built at mount, the chat window on the first
+//! open (or at once when the store says it is open, as after a reload mid-chat) and then kept,
+//! with focus following it. Every test mounts into a fresh host and removes it again (all tests
+//! share one page). The JS API's start-up itself is covered end to end (e2e/tests/embed-*).
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
+use webchat::actions::UiAction;
+use webchat::embed::pace::yield_to_page;
+use webchat::model::{ChatStore, Phase, WidgetConfig};
+use webchat::mount::{mount_widget, MountedWidget};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+struct Fixture {
+    host: HtmlElement,
+    store: ChatStore,
+    widget: Option<MountedWidget>,
+}
+
+impl Fixture {
+    fn q(&self, selector: &str) -> Option<HtmlElement> {
+        self.widget
+            .as_ref()
+            .unwrap()
+            .shadow_root()
+            .query_selector(selector)
+            .unwrap()
+            .map(|e| e.unchecked_into())
+    }
+
+    fn active_tag(&self) -> String {
+        self.widget
+            .as_ref()
+            .unwrap()
+            .shadow_root()
+            .active_element()
+            .map(|e| e.tag_name())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        drop(self.widget.take());
+        self.host.remove();
+    }
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Lets effects and render effects run: a few executor ticks and one macrotask.
+async fn settle() {
+    for _ in 0..3 {
+        leptos::task::tick().await;
+    }
+    yield_to_page().await;
+    leptos::task::tick().await;
+}
+
+/// Mounts a widget; `before` runs on the store first (as the controller's restore does).
+async fn mount(before: impl FnOnce(ChatStore)) -> Fixture {
+    while let Some(old) = document().get_element_by_id("webchat-embed-host") {
+        old.remove();
+    }
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    host.set_id("webchat-embed-host");
+    document().body().unwrap().append_child(&host).unwrap();
+    let store = ChatStore::new(WidgetConfig::default(), true);
+    before(store);
+    let widget = mount_widget(&host, store, Rc::new(|_: UiAction| {})).unwrap();
+    settle().await;
+    Fixture {
+        host,
+        store,
+        widget: Some(widget),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn only_the_launcher_is_built_at_start() {
+    let f = mount(|_| {}).await;
+    assert!(f.q(".wc-launcher").is_some());
+    assert!(
+        f.q(".wc-window").is_none(),
+        "no window before the first open"
+    );
+    assert!(f.q(".wc-composer").is_none());
+    assert_eq!(f.active_tag(), "", "mounting steals no focus");
+}
+
+#[wasm_bindgen_test]
+async fn the_first_open_builds_the_window_and_focuses_it() {
+    let f = mount(|store| store.set_phase(Phase::Idle)).await;
+    f.q(".wc-launcher").unwrap().click();
+    settle().await;
+    let window = f.q(".wc-window").expect("built by the first open");
+    assert!(!window.hidden());
+    assert!(
+        ["TEXTAREA", "SECTION"].contains(&f.active_tag().as_str()),
+        "focus moved into the new window, not {:?}",
+        f.active_tag()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_window_is_kept_with_its_draft_once_built() {
+    let f = mount(|store| store.set_phase(Phase::Idle)).await;
+    f.store.open_window();
+    settle().await;
+    let area: HtmlTextAreaElement = f.q(".wc-composer textarea").unwrap().unchecked_into();
+    area.set_value("half a thought");
+    f.store.minimise_window();
+    settle().await;
+    let window = f.q(".wc-window").expect("kept while minimised");
+    assert!(window.hidden());
+    assert_eq!(f.active_tag(), "BUTTON", "focus back on the launcher");
+    f.store.open_window();
+    settle().await;
+    let again: HtmlTextAreaElement = f.q(".wc-composer textarea").unwrap().unchecked_into();
+    assert_eq!(again.value(), "half a thought");
+}
+
+#[wasm_bindgen_test]
+async fn a_stored_open_window_is_built_at_mount_without_taking_focus() {
+    // After a reload mid-chat the controller restores the open window before mounting: the
+    // window must be there in the first paint (no flash of the launcher alone).
+    let f = mount(|store| {
+        store.set_phase(Phase::Chatting);
+        store.open_window();
+    })
+    .await;
+    let window = f.q(".wc-window").expect("built at mount");
+    assert!(!window.hidden());
+    assert_eq!(
+        f.active_tag(),
+        "",
+        "a restored window does not steal the page's focus"
+    );
+}
