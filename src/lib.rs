@@ -49,5 +49,7 @@ pub mod theme;
 pub mod viewport;
 pub mod visibility;
 
+#[cfg(feature = "bench")]
+pub mod bench;
 #[cfg(feature = "demo")]
 mod demo;

@@ -4,13 +4,18 @@
 //
 //   cargo xtask dist                    # dist/loader.js + hashed assets (over budget is fine here)
 //   node loader/bench/added-tbt.mjs [--runs 5] [--api http://127.0.0.1:PORT] [--verbose] [--serve]
+//                                   [--machine] [--fetch-only]
 //
 // `--api` is a running devserver (its campaign makes the widget fully ready); without it the
 // widget's API calls fail and it retries quietly, which does not change what the page blocks on.
 // TBT here is the sum of (long task − 50 ms) over every long task from first contentful paint
 // until 6 s after the launcher is visible, so work the widget defers to idle time is counted too.
 // converse.js is fetched once with `npm pack converse.js@VERSION` into loader/bench/.cache/.
-// It prints medians; it asserts nothing (benchmarks report, tests assert).
+// It prints medians; it asserts nothing (benchmarks report, tests assert). `--machine` (for
+// `cargo xtask bench`) also prints every run as `bench:KEY VALUE` lines (tbt_VARIANT,
+// launcher_VARIANT, load_VARIANT, fcp_VARIANT, longtasks_VARIANT as start+duration ms) and each file a variant downloaded from the bench
+// server (`bench:resource_VARIANT /path`), so sizes are measured on what the browser fetched.
+// `--fetch-only` only makes sure converse.js is in the cache.
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -140,7 +145,12 @@ async function measure(browser, origin, variant) {
     const tbt = window.__long
       .filter(([start]) => start >= fcp)
       .reduce((sum, [, d]) => sum + Math.max(0, d - 50), 0);
-    return { tbt, fcp, longTasks: window.__long.map(([s, d]) => `${s.toFixed(0)}+${d.toFixed(0)}`) };
+    const load = performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? 0;
+    const resources = performance.getEntriesByType('resource')
+      .map((e) => new URL(e.name))
+      .filter((u) => u.origin === location.origin)
+      .map((u) => u.pathname);
+    return { tbt, fcp, load, resources, longTasks: window.__long.map(([s, d]) => `${s.toFixed(0)}+${d.toFixed(0)}`) };
   });
   await context.close();
   return { ...result, launcher };
@@ -152,8 +162,12 @@ const median = (xs) => {
 };
 
 async function main() {
-  if (!existsSync(join(DIST, 'loader.js'))) throw new Error('no dist/loader.js: run `cargo xtask dist` first');
   await ensureConverse();
+  if (args.includes('--fetch-only')) {
+    console.log(`converse.js ${CONVERSE_VERSION}: ${CONVERSE}`);
+    return;
+  }
+  if (!existsSync(join(DIST, 'loader.js'))) throw new Error('no dist/loader.js: run `cargo xtask dist` first');
   const wsUrl = `${API.replace(/^http/, 'ws')}/xmpp-websocket`;
   const server = await serve(wsUrl);
   const origin = `http://127.0.0.1:${server.address().port}`;
@@ -177,6 +191,19 @@ async function main() {
     for (const [variant, rs] of Object.entries(runs)) {
       for (const r of rs) console.log(`${variant}: launcher ${r.launcher?.toFixed(0)} ms; long tasks (start+ms): ${r.longTasks.join(' ')}`);
     }
+  }
+  if (args.includes('--machine')) {
+    for (const [variant, rs] of Object.entries(runs)) {
+      for (const r of rs) {
+        console.log(`bench:tbt_${variant} ${r.tbt.toFixed(2)}`);
+        console.log(`bench:fcp_${variant} ${r.fcp.toFixed(2)}`);
+        console.log(`bench:load_${variant} ${r.load.toFixed(2)}`);
+        if (r.launcher !== null) console.log(`bench:launcher_${variant} ${r.launcher.toFixed(2)}`);
+        console.log(`bench:longtasks_${variant} ${r.longTasks.join(' ') || 'none'}`);
+      }
+      for (const path of new Set(rs.flatMap((r) => r.resources))) console.log(`bench:resource_${variant} ${path}`);
+    }
+    console.log(`bench:converse_dir ${CONVERSE}`);
   }
   const base = median(runs.none.map((r) => r.tbt));
   console.log(`\nadded blocking time, ${RUNS} runs each, CPU throttled 4x (medians, ms)`);

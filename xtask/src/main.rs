@@ -26,11 +26,28 @@ usage: cargo xtask <command>
 commands:
   setup [--check]        install everything the other commands need (idempotent);
                          --check: only report what is missing
-  test [--only G,G]      run the test groups: lint, native, chromium, firefox, ejabberd, prosody
+  test [--only G,G]      run test groups (all by default), with counts. Groups:
+                           lint          cargo fmt --check and clippy (native and wasm32)
+                           native        cargo test of the workspace
+                           chromium      wasm-bindgen browser tests in headless Chromium
+                           firefox       the same in headless Firefox
+                           embedded      interop tests against devserver's embedded XMPP backend
+                           ejabberd      interop tests against a private ejabberd
+                           prosody       interop tests against a private Prosody
+                           e2e-embedded  Playwright end-to-end tests, embedded backend
+                           e2e-ejabberd  the same through ejabberd
+                           e2e-prosody   the same through Prosody
+                         WEBCHAT_E2E_ONLY=text runs only the e2e files whose name contains it
   servers [--only S]     run private ejabberd and Prosody on 127.0.0.1 until Ctrl-C
   demo                   build the demo shop page and run devserver with it: http://127.0.0.1:8080/ (agent console: /agent)
-  dist                   release build into dist/pkg and its raw/gzip/brotli sizes
-  bench                  run the benchmarks";
+  dist [--no-budget]     release build into dist/ (script tag) and dist/npm/ (ES module package),
+                         with raw/gzip/brotli sizes; fails over the 100 KB brotli budget unless
+                         --no-budget (the table still shows where it stands)
+  bench [--quick] [--only A,A]
+                         every figure of issue #9 side by side with converse.js, written to
+                         bench/RESULTS.md (+ chart); areas: size, tbt, frames, history,
+                         roundtrip, ejabberd, fault, load. --quick: fewer runs, smaller
+                         scenarios; --quick/--only write under target/bench/ instead";
 
 fn main() -> ExitCode {
     proc::install_signal_cleanup();
@@ -81,13 +98,19 @@ fn run(args: &[String]) -> Result<(), Error> {
             demo::run(&root)
         }
         "dist" => {
-            no_args(rest)?;
-            dist::run(&root)
+            let enforce_budget = match rest {
+                [] => true,
+                [flag] if flag == "--no-budget" => false,
+                [a, ..] => return Err(Error::Usage(format!("unexpected argument `{a}`"))),
+            };
+            // `dist::run` is the budget-enforcing default; `run_with` says whether to enforce.
+            if enforce_budget {
+                dist::run(&root)
+            } else {
+                dist::run_with(&root, enforce_budget)
+            }
         }
-        "bench" => {
-            no_args(rest)?;
-            bench::run(&root)
-        }
+        "bench" => bench::run(&root, rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())

@@ -404,8 +404,8 @@ fn append_failure(outcome: &mut Outcome, why: String) {
 
 /// What every e2e group serves and runs: built once per `cargo xtask test`.
 struct E2eSite {
-    /// `target/e2e-runs/PID`: `/pkg/` (the wasm-bindgen package) and `/pages/` (`e2e/pages/`);
-    /// removed when the run ends.
+    /// `target/e2e-runs/PID`: `/pkg/` (the wasm-bindgen package), `dist/` (the shipped layout)
+    /// and `/pages/` (`e2e/pages/`); removed when the run ends.
     dir: PathBuf,
     /// The devserver binary.
     devserver: PathBuf,
@@ -426,6 +426,9 @@ impl E2eSite {
         let dir = runs.join(std::process::id().to_string());
         let _ = std::fs::remove_dir_all(&dir);
         dist::build_pkg(root, &dir.join("pkg"))?;
+        // The shipped layout too (loader.js rewritten with the content-hashed names, npm/):
+        // the embed tests load exactly what `cargo xtask dist` ships.
+        dist::layout(root, &dir.join("pkg"), &dir.join("dist"))?;
         copy_dir(&root.join(setup::E2E_DIR).join("pages"), &dir.join("pages"))?;
         let devserver = devserver::build(root)?;
         Ok(E2eSite {
@@ -553,6 +556,7 @@ fn run_e2e(
         .env("WEBCHAT_E2E_URL", dev.base_url())
         .env("WEBCHAT_E2E_BACKEND", backend.name())
         .env("WEBCHAT_E2E_PKG", site.dir.join("pkg"))
+        .env("WEBCHAT_E2E_DIST", site.dir.join("dist"))
         .env("WEBCHAT_E2E_ARTIFACTS", &artifacts);
     println!("$ {}", proc::describe(&cmd));
     let log_path = log_dir.join(format!("{}.log", group.name()));

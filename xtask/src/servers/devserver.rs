@@ -95,6 +95,16 @@ fn free_port() -> Result<u16, Error> {
 impl Devserver {
     /// Starts `bin` (from [`build`]) and waits until it accepts connections.
     pub fn start(root: &Path, bin: &Path, opts: &Options<'_>) -> Result<Devserver, Error> {
+        Self::start_with(root, bin, opts, &[])
+    }
+
+    /// [`Devserver::start`] with more command-line flags (the benchmarks add `--bot`).
+    pub fn start_with(
+        root: &Path,
+        bin: &Path,
+        opts: &Options<'_>,
+        extra: &[&str],
+    ) -> Result<Devserver, Error> {
         let port = free_port()?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let log_dir = root.join("target").join("xtask-logs");
@@ -118,6 +128,7 @@ impl Devserver {
         if let Some(dir) = opts.static_dir {
             cmd.arg("--static-dir").arg(dir);
         }
+        cmd.args(extra);
         cmd.current_dir(root)
             .stdin(Stdio::null())
             .stdout(out)
