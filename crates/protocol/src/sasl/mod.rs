@@ -1,7 +1,7 @@
 //! SASL (RFC 6120 §6) for the client, as a small sans-IO state machine per mechanism, plus a
 //! server-side verifier ([`server`]) that the devserver's embedded XMPP backend reuses.
 //!
-//! Mechanisms: SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1 (RFC 5802 / RFC 7677) and PLAIN
+//! Mechanisms: SCRAM-SHA-512 (feature `scram-sha512`), SCRAM-SHA-256, SCRAM-SHA-1 (RFC 5802 / RFC 7677) and PLAIN
 //! (RFC 4616); [`Mechanism::choose`] prefers the strongest offered. The authentication id is
 //! the LOCAL part of the configured user: real servers reject `local@domain` for SCRAM.
 //! What it does not do: channel binding (`-PLUS`: browsers cannot see the TLS session),
@@ -27,7 +27,9 @@ pub enum Mechanism {
     ScramSha1,
     /// RFC 7677.
     ScramSha256,
-    /// SCRAM with SHA-512.
+    /// SCRAM with SHA-512 (feature `scram-sha512`: neither ejabberd nor Prosody offers it by
+    /// default, so the widget leaves it out and saves the SHA-512 code).
+    #[cfg(feature = "scram-sha512")]
     ScramSha512,
 }
 
@@ -38,6 +40,7 @@ impl Mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::ScramSha1 => "SCRAM-SHA-1",
             Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            #[cfg(feature = "scram-sha512")]
             Mechanism::ScramSha512 => "SCRAM-SHA-512",
         }
     }
@@ -48,6 +51,7 @@ impl Mechanism {
             "PLAIN" => Mechanism::Plain,
             "SCRAM-SHA-1" => Mechanism::ScramSha1,
             "SCRAM-SHA-256" => Mechanism::ScramSha256,
+            #[cfg(feature = "scram-sha512")]
             "SCRAM-SHA-512" => Mechanism::ScramSha512,
             _ => return None,
         })
@@ -66,7 +70,8 @@ impl Mechanism {
     }
 
     /// All mechanisms, strongest first.
-    pub const ALL: [Mechanism; 4] = [
+    pub const ALL: &'static [Mechanism] = &[
+        #[cfg(feature = "scram-sha512")]
         Mechanism::ScramSha512,
         Mechanism::ScramSha256,
         Mechanism::ScramSha1,
@@ -150,6 +155,7 @@ impl ClientMechanism {
             ),
             m => {
                 let hash = match m {
+                    #[cfg(feature = "scram-sha512")]
                     Mechanism::ScramSha512 => scram::Hash::Sha512,
                     Mechanism::ScramSha256 => scram::Hash::Sha256,
                     _ => scram::Hash::Sha1,
@@ -295,17 +301,30 @@ mod tests {
     fn chooses_strongest_allowed() {
         let offered = ["PLAIN", "SCRAM-SHA-1", "X-OAUTH2", "SCRAM-SHA-256"];
         assert_eq!(
-            Mechanism::choose(offered, &Mechanism::ALL),
+            Mechanism::choose(offered, Mechanism::ALL),
             Some(Mechanism::ScramSha256)
         );
         assert_eq!(
             Mechanism::choose(offered, &[Mechanism::Plain]),
             Some(Mechanism::Plain)
         );
-        assert_eq!(Mechanism::choose(["X-OAUTH2"], &Mechanism::ALL), None);
+        assert_eq!(Mechanism::choose(["X-OAUTH2"], Mechanism::ALL), None);
         assert_eq!(
-            Mechanism::choose(["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"], &Mechanism::ALL),
+            Mechanism::choose(["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"], Mechanism::ALL),
             Some(Mechanism::ScramSha1)
+        );
+    }
+
+    #[test]
+    fn scram_sha512_only_with_its_feature() {
+        let chosen = Mechanism::choose(["SCRAM-SHA-512", "SCRAM-SHA-256"], Mechanism::ALL);
+        #[cfg(feature = "scram-sha512")]
+        assert_eq!(chosen, Some(Mechanism::ScramSha512));
+        #[cfg(not(feature = "scram-sha512"))]
+        assert_eq!(chosen, Some(Mechanism::ScramSha256));
+        assert_eq!(
+            Mechanism::from_name("SCRAM-SHA-512").is_some(),
+            cfg!(feature = "scram-sha512")
         );
     }
 

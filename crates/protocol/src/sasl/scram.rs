@@ -9,7 +9,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
+#[cfg(feature = "scram-sha512")]
+use sha2::Sha512;
+use sha2::{Digest, Sha256};
 
 /// Highest iteration count accepted from a server; real servers use 4096, and a hostile one
 /// must not be able to freeze the page with 2^32 rounds.
@@ -22,7 +24,8 @@ pub enum Hash {
     Sha1,
     /// SCRAM-SHA-256.
     Sha256,
-    /// SCRAM-SHA-512.
+    /// SCRAM-SHA-512 (feature `scram-sha512`).
+    #[cfg(feature = "scram-sha512")]
     Sha512,
 }
 
@@ -45,6 +48,7 @@ impl Hash {
         match self {
             Hash::Sha1 => 20,
             Hash::Sha256 => 32,
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => 64,
         }
     }
@@ -54,6 +58,7 @@ impl Hash {
         match self {
             Hash::Sha1 => Sha1::digest(data).to_vec(),
             Hash::Sha256 => Sha256::digest(data).to_vec(),
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => Sha512::digest(data).to_vec(),
         }
     }
@@ -63,6 +68,7 @@ impl Hash {
         match self {
             Hash::Sha1 => hmac_with!(Sha1, key, data),
             Hash::Sha256 => hmac_with!(Sha256, key, data),
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => hmac_with!(Sha512, key, data),
         }
     }
@@ -73,6 +79,7 @@ impl Hash {
         match self {
             Hash::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, iterations, &mut out),
             Hash::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out),
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, iterations, &mut out),
         }
         out
