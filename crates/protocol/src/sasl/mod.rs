@@ -26,8 +26,9 @@ pub enum Mechanism {
     ScramSha1,
     /// RFC 7677.
     ScramSha256,
-    /// SCRAM with SHA-512 (feature `scram-sha512`: neither ejabberd nor Prosody offers it by
-    /// default, so the widget leaves it out and saves the SHA-512 code).
+    /// SCRAM with SHA-512 (feature `scram-sha512`). ejabberd offers it, but SCRAM-SHA-256,
+    /// which both ejabberd and Prosody offer, protects the widget's one-time credentials as
+    /// well; leaving SHA-512 out keeps its code out of the wasm.
     #[cfg(feature = "scram-sha512")]
     ScramSha512,
 }
