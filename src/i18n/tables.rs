@@ -1,27 +1,77 @@
-//! The per-language tables. Plain data: one `(Key, text)` list per language.
+//! The per-language tables. Plain data: one `(Key, text)` list per language, in `Key` order.
 //! Adding a language: add a table here, a variant in `Lang`, and the completeness test covers it.
+//! Adding a key: append it to `Key` and to every table at the same position (tested).
+//!
+//! [`table!`] turns a list into one joined string per language (texts separated by U+001F), so
+//! the wasm carries the texts alone instead of a (key, pointer, length) row per entry; a lookup
+//! is a short scan of one string, done when a text is rendered.
 
-use super::{Key, Key::*, Lang};
+#[cfg(test)]
+use super::Key::*;
+use super::{Key, Lang};
 
-/// The table for one language.
-pub(super) fn table(lang: Lang) -> &'static [(Key, &'static str)] {
-    match lang {
-        Lang::En => EN,
-        Lang::De => DE,
-        Lang::Fr => FR,
-        Lang::Es => ES,
-        Lang::It => IT,
-        Lang::Nl => NL,
-        Lang::Pt => PT,
-        Lang::Pl => PL,
-        Lang::Tr => TR,
-        Lang::Ru => RU,
-        Lang::Ar => AR,
-        Lang::He => HE,
+/// Separates the texts of a [`Table`] (never part of a text: the tables test checks).
+pub(super) const SEP: char = '\u{1f}';
+
+/// One language's texts in `Key` order.
+pub(super) struct Table {
+    /// Every text followed by [`SEP`].
+    pub(super) texts: &'static str,
+    /// The keys as listed, for the order test.
+    #[cfg(test)]
+    pub(super) keys: &'static [Key],
+}
+
+impl Table {
+    /// The text of `key`, if this table has one.
+    pub(super) fn get(&self, key: Key) -> Option<&'static str> {
+        self.texts
+            .split(SEP)
+            .nth(key as usize)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// `(key, text)` pairs as listed (tests).
+    #[cfg(test)]
+    pub(super) fn entries(&self) -> Vec<(Key, &'static str)> {
+        self.keys
+            .iter()
+            .copied()
+            .zip(self.texts.split(SEP))
+            .collect()
     }
 }
 
-const EN: &[(Key, &str)] = &[
+/// `table! {EN = [(Key, "text"), ...]}` defines the [`Table`] `EN`.
+macro_rules! table {
+    ($name:ident = [$(($key:ident, $text:literal $(,)?)),* $(,)?]) => {
+        const $name: Table = Table {
+            texts: concat!($($text, "\u{1f}"),*),
+            #[cfg(test)]
+            keys: &[$($key),*],
+        };
+    };
+}
+
+/// The table for one language.
+pub(super) fn table(lang: Lang) -> &'static Table {
+    match lang {
+        Lang::En => &EN,
+        Lang::De => &DE,
+        Lang::Fr => &FR,
+        Lang::Es => &ES,
+        Lang::It => &IT,
+        Lang::Nl => &NL,
+        Lang::Pt => &PT,
+        Lang::Pl => &PL,
+        Lang::Tr => &TR,
+        Lang::Ru => &RU,
+        Lang::Ar => &AR,
+        Lang::He => &HE,
+    }
+}
+
+table! {EN = [
     (OpenChat, "Open chat"),
     (OpenChatUnread, "Open chat, {count} unread"),
     (MinimiseChat, "Minimise chat"),
@@ -81,9 +131,9 @@ const EN: &[(Key, &str)] = &[
     (CobrowseDenied, "Screen sharing declined."),
     (CobrowseTitle, "Screen sharing request"),
     (OpensInNewTab, "(opens in a new tab)"),
-];
+]}
 
-const DE: &[(Key, &str)] = &[
+table! {DE = [
     (OpenChat, "Chat öffnen"),
     (OpenChatUnread, "Chat öffnen, {count} ungelesen"),
     (MinimiseChat, "Chat minimieren"),
@@ -146,9 +196,9 @@ const DE: &[(Key, &str)] = &[
     (CobrowseDenied, "Bildschirmfreigabe abgelehnt."),
     (CobrowseTitle, "Anfrage zur Bildschirmfreigabe"),
     (OpensInNewTab, "(öffnet in neuem Tab)"),
-];
+]}
 
-const FR: &[(Key, &str)] = &[
+table! {FR = [
     (OpenChat, "Ouvrir le chat"),
     (OpenChatUnread, "Ouvrir le chat, {count} non lus"),
     (MinimiseChat, "Réduire le chat"),
@@ -217,9 +267,9 @@ const FR: &[(Key, &str)] = &[
     (CobrowseDenied, "Partage d'écran refusé."),
     (CobrowseTitle, "Demande de partage d'écran"),
     (OpensInNewTab, "(s'ouvre dans un nouvel onglet)"),
-];
+]}
 
-const ES: &[(Key, &str)] = &[
+table! {ES = [
     (OpenChat, "Abrir chat"),
     (OpenChatUnread, "Abrir chat, {count} sin leer"),
     (MinimiseChat, "Minimizar chat"),
@@ -282,9 +332,9 @@ const ES: &[(Key, &str)] = &[
     (CobrowseDenied, "Pantalla compartida rechazada."),
     (CobrowseTitle, "Solicitud para compartir pantalla"),
     (OpensInNewTab, "(se abre en una pestaña nueva)"),
-];
+]}
 
-const IT: &[(Key, &str)] = &[
+table! {IT = [
     (OpenChat, "Apri la chat"),
     (OpenChatUnread, "Apri la chat, {count} non letti"),
     (MinimiseChat, "Riduci la chat"),
@@ -347,9 +397,9 @@ const IT: &[(Key, &str)] = &[
     (CobrowseDenied, "Condivisione dello schermo rifiutata."),
     (CobrowseTitle, "Richiesta di condivisione dello schermo"),
     (OpensInNewTab, "(si apre in una nuova scheda)"),
-];
+]}
 
-const NL: &[(Key, &str)] = &[
+table! {NL = [
     (OpenChat, "Chat openen"),
     (OpenChatUnread, "Chat openen, {count} ongelezen"),
     (MinimiseChat, "Chat minimaliseren"),
@@ -406,9 +456,9 @@ const NL: &[(Key, &str)] = &[
     (CobrowseDenied, "Scherm delen geweigerd."),
     (CobrowseTitle, "Verzoek om scherm te delen"),
     (OpensInNewTab, "(opent in een nieuw tabblad)"),
-];
+]}
 
-const PT: &[(Key, &str)] = &[
+table! {PT = [
     (OpenChat, "Abrir chat"),
     (OpenChatUnread, "Abrir chat, {count} não lidas"),
     (MinimiseChat, "Minimizar chat"),
@@ -471,9 +521,9 @@ const PT: &[(Key, &str)] = &[
     (CobrowseDenied, "Partilha de ecrã recusada."),
     (CobrowseTitle, "Pedido de partilha de ecrã"),
     (OpensInNewTab, "(abre num novo separador)"),
-];
+]}
 
-const PL: &[(Key, &str)] = &[
+table! {PL = [
     (OpenChat, "Otwórz czat"),
     (OpenChatUnread, "Otwórz czat, nieprzeczytane: {count}"),
     (MinimiseChat, "Zminimalizuj czat"),
@@ -530,9 +580,9 @@ const PL: &[(Key, &str)] = &[
     (CobrowseDenied, "Udostępnianie ekranu odrzucone."),
     (CobrowseTitle, "Prośba o udostępnienie ekranu"),
     (OpensInNewTab, "(otwiera się w nowej karcie)"),
-];
+]}
 
-const TR: &[(Key, &str)] = &[
+table! {TR = [
     (OpenChat, "Sohbeti aç"),
     (OpenChatUnread, "Sohbeti aç, {count} okunmamış"),
     (MinimiseChat, "Sohbeti küçült"),
@@ -592,9 +642,9 @@ const TR: &[(Key, &str)] = &[
     (CobrowseDenied, "Ekran paylaşımı reddedildi."),
     (CobrowseTitle, "Ekran paylaşımı isteği"),
     (OpensInNewTab, "(yeni sekmede açılır)"),
-];
+]}
 
-const RU: &[(Key, &str)] = &[
+table! {RU = [
     (OpenChat, "Открыть чат"),
     (OpenChatUnread, "Открыть чат, непрочитанных: {count}"),
     (MinimiseChat, "Свернуть чат"),
@@ -648,9 +698,9 @@ const RU: &[(Key, &str)] = &[
     (CobrowseDenied, "Демонстрация экрана отклонена."),
     (CobrowseTitle, "Запрос на демонстрацию экрана"),
     (OpensInNewTab, "(откроется в новой вкладке)"),
-];
+]}
 
-const AR: &[(Key, &str)] = &[
+table! {AR = [
     (OpenChat, "فتح المحادثة"),
     (OpenChatUnread, "فتح المحادثة، {count} غير مقروءة"),
     (MinimiseChat, "تصغير المحادثة"),
@@ -698,9 +748,9 @@ const AR: &[(Key, &str)] = &[
     (CobrowseDenied, "تم رفض مشاركة الشاشة."),
     (CobrowseTitle, "طلب مشاركة الشاشة"),
     (OpensInNewTab, "(يفتح في علامة تبويب جديدة)"),
-];
+]}
 
-const HE: &[(Key, &str)] = &[
+table! {HE = [
     (OpenChat, "פתיחת הצ'אט"),
     (OpenChatUnread, "פתיחת הצ'אט, {count} שלא נקראו"),
     (MinimiseChat, "מזעור הצ'אט"),
@@ -748,4 +798,4 @@ const HE: &[(Key, &str)] = &[
     (CobrowseDenied, "שיתוף המסך נדחה."),
     (CobrowseTitle, "בקשה לשיתוף מסך"),
     (OpensInNewTab, "(נפתח בכרטיסייה חדשה)"),
-];
+]}
