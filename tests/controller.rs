@@ -1163,7 +1163,7 @@ async fn reset_before_the_campaign_is_read_is_safe() {
 const HISTORY_PATH: &str = "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example";
 
 fn john() -> webchat::controller::UserInfo {
-    webchat::controller::UserInfo::from_json(&serde_json::json!({
+    webchat::controller::UserInfo::from_json(&webchat_protocol::json!({
         "email": "John@x.example", "firstname": "John", "lastname": "Doe",
         "labels": ["vip"], "assignedUser": "ana"
     }))
@@ -1255,9 +1255,10 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
     assert_eq!(body["user"]["assigned_user"], "ana");
     assert_eq!(body["user"]["labels"][0], "vip");
     // Another user: a reset first — nothing of John stays.
-    let jane =
-        webchat::controller::UserInfo::from_json(&serde_json::json!({"email": "jane@x.example"}))
-            .unwrap();
+    let jane = webchat::controller::UserInfo::from_json(
+        &webchat_protocol::json!({"email": "jane@x.example"}),
+    )
+    .unwrap();
     h.controller().tag(jane).unwrap();
     settle().await;
     assert!(texts(&h.store()).is_empty(), "{:?}", texts(&h.store()));

@@ -39,7 +39,7 @@ impl Reply {
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+    fn parse<T: webchat_protocol::json::FromJson>(&self) -> Result<T, ApiError> {
         api::parse_response(self.status, &self.body)
     }
 
@@ -253,7 +253,10 @@ async fn every_endpoint_requires_the_token() {
         let missing = http(t.addr(), method, &url, &[], Some("{}")).await;
         assert_eq!(missing.status, 401, "{method} {path} without token");
         assert!(missing.error_message().contains("missing"));
-        assert_eq!(missing.parse::<Value>(), Err(ApiError::Unauthorized));
+        assert_eq!(
+            missing.parse::<webchat_protocol::json::Value>(),
+            Err(ApiError::Unauthorized)
+        );
         let wrong = http(
             t.addr(),
             method,
@@ -649,7 +652,10 @@ async fn xmppconnection_is_501() {
         assert_eq!(r.status, 501);
         let m = r.error_message();
         assert!(m.contains("BOSH") && m.contains("xmppcredentials"), "{m}");
-        assert_eq!(r.parse::<Value>(), Err(ApiError::OtherStatus(501)));
+        assert_eq!(
+            r.parse::<webchat_protocol::json::Value>(),
+            Err(ApiError::OtherStatus(501))
+        );
     }
 }
 

@@ -13,8 +13,10 @@
 //! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again. This module
 //! reads and writes JSON; it does not decide when (the controller does).
 
-use serde_json::{json, Value};
 use webchat_protocol::api::ChatSession;
+use webchat_protocol::json::{FromJson, Value};
+// The `json` module and the `json!` macro.
+use webchat_protocol::json;
 use webchat_protocol::ResumeState;
 
 /// The anonymous visitor id.
@@ -80,9 +82,9 @@ impl SavedChat {
         json!({
             "v": 1,
             "status": status,
-            "session": self.session.as_ref().and_then(|s| serde_json::to_value(s).ok()),
+            "session": self.session,
             "credentials_id": self.credentials_id,
-            "resume": self.resume.as_ref().and_then(|r| serde_json::to_value(r).ok()),
+            "resume": self.resume,
             "agent_name": self.agent_name,
             "names": Value::Object(
                 self.agent_names
@@ -97,7 +99,7 @@ impl SavedChat {
     /// Reads what [`SavedChat::to_json_text`] wrote; `None` when unreadable (then the visitor
     /// simply starts afresh). A resume state or session that does not parse is dropped alone.
     pub fn from_json_text(text: &str) -> Option<SavedChat> {
-        let v: Value = serde_json::from_str(text).ok()?;
+        let v: Value = json::parse(text).ok()?;
         let status = match v.get("status")?.as_str()? {
             "live" => SavedStatus::Live,
             "ended" => SavedStatus::Ended,
@@ -107,11 +109,11 @@ impl SavedChat {
         let field = |k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
         Some(SavedChat {
             status,
-            session: field("session").and_then(|s| serde_json::from_value(s).ok()),
+            session: field("session").and_then(|s| FromJson::from_json(&s).ok()),
             credentials_id: field("credentials_id")
                 .and_then(|c| c.as_str().map(str::to_owned))
                 .filter(|c| !c.is_empty()),
-            resume: field("resume").and_then(|r| serde_json::from_value(r).ok()),
+            resume: field("resume").and_then(|r| FromJson::from_json(&r).ok()),
             agent_name: field("agent_name").and_then(|a| a.as_str().map(str::to_owned)),
             agent_names: v
                 .get("names")
@@ -119,7 +121,9 @@ impl SavedChat {
                 .map(|names| {
                     names
                         .iter()
-                        .filter_map(|(nick, name)| Some((nick.clone(), name.as_str()?.to_owned())))
+                        .filter_map(|(nick, name)| {
+                            Some((nick.to_owned(), name.as_str()?.to_owned()))
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),

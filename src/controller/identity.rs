@@ -10,9 +10,9 @@
 
 use std::fmt;
 
-use serde_json::Value;
 use wasm_bindgen::JsValue;
 use webchat_protocol::api::{TaggedUser, UserId};
+use webchat_protocol::json::{self, Value};
 
 /// A logged-in user as given to `CV.user.tag({...})`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl UserInfo {
         let id = match obj.get("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if !s.trim().is_empty() => Some(UserId::Text(s.trim().into())),
-            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().map(UserId::Number),
+            Some(n @ Value::Number(_)) if n.as_i64().is_some() => n.as_i64().map(UserId::Number),
             Some(_) => {
                 return Err(TagError::WrongType {
                     key: "id",
@@ -162,7 +162,7 @@ impl UserInfo {
             .ok()
             .and_then(|s| s.as_string())
             .ok_or(TagError::NotAnObject)?;
-        let obj: Value = serde_json::from_str(&json).map_err(|_| TagError::NotAnObject)?;
+        let obj: Value = json::parse(&json).map_err(|_| TagError::NotAnObject)?;
         UserInfo::from_json(&obj)
     }
 
@@ -195,12 +195,12 @@ impl UserInfo {
 
     /// The user as the controller stores it.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.to_api()).unwrap_or_default()
+        json::to_string(&self.to_api())
     }
 
     /// A stored user (as written by [`UserInfo::to_json`]); `None` when unreadable.
     pub fn from_stored(text: &str) -> Option<UserInfo> {
-        let u: TaggedUser = serde_json::from_str(text).ok()?;
+        let u: TaggedUser = json::from_str(text).ok()?;
         if !is_email(&u.email) {
             return None;
         }
@@ -218,7 +218,8 @@ impl UserInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use webchat_protocol::json;
+    use webchat_protocol::json::ToJson;
 
     #[test]
     fn a_full_user_is_read() {
@@ -234,7 +235,7 @@ mod tests {
         assert_eq!(u.tracker_id(), "user:id:42");
         let back = UserInfo::from_stored(&u.to_json()).unwrap();
         assert_eq!(back, u);
-        let api = serde_json::to_value(u.to_api()).unwrap();
+        let api = u.to_api().to_json();
         assert_eq!(api["assigned_user"], "agent1@chatvisor.com");
     }
 

@@ -35,13 +35,15 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 
 use leptos::prelude::GetUntracked;
-use serde_json::{json, Value};
 use web_sys::HtmlElement;
 use webchat_protocol::api::{
     self, ApiError, Campaign, ChatSession, ChatSessionRequest, SurveyAnswer, SurveyPatch,
     Transcript, XmppCredentials, XmppCredentialsRequest,
 };
 use webchat_protocol::connection::CloseReason;
+use webchat_protocol::json::Value;
+// The `json` module and the `json!` macro.
+use webchat_protocol::json;
 use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Jid, ResumeState};
 
 use crate::actions::{ActionSink, UiAction};
@@ -1139,7 +1141,7 @@ impl Inner {
     }
 
     fn on_tab_message(this: &Rc<RefCell<Inner>>, text: &str) {
-        let Ok(msg) = serde_json::from_str::<Value>(text) else {
+        let Ok(msg) = json::parse(text) else {
             return;
         };
         let role = this.borrow().role;
@@ -1153,7 +1155,7 @@ impl Inner {
                 let view = msg
                     .get("view")
                     .and_then(Value::as_str)
-                    .and_then(|v| serde_json::from_str::<Value>(v).ok());
+                    .and_then(|v| json::parse(v).ok());
                 if let Some(view) = view {
                     this.borrow_mut().follow(&view);
                 }
@@ -1529,9 +1531,7 @@ impl Inner {
                 message: comment.filter(|c| !c.trim().is_empty()),
             },
         };
-        let Ok(body) = serde_json::to_string(&patch) else {
-            return;
-        };
+        let body = json::to_string(&patch);
         self.emit(HostEvent::SurveySubmitted {
             result: patch.survey.result.clone(),
             comment: patch.survey.message.clone(),
@@ -1573,9 +1573,7 @@ impl Inner {
                 .or_else(|| web_sys::window().and_then(|w| w.location().href().ok())),
             user: self.user.as_ref().map(UserInfo::to_api),
         };
-        let Ok(body) = serde_json::to_string(&request) else {
-            return;
-        };
+        let body = json::to_string(&request);
         let transport = self.transport.clone();
         let (epoch, me) = (self.epoch, self.me.clone());
         let reuse = self.session.clone();
@@ -1613,9 +1611,7 @@ impl Inner {
             let req = XmppCredentialsRequest {
                 chatsession_id: session.id.clone(),
             };
-            let Ok(body) = serde_json::to_string(&req) else {
-                return;
-            };
+            let body = json::to_string(&req);
             let creds = match transport
                 .request(Method::Post, "xmppcredentials", Some(body))
                 .await
@@ -2343,7 +2339,7 @@ mod tests {
             },
         ] {
             let text = survey_to_json(&s).to_string();
-            let back = serde_json::from_str::<Value>(&text).unwrap();
+            let back = webchat_protocol::json::parse(&text).unwrap();
             assert_eq!(survey_from_json(&back), s);
         }
         assert_eq!(survey_from_json(&json!(42)), SurveyState::Hidden);
@@ -2376,7 +2372,7 @@ mod tests {
 
     #[test]
     fn backend_transcripts_become_saved_entries_with_local_ids() {
-        let t: Transcript = serde_json::from_str(
+        let t: Transcript = json::from_str(
             r#"{"chatsession_id":"cs","messages":[
                 {"id":"v1@webchat.test/web:vabc","from":"visitor","body":"hi","timestamp":1},
                 {"id":"u1","from":"agent","nick":"Ana","body":"<i>hello</i>","timestamp":2},

@@ -135,8 +135,12 @@ impl EmbedOptions {
             None => None,
             Some(v) => {
                 let text = match (v.as_f64(), v.as_string()) {
-                    (Some(n), _) if n.fract() == 0.0 => format!("{n:.0}"),
-                    (Some(n), _) => n.to_string(),
+                    // JavaScript prints the number (as the host wrote it): Rust's float
+                    // formatting would add ~15 KB to the wasm for this one option.
+                    (Some(n), _) => js_sys::Number::from(n)
+                        .to_string_with_radix(10)
+                        .map(String::from)
+                        .unwrap_or_default(),
                     (None, Some(s)) if s.trim().is_empty() => String::new(),
                     (None, Some(s)) => s,
                     (None, None) => {

@@ -87,8 +87,9 @@ impl Lang {
 
     /// The text for `key`, falling back to English when this language's table lacks it.
     pub fn text(self, key: Key) -> &'static str {
-        lookup(tables::table(self), key)
-            .or_else(|| lookup(tables::table(Lang::En), key))
+        tables::table(self)
+            .get(key)
+            .or_else(|| tables::table(Lang::En).get(key))
             // English is complete (tested), so this branch only guards against a future typo.
             .unwrap_or("")
     }
@@ -110,11 +111,6 @@ where
     L: leptos::prelude::Get<Value = Lang> + Copy + Send + Sync + 'static,
 {
     move || lang.get().text(key)
-}
-
-/// Finds `key` in one table.
-fn lookup(table: &[(Key, &'static str)], key: Key) -> Option<&'static str> {
-    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
 /// Every text the widget can show.
@@ -283,7 +279,13 @@ mod tests {
     #[test]
     fn every_language_has_every_key_exactly_once() {
         for lang in Lang::ALL {
-            let table = tables::table(lang);
+            let table = tables::table(lang).entries();
+            // Positions are the lookup: each table lists the keys in `Key` order.
+            let keys: Vec<Key> = table.iter().map(|(k, _)| *k).collect();
+            assert_eq!(keys, Key::ALL, "{lang:?} is not in Key order");
+            for (key, text) in &table {
+                assert!(!text.contains(tables::SEP), "{lang:?} {key:?}");
+            }
             for key in Key::ALL {
                 let hits = table.iter().filter(|(k, _)| *k == key).count();
                 assert_eq!(hits, 1, "{lang:?} has {hits} entries for {key:?}");
@@ -323,11 +325,17 @@ mod tests {
 
     #[test]
     fn missing_key_falls_back_to_english() {
-        assert_eq!(lookup(&[], Key::Send), None);
-        let partial: &[(Key, &str)] = &[(Key::Send, "Senden")];
-        assert_eq!(lookup(partial, Key::Send), Some("Senden"));
+        // A table that stops early (a key appended to `Key` but not yet translated).
+        let partial = tables::Table {
+            texts: "a\u{1f}b\u{1f}",
+            keys: &[Key::OpenChat, Key::OpenChatUnread],
+        };
+        assert_eq!(partial.get(Key::OpenChatUnread), Some("b"));
+        assert_eq!(partial.get(Key::Send), None);
         assert_eq!(
-            lookup(partial, Key::EndChat).or_else(|| lookup(tables::table(Lang::En), Key::EndChat)),
+            partial
+                .get(Key::EndChat)
+                .or_else(|| tables::table(Lang::En).get(Key::EndChat)),
             Some("End chat")
         );
     }

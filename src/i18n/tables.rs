@@ -1,27 +1,77 @@
-//! The per-language tables. Plain data: one `(Key, text)` list per language.
+//! The per-language tables. Plain data: one `(Key, text)` list per language, in `Key` order.
 //! Adding a language: add a table here, a variant in `Lang`, and the completeness test covers it.
+//! Adding a key: append it to `Key` and to every table at the same position (tested).
+//!
+//! [`table!`] turns a list into one joined string per language (texts separated by U+001F), so
+//! the wasm carries the texts alone instead of a (key, pointer, length) row per entry; a lookup
+//! is a short scan of one string, done when a text is rendered.
 
-use super::{Key, Key::*, Lang};
+#[cfg(test)]
+use super::Key::*;
+use super::{Key, Lang};
 
-/// The table for one language.
-pub(super) fn table(lang: Lang) -> &'static [(Key, &'static str)] {
-    match lang {
-        Lang::En => EN,
-        Lang::De => DE,
-        Lang::Fr => FR,
-        Lang::Es => ES,
-        Lang::It => IT,
-        Lang::Nl => NL,
-        Lang::Pt => PT,
-        Lang::Pl => PL,
-        Lang::Tr => TR,
-        Lang::Ru => RU,
-        Lang::Ar => AR,
-        Lang::He => HE,
+/// Separates the texts of a [`Table`] (never part of a text: the tables test checks).
+pub(super) const SEP: char = '\u{1f}';
+
+/// One language's texts in `Key` order.
+pub(super) struct Table {
+    /// Every text followed by [`SEP`].
+    pub(super) texts: &'static str,
+    /// The keys as listed, for the order test.
+    #[cfg(test)]
+    pub(super) keys: &'static [Key],
+}
+
+impl Table {
+    /// The text of `key`, if this table has one.
+    pub(super) fn get(&self, key: Key) -> Option<&'static str> {
+        self.texts
+            .split(SEP)
+            .nth(key as usize)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// `(key, text)` pairs as listed (tests).
+    #[cfg(test)]
+    pub(super) fn entries(&self) -> Vec<(Key, &'static str)> {
+        self.keys
+            .iter()
+            .copied()
+            .zip(self.texts.split(SEP))
+            .collect()
     }
 }
 
-const EN: &[(Key, &str)] = &[
+/// `table! {EN = [(Key, "text"), ...]}` defines the [`Table`] `EN`.
+macro_rules! table {
+    ($name:ident = [$(($key:ident, $text:literal $(,)?)),* $(,)?]) => {
+        const $name: Table = Table {
+            texts: concat!($($text, "\u{1f}"),*),
+            #[cfg(test)]
+            keys: &[$($key),*],
+        };
+    };
+}
+
+/// The table for one language.
+pub(super) fn table(lang: Lang) -> &'static Table {
+    match lang {
+        Lang::En => &EN,
+        Lang::De => &DE,
+        Lang::Fr => &FR,
+        Lang::Es => &ES,
+        Lang::It => &IT,
+        Lang::Nl => &NL,
+        Lang::Pt => &PT,
+        Lang::Pl => &PL,
+        Lang::Tr => &TR,
+        Lang::Ru => &RU,
+        Lang::Ar => &AR,
+        Lang::He => &HE,
+    }
+}
+
+table! {EN = [
     (OpenChat, "Open chat"),
     (OpenChatUnread, "Open chat, {count} unread"),
     (MinimiseChat, "Minimise chat"),
@@ -83,9 +133,9 @@ const EN: &[(Key, &str)] = &[
     (OpensInNewTab, "(opens in a new tab)"),
     (EarlierChat, "Earlier chat · {date}"),
     (EarlierChatUndated, "Earlier chat"),
-];
+]}
 
-const DE: &[(Key, &str)] = &[
+table! {DE = [
     (OpenChat, "Chat öffnen"),
     (OpenChatUnread, "Chat öffnen, {count} ungelesen"),
     (MinimiseChat, "Chat minimieren"),
@@ -150,9 +200,9 @@ const DE: &[(Key, &str)] = &[
     (OpensInNewTab, "(öffnet in neuem Tab)"),
     (EarlierChat, "Früherer Chat · {date}"),
     (EarlierChatUndated, "Früherer Chat"),
-];
+]}
 
-const FR: &[(Key, &str)] = &[
+table! {FR = [
     (OpenChat, "Ouvrir le chat"),
     (OpenChatUnread, "Ouvrir le chat, {count} non lus"),
     (MinimiseChat, "Réduire le chat"),
@@ -223,9 +273,9 @@ const FR: &[(Key, &str)] = &[
     (OpensInNewTab, "(s'ouvre dans un nouvel onglet)"),
     (EarlierChat, "Conversation précédente · {date}"),
     (EarlierChatUndated, "Conversation précédente"),
-];
+]}
 
-const ES: &[(Key, &str)] = &[
+table! {ES = [
     (OpenChat, "Abrir chat"),
     (OpenChatUnread, "Abrir chat, {count} sin leer"),
     (MinimiseChat, "Minimizar chat"),
@@ -290,9 +340,9 @@ const ES: &[(Key, &str)] = &[
     (OpensInNewTab, "(se abre en una pestaña nueva)"),
     (EarlierChat, "Conversación anterior · {date}"),
     (EarlierChatUndated, "Conversación anterior"),
-];
+]}
 
-const IT: &[(Key, &str)] = &[
+table! {IT = [
     (OpenChat, "Apri la chat"),
     (OpenChatUnread, "Apri la chat, {count} non letti"),
     (MinimiseChat, "Riduci la chat"),
@@ -357,9 +407,9 @@ const IT: &[(Key, &str)] = &[
     (OpensInNewTab, "(si apre in una nuova scheda)"),
     (EarlierChat, "Conversazione precedente · {date}"),
     (EarlierChatUndated, "Conversazione precedente"),
-];
+]}
 
-const NL: &[(Key, &str)] = &[
+table! {NL = [
     (OpenChat, "Chat openen"),
     (OpenChatUnread, "Chat openen, {count} ongelezen"),
     (MinimiseChat, "Chat minimaliseren"),
@@ -418,9 +468,9 @@ const NL: &[(Key, &str)] = &[
     (OpensInNewTab, "(opent in een nieuw tabblad)"),
     (EarlierChat, "Eerder gesprek · {date}"),
     (EarlierChatUndated, "Eerder gesprek"),
-];
+]}
 
-const PT: &[(Key, &str)] = &[
+table! {PT = [
     (OpenChat, "Abrir chat"),
     (OpenChatUnread, "Abrir chat, {count} não lidas"),
     (MinimiseChat, "Minimizar chat"),
@@ -485,9 +535,9 @@ const PT: &[(Key, &str)] = &[
     (OpensInNewTab, "(abre num novo separador)"),
     (EarlierChat, "Conversa anterior · {date}"),
     (EarlierChatUndated, "Conversa anterior"),
-];
+]}
 
-const PL: &[(Key, &str)] = &[
+table! {PL = [
     (OpenChat, "Otwórz czat"),
     (OpenChatUnread, "Otwórz czat, nieprzeczytane: {count}"),
     (MinimiseChat, "Zminimalizuj czat"),
@@ -546,9 +596,9 @@ const PL: &[(Key, &str)] = &[
     (OpensInNewTab, "(otwiera się w nowej karcie)"),
     (EarlierChat, "Wcześniejsza rozmowa · {date}"),
     (EarlierChatUndated, "Wcześniejsza rozmowa"),
-];
+]}
 
-const TR: &[(Key, &str)] = &[
+table! {TR = [
     (OpenChat, "Sohbeti aç"),
     (OpenChatUnread, "Sohbeti aç, {count} okunmamış"),
     (MinimiseChat, "Sohbeti küçült"),
@@ -610,9 +660,9 @@ const TR: &[(Key, &str)] = &[
     (OpensInNewTab, "(yeni sekmede açılır)"),
     (EarlierChat, "Önceki sohbet · {date}"),
     (EarlierChatUndated, "Önceki sohbet"),
-];
+]}
 
-const RU: &[(Key, &str)] = &[
+table! {RU = [
     (OpenChat, "Открыть чат"),
     (OpenChatUnread, "Открыть чат, непрочитанных: {count}"),
     (MinimiseChat, "Свернуть чат"),
@@ -668,9 +718,9 @@ const RU: &[(Key, &str)] = &[
     (OpensInNewTab, "(откроется в новой вкладке)"),
     (EarlierChat, "Предыдущий чат · {date}"),
     (EarlierChatUndated, "Предыдущий чат"),
-];
+]}
 
-const AR: &[(Key, &str)] = &[
+table! {AR = [
     (OpenChat, "فتح المحادثة"),
     (OpenChatUnread, "فتح المحادثة، {count} غير مقروءة"),
     (MinimiseChat, "تصغير المحادثة"),
@@ -720,9 +770,9 @@ const AR: &[(Key, &str)] = &[
     (OpensInNewTab, "(يفتح في علامة تبويب جديدة)"),
     (EarlierChat, "محادثة سابقة · {date}"),
     (EarlierChatUndated, "محادثة سابقة"),
-];
+]}
 
-const HE: &[(Key, &str)] = &[
+table! {HE = [
     (OpenChat, "פתיחת הצ'אט"),
     (OpenChatUnread, "פתיחת הצ'אט, {count} שלא נקראו"),
     (MinimiseChat, "מזעור הצ'אט"),
@@ -772,4 +822,4 @@ const HE: &[(Key, &str)] = &[
     (OpensInNewTab, "(נפתח בכרטיסייה חדשה)"),
     (EarlierChat, "שיחה קודמת · {date}"),
     (EarlierChatUndated, "שיחה קודמת"),
-];
+]}

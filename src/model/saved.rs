@@ -7,7 +7,9 @@
 //! rather than failing the whole transcript. It does no I/O: the controller reads and writes
 //! the storage.
 
-use serde_json::{json, Map, Value};
+use webchat_protocol::json::{Map, Value};
+// The `json` module and the `json!` macro.
+use webchat_protocol::json;
 
 use super::store::{EndedBy, MessageStatus, Notice, Sender};
 
@@ -144,7 +146,7 @@ pub fn to_json_text(entries: &[SavedEntry]) -> String {
 /// Reads a conversation saved by [`to_json_text`]; unreadable text gives an empty list and
 /// unreadable entries are skipped.
 pub fn from_json_text(text: &str) -> Vec<SavedEntry> {
-    match serde_json::from_str::<Value>(text) {
+    match json::parse(text) {
         Ok(Value::Array(items)) => items.iter().filter_map(SavedEntry::from_json).collect(),
         _ => Vec::new(),
     }

@@ -13,42 +13,69 @@
 
 use core::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use crate::json::{self, Error as JsonError, FromJson, Obj, ObjBuilder, ToJson, Value};
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
 
 /// One entry of `GET campaigns`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct CampaignSummary {
     pub id: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub name: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub active: bool,
 }
 
 /// `GET campaigns/{id}`: the campaign's look, availability and plugins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Campaign {
     pub id: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub name: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub active: bool,
     /// A CSS color such as `#0a6018`; `None` means "use the widget's default".
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub color: Option<String>,
     /// A language tag such as `en` or `de`; `None` means English (the seed's default).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub language: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub availability: bool,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub available_agents: u32,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub available_slots: AvailableSlots,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub cobrowsing: Cobrowsing,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub survey: Survey,
 }
 
@@ -75,88 +102,57 @@ impl Default for AvailableSlots {
     }
 }
 
-impl Serialize for AvailableSlots {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            AvailableSlots::Number(n) => serializer.serialize_u32(*n),
-            AvailableSlots::Unlimited => serializer.serialize_str(Self::INFINITY),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for AvailableSlots {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(SlotsVisitor)
-    }
-}
-
-struct SlotsVisitor;
-
-impl<'de> Visitor<'de> for SlotsVisitor {
-    type Value = AvailableSlots;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a slot count or \"∞\"")
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(AvailableSlots::Number(u32::try_from(v).unwrap_or(u32::MAX)))
-    }
-
-    // "Max slots - Active slots" can dip below zero on a busy server: that is "no room".
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(AvailableSlots::Number(
-            u32::try_from(v.max(0)).unwrap_or(u32::MAX),
-        ))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let v = v.trim();
-        if v == AvailableSlots::INFINITY || v.eq_ignore_ascii_case("inf") {
-            return Ok(AvailableSlots::Unlimited);
-        }
-        // Some PHP backends send numbers as strings.
-        v.parse::<u32>()
-            .map(AvailableSlots::Number)
-            .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AvailableSlots::Number(0))
-    }
-}
-
 /// The co-browsing (screen sharing) plugin. A plugin never saved by a manager is inactive with
 /// `null` texts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Cobrowsing {
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub active: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub cbr_text: Option<String>,
-    #[serde(default, rename = "cobrowsingButtonAcceptText")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, rename = "cobrowsingButtonAcceptText")
+    )]
     pub accept_text: Option<String>,
-    #[serde(default, rename = "cobrowsingButtonDenyText")]
+    #[cfg_attr(feature = "serde", serde(default, rename = "cobrowsingButtonDenyText"))]
     pub deny_text: Option<String>,
 }
 
 /// The customer survey plugin shown after the chat.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Survey {
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub active: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub survey_question: Option<String>,
     /// `good`/`moderate`/`bad` for smileys, `good`/`bad` for thumbs, `[]` when never saved.
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub survey_options: Vec<SurveyOption>,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub survey_comment_enable: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub survey_comment: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub survey_thanks_enable: bool,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub survey_thanks: Option<String>,
 }
 
@@ -173,46 +169,79 @@ impl Survey {
 }
 
 /// One survey answer: `value` is language-neutral, `label` is the manager's text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct SurveyOption {
     pub value: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub label: String,
 }
 
 /// `POST chatsessions` body.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ChatSessionRequest {
     pub campaign_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tracker_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub visitor_identifier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub request_url: Option<String>,
     /// Extension: the user attached with `CV.user.tag(...)`. A backend that does not know it
     /// ignores it and loses nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub user: Option<TaggedUser>,
 }
 
 /// Extension: a logged-in user as given to `CV.user.tag({...})`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct TaggedUser {
     pub email: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub firstname: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub lastname: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<UserId>,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub labels: Vec<String>,
     /// The nickname of the agent this user should be routed to when that agent is signed in.
-    #[serde(
-        default,
-        alias = "assignedUser",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            alias = "assignedUser",
+            skip_serializing_if = "Option::is_none"
+        )
     )]
     pub assigned_user: Option<String>,
 }
@@ -224,75 +253,48 @@ pub enum UserId {
     Number(i64),
 }
 
-impl Serialize for UserId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            UserId::Text(s) => serializer.serialize_str(s),
-            UserId::Number(n) => serializer.serialize_i64(*n),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for UserId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(UserIdVisitor)
-    }
-}
-
-struct UserIdVisitor;
-
-impl<'de> Visitor<'de> for UserIdVisitor {
-    type Value = UserId;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a user id (string or integer)")
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(UserId::Number(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        // Ids above i64::MAX are kept exactly, as text.
-        Ok(i64::try_from(v).map_or_else(|_| UserId::Text(v.to_string()), UserId::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(UserId::Text(v.to_owned()))
-    }
-}
-
 /// `POST`/`GET chatsessions`: one chat of one visitor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ChatSession {
     pub id: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub campaign_id: String,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub tracker_id: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub visitor_identifier: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub request_url: Option<String>,
     pub status: ChatSessionStatus,
     /// Extension: the tagged user, when one was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub user: Option<TaggedUser>,
     /// Extension: the last survey answer accepted by `PATCH chatsessions/{id}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub survey: Option<SurveyAnswer>,
 }
 
 /// The three statuses of the seed: `created`, then `active` once the agent has the chat, then
 /// `closed` by the visitor, the agent or both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum ChatSessionStatus {
-    #[serde(alias = "Created")]
+    #[cfg_attr(feature = "serde", serde(alias = "Created"))]
     Created,
-    #[serde(alias = "Active")]
+    #[cfg_attr(feature = "serde", serde(alias = "Active"))]
     Active,
-    #[serde(alias = "Closed")]
+    #[cfg_attr(feature = "serde", serde(alias = "Closed"))]
     Closed,
 }
 
@@ -308,27 +310,34 @@ impl ChatSessionStatus {
 }
 
 /// `PATCH chatsessions/{id}` body: `{"survey":{"result":"good","message":"..."}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct SurveyPatch {
     pub survey: SurveyAnswer,
 }
 
 /// A survey answer: one option value and an optional comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct SurveyAnswer {
     pub result: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub message: Option<String>,
 }
 
 /// `POST xmppcredentials` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct XmppCredentialsRequest {
     pub chatsession_id: String,
 }
 
 /// `POST`/`GET xmppcredentials`: who the agent is and how the visitor logs in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct XmppCredentials {
     pub id: String,
     pub agent: AgentInfo,
@@ -336,23 +345,34 @@ pub struct XmppCredentials {
 }
 
 /// The agent assigned to a chat session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct AgentInfo {
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub firstname: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub nickname: String,
     /// The agent's bare JID, usually on a different domain from the visitor's.
     pub jid: String,
 }
 
 /// The visitor's XMPP login. `user` may be a bare local part or a full `local@domain`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Credentials {
     pub user: String,
     pub password: String,
     pub domain: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub resource: String,
 }
 
@@ -364,31 +384,43 @@ impl Credentials {
 }
 
 /// Extension `GET chatsessions/{id}/transcript`: the messages of one chat, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Transcript {
     pub chatsession_id: String,
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub messages: Vec<TranscriptMessage>,
 }
 
 /// One message of a transcript. `body` is plain text, never HTML.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct TranscriptMessage {
     /// Stable id (the XMPP `stanza-id` or message `id`), for de-duplication.
     pub id: String,
     pub from: Sender,
     /// The agent's nickname for agent messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub nick: Option<String>,
     pub body: String,
     /// Milliseconds since the Unix epoch, as recorded by the server.
-    #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, deserialize_with = "serde_impls::null_default")
+    )]
     pub timestamp: u64,
 }
 
 /// Who wrote a transcript message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Sender {
     Visitor,
     Agent,
@@ -436,17 +468,13 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// Turns a reply into `T` on a 2xx status, or into the matching [`ApiError`].
-pub fn parse_response<T: serde::de::DeserializeOwned>(
-    status: u16,
-    body: &str,
-) -> Result<T, ApiError> {
+pub fn parse_response<T: FromJson>(status: u16, body: &str) -> Result<T, ApiError> {
     check_status(status, body)?;
-    serde_json::from_str(body).map_err(|e| {
-        ApiError::Unparsable(match e.classify() {
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Eof => "truncated JSON",
-            serde_json::error::Category::Data => "JSON of an unexpected shape",
-            serde_json::error::Category::Io => "unreadable body",
+    json::from_str(body).map_err(|e| {
+        ApiError::Unparsable(match e {
+            JsonError::Syntax(_) => "not JSON",
+            JsonError::Eof => "truncated JSON",
+            JsonError::Shape(_) => "JSON of an unexpected shape",
         })
     })
 }
@@ -468,19 +496,20 @@ pub fn check_status(status: u16, body: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The seed's error envelope (`Status`/`StatusText`/`Message`); other spellings are accepted.
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default, alias = "Message", alias = "error")]
-    message: Option<String>,
-}
-
 /// Longest plain-text error body kept, so a proxy's HTML page does not end up in the UI.
 const MAX_PLAIN_MESSAGE: usize = 200;
 
 fn error_message(body: &str) -> String {
-    if let Ok(ErrorBody { message: Some(m) }) = serde_json::from_str::<ErrorBody>(body) {
-        return m;
+    // The seed's error envelope (`Status`/`StatusText`/`Message`); other spellings are
+    // accepted.
+    if let Ok(v) = json::parse(body) {
+        if let Some(m) = Obj::new(&v).ok().and_then(|o| {
+            ["message", "Message", "error"]
+                .into_iter()
+                .find_map(|k| o.member(k, "").and_then(Value::as_str))
+        }) {
+            return m.to_owned();
+        }
     }
     let body = body.trim();
     if body.starts_with('{') || body.starts_with('<') {
@@ -493,13 +522,450 @@ fn error_message(body: &str) -> String {
     body[..end].to_owned()
 }
 
-/// Reads `null` as the type's default: managers leave fields unsaved and PHP sends `null`.
-fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+// The JSON forms (what the widget uses). Each reader follows the serde attributes above:
+// missing or `null` members read as defaults where the seed allows it, unknown members are
+// ignored, and the writers leave out `None` members exactly where serde skips them.
+
+impl FromJson for CampaignSummary {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(CampaignSummary {
+            id: o.req("id")?,
+            name: o.or_default("name")?,
+            active: o.or_default("active")?,
+        })
+    }
+}
+
+impl FromJson for Campaign {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(Campaign {
+            id: o.req("id")?,
+            name: o.or_default("name")?,
+            active: o.or_default("active")?,
+            color: o.opt("color")?,
+            language: o.opt("language")?,
+            availability: o.or_default("availability")?,
+            available_agents: o.or_default("available_agents")?,
+            available_slots: o.or_default("available_slots")?,
+            cobrowsing: o.or_default("cobrowsing")?,
+            survey: o.or_default("survey")?,
+        })
+    }
+}
+
+impl FromJson for AvailableSlots {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let clamp = |n: u64| AvailableSlots::Number(u32::try_from(n).unwrap_or(u32::MAX));
+        match v {
+            Value::Null => Ok(AvailableSlots::Number(0)),
+            // "Max slots - Active slots" can dip below zero on a busy server: that is "no room".
+            Value::Number(_) => v
+                .as_u64()
+                .map(clamp)
+                .or_else(|| v.as_i64().map(|_| AvailableSlots::Number(0)))
+                .ok_or(JsonError::Shape("available_slots is not a whole number")),
+            Value::String(s) => {
+                let s = s.trim();
+                if s == AvailableSlots::INFINITY || s.eq_ignore_ascii_case("inf") {
+                    return Ok(AvailableSlots::Unlimited);
+                }
+                // Some PHP backends send numbers as strings.
+                s.parse::<u32>()
+                    .map(AvailableSlots::Number)
+                    .map_err(|_| JsonError::Shape("available_slots is not a count or \"∞\""))
+            }
+            _ => Err(JsonError::Shape("available_slots is not a count or \"∞\"")),
+        }
+    }
+}
+
+impl FromJson for Cobrowsing {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(Cobrowsing {
+            active: o.or_default("active")?,
+            cbr_text: o.opt("cbr_text")?,
+            accept_text: o.opt("cobrowsingButtonAcceptText")?,
+            deny_text: o.opt("cobrowsingButtonDenyText")?,
+        })
+    }
+}
+
+impl FromJson for Survey {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(Survey {
+            active: o.or_default("active")?,
+            survey_question: o.opt("survey_question")?,
+            survey_options: o.or_default("survey_options")?,
+            survey_comment_enable: o.or_default("survey_comment_enable")?,
+            survey_comment: o.opt("survey_comment")?,
+            survey_thanks_enable: o.or_default("survey_thanks_enable")?,
+            survey_thanks: o.opt("survey_thanks")?,
+        })
+    }
+}
+
+impl FromJson for SurveyOption {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(SurveyOption {
+            value: o.req("value")?,
+            label: o.or_default("label")?,
+        })
+    }
+}
+
+impl FromJson for ChatSessionRequest {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(ChatSessionRequest {
+            campaign_id: o.req("campaign_id")?,
+            tracker_id: o.opt("tracker_id")?,
+            visitor_identifier: o.opt("visitor_identifier")?,
+            request_url: o.opt("request_url")?,
+            user: o.opt("user")?,
+        })
+    }
+}
+
+impl ToJson for ChatSessionRequest {
+    fn to_json(&self) -> Value {
+        ObjBuilder::new()
+            .with("campaign_id", &self.campaign_id)
+            .with_some("tracker_id", &self.tracker_id)
+            .with_some("visitor_identifier", &self.visitor_identifier)
+            .with_some("request_url", &self.request_url)
+            .with_some("user", &self.user)
+            .build()
+    }
+}
+
+impl FromJson for TaggedUser {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(TaggedUser {
+            email: o.req("email")?,
+            firstname: o.or_default("firstname")?,
+            lastname: o.or_default("lastname")?,
+            id: o.opt("id")?,
+            labels: o.or_default("labels")?,
+            assigned_user: o
+                .member("assigned_user", "assignedUser")
+                .map_or(Ok(None), Option::from_json)?,
+        })
+    }
+}
+
+impl ToJson for TaggedUser {
+    fn to_json(&self) -> Value {
+        ObjBuilder::new()
+            .with("email", &self.email)
+            .with("firstname", &self.firstname)
+            .with("lastname", &self.lastname)
+            .with_some("id", &self.id)
+            .with_json("labels", &self.labels)
+            .with_some("assigned_user", &self.assigned_user)
+            .build()
+    }
+}
+
+impl FromJson for UserId {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        match v {
+            Value::String(s) => Ok(UserId::Text(s.clone())),
+            // Ids above i64::MAX are kept exactly, as text.
+            Value::Number(n) => v
+                .as_i64()
+                .map(UserId::Number)
+                .or_else(|| v.as_u64().map(|_| UserId::Text(n.clone())))
+                .ok_or(JsonError::Shape("user id is not a whole number")),
+            _ => Err(JsonError::Shape("user id is not a string or integer")),
+        }
+    }
+}
+
+impl ToJson for UserId {
+    fn to_json(&self) -> Value {
+        match self {
+            UserId::Text(s) => s.into(),
+            UserId::Number(n) => (*n).into(),
+        }
+    }
+}
+
+impl FromJson for ChatSession {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(ChatSession {
+            id: o.req("id")?,
+            campaign_id: o.or_default("campaign_id")?,
+            tracker_id: o.opt("tracker_id")?,
+            visitor_identifier: o.opt("visitor_identifier")?,
+            request_url: o.opt("request_url")?,
+            status: o.req("status")?,
+            user: o.opt("user")?,
+            survey: o.opt("survey")?,
+        })
+    }
+}
+
+impl ToJson for ChatSession {
+    fn to_json(&self) -> Value {
+        ObjBuilder::new()
+            .with("id", &self.id)
+            .with("campaign_id", &self.campaign_id)
+            .with("tracker_id", &self.tracker_id)
+            .with("visitor_identifier", &self.visitor_identifier)
+            .with("request_url", &self.request_url)
+            .with_json("status", &self.status)
+            .with_some("user", &self.user)
+            .with_some("survey", &self.survey)
+            .build()
+    }
+}
+
+impl FromJson for ChatSessionStatus {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        match v.as_str() {
+            Some("created" | "Created") => Ok(ChatSessionStatus::Created),
+            Some("active" | "Active") => Ok(ChatSessionStatus::Active),
+            Some("closed" | "Closed") => Ok(ChatSessionStatus::Closed),
+            _ => Err(JsonError::Shape("unknown chat session status")),
+        }
+    }
+}
+
+impl ToJson for ChatSessionStatus {
+    fn to_json(&self) -> Value {
+        self.as_str().into()
+    }
+}
+
+impl FromJson for SurveyPatch {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        Ok(SurveyPatch {
+            survey: Obj::new(v)?.req("survey")?,
+        })
+    }
+}
+
+impl ToJson for SurveyPatch {
+    fn to_json(&self) -> Value {
+        ObjBuilder::new().with_json("survey", &self.survey).build()
+    }
+}
+
+impl FromJson for SurveyAnswer {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(SurveyAnswer {
+            result: o.req("result")?,
+            message: o.opt("message")?,
+        })
+    }
+}
+
+impl ToJson for SurveyAnswer {
+    fn to_json(&self) -> Value {
+        ObjBuilder::new()
+            .with("result", &self.result)
+            .with_some("message", &self.message)
+            .build()
+    }
+}
+
+impl FromJson for XmppCredentialsRequest {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        Ok(XmppCredentialsRequest {
+            chatsession_id: Obj::new(v)?.req("chatsession_id")?,
+        })
+    }
+}
+
+impl ToJson for XmppCredentialsRequest {
+    fn to_json(&self) -> Value {
+        ObjBuilder::new()
+            .with("chatsession_id", &self.chatsession_id)
+            .build()
+    }
+}
+
+impl FromJson for XmppCredentials {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(XmppCredentials {
+            id: o.req("id")?,
+            agent: o.req("agent")?,
+            credentials: o.req("credentials")?,
+        })
+    }
+}
+
+impl FromJson for AgentInfo {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(AgentInfo {
+            firstname: o.or_default("firstname")?,
+            nickname: o.or_default("nickname")?,
+            jid: o.req("jid")?,
+        })
+    }
+}
+
+impl FromJson for Credentials {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(Credentials {
+            user: o.req("user")?,
+            password: o.req("password")?,
+            domain: o.req("domain")?,
+            resource: o.or_default("resource")?,
+        })
+    }
+}
+
+impl FromJson for Transcript {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(Transcript {
+            chatsession_id: o.req("chatsession_id")?,
+            messages: o.or_default("messages")?,
+        })
+    }
+}
+
+impl FromJson for TranscriptMessage {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(TranscriptMessage {
+            id: o.req("id")?,
+            from: o.req("from")?,
+            nick: o.opt("nick")?,
+            body: o.req("body")?,
+            timestamp: o.or_default("timestamp")?,
+        })
+    }
+}
+
+impl FromJson for Sender {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        match v.as_str() {
+            Some("visitor") => Ok(Sender::Visitor),
+            Some("agent") => Ok(Sender::Agent),
+            _ => Err(JsonError::Shape("unknown message sender")),
+        }
+    }
+}
+
+/// The serde forms of the API types, for devserver (feature `serde`). They accept and write the
+/// same JSON as the [`FromJson`]/[`ToJson`] impls the widget uses (a differential test checks).
+#[cfg(feature = "serde")]
+pub(crate) mod serde_impls {
+    use super::*;
+    use core::fmt;
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::Serializer;
+
+    impl Serialize for AvailableSlots {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                AvailableSlots::Number(n) => serializer.serialize_u32(*n),
+                AvailableSlots::Unlimited => serializer.serialize_str(Self::INFINITY),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for AvailableSlots {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(SlotsVisitor)
+        }
+    }
+
+    struct SlotsVisitor;
+
+    impl<'de> Visitor<'de> for SlotsVisitor {
+        type Value = AvailableSlots;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a slot count or \"∞\"")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(AvailableSlots::Number(u32::try_from(v).unwrap_or(u32::MAX)))
+        }
+
+        // "Max slots - Active slots" can dip below zero on a busy server: that is "no room".
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(AvailableSlots::Number(
+                u32::try_from(v.max(0)).unwrap_or(u32::MAX),
+            ))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let v = v.trim();
+            if v == AvailableSlots::INFINITY || v.eq_ignore_ascii_case("inf") {
+                return Ok(AvailableSlots::Unlimited);
+            }
+            // Some PHP backends send numbers as strings.
+            v.parse::<u32>()
+                .map(AvailableSlots::Number)
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(AvailableSlots::Number(0))
+        }
+    }
+
+    impl Serialize for UserId {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self {
+                UserId::Text(s) => serializer.serialize_str(s),
+                UserId::Number(n) => serializer.serialize_i64(*n),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for UserId {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(UserIdVisitor)
+        }
+    }
+
+    struct UserIdVisitor;
+
+    impl<'de> Visitor<'de> for UserIdVisitor {
+        type Value = UserId;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a user id (string or integer)")
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(UserId::Number(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            // Ids above i64::MAX are kept exactly, as text.
+            Ok(i64::try_from(v).map_or_else(|_| UserId::Text(v.to_string()), UserId::Number))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(UserId::Text(v.to_owned()))
+        }
+    }
+
+    /// Reads `null` as the type's default: managers leave fields unsaved and PHP sends `null`.
+    pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + Default,
+    {
+        Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+    }
 }
 
 #[cfg(test)]
@@ -614,7 +1080,7 @@ mod tests {
 
     #[test]
     fn test_slots_forms() {
-        let parse = |s: &str| serde_json::from_str::<AvailableSlots>(s);
+        let parse = |s: &str| json::from_str::<AvailableSlots>(s);
         assert_eq!(parse("5").unwrap(), AvailableSlots::Number(5));
         assert_eq!(parse("\"7\"").unwrap(), AvailableSlots::Number(7));
         assert_eq!(parse("-2").unwrap(), AvailableSlots::Number(0));
@@ -627,12 +1093,13 @@ mod tests {
 
     #[test]
     fn test_invalid_slots() {
-        assert!(serde_json::from_str::<AvailableSlots>("\"many\"").is_err());
-        assert!(serde_json::from_str::<AvailableSlots>("[]").is_err());
-        assert!(serde_json::from_str::<AvailableSlots>("true").is_err());
-        assert!(serde_json::from_str::<AvailableSlots>("1.5").is_err());
+        assert!(json::from_str::<AvailableSlots>("\"many\"").is_err());
+        assert!(json::from_str::<AvailableSlots>("[]").is_err());
+        assert!(json::from_str::<AvailableSlots>("true").is_err());
+        assert!(json::from_str::<AvailableSlots>("1.5").is_err());
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn test_serialise_slots_round_trip() {
         assert_eq!(
@@ -656,10 +1123,7 @@ mod tests {
             campaign_id: "c1".into(),
             ..Default::default()
         };
-        assert_eq!(
-            serde_json::to_string(&minimal).unwrap(),
-            r#"{"campaign_id":"c1"}"#
-        );
+        assert_eq!(json::to_string(&minimal), r#"{"campaign_id":"c1"}"#);
         let full = ChatSessionRequest {
             campaign_id: "c1".into(),
             tracker_id: Some("9082734890274".into()),
@@ -674,16 +1138,16 @@ mod tests {
                 assigned_user: Some("agent1".into()),
             }),
         };
-        let json = serde_json::to_value(&full).unwrap();
+        let json = full.to_json();
         assert_eq!(json["user"]["id"], 42);
         assert_eq!(json["user"]["assigned_user"], "agent1");
-        let back: ChatSessionRequest = serde_json::from_value(json).unwrap();
+        let back = ChatSessionRequest::from_json(&json).unwrap();
         assert_eq!(back, full);
     }
 
     #[test]
     fn test_simple_tagged_user_forms() {
-        let u: TaggedUser = serde_json::from_str(
+        let u: TaggedUser = json::from_str(
             r#"{"email":"a@b.example","firstname":"A","lastname":"B","id":"u-7","assignedUser":"agent2"}"#,
         )
         .unwrap();
@@ -691,10 +1155,10 @@ mod tests {
         assert_eq!(u.assigned_user.as_deref(), Some("agent2"));
         assert!(u.labels.is_empty());
         let big: TaggedUser =
-            serde_json::from_str(r#"{"email":"a@b","id":18446744073709551615}"#).unwrap();
+            json::from_str(r#"{"email":"a@b","id":18446744073709551615}"#).unwrap();
         assert_eq!(big.id, Some(UserId::Text("18446744073709551615".into())));
-        assert!(serde_json::from_str::<TaggedUser>(r#"{"firstname":"no email"}"#).is_err());
-        assert!(serde_json::from_str::<TaggedUser>(r#"{"email":"a@b","id":[1]}"#).is_err());
+        assert!(json::from_str::<TaggedUser>(r#"{"firstname":"no email"}"#).is_err());
+        assert!(json::from_str::<TaggedUser>(r#"{"email":"a@b","id":[1]}"#).is_err());
     }
 
     #[test]
@@ -716,10 +1180,7 @@ mod tests {
             parse_response(200, r#"{"id":"a","campaign_id":"c","status":"Closed"}"#).unwrap();
         assert_eq!(closed.status, ChatSessionStatus::Closed);
         assert_eq!(closed.request_url, None);
-        assert_eq!(
-            serde_json::to_value(&closed).unwrap()["status"],
-            serde_json::json!("closed")
-        );
+        assert_eq!(closed.to_json()["status"], "closed");
     }
 
     #[test]
@@ -777,7 +1238,7 @@ mod tests {
             },
         };
         assert_eq!(
-            serde_json::to_string(&patch).unwrap(),
+            json::to_string(&patch),
             r#"{"survey":{"result":"good","message":"description of the survey"}}"#
         );
         let no_comment = SurveyPatch {
@@ -787,16 +1248,13 @@ mod tests {
             },
         };
         assert_eq!(
-            serde_json::to_string(&no_comment).unwrap(),
+            json::to_string(&no_comment),
             r#"{"survey":{"result":"bad"}}"#
         );
         let req = XmppCredentialsRequest {
             chatsession_id: "u2".into(),
         };
-        assert_eq!(
-            serde_json::to_string(&req).unwrap(),
-            r#"{"chatsession_id":"u2"}"#
-        );
+        assert_eq!(json::to_string(&req), r#"{"chatsession_id":"u2"}"#);
     }
 
     #[test]
@@ -890,6 +1348,66 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// The serde forms (devserver) and the `json` forms (widget) accept the same bodies and
+    /// write the same text.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn test_json_module_agrees_with_serde() {
+        fn same<T>(body: &str)
+        where
+            T: FromJson + serde::de::DeserializeOwned + PartialEq + fmt::Debug,
+        {
+            let ours = json::from_str::<T>(body).ok();
+            let theirs = serde_json::from_str::<T>(body).ok();
+            assert_eq!(ours, theirs, "{body}");
+        }
+        let bodies = [
+            SEED_CAMPAIGN,
+            r#"{"id":"x","available_slots":"lots"}"#,
+            r#"{"id":"x","available_slots":-3,"available_agents":null,"survey":null}"#,
+            r#"{"id":"x","available_slots":1.5}"#,
+            r#"{"id":"x","available_slots":" 7 ","available_agents":4294967296}"#,
+            r#"{"id":"x","available_slots":99999999999999999999}"#,
+            r#"{"id":null}"#,
+            r#"{"id":"a","campaign_id":"c","status":"Closed","user":{"email":"e","id":-1}}"#,
+            r#"{"id":"a","status":"paused"}"#,
+            r#"{"email":"a@b","id":18446744073709551615,"labels":null,"assignedUser":"n"}"#,
+            r#"{"email":"a@b","id":1e3}"#,
+            r#"{"email":"a@b","labels":["x",2]}"#,
+            r#"{"chatsession_id":"s","messages":[{"id":"m","from":"agent","body":"b"}]}"#,
+            r#"{"chatsession_id":"s","messages":[{"id":"m","from":"bot","body":"b"}]}"#,
+            r#"{"id":"i","agent":{"jid":"a@b","nickname":null},"credentials":{"user":"u","password":"p","domain":"d"}}"#,
+            r#"[{"id":"a"},{"id":"b","name":null,"active":true}]"#,
+            r#"{"id":"r","h_in":3,"h_out":1,"unacked":["<message/>"],"jid":"a@b/c"}"#,
+            "[]",
+            "null",
+            "5",
+        ];
+        for body in bodies {
+            same::<Campaign>(body);
+            same::<Vec<CampaignSummary>>(body);
+            same::<ChatSession>(body);
+            same::<TaggedUser>(body);
+            same::<Transcript>(body);
+            same::<XmppCredentials>(body);
+            same::<crate::ResumeState>(body);
+        }
+        let session: ChatSession = json::from_str(bodies[7]).unwrap();
+        assert_eq!(
+            json::to_string(&session),
+            serde_json::to_string(&session).unwrap()
+        );
+        let request = ChatSessionRequest {
+            campaign_id: "c\"\n".into(),
+            user: session.user.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            json::to_string(&request),
+            serde_json::to_string(&request).unwrap()
+        );
     }
 
     #[test]

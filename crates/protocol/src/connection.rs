@@ -527,8 +527,9 @@ impl Connection {
         ) else {
             return self.fail(CloseReason::Sasl(SaslError::NoMechanism));
         };
-        use base64::Engine as _;
-        let cnonce = base64::engine::general_purpose::STANDARD_NO_PAD.encode(self.config.entropy);
+        let cnonce = sasl::b64::encode(&self.config.entropy)
+            .trim_end_matches('=')
+            .to_owned();
         let (m, initial) =
             ClientMechanism::start(mech, self.config.username(), &self.config.password, &cnonce);
         self.send_element(&sasl::auth(mech, &initial));

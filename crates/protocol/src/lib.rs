@@ -53,6 +53,7 @@ pub mod features;
 pub mod forward;
 pub mod framing;
 pub mod jid;
+pub mod json;
 pub mod mam;
 pub mod nick;
 pub mod ns;

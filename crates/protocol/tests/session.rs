@@ -436,9 +436,9 @@ fn resume_after_dropped_socket_loses_nothing() {
         ("smid1", 1, 3, 1)
     );
     // The state survives a page reload as JSON.
-    let json = serde_json::to_string(&saved).unwrap();
+    let json = webchat_protocol::json::to_string(&saved);
     assert_eq!(
-        serde_json::from_str::<webchat_protocol::ResumeState>(&json).unwrap(),
+        webchat_protocol::json::from_str::<webchat_protocol::ResumeState>(&json).unwrap(),
         saved
     );
 
@@ -828,13 +828,13 @@ fn saved_mid_chat() -> (String, String) {
     let frame = s.sent()[0].clone();
     assert!(frame.contains("id=\"v-stable-1\""), "{frame}");
     let saved = s.chat.resume_state().expect("resumable");
-    (serde_json::to_string(&saved).unwrap(), frame)
+    (webchat_protocol::json::to_string(&saved), frame)
 }
 
 fn reloaded(json: &str) -> Sim {
     let mut cfg = config();
     cfg.connection.entropy = [7; 16];
-    cfg.connection.resume = Some(serde_json::from_str(json).unwrap());
+    cfg.connection.resume = Some(webchat_protocol::json::from_str(json).unwrap());
     Sim::new(cfg)
 }
 

@@ -1,12 +1,13 @@
 //! SASL (RFC 6120 §6) for the client, as a small sans-IO state machine per mechanism, plus a
 //! server-side verifier ([`server`]) that the devserver's embedded XMPP backend reuses.
 //!
-//! Mechanisms: SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1 (RFC 5802 / RFC 7677) and PLAIN
+//! Mechanisms: SCRAM-SHA-512 (feature `scram-sha512`), SCRAM-SHA-256, SCRAM-SHA-1 (RFC 5802 / RFC 7677) and PLAIN
 //! (RFC 4616); [`Mechanism::choose`] prefers the strongest offered. The authentication id is
 //! the LOCAL part of the configured user: real servers reject `local@domain` for SCRAM.
 //! What it does not do: channel binding (`-PLUS`: browsers cannot see the TLS session),
 //! SASLprep beyond passing UTF-8 through (our credentials are ASCII tokens), or EXTERNAL.
 
+pub mod b64;
 pub mod plain;
 pub mod scram;
 pub mod server;
@@ -14,8 +15,6 @@ pub mod server;
 use crate::error::ParseError;
 use crate::ns;
 use crate::xml::Element;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use core::fmt;
 
 /// A SASL mechanism this client speaks.
@@ -27,7 +26,10 @@ pub enum Mechanism {
     ScramSha1,
     /// RFC 7677.
     ScramSha256,
-    /// SCRAM with SHA-512.
+    /// SCRAM with SHA-512 (feature `scram-sha512`). ejabberd offers it, but SCRAM-SHA-256,
+    /// which both ejabberd and Prosody offer, protects the widget's one-time credentials as
+    /// well; leaving SHA-512 out keeps its code out of the wasm.
+    #[cfg(feature = "scram-sha512")]
     ScramSha512,
 }
 
@@ -38,6 +40,7 @@ impl Mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::ScramSha1 => "SCRAM-SHA-1",
             Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            #[cfg(feature = "scram-sha512")]
             Mechanism::ScramSha512 => "SCRAM-SHA-512",
         }
     }
@@ -48,6 +51,7 @@ impl Mechanism {
             "PLAIN" => Mechanism::Plain,
             "SCRAM-SHA-1" => Mechanism::ScramSha1,
             "SCRAM-SHA-256" => Mechanism::ScramSha256,
+            #[cfg(feature = "scram-sha512")]
             "SCRAM-SHA-512" => Mechanism::ScramSha512,
             _ => return None,
         })
@@ -66,7 +70,8 @@ impl Mechanism {
     }
 
     /// All mechanisms, strongest first.
-    pub const ALL: [Mechanism; 4] = [
+    pub const ALL: &'static [Mechanism] = &[
+        #[cfg(feature = "scram-sha512")]
         Mechanism::ScramSha512,
         Mechanism::ScramSha256,
         Mechanism::ScramSha1,
@@ -150,6 +155,7 @@ impl ClientMechanism {
             ),
             m => {
                 let hash = match m {
+                    #[cfg(feature = "scram-sha512")]
                     Mechanism::ScramSha512 => scram::Hash::Sha512,
                     Mechanism::ScramSha256 => scram::Hash::Sha256,
                     _ => scram::Hash::Sha1,
@@ -200,7 +206,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, SaslError> {
     if t.is_empty() || t == "=" {
         return Ok(Vec::new());
     }
-    B64.decode(t).map_err(|_| SaslError::BadBase64)
+    b64::decode(t).map_err(|_| SaslError::BadBase64)
 }
 
 /// Encodes a SASL payload: empty becomes `=` (RFC 6120 §6.4.2).
@@ -208,7 +214,7 @@ pub fn encode(data: &[u8]) -> String {
     if data.is_empty() {
         "=".to_owned()
     } else {
-        B64.encode(data)
+        b64::encode(data)
     }
 }
 
@@ -295,17 +301,30 @@ mod tests {
     fn chooses_strongest_allowed() {
         let offered = ["PLAIN", "SCRAM-SHA-1", "X-OAUTH2", "SCRAM-SHA-256"];
         assert_eq!(
-            Mechanism::choose(offered, &Mechanism::ALL),
+            Mechanism::choose(offered, Mechanism::ALL),
             Some(Mechanism::ScramSha256)
         );
         assert_eq!(
             Mechanism::choose(offered, &[Mechanism::Plain]),
             Some(Mechanism::Plain)
         );
-        assert_eq!(Mechanism::choose(["X-OAUTH2"], &Mechanism::ALL), None);
+        assert_eq!(Mechanism::choose(["X-OAUTH2"], Mechanism::ALL), None);
         assert_eq!(
-            Mechanism::choose(["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"], &Mechanism::ALL),
+            Mechanism::choose(["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"], Mechanism::ALL),
             Some(Mechanism::ScramSha1)
+        );
+    }
+
+    #[test]
+    fn scram_sha512_only_with_its_feature() {
+        let chosen = Mechanism::choose(["SCRAM-SHA-512", "SCRAM-SHA-256"], Mechanism::ALL);
+        #[cfg(feature = "scram-sha512")]
+        assert_eq!(chosen, Some(Mechanism::ScramSha512));
+        #[cfg(not(feature = "scram-sha512"))]
+        assert_eq!(chosen, Some(Mechanism::ScramSha256));
+        assert_eq!(
+            Mechanism::from_name("SCRAM-SHA-512").is_some(),
+            cfg!(feature = "scram-sha512")
         );
     }
 

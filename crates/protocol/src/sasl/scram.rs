@@ -4,12 +4,13 @@
 //!
 //! What it does not do: channel binding (the GS2 header is always `n,,`), or SASLprep.
 
+use super::b64;
 use super::SaslError;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
+#[cfg(feature = "scram-sha512")]
+use sha2::Sha512;
+use sha2::{Digest, Sha256};
 
 /// Highest iteration count accepted from a server; real servers use 4096, and a hostile one
 /// must not be able to freeze the page with 2^32 rounds.
@@ -22,7 +23,8 @@ pub enum Hash {
     Sha1,
     /// SCRAM-SHA-256.
     Sha256,
-    /// SCRAM-SHA-512.
+    /// SCRAM-SHA-512 (feature `scram-sha512`).
+    #[cfg(feature = "scram-sha512")]
     Sha512,
 }
 
@@ -45,6 +47,7 @@ impl Hash {
         match self {
             Hash::Sha1 => 20,
             Hash::Sha256 => 32,
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => 64,
         }
     }
@@ -54,6 +57,7 @@ impl Hash {
         match self {
             Hash::Sha1 => Sha1::digest(data).to_vec(),
             Hash::Sha256 => Sha256::digest(data).to_vec(),
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => Sha512::digest(data).to_vec(),
         }
     }
@@ -63,6 +67,7 @@ impl Hash {
         match self {
             Hash::Sha1 => hmac_with!(Sha1, key, data),
             Hash::Sha256 => hmac_with!(Sha256, key, data),
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => hmac_with!(Sha512, key, data),
         }
     }
@@ -73,6 +78,7 @@ impl Hash {
         match self {
             Hash::Sha1 => pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, iterations, &mut out),
             Hash::Sha256 => pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, iterations, &mut out),
+            #[cfg(feature = "scram-sha512")]
             Hash::Sha512 => pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, iterations, &mut out),
         }
         out
@@ -217,7 +223,7 @@ impl ScramClient {
             _ => return Err(SaslError::Malformed("SCRAM server-first lacks r=")),
         };
         let salt = match it.next() {
-            Some((b's', s)) => B64.decode(s).map_err(|_| SaslError::BadBase64)?,
+            Some((b's', s)) => b64::decode(s).map_err(|_| SaslError::BadBase64)?,
             _ => return Err(SaslError::Malformed("SCRAM server-first lacks s=")),
         };
         let iterations: u32 = match it.next() {
@@ -237,7 +243,7 @@ impl ScramClient {
         let proof = xor(&keys.client_key, &client_signature);
         let server_signature = self.hash.hmac(&keys.server_key, auth_message.as_bytes());
         self.state = State::SentFinal { server_signature };
-        Ok(format!("{without_proof},p={}", B64.encode(proof)))
+        Ok(format!("{without_proof},p={}", b64::encode(&proof)))
     }
 
     /// Verifies the server-final message (`v=signature`).
@@ -249,7 +255,7 @@ impl ScramClient {
             .map_err(|_| SaslError::Malformed("SCRAM server-final is not UTF-8"))?;
         let ok = match attributes(msg).next() {
             Some((b'v', v)) => {
-                let got = B64.decode(v).map_err(|_| SaslError::BadBase64)?;
+                let got = b64::decode(v).map_err(|_| SaslError::BadBase64)?;
                 if ct_eq(&got, server_signature) {
                     Ok(())
                 } else {
