@@ -1411,3 +1411,165 @@ async fn a_survey_answered_in_another_tab_shows_as_answered_here() {
         "nothing is sent again from here"
     );
 }
+
+// ---------- a long conversation (windowed log) ----------
+
+/// Resolves at the next animation frame (after the frame callbacks queued before it).
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Lets the reactive system and a few frames run (scroll events and scroll corrections are
+/// frame-bound).
+async fn settle_frames() {
+    for _ in 0..4 {
+        settle().await;
+        next_frame().await;
+    }
+    settle().await;
+}
+
+/// Opens a chat showing a restored conversation of `n` messages, `m0` … `m{n-1}`; returns the
+/// log with its smooth scrolling off (the position is checked right after each move).
+async fn long_history(f: &Fixture, n: u32) -> HtmlElement {
+    use webchat::model::{SavedEntry, Sender};
+    f.store.set_phase(Phase::Chatting);
+    f.store.open_window();
+    settle().await;
+    let saved = (0..n)
+        .map(|i| SavedEntry::Message {
+            id: format!("m{i}"),
+            sender: if i % 3 == 0 {
+                Sender::Visitor
+            } else {
+                Sender::Agent { nick: "Ana".into() }
+            },
+            text: format!("Message number {i}, long enough to wrap now and then in the log."),
+            status: MessageStatus::Sent,
+            at_ms: Some(1_764_000_000_000 + u64::from(i) * 60_000),
+            earlier: false,
+        })
+        .collect();
+    f.store.restore(saved);
+    let log = f.el("[role=log]");
+    log.style().set_property("scroll-behavior", "auto").unwrap();
+    settle_frames().await;
+    log
+}
+
+fn ids(f: &Fixture) -> Vec<String> {
+    f.all(".wc-msg")
+        .iter()
+        .map(|e| e.get_attribute("data-id").unwrap_or_default())
+        .collect()
+}
+
+fn at_bottom(log: &HtmlElement) -> bool {
+    log.scroll_top() + log.client_height() >= log.scroll_height() - 2
+}
+
+#[wasm_bindgen_test]
+async fn a_long_history_renders_only_its_newest_rows() {
+    let f = mount().await;
+    let log = long_history(&f, 1000).await;
+    let shown = ids(&f);
+    assert!(
+        (20..=80).contains(&shown.len()),
+        "{} rows rendered of 1000",
+        shown.len()
+    );
+    // The newest, in order, ending with the last message; the store still holds them all.
+    let first: u32 = shown[0][1..].parse().unwrap();
+    let expected: Vec<String> = (first..1000).map(|i| format!("m{i}")).collect();
+    assert_eq!(shown, expected);
+    assert_eq!(f.store.entries().get_untracked().len(), 1000);
+    assert!(at_bottom(&log), "scrolled to the newest message");
+    assert!(log.scroll_height() > log.client_height(), "the log scrolls");
+}
+
+#[wasm_bindgen_test]
+async fn scrolling_to_the_top_renders_older_rows_and_keeps_the_view_in_place() {
+    let f = mount().await;
+    let log = long_history(&f, 1000).await;
+    let before = ids(&f);
+    let oldest = f.el(&format!(".wc-msg[data-id='{}']", before[0]));
+    log.set_scroll_top(0);
+    let offset = |el: &HtmlElement| {
+        el.get_bounding_client_rect().top() - log.get_bounding_client_rect().top()
+    };
+    let at_top = offset(&oldest);
+    settle_frames().await;
+    let after = ids(&f);
+    assert!(after.len() > before.len(), "older rows came in");
+    assert_eq!(
+        after[after.len() - before.len()..],
+        before[..],
+        "added above"
+    );
+    // The row that was at the top is where it was: the older ones are above it, out of view.
+    assert!(
+        (offset(&oldest) - at_top).abs() <= 1.0,
+        "moved from {at_top} to {}",
+        offset(&oldest)
+    );
+    assert!(log.scroll_top() > 0);
+    assert_eq!(log.get_attribute("aria-busy"), None, "announcements resume");
+
+    // All the way up: every message is reachable.
+    for _ in 0..60 {
+        if f.q(".wc-msg[data-id='m0']").is_some() {
+            break;
+        }
+        log.set_scroll_top(0);
+        settle_frames().await;
+    }
+    assert_eq!(ids(&f).len(), 1000);
+    assert_eq!(ids(&f)[0], "m0");
+}
+
+#[wasm_bindgen_test]
+async fn a_new_message_appears_at_the_bottom_of_a_long_history() {
+    let f = mount().await;
+    let log = long_history(&f, 1000).await;
+    let before = ids(&f);
+    f.store.add_agent_message("live", "Ana", "Still there?");
+    settle_frames().await;
+    let after = ids(&f);
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "the window grows, nothing drops out"
+    );
+    assert_eq!(after.last().map(String::as_str), Some("live"));
+    // Inside the live region, so screen readers hear it; and in view.
+    let row = f.el(".wc-msg[data-id='live']");
+    assert!(row
+        .closest("[role=log][aria-live=polite]")
+        .unwrap()
+        .is_some());
+    assert!(at_bottom(&log));
+}
+
+#[wasm_bindgen_test]
+async fn a_replaced_conversation_starts_again_at_its_newest_rows() {
+    let f = mount().await;
+    let log = long_history(&f, 1000).await;
+    log.set_scroll_top(0);
+    settle_frames().await;
+    let grown = ids(&f).len();
+    // Another conversation comes in (another tab's, a reload): the window starts over.
+    let _ = long_history(&f, 300).await;
+    let shown = ids(&f);
+    assert!(
+        shown.len() < grown,
+        "{} rows after the replace",
+        shown.len()
+    );
+    assert_eq!(shown.last().map(String::as_str), Some("m299"));
+}

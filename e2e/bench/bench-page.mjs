@@ -89,7 +89,9 @@ window.__bench = {
     last.getBoundingClientRect();
     const tLayout = performance.now();
     const tPaint = await afterPaint();
-    return { rows: shown, storeMs, domMs: tDom - t0, layoutMs: tLayout - t0, paintMs: tPaint - t0 };
+    // The log is windowed (only the newest rows are rendered); the newest must be among them.
+    const newest = shadow().querySelector(`.wc-msg[data-id="bench-${n - 1}"]`) !== null;
+    return { rows: shown, newest, storeMs, domMs: tDom - t0, layoutMs: tLayout - t0, paintMs: tPaint - t0 };
   },
 
   /** One live agent message on top of the history: store update → painted. */
@@ -105,26 +107,33 @@ window.__bench = {
   },
 
   /**
-   * Scrolls the log from the bottom to the top in `frames` animation frames (a fast flick),
-   * then back; returns every frame interval (ms) and how far it scrolled.
+   * Scrolls the log up from the bottom in `frames / 2` animation frames (a fast flick, one
+   * rendered log's height), then down as far again; older rows are rendered on the way up as
+   * the widget does for a visitor. Returns every frame interval (ms), the first rendered log's
+   * scroll range and how many rows were rendered at the end.
    */
   async scroll(frames = 120) {
     const el = log();
+    // A visitor's wheel or touch scroll is immediate; the log's smooth scrolling is for new
+    // messages.
+    el.style.scrollBehavior = 'auto';
+    el.scrollTop = el.scrollHeight;
+    await nextFrame();
+    await nextFrame();
     const range = el.scrollHeight - el.clientHeight;
-    el.scrollTop = range;
-    await nextFrame();
-    await nextFrame();
+    const step = Math.max(1, Math.round(range / (frames / 2)));
     const intervals = [];
     let last = null;
     for (let i = 1; i <= frames; i += 1) {
       const t = await new Promise((r) => requestAnimationFrame(r));
       if (last !== null) intervals.push(t - last);
       last = t;
-      const k = i <= frames / 2 ? i / (frames / 2) : 2 - i / (frames / 2);
-      el.scrollTop = Math.round(range * (1 - k));
+      // From where the log is now: rendering older rows moves the position down by their height.
+      el.scrollTop = i <= frames / 2 ? Math.max(0, el.scrollTop - step) : el.scrollTop + step;
       // Forces the scroll's layout inside the frame, as a user-driven scroll would cost.
       el.querySelector('.wc-msg')?.getBoundingClientRect();
     }
-    return { intervals, range };
+    el.style.scrollBehavior = '';
+    return { intervals, range, rows: rows() };
   },
 };

@@ -77,25 +77,30 @@ pub fn MessageBubble(
             <div class="wc-bubble" dir="auto">
                 <MessageText text=message.text />
             </div>
+            // Only while there is something to say (sending, failed): a delivered message,
+            // nearly every row of a long conversation, carries no empty element for it.
             {is_visitor.then(|| {
                 let id = message.id.clone();
-                view! {
-                    <span class="wc-msg-status">
-                        {status_text}
-                        <Show when=move || status.get() == MessageStatus::Failed>
-                            <button
-                                type="button"
-                                class="wc-retry"
-                                on:click={
-                                    let id = id.clone();
-                                    move |_| actions.dispatch(UiAction::Retry(id.clone()))
-                                }
-                            >
-                                {tr(lang, Key::Retry)}
-                            </button>
-                        </Show>
-                    </span>
-                }
+                move || (status.get() != MessageStatus::Sent).then(|| {
+                    let id = id.clone();
+                    view! {
+                        <span class="wc-msg-status">
+                            {status_text}
+                            <Show when=move || status.get() == MessageStatus::Failed>
+                                <button
+                                    type="button"
+                                    class="wc-retry"
+                                    on:click={
+                                        let id = id.clone();
+                                        move |_| actions.dispatch(UiAction::Retry(id.clone()))
+                                    }
+                                >
+                                    {tr(lang, Key::Retry)}
+                                </button>
+                            </Show>
+                        </span>
+                    }
+                })
             })}
         </div>
     }

@@ -2,6 +2,12 @@
 //! notices, the typing indicator, the co-browsing prompt and the survey. Keeps itself scrolled to
 //! the newest row.
 //!
+//! Windowed: only the newest rows are in the DOM (the last [`FIRST_PAGE`] when a conversation is
+//! shown, plus every row that arrives later); scrolling up near the top renders the next
+//! [`OLDER_PAGE`] older rows above, keeping what the visitor was looking at in place. A long
+//! restored history so costs a page of rows, not one per message. The store keeps every row
+//! (it is the source of truth); how many of them are rendered is this view's business.
+//!
 //! The co-browsing prompt sits where the request arrived (after the row that was newest then),
 //! like any other turn of the conversation: messages that come later go below it, and the
 //! visitor's answer stays in place as a notice. Where that is is worked out here from the order
@@ -10,6 +16,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use web_sys::HtmlDivElement;
 
 use super::{CobrowsePrompt, MessageBubble, OfflineState, Survey, SystemNotice, TypingIndicator};
 use crate::i18n::{tr, Key};
@@ -28,6 +35,97 @@ enum PromptAt {
     End,
 }
 
+/// Rows rendered when a conversation is first shown (or replaced): a few screens' worth.
+const FIRST_PAGE: usize = 50;
+/// Rows added above when the visitor scrolls near the top: small enough to build within a frame.
+const OLDER_PAGE: usize = 20;
+/// How close to the top (px) scrolling up renders older rows, so they are there before the top is.
+const NEAR_TOP_PX: i32 = 600;
+
+/// Which rows are rendered: all from index `hidden` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    /// Older pages asked for so far (see [`Window::next`]).
+    asked: u32,
+    /// Rows above the window (not rendered).
+    hidden: usize,
+    /// The oldest rendered row, to find the window again after the rows change.
+    first: Option<u64>,
+}
+
+impl Window {
+    /// The window over `seqs` (the rows' `seq`s, oldest first) after `asked` older pages were
+    /// asked for, from the previous window: it keeps starting at the same row while that row is
+    /// there (new rows below join it), shows at least [`FIRST_PAGE`] rows (so earlier chats put
+    /// before a short conversation are seen), and starts over at the newest rows when the
+    /// conversation was replaced.
+    fn next(
+        prev: Option<&Window>,
+        asked: u32,
+        seqs: impl ExactSizeIterator<Item = u64> + Clone,
+    ) -> Self {
+        let len = seqs.len();
+        let fresh = len.saturating_sub(FIRST_PAGE);
+        let hidden = match prev {
+            Some(w) => {
+                let kept = w
+                    .first
+                    .and_then(|first| seqs.clone().position(|seq| seq == first));
+                let pages = asked.saturating_sub(w.asked) as usize;
+                kept.map_or(fresh, |i| i.min(fresh))
+                    .saturating_sub(pages * OLDER_PAGE)
+            }
+            None => fresh,
+        };
+        Window {
+            asked,
+            hidden,
+            first: seqs.clone().nth(hidden),
+        }
+    }
+}
+
+/// Renders the next older page when there is one and `list` is scrolled near its top (or
+/// cannot scroll at all), then moves the scroll position by the height added so the rows in
+/// view stay where they were. One page at a time: `loading` is set until the page is in.
+fn load_older(
+    list: HtmlDivElement,
+    window: Memo<Window>,
+    asked: RwSignal<u32>,
+    loading: StoredValue<bool>,
+) {
+    // A frame callback may outlive the widget (unmounted meanwhile): then nothing is left to do.
+    let idle = loading.try_get_value() == Some(false);
+    let more = window.try_with_untracked(|w| w.hidden > 0) == Some(true);
+    if !(idle && more && list.is_connected()) {
+        return;
+    }
+    loading.set_value(true);
+    let before = list.scroll_height();
+    // The page lands above the rows already announced: screen readers should not read it out
+    // as new messages.
+    let _ = list.set_attribute("aria-busy", "true");
+    asked.update(|n| *n += 1);
+    // The rows are built in this turn's effects; a frame callback runs after them and before
+    // the frame is painted, so the visitor never sees the content jump.
+    request_animation_frame(move || {
+        let added = list.scroll_height() - before;
+        let style = web_sys::HtmlElement::style(&list);
+        // The log scrolls smoothly for new messages; this correction must be instant.
+        let was = style
+            .get_property_value("scroll-behavior")
+            .unwrap_or_default();
+        let _ = style.set_property("scroll-behavior", "auto");
+        list.set_scroll_top(list.scroll_top() + added);
+        let _ = style.set_property("scroll-behavior", &was);
+        let _ = list.remove_attribute("aria-busy");
+        // (`None`: set; the widget is still there.)
+        if loading.try_set_value(false).is_none() && list.scroll_top() < NEAR_TOP_PX {
+            load_older(list, window, asked, loading);
+        }
+    });
+}
+
 /// The scrolling conversation.
 #[component]
 pub fn MessageList() -> impl IntoView {
@@ -36,6 +134,27 @@ pub fn MessageList() -> impl IntoView {
     let phase = store.phase();
     let entries = store.entries();
     let list_ref = NodeRef::<html::Div>::new();
+
+    let asked = RwSignal::new(0u32);
+    let window = Memo::new(move |prev: Option<&Window>| {
+        let asked = asked.get();
+        entries.with(|rows| Window::next(prev, asked, rows.iter().map(|row| row.seq)))
+    });
+    let loading = StoredValue::new(false);
+    // Older rows come in when the visitor scrolls up towards the top (not while the log
+    // follows the conversation down).
+    let last_top = StoredValue::new(0);
+    let on_scroll = move |_| {
+        let Some(list) = list_ref.get_untracked() else {
+            return;
+        };
+        let top = list.scroll_top();
+        let up = top < last_top.get_value();
+        last_top.set_value(top);
+        if up && top < NEAR_TOP_PX {
+            load_older(list, window, asked, loading);
+        }
+    };
 
     // Follow the conversation: any new row, typing change or prompt scrolls to the bottom.
     Effect::new(move || {
@@ -46,7 +165,13 @@ pub fn MessageList() -> impl IntoView {
         if let Some(list) = list_ref.get() {
             // After layout: rows rendered in this same update (the survey card, the composer
             // giving way to "New chat") must count in the height.
-            request_animation_frame(move || list.set_scroll_top(list.scroll_height()));
+            request_animation_frame(move || {
+                list.set_scroll_top(list.scroll_height());
+                // Too few rows to scroll: there is no scrolling up to ask for older ones.
+                if list.scroll_height() <= list.client_height() {
+                    load_older(list, window, asked, loading);
+                }
+            });
         }
     });
 
@@ -82,6 +207,7 @@ pub fn MessageList() -> impl IntoView {
             aria-labelledby="wc-title"
             tabindex="0"
             node_ref=list_ref
+            on:scroll=on_scroll
         >
             <Show when=move || phase.get() == Phase::Offline>
                 <OfflineState />
@@ -89,11 +215,16 @@ pub fn MessageList() -> impl IntoView {
             <Show when=show_welcome>
                 <p class="wc-welcome">{tr(lang, Key::Welcome)}</p>
             </Show>
-            <Show when=move || prompt_at.get() == PromptAt::Top>
+            <Show when=move || {
+                prompt_at.get() == PromptAt::Top && window.with(|w| w.hidden == 0)
+            }>
                 <CobrowsePrompt />
             </Show>
             <For
-                each=move || entries.get()
+                each=move || {
+                    let hidden = window.with(|w| w.hidden);
+                    entries.with(|rows| rows.get(hidden..).unwrap_or_default().to_vec())
+                }
                 key=|entry| entry.seq
                 children=move |entry| {
                     let seq = entry.seq;
@@ -115,5 +246,52 @@ pub fn MessageList() -> impl IntoView {
             <TypingIndicator />
             <Survey />
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn next(prev: Option<&Window>, asked: u32, seqs: &[u64]) -> Window {
+        Window::next(prev, asked, seqs.iter().copied())
+    }
+
+    #[test]
+    fn a_long_conversation_starts_with_its_newest_page() {
+        let seqs: Vec<u64> = (0..1000).collect();
+        let w = next(None, 0, &seqs);
+        assert_eq!(w.hidden, 1000 - FIRST_PAGE);
+        assert_eq!(w.first, Some((1000 - FIRST_PAGE) as u64));
+        let short = next(None, 0, &[0, 1, 2]);
+        assert_eq!((short.hidden, short.first), (0, Some(0)));
+    }
+
+    #[test]
+    fn new_rows_join_the_window_and_older_pages_open_above() {
+        let mut seqs: Vec<u64> = (0..1000).collect();
+        let w = next(None, 0, &seqs);
+        seqs.push(1000);
+        let grown = next(Some(&w), 0, &seqs);
+        assert_eq!(grown.hidden, w.hidden, "nothing drops out at the top");
+        let older = next(Some(&grown), 1, &seqs);
+        assert_eq!(older.hidden, w.hidden - OLDER_PAGE);
+        // Asked for more than there is: everything.
+        let all = next(Some(&older), 1000, &seqs);
+        assert_eq!((all.hidden, all.first), (0, Some(0)));
+    }
+
+    #[test]
+    fn a_replaced_conversation_or_rows_put_before_start_over() {
+        let seqs: Vec<u64> = (0..1000).collect();
+        let w = next(Some(&next(None, 0, &seqs)), 3, &seqs);
+        // New rows (new seqs): the newest page again.
+        let replaced: Vec<u64> = (2000..2300).collect();
+        let r = next(Some(&w), 3, &replaced);
+        assert_eq!(r.hidden, 300 - FIRST_PAGE);
+        // Earlier chats put before a short conversation are shown with it.
+        let short = next(None, 0, &[10, 11]);
+        let with_earlier = next(Some(&short), 0, &[20, 21, 22, 10, 11]);
+        assert_eq!(with_earlier.hidden, 0);
     }
 }
