@@ -5,12 +5,12 @@
 //! write as soon as it has something to say. Dropping the socket detaches the handlers and
 //! closes it: no event arrives after the drop. It does not parse frames or reconnect.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use super::describe;
@@ -60,6 +60,9 @@ pub struct Socket {
     ws: WebSocket,
     pending: Rc<RefCell<Option<Vec<String>>>>,
     _handlers: Handlers,
+    /// Set once the XMPP stream was closed by both sides: how long the drop leaves the server
+    /// to close the WebSocket itself.
+    linger_ms: Cell<Option<i32>>,
 }
 
 impl Socket {
@@ -111,6 +114,7 @@ impl Socket {
             ws,
             pending,
             _handlers: (on_open, on_message, on_close),
+            linger_ms: Cell::new(None),
         })
     }
 
@@ -129,6 +133,32 @@ impl Socket {
     pub fn close(&self) {
         _ = self.ws.close_with_code(1000);
     }
+
+    /// Called after the `<close/>` exchange: dropping the socket then leaves the server `ms` to
+    /// close the WebSocket itself (RFC 7395 servers close right after their `<close/>`) and only
+    /// closes it afterwards. Closing at the same instant as the server is allowed (RFC 6455), but
+    /// ejabberd 23.01 then sometimes sends a second close frame, which browsers report as a
+    /// console error ("Close received after close") on the host page.
+    pub fn linger_on_drop(&self, ms: i32) {
+        self.linger_ms.set(Some(ms));
+    }
+}
+
+/// `ws.close(1000)` in `ms`, by a timer holding the bound JS method (no Rust closure to leak).
+fn close_later(ws: &WebSocket, ms: i32) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Ok(close) = js_sys::Reflect::get(ws, &JsValue::from_str("close")) else {
+        return false;
+    };
+    let Ok(close) = close.dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    let bound: js_sys::Function = close.bind1(ws, &JsValue::from(1000)).unchecked_into();
+    window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(&bound, ms)
+        .is_ok()
 }
 
 impl Drop for Socket {
@@ -136,6 +166,11 @@ impl Drop for Socket {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
-        _ = self.ws.close_with_code(1000);
+        let later = self.linger_ms.get().is_some_and(|ms| {
+            self.ws.ready_state() == WebSocket::OPEN && close_later(&self.ws, ms)
+        });
+        if !later {
+            _ = self.ws.close_with_code(1000);
+        }
     }
 }

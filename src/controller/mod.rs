@@ -2008,7 +2008,9 @@ impl Inner {
             }
             ChatEvent::Disconnected(reason) => self.on_disconnected(reason),
             ChatEvent::Closed => {
-                self.link = None;
+                if let Some(link) = self.link.take() {
+                    link.linger();
+                }
                 if let Some(t) = &self.core_timer {
                     t.cancel();
                 }

@@ -37,6 +37,8 @@ pub trait Link {
     fn send(&self, frame: &str) -> Result<(), SocketError>;
     /// Closes it normally.
     fn close(&self);
+    /// The XMPP stream is closed on both sides: when dropped, let the server close first.
+    fn linger(&self) {}
 }
 
 impl Link for Socket {
@@ -46,7 +48,13 @@ impl Link for Socket {
     fn close(&self) {
         Socket::close(self)
     }
+    fn linger(&self) {
+        self.linger_on_drop(LINGER_MS)
+    }
 }
+
+/// How long a closed stream's WebSocket is left to the server to close.
+const LINGER_MS: i32 = 1000;
 
 /// The browser's network: `fetch` with the API token, `WebSocket` with subprotocol `xmpp`.
 pub struct BrowserTransport {
