@@ -230,6 +230,7 @@ impl Widget {
         storage: &Storage,
         options: ControllerOptions,
     ) -> Widget {
+        init_executor();
         let owner = Owner::new();
         let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
         let mounted: Rc<std::cell::RefCell<Option<MountedWidget>>> = Rc::default();
@@ -312,6 +313,14 @@ impl Drop for Widget {
             self.host.set_hidden(false);
         }
     }
+}
+
+/// Sets up Leptos's task executor (idempotent). Mounting does it too, but the controller may
+/// need it earlier: `init` yields between starting the controller and mounting, and a campaign
+/// reply arriving in between (an unusable campaign hides the widget through
+/// `leptos::task::spawn_local`) would otherwise find no executor and abort the wasm.
+pub fn init_executor() {
+    _ = any_spawner::Executor::init_wasm_bindgen();
 }
 
 /// Starts a widget from checked options, in one go: what the demo page calls.

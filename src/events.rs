@@ -215,7 +215,54 @@ pub fn emit(target: &EventTarget, event: &HostEvent) {
     wasm_bindgen_futures::spawn_local(async move { emit_now(&target, &event) });
 }
 
+thread_local! {
+    /// Targets whose events wait for [`release`], each with what it was sent meanwhile.
+    static HELD: std::cell::RefCell<Vec<(EventTarget, Vec<HostEvent>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps `target`'s events back until [`release`]: `init` holds them while the page cannot
+/// subscribe yet (before it has the API object), so a `ready` that comes quickly is not lost.
+pub fn hold(target: &EventTarget) {
+    HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        if !held.iter().any(|(t, _)| t == target) {
+            held.push((target.clone(), Vec::new()));
+        }
+    });
+}
+
+/// Dispatches what [`hold`] kept back, in order, and lets later events through at once.
+pub fn release(target: &EventTarget) {
+    let kept = HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        let i = held.iter().position(|(t, _)| t == target)?;
+        Some(held.remove(i).1)
+    });
+    for event in kept.unwrap_or_default() {
+        emit_now(target, &event);
+    }
+}
+
+/// Forgets what [`hold`] kept back for `target` (the widget was destroyed before release).
+pub fn discard(target: &EventTarget) {
+    HELD.with(|held| held.borrow_mut().retain(|(t, _)| t != target));
+}
+
 fn emit_now(target: &EventTarget, event: &HostEvent) {
+    let kept = HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        match held.iter_mut().find(|(t, _)| t == target) {
+            Some((_, queue)) => {
+                queue.push(event.clone());
+                true
+            }
+            None => false,
+        }
+    });
+    if kept {
+        return;
+    }
     let init = web_sys::CustomEventInit::new();
     init.set_detail(&event.detail());
     if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(&dom_type(event), &init) {

@@ -145,3 +145,51 @@ async fn a_stored_open_window_is_built_at_mount_without_taking_focus() {
         "a restored window does not steal the page's focus"
     );
 }
+
+/// Events a widget sends before the page holds its API object (a quick `ready`) are kept back
+/// and delivered, in order, once released; after that they go out at once.
+#[wasm_bindgen_test]
+async fn held_events_reach_a_late_listener_in_order() {
+    use std::cell::RefCell;
+    use wasm_bindgen::closure::Closure;
+    use webchat::events::{self, HostEvent};
+
+    let document = web_sys::window().unwrap().document().unwrap();
+    let target: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    events::hold(&target);
+    events::emit(&target, &HostEvent::Ready);
+    events::emit(&target, &HostEvent::Open);
+    yield_to_page().await;
+
+    // Subscribed only now, as a page does after `await init()`.
+    let mut closures = Vec::new();
+    for name in ["webchat:ready", "webchat:open", "webchat:close"] {
+        let seen = seen.clone();
+        let c = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            seen.borrow_mut().push(e.type_())
+        });
+        target
+            .add_event_listener_with_callback(name, c.as_ref().unchecked_ref())
+            .unwrap();
+        closures.push(c);
+    }
+    assert!(seen.borrow().is_empty(), "nothing before release");
+    events::release(&target);
+    assert_eq!(*seen.borrow(), ["webchat:ready", "webchat:open"]);
+    events::emit(&target, &HostEvent::Close);
+    yield_to_page().await;
+    assert_eq!(
+        *seen.borrow(),
+        ["webchat:ready", "webchat:open", "webchat:close"]
+    );
+
+    // Discarded events never arrive.
+    events::hold(&target);
+    events::emit(&target, &HostEvent::Open);
+    yield_to_page().await;
+    events::discard(&target);
+    events::release(&target);
+    yield_to_page().await;
+    assert_eq!(seen.borrow().len(), 3);
+}

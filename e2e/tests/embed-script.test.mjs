@@ -54,13 +54,27 @@ async function events(page) {
 
 /** Waits for an event `name` whose detail satisfies `match` (a partial object); returns it. */
 async function waitEvent(page, name, match = {}) {
-  return waitFor(
-    async () =>
-      (await events(page)).find(
-        (e) => e.name === name && Object.entries(match).every(([k, v]) => e.detail[k] === v),
-      ),
-    { message: `event ${name} ${JSON.stringify(match)}` },
-  );
+  try {
+    return await waitFor(
+      async () =>
+        (await events(page)).find(
+          (e) => e.name === name && Object.entries(match).every(([k, v]) => e.detail[k] === v),
+        ),
+      { message: `event ${name} ${JSON.stringify(match)}` },
+    );
+  } catch (e) {
+    // What the page said explains a missing event far better than the timeout does.
+    const seen = await page
+      .evaluate(() => ({
+        state: window.CV?.chat?.state?.(),
+        events: (window.__events ?? []).map((x) => x.name),
+        early: window.__early,
+        loaded: performance.getEntriesByType('resource').map((r) => r.name.split('/').pop()),
+      }))
+      .catch((err) => String(err));
+    e.message += `; the page reported: ${JSON.stringify(page.__problems ?? [])}; it shows ${JSON.stringify(seen)}`;
+    throw e;
+  }
 }
 
 /** Calls `CV.<path>(...args)` in the page; returns `{ value }` or `{ error: {name, message} }`. */

@@ -194,6 +194,7 @@ impl State {
     }
 
     fn destroy(&self) {
+        events::discard(&self.host);
         let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
         for l in &listeners {
             let _ = self.host.remove_event_listener_with_callback(
@@ -492,6 +493,9 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     pace::yield_to_page().await;
     let widget = entry::prepare(widget_options)?;
     let host = widget.host().clone();
+    // Until the page has the API object it cannot subscribe: keep the widget's events (a quick
+    // `ready`, an `error`) back until then. Dispatch is a microtask, so none went out yet.
+    events::hold(&host);
     let _ = host.set_attribute(host_css::POSITION_ATTR, embed.position.as_str());
     if inline {
         let _ = host.set_attribute(host_css::INLINE_ATTR, "");
@@ -509,6 +513,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     });
     // A failure from here on removes everything again (the page never gets the object).
     let fail = |state: &State, e: JsValue| {
+        events::discard(&state.host);
         state.destroy();
         e
     };
@@ -568,5 +573,12 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         LIVE.with(|live| live.borrow_mut().retain(|s| !Rc::ptr_eq(s, &state)));
         return Err(fail(&state, e));
     }
+    // In a later task: first the page gets the object (`await init()`, the loader replays its
+    // queue of `on()` calls in the promise's reactions), then the kept events reach it.
+    let released = state.host.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        pace::yield_to_page().await;
+        events::release(&released);
+    });
     Ok(api)
 }
