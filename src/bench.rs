@@ -17,17 +17,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use webchat_protocol::{ns, xml, Chat, ChatConfig, Config, Instant, Jid};
+use webchat_protocol::{ns, xml, Chat, Instant};
+
+// The frame mix and the connected chat of the native bench, shared so the two rates compare.
+#[path = "../crates/protocol/benches/support/mix.rs"]
+mod frame_mix;
+use frame_mix::{ack_all, mix};
 
 use crate::actions::UiAction;
 use crate::model::{ChatStore, MessageStatus, Phase, SavedEntry, Sender, WidgetConfig};
 use crate::mount::{mount_widget, MountedWidget};
-
-/// Frames recorded from real servers (one frame a line).
-const FIXTURES: [&str; 2] = [
-    include_str!("../crates/protocol/tests/fixtures/ejabberd.frames"),
-    include_str!("../crates/protocol/tests/fixtures/prosody.frames"),
-];
 
 fn now_ms() -> f64 {
     web_sys::window()
@@ -35,58 +34,9 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// The post-handshake frames (stanzas and SM nonzas) minus those that end the chat: the same
-/// selection as the native bench, so the two rates compare.
-fn mix() -> Vec<&'static str> {
-    FIXTURES
-        .iter()
-        .flat_map(|f| f.lines())
-        .filter(|f| {
-            let Ok(el) = xml::parse(f, ns::CLIENT) else {
-                return false;
-            };
-            (el.ns == ns::CLIENT || el.ns == ns::SM)
-                && !f.contains("<closed")
-                && !f.contains("<blocked")
-        })
-        .collect()
-}
-
-/// A visitor chat that went through SASL, bind and SM enable: ready for chat traffic.
+/// A chat ready for traffic (see `frame_mix`), with the error as a JS value for the page.
 fn ready_chat() -> Result<Chat, JsValue> {
-    let mut cfg = Config::new("visitor", "pw", "webchat.test", "web", [1; 16]);
-    cfg.mechanisms = vec![webchat_protocol::Mechanism::Plain];
-    let agent = Jid::parse("agent@internal.webchat.test")
-        .map_err(|e| JsValue::from_str(&format!("bench agent jid: {e:?}")))?;
-    let mut chat = Chat::new(
-        ChatConfig {
-            connection: cfg,
-            agent,
-            agent_nick: "agent3".into(),
-        },
-        Instant::from_millis(0),
-    );
-    let t = Instant::from_millis(1);
-    let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' id='1' version='1.0' from='webchat.test'/>";
-    for f in [
-        open,
-        "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>",
-        "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>",
-        open,
-        "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>",
-        "<iq xmlns='jabber:client' type='result' id='wc01010101-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>visitor@webchat.test/web</jid></bind></iq>",
-        "<enabled xmlns='urn:xmpp:sm:3' id='x' resume='true'/>",
-    ] {
-        chat.handle_frame(f, t);
-    }
-    while chat.poll_transmit().is_some() {}
-    while chat.poll_event().is_some() {}
-    if chat.resume_state().is_none() {
-        return Err(JsValue::from_str(
-            "bench chat did not reach the connected state",
-        ));
-    }
-    Ok(chat)
+    frame_mix::ready_chat().map_err(JsValue::from_str)
 }
 
 /// Parses, then parses and handles, at least `min_frames` frames of the recorded mix. Returns
@@ -126,14 +76,7 @@ pub fn bench_frames(min_frames: u32) -> Result<js_sys::Array, JsValue> {
             }
             while chat.poll_event().is_some() {}
         }
-        // Acknowledge what the chat sent, as a server would, so its SM queue stays bounded.
-        if let Some(s) = chat.resume_state() {
-            let h = s.h_out.wrapping_add(s.unacked.len() as u32);
-            chat.handle_frame(
-                &format!("<a xmlns='urn:xmpp:sm:3' h='{h}'/>"),
-                Instant::from_millis(ms),
-            );
-        }
+        ack_all(&mut chat, Instant::from_millis(ms));
     }
     let handle_ms = now_ms() - start;
     if chat.resume_state().is_none() {

@@ -5,62 +5,11 @@
 //! Run: `cargo bench -p webchat-protocol --bench frames`.
 
 use std::time::{Duration, Instant as Clock};
-use webchat_protocol::{ns, xml, Chat, ChatConfig, Config, Instant, Jid};
+use webchat_protocol::{ns, xml, Instant};
 
-const FIXTURES: [&str; 2] = [
-    include_str!("../tests/fixtures/ejabberd.frames"),
-    include_str!("../tests/fixtures/prosody.frames"),
-];
-
-/// The post-handshake frames: stanzas and SM nonzas, minus the ones that end the chat.
-fn mix() -> Vec<&'static str> {
-    FIXTURES
-        .iter()
-        .flat_map(|f| f.lines())
-        .filter(|f| {
-            let Ok(el) = xml::parse(f, ns::CLIENT) else {
-                return false;
-            };
-            (el.ns == ns::CLIENT || el.ns == ns::SM)
-                && !f.contains("<closed")
-                && !f.contains("<blocked")
-        })
-        .collect()
-}
-
-fn ready_chat() -> Chat {
-    let mut cfg = Config::new("visitor", "pw", "webchat.test", "web", [1; 16]);
-    cfg.mechanisms = vec![webchat_protocol::Mechanism::Plain];
-    let agent = Jid::parse("agent@internal.webchat.test").unwrap();
-    let mut chat = Chat::new(
-        ChatConfig {
-            connection: cfg,
-            agent,
-            agent_nick: "agent3".into(),
-        },
-        Instant::from_millis(0),
-    );
-    let t = Instant::from_millis(1);
-    let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' id='1' version='1.0' from='webchat.test'/>";
-    for f in [
-        open,
-        "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>",
-        "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>",
-        open,
-        "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>",
-        "<iq xmlns='jabber:client' type='result' id='wc01010101-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>visitor@webchat.test/web</jid></bind></iq>",
-        "<enabled xmlns='urn:xmpp:sm:3' id='x' resume='true'/>",
-    ] {
-        chat.handle_frame(f, t);
-    }
-    while chat.poll_transmit().is_some() {}
-    while chat.poll_event().is_some() {}
-    assert!(
-        chat.resume_state().is_some(),
-        "bench chat must be connected"
-    );
-    chat
-}
+#[path = "support/mix.rs"]
+mod frame_mix;
+use frame_mix::{ack_all, mix, ready_chat};
 
 fn main() {
     let mix = mix();
@@ -84,7 +33,7 @@ fn main() {
     println!("xml::parse:               {parse_rate:>12.0} frames/s");
 
     // Parse + handle by the visitor chat, draining everything it produces.
-    let mut chat = ready_chat();
+    let mut chat = ready_chat().expect("the bench chat connects");
     let start = Clock::now();
     let mut n = 0u64;
     let mut ms = 10u64;
@@ -101,14 +50,7 @@ fn main() {
             }
         }
         n += mix.len() as u64;
-        // Acknowledge everything we sent so the SM queue stays bounded, as a server would.
-        if let Some(s) = chat.resume_state() {
-            let h = s.h_out.wrapping_add(s.unacked.len() as u32);
-            chat.handle_frame(
-                &format!("<a xmlns='urn:xmpp:sm:3' h='{h}'/>"),
-                Instant::from_millis(ms),
-            );
-        }
+        ack_all(&mut chat, Instant::from_millis(ms));
     }
     assert!(
         chat.resume_state().is_some(),
