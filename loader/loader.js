@@ -75,11 +75,34 @@
   function compile() {
     if (!compiled) {
       compiled = WebAssembly.compileStreaming
-        ? WebAssembly.compileStreaming(fetch(base + WASM))
-          .catch(function () { compiled = null; return base + WASM; })
+        ? fetch(base + WASM).then(function (r) {
+          return WebAssembly.compileStreaming(r.ok && r.body && w.ReadableStream ? paced(r) : r);
+        }).catch(function () { compiled = null; return base + WASM; })
         : Promise.resolve(base + WASM);
     }
     return compiled;
+  }
+
+  // The browser decodes the wasm on the main thread as the bytes arrive. When they arrive all at
+  // once (a cache, a fast network) that is one long task on the host page; handing them over in
+  // 32 KB pieces, one per task, keeps every piece short.
+  function paced(r) {
+    var reader = r.body.getReader();
+    var buf = null;
+    var at = 0;
+    var body = new ReadableStream({
+      pull: function (c) {
+        return new Promise(function (go) { setTimeout(go, 0); }).then(function () {
+          if (buf && at < buf.length) return buf;
+          return reader.read().then(function (x) { buf = x.value; at = 0; return x.done ? null : buf; });
+        }).then(function (b) {
+          if (!b) return c.close();
+          c.enqueue(b.subarray(at, at + 32768));
+          at += 32768;
+        });
+      }
+    });
+    return new Response(body, { headers: { 'content-type': 'application/wasm' } });
   }
 
   function load() {

@@ -5,12 +5,11 @@
 //! out. A second adopted sheet carries the theme's custom properties and follows the campaign
 //! color. This module does no networking and knows nothing of the protocol.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use leptos::mount::mount_to;
 use leptos::prelude::*;
-use leptos::tachys::view::any_view::AnyViewState;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
@@ -70,8 +69,9 @@ pub struct MountedWidget {
     shadow: ShadowRoot,
     container: web_sys::Element,
     // Dropped first (field order): unmounting runs while the container is still attached.
-    handle: Option<leptos::mount::UnmountHandle<AnyViewState>>,
-    _viewport: Option<ViewportSync>,
+    widget: Option<Widget>,
+    owner: Owner,
+    _viewport: Rc<RefCell<Option<ViewportSync>>>,
 }
 
 impl MountedWidget {
@@ -83,7 +83,8 @@ impl MountedWidget {
 
 impl Drop for MountedWidget {
     fn drop(&mut self) {
-        drop(self.handle.take());
+        drop(self.widget.take());
+        self.owner.cleanup();
         self.container.remove();
         self.shadow.set_adopted_style_sheets(&js_sys::Array::new());
     }
@@ -125,10 +126,15 @@ pub fn mount_widget(
         .append_child(&container)
         .map_err(|e| MountError::Dom(describe(e)))?;
     let mount_point: HtmlElement = container.clone().unchecked_into();
-    let viewport = ViewportSync::start(&mount_point);
+    // Only the open window (full-screen on phones) needs the visual viewport, and reading it
+    // forces a layout of the host page: start following it on the first open, not at mount.
+    let viewport: Rc<RefCell<Option<ViewportSync>>> = Rc::default();
+    let open = store.is_open();
 
-    let handle = mount_to(mount_point, move || {
-        let actions = Actions::new(sink);
+    // Leptos's executor runs the effects; `entry::prepare` sets it up too, tests may not.
+    crate::entry::init_executor();
+    let owner = Owner::current().unwrap_or_default().child();
+    let widget = owner.with(|| {
         Effect::new(move |prev: Option<String>| {
             let css = Theme::from_color(config.with(|c| c.color.clone()).as_deref()).css();
             if prev.as_deref() != Some(css.as_str()) {
@@ -137,13 +143,30 @@ pub fn mount_widget(
             }
             css
         });
-        view! { <Widget store=store actions=actions /> }.into_any()
+        Effect::new({
+            let (viewport, mount_point) = (viewport.clone(), mount_point.clone());
+            move |_| {
+                if open.get() && viewport.borrow().is_none() {
+                    *viewport.borrow_mut() = ViewportSync::start(&mount_point);
+                }
+            }
+        });
+        Widget::new(&document, store, Actions::new(sink))
     });
+    let widget = widget.map_err(|e| {
+        owner.cleanup();
+        container.remove();
+        MountError::Dom(e)
+    })?;
+    mount_point
+        .append_child(widget.root())
+        .map_err(|e| MountError::Dom(describe(e)))?;
 
     Ok(MountedWidget {
         shadow,
         container,
-        handle: Some(handle),
+        widget: Some(widget),
+        owner,
         _viewport: viewport,
     })
 }

@@ -488,8 +488,8 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         warn("webchat: `position` has no effect on a widget inside `container`");
     }
 
-    // Three tasks, each well under 50 ms on a slow phone: checking the options (above), starting
-    // the controller (below), mounting the view (after the next yield).
+    // Four tasks, each well under 50 ms on a slow phone: checking the options (above), starting
+    // the controller (below), the visibility rules, mounting the view.
     pace::yield_to_page().await;
     let widget = entry::prepare(widget_options)?;
     let host = widget.host().clone();
@@ -518,6 +518,31 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         e
     };
 
+    // The visibility rules start in their own task, before the mount: rules that hide the
+    // widget hide it before the launcher's first paint. Not when the campaign already turned out
+    // unusable (the host is then hidden for good).
+    pace::yield_to_page().await;
+    let visibility = state
+        .widget
+        .borrow()
+        .as_ref()
+        .filter(|w| !w.host().hidden())
+        .map(|widget| {
+            widget.with_owner(|| {
+                Visibility::start(
+                    embed.visibility.as_deref(),
+                    VisibilityDeps {
+                        host,
+                        store,
+                        transport,
+                        campaign,
+                        storage,
+                        now: VisibilityDeps::date_now(),
+                    },
+                )
+            })
+        });
+
     pace::yield_to_page().await;
     let mounted = state
         .widget
@@ -542,28 +567,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
             ))
         }
     };
-    // In the mount's task (its effects need the task executor mounting sets up): rules that
-    // hide the widget hide it before the launcher's first paint.
-    let visibility = state
-        .widget
-        .borrow()
-        .as_ref()
-        .filter(|_| shown)
-        .map(|widget| {
-            widget.with_owner(|| {
-                Visibility::start(
-                    embed.visibility.as_deref(),
-                    VisibilityDeps {
-                        host,
-                        store,
-                        transport,
-                        campaign,
-                        storage,
-                        now: VisibilityDeps::date_now(),
-                    },
-                )
-            })
-        });
+    let visibility = visibility.filter(|_| shown);
     *state.visibility.borrow_mut() = visibility;
     LIVE.with(|live| live.borrow_mut().push(state.clone()));
     let api = JsValue::from(Api {
