@@ -230,9 +230,56 @@ impl Widget {
         storage: &Storage,
         options: ControllerOptions,
     ) -> Widget {
+        let (owner, store) = Widget::new_store();
+        Widget::start_controller(
+            owner,
+            store,
+            host,
+            created_host,
+            transport,
+            storage,
+            options,
+        )
+    }
+
+    /// [`prepare`](Widget::prepare) as two tasks: the store, then (after a yield to the page)
+    /// the controller. What `init` uses on the host page.
+    pub async fn prepare_paced(
+        host: HtmlElement,
+        created_host: bool,
+        transport: Rc<dyn Transport>,
+        storage: &Storage,
+        options: ControllerOptions,
+    ) -> Widget {
+        let (owner, store) = Widget::new_store();
+        crate::embed::pace::yield_to_page().await;
+        Widget::start_controller(
+            owner,
+            store,
+            host,
+            created_host,
+            transport,
+            storage,
+            options,
+        )
+    }
+
+    fn new_store() -> (Owner, ChatStore) {
         init_executor();
         let owner = Owner::new();
         let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
+        (owner, store)
+    }
+
+    fn start_controller(
+        owner: Owner,
+        store: ChatStore,
+        host: HtmlElement,
+        created_host: bool,
+        transport: Rc<dyn Transport>,
+        storage: &Storage,
+        options: ControllerOptions,
+    ) -> Widget {
         let mounted: Rc<std::cell::RefCell<Option<MountedWidget>>> = Rc::default();
         let on_hide = {
             let (mounted, host) = (Rc::downgrade(&mounted), host.clone());
@@ -335,6 +382,26 @@ pub fn start(options: InitOptions) -> Result<Widget, InitError> {
 /// Creates the host element (for a floating widget) and starts the controller, without mounting
 /// the view (see [`Widget::prepare`]).
 pub fn prepare(options: InitOptions) -> Result<Widget, InitError> {
+    let (host, created, transport, storage, options) = host_and_parts(options)?;
+    Ok(Widget::prepare(host, created, transport, &storage, options))
+}
+
+/// [`prepare`] in two tasks (see [`Widget::prepare_paced`]).
+pub async fn prepare_paced(options: InitOptions) -> Result<Widget, InitError> {
+    let (host, created, transport, storage, options) = host_and_parts(options)?;
+    Ok(Widget::prepare_paced(host, created, transport, &storage, options).await)
+}
+
+type Parts = (
+    HtmlElement,
+    bool,
+    Rc<dyn Transport>,
+    Storage,
+    ControllerOptions,
+);
+
+/// The host element (created for a floating widget), storage, transport and controller options.
+fn host_and_parts(options: InitOptions) -> Result<Parts, InitError> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| InitError::Mount("no browser document".into()))?;
@@ -355,12 +422,13 @@ pub fn prepare(options: InitOptions) -> Result<Widget, InitError> {
         }
     };
     let storage = Storage::open(options.visitor_ids);
-    let transport = Rc::new(BrowserTransport::new(&options.api_url, &options.api_token));
-    Ok(Widget::prepare(
+    let transport: Rc<dyn Transport> =
+        Rc::new(BrowserTransport::new(&options.api_url, &options.api_token));
+    Ok((
         host,
         created,
         transport,
-        &storage,
+        storage,
         ControllerOptions {
             campaign: options.campaign,
             websocket_url: options.websocket_url,

@@ -90,6 +90,27 @@ impl Drop for MountedWidget {
     }
 }
 
+thread_local! {
+    /// The parsed widget stylesheet, shared by every mount: a constructable sheet can be adopted
+    /// by several shadow roots, and it is never modified (the theme is a sheet of its own).
+    static BASE_SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+}
+
+/// The widget's stylesheet, parsed on first use. `init` calls this in a task of its own ahead
+/// of the mount, so parsing the CSS and drawing the launcher are two short tasks on the host
+/// page instead of one long one.
+pub fn base_sheet() -> Result<CssStyleSheet, MountError> {
+    if let Some(sheet) = BASE_SHEET.with_borrow(|s| s.clone()) {
+        return Ok(sheet);
+    }
+    let sheet = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
+    sheet
+        .replace_sync(WIDGET_CSS)
+        .map_err(|e| MountError::Stylesheet(describe(e)))?;
+    BASE_SHEET.with_borrow_mut(|s| *s = Some(sheet.clone()));
+    Ok(sheet)
+}
+
 /// Attaches (or reuses) an open shadow root on `host` and mounts the widget into it.
 pub fn mount_widget(
     host: &HtmlElement,
@@ -106,9 +127,7 @@ pub fn mount_widget(
             .map_err(|e| MountError::AttachShadow(describe(e)))?,
     };
 
-    let base = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
-    base.replace_sync(WIDGET_CSS)
-        .map_err(|e| MountError::Stylesheet(describe(e)))?;
+    let base = base_sheet()?;
     let theme = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
     let config = store.config();
     // Themed before the first paint: the effect below only follows later changes.

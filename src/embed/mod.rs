@@ -488,10 +488,10 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         warn("webchat: `position` has no effect on a widget inside `container`");
     }
 
-    // Four tasks, each well under 50 ms on a slow phone: checking the options (above), starting
-    // the controller (below), the visibility rules, mounting the view.
+    // Short tasks, each well under 50 ms on a slow phone: checking the options (above), the
+    // store, the controller, the stylesheet and the visibility rules, the launcher.
     pace::yield_to_page().await;
-    let widget = entry::prepare(widget_options)?;
+    let widget = entry::prepare_paced(widget_options).await?;
     let host = widget.host().clone();
     // Until the page has the API object it cannot subscribe: keep the widget's events (a quick
     // `ready`, an `error`) back until then. Dispatch is a microtask, so none went out yet.
@@ -522,6 +522,8 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     // widget hide it before the launcher's first paint. Not when the campaign already turned out
     // unusable (the host is then hidden for good).
     pace::yield_to_page().await;
+    // Parsed here, not in the mount's task (an error shows at the mount).
+    _ = crate::mount::base_sheet();
     let visibility = state
         .widget
         .borrow()
