@@ -8,7 +8,7 @@
 //! What it does not: validate API input, decide availability, lock (the hub owns the lock) or
 //! persist anything across restarts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use webchat_protocol::api::{
@@ -26,6 +26,8 @@ pub struct SessionRecord {
     /// Creation order, for "newest first" listings that do not depend on clock resolution.
     seq: u64,
     pub transcript: Vec<TranscriptMessage>,
+    /// The ids in `transcript`: the duplicate check stays O(1) in long chats.
+    message_ids: HashSet<String>,
     pub credentials: Vec<String>,
 }
 
@@ -95,6 +97,7 @@ impl SessionStore {
             created_ms: now_ms,
             seq: self.next_seq,
             transcript: Vec::new(),
+            message_ids: HashSet::new(),
             credentials: Vec::new(),
         };
         self.sessions.insert(record.session.id.clone(), record);
@@ -172,7 +175,7 @@ impl SessionStore {
             .sessions
             .get_mut(id)
             .ok_or(TransitionError::UnknownSession)?;
-        if record.transcript.iter().any(|m| m.id == message.id) {
+        if !record.message_ids.insert(message.id.clone()) {
             return Ok(false);
         }
         record.transcript.push(message);
