@@ -242,28 +242,6 @@ impl Widget {
         )
     }
 
-    /// [`prepare`](Widget::prepare) as two tasks: the store, then (after a yield to the page)
-    /// the controller. What `init` uses on the host page.
-    pub async fn prepare_paced(
-        host: HtmlElement,
-        created_host: bool,
-        transport: Rc<dyn Transport>,
-        storage: &Storage,
-        options: ControllerOptions,
-    ) -> Widget {
-        let (owner, store) = Widget::new_store();
-        crate::embed::pace::yield_to_page().await;
-        Widget::start_controller(
-            owner,
-            store,
-            host,
-            created_host,
-            transport,
-            storage,
-            options,
-        )
-    }
-
     fn new_store() -> (Owner, ChatStore) {
         init_executor();
         let owner = Owner::new();
@@ -386,10 +364,15 @@ pub fn prepare(options: InitOptions) -> Result<Widget, InitError> {
     Ok(Widget::prepare(host, created, transport, &storage, options))
 }
 
-/// [`prepare`] in two tasks (see [`Widget::prepare_paced`]).
+/// [`prepare`] as two tasks: the store, then (after a yield to the page) the controller. What
+/// `init` uses on the host page.
 pub async fn prepare_paced(options: InitOptions) -> Result<Widget, InitError> {
     let (host, created, transport, storage, options) = host_and_parts(options)?;
-    Ok(Widget::prepare_paced(host, created, transport, &storage, options).await)
+    let (owner, store) = Widget::new_store();
+    crate::embed::pace::yield_to_page().await;
+    Ok(Widget::start_controller(
+        owner, store, host, created, transport, &storage, options,
+    ))
 }
 
 type Parts = (
