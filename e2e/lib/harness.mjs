@@ -25,6 +25,7 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -112,6 +113,25 @@ export async function launchBrowser(options = {}) {
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     timeout: 30_000,
   });
+}
+
+/// The hooks an e2e file shares, registered where it is called (a file's top level): one
+/// browser for the file, launched before its first test and closed after its last, and every
+/// agent signed out before each test and at the end (no chat leaks into the next test).
+/// Returns `newPage(contextOptions)` on that browser.
+export function browserSuite() {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  beforeEach(async () => {
+    await signOutAgents();
+  });
+  after(async () => {
+    await signOutAgents();
+    await browser?.close();
+  });
+  return { newPage: (contextOptions) => newPage(browser, contextOptions) };
 }
 
 /// A new isolated context (own storage) and page. `problems` collects every console error and

@@ -2,24 +2,14 @@
 // middle of a chat with agent messages sent while the page is away (each shown exactly once, no
 // flash of an empty chat, no new chat session), a navigation to another page, and session-based
 // vs persistent visitor ids across pages and browser contexts.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  control, waitFor, startChat, transcript, widgetUrl, screenshot,
+  browserSuite, openWidget, widget, assertNoProblems, signInAgent, control, waitFor, startChat,
+  transcript, widgetUrl, screenshot,
 } from '../lib/harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 /// Texts in the conversation, in order, as `agent:TEXT` / `visitor:TEXT`.
 async function conversation(page) {
@@ -55,7 +45,7 @@ async function apiCalls() {
 
 test('a reload mid-chat: the window comes back at once, agent messages sent meanwhile appear once', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'before the reload');
@@ -132,7 +122,7 @@ test('a reload mid-chat: the window comes back at once, agent messages sent mean
 
 test('navigating to another page continues the chat and its outbox', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'on page one');
@@ -178,7 +168,7 @@ async function idOf(context, visitorIds) {
 }
 
 test('session-based ids end with the tab; persistent ids last across pages, never across contexts', async () => {
-  const { context, problems } = await newPage(browser);
+  const { context, problems } = await suite.newPage();
   // Session-based (the default): kept by a reload, a new tab is a new visitor.
   const a = await idOf(context, 'session');
   assert.deepEqual(a.stored, { session: ['webchat:visitor_id'], local: [], cookies: '' });
@@ -197,7 +187,7 @@ test('session-based ids end with the tab; persistent ids last across pages, neve
   await p2.page.close();
 
   // Another browser context (another profile): nothing is shared.
-  const { context: other } = await newPage(browser);
+  const { context: other } = await suite.newPage();
   const q = await idOf(other, 'persistent');
   assert.notEqual(q.id, p1.id);
   const s = await idOf(other, 'session');

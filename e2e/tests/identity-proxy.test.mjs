@@ -2,11 +2,11 @@
 // which cuts the TCP connection ten times at random moments while the visitor and the agent
 // each send 200 messages. Every message must arrive exactly once and in order on both sides
 // (stream management resumption, the widget's outbox, de-duplication by stable ids).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  control, waitFor, startChat, transcript,
+  browserSuite, openWidget, widget, assertNoProblems, signInAgent, control, waitFor, startChat,
+  transcript,
 } from '../lib/harness.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 
@@ -14,17 +14,7 @@ import { startProxy } from '../lib/proxy.mjs';
 const N = Number(process.env.WEBCHAT_FAULT_MESSAGES ?? 200);
 const DROPS = Number(process.env.WEBCHAT_FAULT_DROPS ?? 10);
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 const pad = (n) => String(n).padStart(3, '0');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +22,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 test(`${N} messages each way with ${DROPS} connection drops: exactly once, in order, both sides`, async () => {
   await signInAgent({ firstname: 'Ana' });
   const proxy = await startProxy((await control.xmpp()).ws_url);
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   try {
     await openWidget(page, { websocketUrl: proxy.url });
     const w = widget(page);

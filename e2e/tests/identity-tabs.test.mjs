@@ -2,24 +2,14 @@
 // connection, the other shows the same chat live and sends through it (messages and typing);
 // when the leader tab closes the other takes the chat over (stream resumed or logged in again),
 // and every message still arrives exactly once on both sides.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  control, waitFor, startChat, transcript,
+  browserSuite, openWidget, widget, assertNoProblems, signInAgent, control, waitFor, startChat,
+  transcript,
 } from '../lib/harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 async function texts(page) {
   return page.locator('.wc-msg .wc-bubble').allTextContents();
@@ -34,7 +24,7 @@ async function atAgent(sessionId, body) {
 
 test('two tabs share one chat; the other tab takes over when the leader closes', async () => {
   const agent = await signInAgent({ firstname: 'Ana' });
-  const { page: one, context, problems, consoleMessages } = await newPage(browser);
+  const { page: one, context, problems, consoleMessages } = await suite.newPage();
   const twoMessages = [];
   try {
     await twoTabs(agent, one, context, problems, twoMessages);
@@ -141,7 +131,7 @@ async function countAnswers(page) {
 
 test('two tabs show one co-browsing prompt and one survey: answered in one, answered in both', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page: one, context, problems } = await newPage(browser);
+  const { page: one, context, problems } = await suite.newPage();
   await openWidget(one, { visitorIds: 'persistent' });
   const session = await startChat(one, 'two tabs, one survey');
   await atAgent(session.id, 'two tabs, one survey');

@@ -2,24 +2,14 @@
 // `user.tag` sends the user with the chat (the agent sees who it is) and brings the user's
 // earlier chats back in another browser; `user.reset` ends the chat properly, leaves nothing of
 // the user in storage or DOM, and the next chat is a new visitor's.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  control, waitFor, startChat, transcript, waitForSession, waitForVisitorOnline, screenshot, WIDGET_CLIP,
+  browserSuite, openWidget, widget, assertNoProblems, signInAgent, control, waitFor, startChat,
+  transcript, waitForSession, waitForVisitorOnline, screenshot, WIDGET_CLIP,
 } from '../lib/harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 async function texts(page) {
   return page.locator('.wc-msg .wc-bubble').allTextContents();
@@ -44,7 +34,7 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
   // The user's own agent, routed to by `assignedUser` although Ana signed in first.
   const agent = await signInAgent({ firstname: 'Bea' });
   const user = { ...uniqueUser(), assignedUser: agent.nickname };
-  const first = await newPage(browser);
+  const first = await suite.newPage();
   await openWidget(first.page);
   await first.page.evaluate((u) => window.__webchat.handle.user.tag(u), user);
   // A wrong argument is refused with a clear error, the tagged user stays.
@@ -69,7 +59,7 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
   await first.context.close();
 
   // Another browser profile (a new session-based visitor): logging in brings the chat back.
-  const second = await newPage(browser);
+  const second = await suite.newPage();
   const state = await openWidget(second.page);
   assert.notEqual(state.visitorId, session.tracker_id);
   await second.page.evaluate((u) => window.__webchat.handle.user.tag(u), user);
@@ -98,7 +88,7 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
 test('reset: the chat ends properly, nothing of the user is left, the next chat is a new visitor', async () => {
   await signInAgent({ firstname: 'Ana' });
   const user = uniqueUser();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   await page.evaluate((u) => window.__webchat.handle.user.tag(u), user);
   const session = await startChat(page, 'private question');

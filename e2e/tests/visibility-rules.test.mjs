@@ -4,25 +4,17 @@
 // error, and chat.hide()/show()/auto() override the rules. Hidden means no launcher and no chat
 // session. Only the ongoing-chat test needs XMPP; it runs on every backend, the others on the
 // embedded one.
-import { test, before, after, beforeEach } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, launchBrowser, newPage, widget, assertNoProblems, signInAgent, signOutAgents,
-  control, waitFor, waitForSession, waitForVisitorOnline, pageUrl, screenshot, onlyOn,
+  browserSuite, CAMPAIGNS, widget, assertNoProblems, signInAgent, control, waitFor, waitForSession,
+  waitForVisitorOnline, pageUrl, screenshot, onlyOn,
 } from '../lib/harness.mjs';
 
-let browser;
+const suite = browserSuite();
 let ws;
 before(async () => {
-  browser = await launchBrowser();
   ws = (await control.xmpp()).ws_url;
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
 });
 
 /** Opens the visibility page with `rules` (an object, or `{ text }` for a raw string). */
@@ -69,7 +61,7 @@ test('agentAvailable: the launcher appears when an agent signs in and goes when 
   // Only devserver's Public API is involved: one backend is enough.
   if (onlyOn(t, 'embedded')) return;
   await control.clearRequests();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWithRules(page, { agentAvailable: true, pollSeconds: 5 });
   const w = widget(page);
   // Nobody is signed in: hidden, no launcher to press.
@@ -107,7 +99,7 @@ test('agentAvailable: the launcher appears when an agent signs in and goes when 
 test('pages: a single-page app route change hides and shows the widget', async (t) => {
   // Only devserver's Public API is involved: one backend is enough.
   if (onlyOn(t, 'embedded')) return;
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWithRules(page, { pages: { exclude: ['/pages/private/*'] } });
   await waitShown(page, true);
   await page.waitForTimeout(50);
@@ -139,7 +131,7 @@ test('pages: a single-page app route change hides and shows the widget', async (
 
 test('an ongoing chat survives its rule turning false', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWithRules(page, { pages: { exclude: ['/pages/private/*'] } });
   await waitShown(page, true);
   const w = widget(page);
@@ -176,7 +168,7 @@ test('bad rules: one clear console error naming the rule, and the widget stays v
   // Only devserver's Public API is involved: one backend is enough.
   if (onlyOn(t, 'embedded')) return;
   await signInAgent();
-  const { page, problems, consoleMessages, context } = await newPage(browser);
+  const { page, problems, consoleMessages, context } = await suite.newPage();
   await openWithRules(page, { text: '{"agentOnline": true, "secondsOnPage": "ten"}' });
   await waitShown(page, true);
   const ours = consoleMessages.filter((m) => m.text.includes('visibility rules ignored'));
@@ -190,7 +182,7 @@ test('bad rules: one clear console error naming the rule, and the widget stays v
 test('chat.hide(), show() and auto() override the rules', async (t) => {
   // Only devserver's Public API is involved: one backend is enough.
   if (onlyOn(t, 'embedded')) return;
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWithRules(page, { secondsOnPage: 3600 });
   await waitShown(page, false);
   await page.waitForTimeout(50);

@@ -3,25 +3,14 @@
 // closed, blocked, transfer, unavailable / available again, internal messages never shown raw),
 // a 12-message conversation both ways, the visitor's typing, the visitor's end and the agent's
 // end, and the survey submitted and changed (the PATCH checked in devserver's request log).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  axeAudit, formatViolations, screenshot, WIDGET_CLIP, control, waitFor, startChat, transcript,
-  waitForAgentStanza,
+  browserSuite, openWidget, widget, assertNoProblems, signInAgent, axeAudit, formatViolations,
+  screenshot, WIDGET_CLIP, control, waitFor, startChat, transcript, waitForAgentStanza,
 } from '../lib/harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 /// Texts in the conversation, in order, as `agent:NICK:TEXT` / `visitor:TEXT`.
 async function conversation(page) {
@@ -48,7 +37,7 @@ test('a 12-message conversation both ways, with typing both ways', async () => {
   const nick = 'Ana';
   assert.notEqual(agent.nickname, nick);
   const startedAt = Date.now();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const state = await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'Hello, message 1');
@@ -144,7 +133,7 @@ test('a 12-message conversation both ways, with typing both ways', async () => {
 
 test('transfer, unavailable / available again, internal messages, then the agent ends: survey sent and changed', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'Can you transfer me?');
@@ -229,7 +218,7 @@ test('transfer, unavailable / available again, internal messages, then the agent
 
 test("the visitor's end: confirmation, `closed` to the agent, then a new chat", async () => {
   const agent = await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'Just a quick one');
@@ -280,7 +269,7 @@ test("the visitor's end: confirmation, `closed` to the agent, then a new chat", 
 
 test('blocked: notice, disconnected, no new chat', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'spam spam spam');

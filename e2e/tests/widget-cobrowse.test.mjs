@@ -1,24 +1,14 @@
 // Co-browsing: the agent asks (the seed's `internal` …#cobrowsing message), the visitor sees the
 // campaign's `cbr_text` with its accept / deny buttons in the conversation where the request
 // arrived, the answer reaches the agent side (live.cobrowsing) and the host page gets the event.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent, signOutAgents,
-  axeAudit, formatViolations, screenshot, WIDGET_CLIP, control, waitFor, startChat, campaign,
+  browserSuite, openWidget, widget, assertNoProblems, signInAgent, axeAudit, formatViolations,
+  screenshot, WIDGET_CLIP, control, waitFor, startChat, campaign,
 } from '../lib/harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 /// Records the widget's co-browsing host events (`webchat:cobrowsing…`) in `window.__cobrowse`.
 async function recordCobrowseEvents(page) {
@@ -48,7 +38,7 @@ async function rows(page) {
 
 test('the agent asks to co-browse; the visitor accepts, later denies', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   const session = await startChat(page, 'Where is the checkout button?');

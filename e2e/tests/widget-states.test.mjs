@@ -2,24 +2,14 @@
 // availability), right to left (Arabic campaign), hidden (inactive campaign), and the 409
 // `No Availability` of the first message. Each open state passes an axe-core audit with zero
 // violations and is screenshotted.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, launchBrowser, newPage, openWidget, widget, assertNoProblems, signInAgent,
-  signOutAgents, axeAudit, formatViolations, screenshot, WIDGET_CLIP, WIDGET_CLIP_RTL, control, waitFor, pageUrl, campaign,
+  browserSuite, CAMPAIGNS, openWidget, widget, assertNoProblems, signInAgent, axeAudit,
+  formatViolations, screenshot, WIDGET_CLIP, WIDGET_CLIP_RTL, control, waitFor, pageUrl, campaign,
 } from '../lib/harness.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-});
+const suite = browserSuite();
 
 /// `#rrggbb` → `rgb(r, g, b)` as getComputedStyle writes it.
 function hexToRgb(hex) {
@@ -34,7 +24,7 @@ async function assertAccessible(page) {
 
 test('open: the launcher opens the window, focus goes to the composer and back', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   await w.launcher.waitFor();
@@ -70,7 +60,7 @@ test('open: the launcher opens the window, focus goes to the composer and back',
 });
 
 test('offline: a campaign without availability shows the offline text, composer disabled', async () => {
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page, { campaign: CAMPAIGNS.noAvailability });
   const w = widget(page);
   await w.launcher.click();
@@ -87,7 +77,7 @@ test('offline: a campaign without availability shows the offline text, composer 
 
 test('rtl: the Arabic campaign mirrors the layout and speaks Arabic', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser, { locale: 'ar' });
+  const { page, problems, context } = await suite.newPage({ locale: 'ar' });
   await openWidget(page, { campaign: CAMPAIGNS.arabic });
   await page.locator('.wc-launcher').click();
   const root = page.locator('.wc-root');
@@ -104,7 +94,7 @@ test('rtl: the Arabic campaign mirrors the layout and speaks Arabic', async () =
 });
 
 test('inactive: the widget stays hidden and says why once in the console', async () => {
-  const { page, problems, consoleMessages, context } = await newPage(browser);
+  const { page, problems, consoleMessages, context } = await suite.newPage();
   await page.goto(pageUrl('widget.html', { campaign: CAMPAIGNS.inactive, ws: 'ws://127.0.0.1:9/' }));
   await page.waitForFunction(() => window.__webchat && window.__webchat.status !== 'loading');
   const hidden = await waitFor(
@@ -123,7 +113,7 @@ test('inactive: the widget stays hidden and says why once in the console', async
 
 test('no availability at the first message: offline state, the text kept for a retry', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   const w = widget(page);
   await w.launcher.click();
