@@ -1499,6 +1499,33 @@ fn agent_rows(store: &ChatStore) -> Vec<(String, String, Option<u64>)> {
 }
 
 #[wasm_bindgen_test]
+async fn a_message_the_server_held_back_shows_when_it_was_sent() {
+    let h = Harness::start(200, &campaign(true, true)).await;
+    h.store().open_window();
+    h.chatting(false).await;
+    h.agent(
+        "<body>sorry, I was away</body><delay xmlns='urn:xmpp:delay' from='webchat.test' stamp='2026-12-05T10:42:00Z'/>",
+        "d1",
+    );
+    h.agent(
+        "<body>back now</body><delay xmlns='urn:xmpp:delay' stamp='not a time'/>",
+        "d2",
+    );
+    settle().await;
+    let rows = agent_rows(&h.store());
+    assert_eq!(rows[0].1, "sorry, I was away");
+    assert_eq!(
+        rows[0].2,
+        Some(1_796_467_320_000),
+        "the stamp's time, not arrival"
+    );
+    // A stamp that is not a time: the arrival time instead, never none.
+    let now = js_sys::Date::now() as u64;
+    let at = rows[1].2.expect("a time");
+    assert!(now.abs_diff(at) < 60_000, "{at} vs {now}");
+}
+
+#[wasm_bindgen_test]
 async fn agents_are_shown_by_first_name_and_messages_carry_their_time() {
     let h = Harness::start(200, &campaign(true, true)).await;
     h.store().open_window();

@@ -545,7 +545,7 @@ async fn chat_flow(t: Target) {
             matches!(e, ChatEvent::AgentMessage { .. })
         })
         .await;
-    let ChatEvent::AgentMessage { nick, body, id } = ev else {
+    let ChatEvent::AgentMessage { nick, body, id, .. } = ev else {
         unreachable!()
     };
     assert_eq!(nick, b.agent);

@@ -1941,9 +1941,16 @@ impl Inner {
                     store.set_phase(Phase::Chatting);
                 }
             }
-            ChatEvent::AgentMessage { id, nick, body } => {
+            ChatEvent::AgentMessage {
+                id,
+                nick,
+                body,
+                stamp,
+            } => {
                 let name = self.shown_name(&nick);
-                if store.add_agent_message_at(id.clone(), name, body.clone(), Some(wall_ms())) {
+                // A message the server held back (offline storage) keeps its send time.
+                let at = stamp.as_deref().and_then(stamp_ms).unwrap_or_else(wall_ms);
+                if store.add_agent_message_at(id.clone(), name, body.clone(), Some(at)) {
                     self.emit(HostEvent::Message {
                         direction: Direction::Agent,
                         sender: nick,

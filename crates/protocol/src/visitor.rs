@@ -69,6 +69,9 @@ pub enum ChatEvent {
         nick: String,
         /// The text (always text, never HTML).
         body: String,
+        /// XEP-0203 send time (XEP-0082) when the server delivered it late (offline storage,
+        /// a resumed stream); `None` for a message delivered as it was sent.
+        stamp: Option<String>,
     },
     /// The agent started (`true`) or stopped (`false`) typing.
     AgentTyping(bool),
@@ -535,6 +538,7 @@ impl Chat {
                     id,
                     nick,
                     body: body.to_owned(),
+                    stamp: m.delay.clone(),
                 });
             }
         }

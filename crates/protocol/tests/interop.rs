@@ -234,13 +234,20 @@ async fn interop_visitor_chat_with_agent() {
     let ev = p
         .v_wait(|e| matches!(e, ChatEvent::AgentMessage { .. }))
         .await;
-    let ChatEvent::AgentMessage { id, nick, body } = ev else {
+    let ChatEvent::AgentMessage {
+        id,
+        nick,
+        body,
+        stamp,
+    } = ev
+    else {
         unreachable!()
     };
     assert_eq!(
         (nick.as_str(), body.as_str()),
         ("agent3", "Hello, how can I help? <b>not html</b>")
     );
+    assert_eq!(stamp, None, "delivered as sent: no delay stamp");
     assert!(!id.is_empty());
 
     // Visitor → agent, acknowledged by the server.

@@ -209,7 +209,8 @@ fn whole_visitor_session() {
             ChatEvent::AgentMessage {
                 id: "1700".into(),
                 nick: "agent3".into(),
-                body: "hello <b>".into()
+                body: "hello <b>".into(),
+                stamp: None,
             }
         ]
     );
@@ -226,7 +227,8 @@ fn whole_visitor_session() {
         vec![ChatEvent::AgentMessage {
             id: "abab-1".into(),
             nick: "agent1".into(),
-            body: "second".into()
+            body: "second".into(),
+            stamp: None,
         }]
     );
 
@@ -307,7 +309,8 @@ fn whole_visitor_session() {
             ChatEvent::AgentMessage {
                 id: "m3".into(),
                 nick: "pedro7".into(),
-                body: "Hola".into()
+                body: "Hola".into(),
+                stamp: None,
             },
         ]
     );
@@ -352,6 +355,26 @@ fn whole_visitor_session() {
     assert_eq!(s.events(), vec![ChatEvent::Closed]);
     assert_eq!(s.chat.poll_timeout(), None);
     assert!(s.chat.resume_state().is_none());
+}
+
+#[test]
+fn a_message_the_server_held_back_keeps_its_send_time() {
+    let mut s = connect();
+    s.events();
+    // Held back by the server (offline storage): the send time comes along.
+    s.recv(&agent_msg(
+        " uid='abab-2'",
+        "<body>while you were away</body><delay xmlns='urn:xmpp:delay' from='webchat.test' stamp='2026-12-05T10:42:00Z'/>",
+    ));
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::AgentMessage {
+            id: "abab-2".into(),
+            nick: "agent1".into(),
+            body: "while you were away".into(),
+            stamp: Some("2026-12-05T10:42:00Z".into()),
+        }]
+    );
 }
 
 #[test]
@@ -874,7 +897,8 @@ fn reload_resumes_and_reports_the_in_flight_message_delivered() {
         vec![ChatEvent::AgentMessage {
             id: "m2".into(),
             nick: "agent1".into(),
-            body: "during the reload".into()
+            body: "during the reload".into(),
+            stamp: None,
         }]
     );
 }

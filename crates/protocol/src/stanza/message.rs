@@ -87,6 +87,9 @@ pub struct Message {
     pub internal: bool,
     /// A MAM `<result/>` wrapper (archived message inside).
     pub archived: Option<Box<ArchivedMessage>>,
+    /// XEP-0203 `<delay stamp/>`: when the server held the message back (offline storage, a
+    /// resumed stream), the time it was first sent (XEP-0082, e.g. `2026-12-05T10:42:00Z`).
+    pub delay: Option<String>,
 }
 
 impl Message {
@@ -139,6 +142,10 @@ impl Message {
                 (ns::MAM, "result") => {
                     m.archived = Some(Box::new(ArchivedMessage::from_element(c)?))
                 }
+                // The first stamp is the original send time (later hops add their own).
+                (ns::DELAY, "delay") if m.delay.is_none() => {
+                    m.delay = c.attr("stamp").map(str::to_owned);
+                }
                 _ => {}
             }
         }
@@ -180,6 +187,9 @@ impl Message {
         }
         if let Some(c) = &self.cobrowsing {
             el.push(c.to_element());
+        }
+        if let Some(stamp) = &self.delay {
+            el.push(Element::new("delay", ns::DELAY).with_attr("stamp", stamp));
         }
         el
     }
@@ -233,6 +243,20 @@ agent_id="ICdmJjkdFc/hiYoSoZKq1fZaokdZpCSfx64zDXNNWpw=">
     }
 
     #[test]
+    fn delay_stamp_of_a_held_back_message() {
+        // Prosody's offline storage: the stamp of the first hop is the send time.
+        let f = "<message xmlns='jabber:client' from='a@internal.webchat.test/c' type='chat'><body>sorry, I was away</body><delay xmlns='urn:xmpp:delay' from='webchat.test' stamp='2026-12-05T10:42:00Z'/><delay xmlns='urn:xmpp:delay' stamp='2026-12-05T10:43:30Z'/></message>";
+        let m = Message::from_element(&parse(f, ns::CLIENT).unwrap()).unwrap();
+        assert_eq!(m.delay.as_deref(), Some("2026-12-05T10:42:00Z"));
+        assert_eq!(m.body.as_deref(), Some("sorry, I was away"));
+        // A stamp-less delay element tells nothing.
+        let f =
+            "<message xmlns='jabber:client' type='chat'><delay xmlns='urn:xmpp:delay'/></message>";
+        let m = Message::from_element(&parse(f, ns::CLIENT).unwrap()).unwrap();
+        assert_eq!(m.delay, None);
+    }
+
+    #[test]
     fn test_serialise() {
         let mut m = Message::chat(Jid::parse("agent@internal.webchat.test").unwrap());
         m.id = Some("wc1".into());
@@ -244,6 +268,11 @@ agent_id="ICdmJjkdFc/hiYoSoZKq1fZaokdZpCSfx64zDXNNWpw=">
         );
         let back = Message::from_element(&m.to_element()).unwrap();
         assert_eq!(back, m);
+        m.delay = Some("2026-12-05T10:42:00Z".into());
+        assert!(m.to_element().to_xml().ends_with(
+            "<delay xmlns=\"urn:xmpp:delay\" stamp=\"2026-12-05T10:42:00Z\"/></message>"
+        ));
+        assert_eq!(Message::from_element(&m.to_element()).unwrap(), m);
     }
 
     #[test]
