@@ -606,70 +606,22 @@ mod reference {
     use quick_xml::events::{BytesStart, Event};
     use quick_xml::Reader;
 
+    /// quick-xml's tokens through the same namespace and name rules as the lexer: this oracle
+    /// checks the lexing, not the rules.
     pub(super) fn open_element(
         start: &BytesStart<'_>,
         scope: &mut Scope,
         depth: usize,
     ) -> Result<Element, XmlError> {
-        let mut attrs = Vec::new();
+        let mut raw = Vec::new();
         let mut it = start.attributes();
         it.with_checks(true);
         for a in it {
             let a = a.map_err(|_| XmlError::Syntax)?;
-            let key = a.key.0;
-            if key.split(':').count() > 2 || !key.split(':').all(valid_name) {
-                return Err(XmlError::Syntax);
-            }
-            let value = unescape(&a.value)?;
-            if key.starts_with("xmlns")
-                && value
-                    .chars()
-                    .any(|c| (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}')
-            {
-                // The escaper could not write such a namespace back; refuse it here.
-                return Err(XmlError::Syntax);
-            }
-            if key == "xmlns" {
-                scope.bindings.push((String::new(), value, depth));
-            } else if let Some(p) = key.strip_prefix("xmlns:") {
-                if value.is_empty() {
-                    return Err(XmlError::UnboundPrefix);
-                }
-                scope.bindings.push((p.to_owned(), value, depth));
-            } else {
-                attrs.push((key.to_owned(), value));
-            }
+            raw.push((a.key.0, a.value));
         }
-        // Attribute prefixes other than xml: must be bound too. Namespaced attributes are then
-        // dropped: nothing in this protocol uses them, and keeping them would need their prefix
-        // declarations re-emitted when serialising.
-        for (k, _) in &attrs {
-            if let Some((p, _)) = k.split_once(':') {
-                if p != "xml" && scope.lookup(p).is_none() {
-                    return Err(XmlError::UnboundPrefix);
-                }
-            }
-        }
-        attrs.retain(|(k, _)| k.split_once(':').is_none_or(|(p, _)| p == "xml"));
-        let qname = start.name().0;
-        let (prefix, local) = match qname.split_once(':') {
-            Some((p, l)) => (p, l),
-            None => ("", qname),
-        };
-        if !valid_name(local) || (!prefix.is_empty() && !valid_name(prefix)) {
-            return Err(XmlError::Syntax);
-        }
-        let ns = match scope.lookup(prefix) {
-            Some(u) => u.to_owned(),
-            None if prefix.is_empty() => String::new(),
-            None => return Err(XmlError::UnboundPrefix),
-        };
-        Ok(Element {
-            name: local.to_owned(),
-            ns,
-            attrs,
-            children: Vec::new(),
-        })
+        let raw: Vec<(&str, &str)> = raw.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+        super::open_element(start.name().0, &raw, scope, depth)
     }
 
     /// Parses one frame holding exactly one top-level element.
