@@ -26,6 +26,9 @@ use webchat::model::{
     ChatStore, CobrowseState, EntryKind, MessageStatus, Notice, Phase, Sender, SurveyState,
 };
 
+mod support;
+use support::{document, settle, sleep};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 // ---------- the scripted transport ----------
@@ -167,11 +170,6 @@ impl Drop for Harness {
         }
     }
 }
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
 /// Removes every `webchat:` key from both storages (other tests' chats must not be restored).
 fn clear_storage() {
     let w = web_sys::window().unwrap();
@@ -205,21 +203,6 @@ fn stored_keys(kind: StorageKind) -> Vec<String> {
     keys.sort();
     keys
 }
-
-async fn settle() {
-    for _ in 0..3 {
-        leptos::task::tick().await;
-    }
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-    leptos::task::tick().await;
-}
-
 impl Harness {
     /// A widget whose campaign reply is `campaign_reply` (status, body).
     async fn start(status: u16, campaign_reply: &str) -> Harness {
@@ -714,17 +697,6 @@ async fn network_errors_retry_calmly() {
     assert!(h.fake.requests().iter().any(|r| r.path == "chatsessions"));
     assert_eq!(h.store().phase().get_untracked(), Phase::Connecting);
 }
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
 #[wasm_bindgen_test]
 async fn init_options_are_checked() {
     use webchat::entry::{InitError, InitOptions};

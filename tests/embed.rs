@@ -15,6 +15,9 @@ use webchat::embed::pace::yield_to_page;
 use webchat::model::{ChatStore, Phase, WidgetConfig};
 use webchat::mount::{mount_widget, MountedWidget};
 
+mod support;
+use support::{document, settle};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 struct Fixture {
@@ -51,20 +54,6 @@ impl Drop for Fixture {
         self.host.remove();
     }
 }
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-/// Lets effects and render effects run: a few executor ticks and one macrotask.
-async fn settle() {
-    for _ in 0..3 {
-        leptos::task::tick().await;
-    }
-    yield_to_page().await;
-    leptos::task::tick().await;
-}
-
 /// Mounts a widget; `before` runs on the store first (as the controller's restore does).
 async fn mount(before: impl FnOnce(ChatStore)) -> Fixture {
     while let Some(old) = document().get_element_by_id("webchat-embed-host") {

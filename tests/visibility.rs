@@ -25,6 +25,9 @@ use webchat::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
 use webchat::visibility::zone::{utc_ms, SimulatedZone};
 use webchat::visibility::{Deps, IntlZone, Reason, RuleError, Rules, Visibility, ZoneOffsets};
 
+mod support;
+use support::sleep;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 // ---------- fakes and helpers ----------
@@ -174,17 +177,6 @@ fn movable(t: i64) -> (Rc<Cell<i64>>, Rc<dyn Fn() -> i64>) {
     let c = cell.clone();
     (cell, Rc::new(move || c.get()))
 }
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}
-
 /// `window.history` (through `Reflect`: the tests need no extra web-sys feature).
 fn history() -> wasm_bindgen::JsValue {
     js_sys::Reflect::get(&web_sys::window().unwrap(), &"history".into()).unwrap()

@@ -21,6 +21,9 @@ use webchat::model::{
 };
 use webchat::mount::{mount_widget, MountedWidget};
 
+mod support;
+use support::{document, settle};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 // ---------- harness ----------
@@ -99,26 +102,6 @@ impl Drop for Fixture {
         self.host.remove();
     }
 }
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-/// Lets effects and render effects run: a few executor ticks and one macrotask.
-async fn settle() {
-    for _ in 0..3 {
-        leptos::task::tick().await;
-    }
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-    leptos::task::tick().await;
-}
-
 async fn mount_with(config: WidgetConfig, available: bool) -> Fixture {
     let body = document().body().unwrap();
     // Leftovers of a failed test must not confuse this one. (Only our hosts: the runner's own
