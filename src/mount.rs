@@ -20,7 +20,7 @@ use crate::theme::Theme;
 use crate::viewport::ViewportSync;
 
 /// The widget's stylesheet, compiled in so nothing is fetched and no `<style>` is injected.
-pub const WIDGET_CSS: &str = include_str!("../style/widget.css");
+pub const WIDGET_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css")); // minified by build.rs
 
 /// Why mounting failed.
 #[derive(Debug)]

@@ -70,7 +70,7 @@ impl Rgb {
             if c <= 0.04045 {
                 c / 12.92
             } else {
-                ((c + 0.055) / 1.055).powf(2.4)
+                pow_2_4((c + 0.055) / 1.055)
             }
         }
         0.2126 * channel(self.r) + 0.7152 * channel(self.g) + 0.0722 * channel(self.b)
@@ -85,6 +85,24 @@ impl Rgb {
             b: m(self.b, other.b),
         }
     }
+}
+
+/// `x^2.4` for `x` in `[0.05, 1]`, as `x² · ⁵√(x²)` with Newton's method for the fifth root.
+/// Why not `f64::powf`: on wasm it links libm's `pow` (about 2 KB of the download) for this one
+/// call. Agrees with `powf` to 1e-12 on every channel value (see the tests).
+fn pow_2_4(x: f64) -> f64 {
+    let a = x * x;
+    // From above (a ≤ 1 so the root is ≤ 1), Newton's steps fall monotonically onto ⁵√a;
+    // stop once they no longer do (at most a few dozen steps for a ≥ 0.0025).
+    let mut y = 1.0_f64;
+    for _ in 0..64 {
+        let next = (4.0 * y + a / (y * y * y * y)) / 5.0;
+        if next >= y {
+            break;
+        }
+        y = next;
+    }
+    a * y
 }
 
 /// WCAG contrast ratio between two colors, 1.0 to 21.0.
@@ -148,6 +166,16 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pow_2_4_matches_powf_on_every_channel_value() {
+        for c in 11..=255u8 {
+            let x = (f64::from(c) / 255.0 + 0.055) / 1.055;
+            let (ours, std) = (pow_2_4(x), x.powf(2.4));
+            assert!((ours - std).abs() < 1e-12, "{c}: {ours} vs {std}");
+        }
+        assert_eq!(pow_2_4(1.0), 1.0);
+    }
 
     #[test]
     fn parses_short_and_long_hex() {

@@ -53,7 +53,9 @@ pub fn Header() -> impl IntoView {
         agent
             .get()
             .and_then(|name| name.chars().next())
-            .map(|c| c.to_uppercase().to_string())
+            // Upper-cased by the stylesheet (`.wc-avatar`): `char::to_uppercase` would ship
+            // Unicode's case table (about 3 KB brotli) for this one letter.
+            .map(String::from)
             .unwrap_or_default()
     };
     let status = move || {

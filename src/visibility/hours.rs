@@ -10,9 +10,9 @@
 //! The time zone's name is kept for the browser side, which builds the zone; this module never
 //! looks a zone up.
 
-use super::json::Value;
 use super::rules::RuleError;
 use super::zone::{civil_from_days, is_valid_date, weekday, ZoneOffsets, DAY_MS, MINUTE_MS};
+use webchat_protocol::json::Value;
 
 /// One opening range in minutes after local midnight of its day. `end` > `start`; an `end`
 /// beyond 1440 runs into the next day.
@@ -89,8 +89,8 @@ impl OpeningHours {
             special_days: Vec::new(),
         };
         let mut saw_weekly = false;
-        for (key, value) in members {
-            match key.as_str() {
+        for (key, value) in members.iter() {
+            match key {
                 "timeZone" => match value {
                     Value::String(s) if valid_zone_name(s.trim()) => {
                         hours.time_zone = s.trim().to_owned()
@@ -112,7 +112,7 @@ impl OpeningHours {
                             "an object such as {\"mon\": [\"09:00-17:00\"]}",
                         ));
                     };
-                    for (day, ranges) in days {
+                    for (day, ranges) in days.iter() {
                         let name = day.to_ascii_lowercase();
                         let Some(i) = DAY_KEYS.iter().position(|k| k.contains(&name.as_str()))
                         else {
@@ -150,7 +150,7 @@ impl OpeningHours {
                             "an object such as {\"2026-12-24\": [\"09:00-12:00\"]}",
                         ));
                     };
-                    for (date, ranges) in days {
+                    for (date, ranges) in days.iter() {
                         let rule = format!("openingHours.specialDays.{date}");
                         let key = parse_date(&rule, date)?;
                         hours.special_days.push((key, parse_ranges(&rule, ranges)?));

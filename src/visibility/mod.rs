@@ -4,10 +4,11 @@
 //! agents online / available, opening hours, seconds on the page, visit number, pages — combined
 //! with AND, and may override them from its own code (`show()`/`hide()` until `auto()`).
 //!
-//! - Pure part, compiled and tested natively: [`json`] (a tiny reader), [`rules`] (schema,
-//!   [`Rules::parse`], [`RuleError`]), [`hours`] (opening hours and their next change),
-//!   [`zone`] (calendar maths, the [`ZoneOffsets`] seam and a simulated DST zone), [`visits`]
-//!   (what a visit is), [`engine`] (the [`Decision`]: visible, reason, next re-evaluation).
+//! - Pure part, compiled and tested natively: [`rules`] (schema, [`Rules::parse`] with the
+//!   protocol crate's JSON reader, [`RuleError`]), [`hours`] (opening hours and their next
+//!   change), [`zone`] (calendar maths, the [`ZoneOffsets`] seam and a simulated DST zone),
+//!   [`visits`] (what a visit is), [`engine`] (the [`Decision`]: visible, reason, next
+//!   re-evaluation).
 //! - Browser part: [`browser`] — the [`Visibility`] handle that feeds the engine from the page
 //!   (`Intl` time zones, a timer at the next boundary, visit counting in storage, campaign
 //!   polling, History API route changes), sets the store's `visible` flag and emits
@@ -16,7 +17,6 @@
 pub mod browser;
 pub mod engine;
 pub mod hours;
-pub mod json;
 pub mod rules;
 pub mod visits;
 pub mod zone;

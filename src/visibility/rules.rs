@@ -27,7 +27,7 @@
 use std::fmt;
 
 use super::hours::OpeningHours;
-use super::json::{self, JsonError, Value};
+use webchat_protocol::json::{self, Value};
 
 /// Default interval between campaign polls for the agent rules.
 pub const DEFAULT_POLL_SECONDS: u32 = 30;
@@ -141,7 +141,7 @@ fn wildcard(p: &[u8], s: &[u8]) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleError {
     /// The text is not JSON.
-    Json(JsonError),
+    Json(json::Error),
     /// The top level is not an object.
     NotAnObject {
         /// What it was.
@@ -176,7 +176,10 @@ impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("webchat: visibility rules ignored (the chat stays visible): ")?;
         match self {
-            RuleError::Json(e) => write!(f, "not valid JSON: {e}"),
+            RuleError::Json(json::Error::Eof) => f.write_str("not valid JSON: it ends too early"),
+            RuleError::Json(json::Error::Syntax(what)) => write!(f, "not valid JSON: {what}"),
+            // Not produced by `json::parse`; its own wording then.
+            RuleError::Json(e) => write!(f, "{e}"),
             RuleError::NotAnObject { found } => {
                 write!(
                     f,
@@ -215,8 +218,8 @@ impl Rules {
             return Err(RuleError::NotAnObject { found: v.kind() });
         };
         let mut rules = Rules::default();
-        for (key, value) in members {
-            match key.as_str() {
+        for (key, value) in members.iter() {
+            match key {
                 "agentOnline" => rules.agent_online = flag(key, value)?,
                 "agentAvailable" => rules.agent_available = flag(key, value)?,
                 "openingHours" => rules.opening_hours = Some(OpeningHours::from_json(value)?),
@@ -283,7 +286,7 @@ fn count(
     max: u32,
     expected: &'static str,
 ) -> Result<u32, RuleError> {
-    match (v, v.as_int()) {
+    match (v, v.as_i64()) {
         (_, Some(n)) if (i64::from(min)..=i64::from(max)).contains(&n) => Ok(n as u32),
         (Value::Number(text), _) => Err(RuleError::invalid(rule, text, expected)),
         (other, _) => Err(RuleError::invalid(rule, other.kind(), expected)),
@@ -301,8 +304,8 @@ fn pages(v: &Value) -> Result<Pages, RuleError> {
         }),
         Value::Object(members) => {
             let mut p = Pages::default();
-            for (key, value) in members {
-                match key.as_str() {
+            for (key, value) in members.iter() {
+                match key {
                     "include" => p.include = patterns("pages.include", value)?,
                     "exclude" => p.exclude = patterns("pages.exclude", value)?,
                     other => {

@@ -139,6 +139,18 @@ impl Value {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+
+    /// What kind of value this is, for error messages ("a string", "an object" …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
 }
 
 /// `value["key"]`: the member, or `null` when missing or not an object (as serde_json does).
@@ -786,6 +798,21 @@ mod tests {
         assert!(v["missing"]["deeper"].is_null());
         assert_eq!(parse("[]").unwrap(), Value::Array(vec![]));
         assert_eq!(parse("{ }").unwrap(), Value::Object(Map::new()));
+        let kinds: Vec<_> = ["null", "true", "1", "\"s\"", "[]", "{}"]
+            .iter()
+            .map(|t| parse(t).unwrap().kind())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "null",
+                "a boolean",
+                "a number",
+                "a string",
+                "an array",
+                "an object"
+            ]
+        );
     }
 
     #[test]
