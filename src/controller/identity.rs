@@ -167,12 +167,15 @@ impl UserInfo {
     }
 
     /// What identifies the user across browsers: the host's id when given, else the email
-    /// (lower-cased). Tagging a user with the same key again changes nothing.
+    /// (ASCII letters lower-cased). Tagging a user with the same key again changes nothing.
+    /// Only ASCII case is folded: that is the case-insensitive part of addresses in practice
+    /// (domains; RFC 5321 leaves local parts case-sensitive), and full Unicode folding would
+    /// ship Unicode's case tables (about 5 KB brotli) for it.
     pub fn key(&self) -> String {
         match &self.id {
             Some(UserId::Text(s)) => format!("id:{s}"),
             Some(UserId::Number(n)) => format!("id:{n}"),
-            None => format!("email:{}", self.email.to_lowercase()),
+            None => format!("email:{}", self.email.to_ascii_lowercase()),
         }
     }
 
