@@ -18,7 +18,7 @@ use crate::adapters::storage::{Storage, StorageKind};
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::controller::{Controller, ControllerOptions};
 use crate::i18n::Lang;
-use crate::model::{ChatStore, WidgetConfig};
+use crate::model::ChatStore;
 use crate::mount::{mount_widget, MountedWidget};
 
 /// Where the widget lives on the page.
@@ -245,7 +245,7 @@ impl Widget {
     fn new_store() -> (Owner, ChatStore) {
         init_executor();
         let owner = Owner::new();
-        let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
+        let store = owner.with(ChatStore::awaiting_campaign);
         (owner, store)
     }
 

@@ -1129,7 +1129,12 @@ async fn reset_before_the_campaign_is_read_is_safe() {
     h.controller().reset();
     settle().await;
     assert_eq!(h.store().phase().get_untracked(), Phase::Idle);
-    assert_eq!(stored_keys(StorageKind::Session), vec!["visitor_id"]);
+    // The new visitor's id, and the campaign read after the resets (its look for the next
+    // page view).
+    assert_eq!(
+        stored_keys(StorageKind::Session),
+        vec!["campaign", "visitor_id"]
+    );
 }
 
 const HISTORY_PATH: &str = "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example";
@@ -1313,7 +1318,10 @@ async fn visitor_ids_live_in_the_chosen_storage_or_in_memory() {
     );
     settle().await;
     let id = h.controller().visitor_id();
-    assert_eq!(stored_keys(StorageKind::Local), vec!["visitor_id"]);
+    assert_eq!(
+        stored_keys(StorageKind::Local),
+        vec!["campaign", "visitor_id"]
+    );
     assert!(stored_keys(StorageKind::Session).is_empty());
     h.unload();
     let h = Harness::boot(
@@ -1335,6 +1343,61 @@ async fn visitor_ids_live_in_the_chosen_storage_or_in_memory() {
     assert!(!h.controller().visitor_id().is_empty());
 }
 
+/// Polls `cond` (with the page's tasks running in between) until it holds; panics after 3 s.
+/// For what crosses tabs (BroadcastChannel, Web Locks), which takes an unknown number of tasks.
+async fn eventually(cond: impl Fn() -> bool, what: &str) {
+    for _ in 0..300 {
+        if cond() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// Waits until the only tab of the test campaign asking for the leader lock holds it (the
+/// browser grants Web Locks asynchronously, after an unknown number of tasks). Call it with
+/// one tab started.
+async fn leader_elected() {
+    let name = format!("webchat:{CAMPAIGN_ID}:leader");
+    for _ in 0..100 {
+        let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap();
+        let locks = js_sys::Reflect::get(&navigator, &"locks".into()).unwrap();
+        let query: js_sys::Function = js_sys::Reflect::get(&locks, &"query".into())
+            .unwrap()
+            .unchecked_into();
+        let snapshot = wasm_bindgen_futures::JsFuture::from(
+            query
+                .call0(&locks)
+                .unwrap()
+                .unchecked_into::<js_sys::Promise>(),
+        )
+        .await
+        .unwrap();
+        let has = |list: &str| {
+            js_sys::Reflect::get(&snapshot, &list.into())
+                .unwrap()
+                .unchecked_into::<js_sys::Array>()
+                .iter()
+                .any(|l| {
+                    js_sys::Reflect::get(&l, &"name".into())
+                        .ok()
+                        .and_then(|n| n.as_string())
+                        .as_deref()
+                        == Some(name.as_str())
+                })
+        };
+        // Held, and nobody waiting for it: the tab just started holds it (not a tab of an
+        // earlier test still letting go, with the new one queued behind it).
+        if has("held") && !has("pending") {
+            settle().await;
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("no tab became the leader");
+}
+
 #[wasm_bindgen_test]
 async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
     clear_storage();
@@ -1344,7 +1407,7 @@ async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
         Storage::open(StorageKind::Local),
         &[],
     );
-    settle().await;
+    leader_elected().await;
     a.chatting(false).await;
 
     // A second tab: it shows the same chat, without a connection of its own.
@@ -1354,9 +1417,11 @@ async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
         Storage::open(StorageKind::Local),
         &[],
     );
-    for _ in 0..3 {
-        settle().await;
-    }
+    eventually(
+        || b.store().phase().get_untracked() == Phase::Chatting,
+        "the second tab shows the chat",
+    )
+    .await;
     assert_eq!(texts(&b.store()), vec!["hi"]);
     assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
     assert!(
@@ -1623,7 +1688,7 @@ async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
         Storage::open(StorageKind::Local),
         &[],
     );
-    settle().await;
+    leader_elected().await;
     a.chatting(false).await;
     let b = Harness::boot(
         200,
@@ -1631,9 +1696,11 @@ async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
         Storage::open(StorageKind::Local),
         &[],
     );
-    for _ in 0..3 {
-        settle().await;
-    }
+    eventually(
+        || b.store().phase().get_untracked() == Phase::Chatting,
+        "the second tab shows the chat",
+    )
+    .await;
     assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
     a.store().open_window();
     b.store().open_window();

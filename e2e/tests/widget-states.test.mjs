@@ -22,19 +22,36 @@ async function assertAccessible(page) {
   assert.deepEqual(violations, [], `axe found violations:\n${formatViolations(violations)}`);
 }
 
+/// Installed before any page script: records the launcher's color and accessible name in every
+/// frame it is visible in (`window.__launcherLooks`, each change once), to catch a launcher
+/// shown before the campaign said how it looks.
+async function recordLauncherLooks(page) {
+  await page.addInitScript(() => {
+    window.__launcherLooks = [];
+    const tick = () => {
+      const b = document.getElementById('webchat-widget')?.shadowRoot?.querySelector('.wc-launcher');
+      if (b && b.getBoundingClientRect().width > 0) {
+        const look = `${getComputedStyle(b).backgroundColor} ${b.getAttribute('aria-label')}`;
+        if (window.__launcherLooks.at(-1) !== look) window.__launcherLooks.push(look);
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
 test('open: the launcher opens the window, focus goes to the composer and back', async () => {
   await signInAgent();
   const { page, problems, context } = await suite.newPage();
+  await recordLauncherLooks(page);
   await openWidget(page);
   const w = widget(page);
   await w.launcher.waitFor();
-  // The launcher wears the campaign's color.
+  // The launcher wears the campaign's color from its first frame on (never the default theme
+  // first), and keeps it.
   const { color } = await campaign(CAMPAIGNS.english);
-  // Polled: the launcher eases from the default theme to the campaign's once it is loaded.
-  const launcherBg = () => page.locator('.wc-launcher').evaluate((el) => getComputedStyle(el).backgroundColor);
-  await waitFor(async () => (await launcherBg()) === hexToRgb(color), {
-    message: `launcher background ${hexToRgb(color)}`,
-  });
+  await waitFor(() => page.evaluate(() => window.__launcherLooks.length > 0), { message: 'launcher seen' });
+  assert.deepEqual(await page.evaluate(() => window.__launcherLooks), [`${hexToRgb(color)} Open chat`]);
   await screenshot(page, 'launcher');
 
   await w.launcher.click();
@@ -78,7 +95,14 @@ test('offline: a campaign without availability shows the offline text, composer 
 test('rtl: the Arabic campaign mirrors the layout and speaks Arabic', async () => {
   await signInAgent();
   const { page, problems, context } = await suite.newPage({ locale: 'ar' });
+  await recordLauncherLooks(page);
   await openWidget(page, { campaign: CAMPAIGNS.arabic });
+  // Arabic from the launcher's first frame on (not English first).
+  await page.locator('.wc-launcher').waitFor();
+  await waitFor(() => page.evaluate(() => window.__launcherLooks.length > 0), { message: 'launcher seen' });
+  const looks = await page.evaluate(() => window.__launcherLooks);
+  assert.equal(looks.length, 1, JSON.stringify(looks));
+  assert.match(looks[0], /[\u0600-\u06FF]/);
   await page.locator('.wc-launcher').click();
   const root = page.locator('.wc-root');
   await waitFor(async () => (await root.getAttribute('dir')) === 'rtl', { message: 'dir=rtl' });
@@ -90,6 +114,24 @@ test('rtl: the Arabic campaign mirrors the layout and speaks Arabic', async () =
   await screenshot(page, 'rtl-open', { clip: WIDGET_CLIP_RTL });
   await assertAccessible(page);
   assertNoProblems(problems);
+  await context.close();
+});
+
+test('next page view: the launcher shows in the campaign\'s look before the campaign is read again', async () => {
+  await signInAgent();
+  const { page, problems, context } = await suite.newPage();
+  await openWidget(page);
+  const { color } = await campaign(CAMPAIGNS.english);
+  const launcherBg = () => page.locator('.wc-launcher').evaluate((el) => getComputedStyle(el).backgroundColor);
+  await waitFor(async () => (await launcherBg()) === hexToRgb(color), { message: 'campaign color' });
+  // The campaign cannot be read on the next page view: the remembered look is shown anyway
+  // (the widget keeps retrying quietly).
+  await context.route(/\/campaigns\//, (route) => route.abort());
+  await recordLauncherLooks(page);
+  await openWidget(page);
+  await widget(page).launcher.waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__launcherLooks), [`${hexToRgb(color)} Open chat`]);
+  assertNoProblems(problems, [/Failed to load resource/, /net::ERR_FAILED/]);
   await context.close();
 });
 

@@ -57,6 +57,7 @@ impl Widget {
             .map_err(|_| "cannot insert the launcher".to_owned())?;
 
         let (open, visible, lang) = (store.is_open(), store.visible(), store.lang());
+        let configured = store.configured();
         let window: Rc<RefCell<Option<AnyViewState>>> = Rc::default();
         let window_ref = NodeRef::<html::Section>::new();
         let effects = owner.with(|| {
@@ -65,18 +66,24 @@ impl Widget {
                     let root = root.clone();
                     move |_| {
                         // A run still queued when the store went away has nothing to draw.
-                        let (Some(is_open), Some(shown), Some(l)) =
-                            (open.try_get(), visible.try_get(), lang.try_get())
-                        else {
+                        let (Some(is_open), Some(rules_allow), Some(configured), Some(l)) = (
+                            open.try_get(),
+                            visible.try_get(),
+                            configured.try_get(),
+                            lang.try_get(),
+                        ) else {
                             return;
                         };
+                        // Hidden until the campaign said how it looks (never the default
+                        // colour and language first), and whenever visibility rules say so.
+                        let shown = rules_allow && configured;
                         let class = if is_open {
                             "wc-root wc-root--open"
                         } else {
                             "wc-root"
                         };
                         root.set_class_name(class);
-                        // Visibility rules: hidden means no launcher and no window at all.
+                        // Hidden means no launcher and no window at all.
                         _ = root.toggle_attribute_with_force("hidden", !shown);
                         _ = root.set_attribute("dir", l.dir());
                         _ = root.set_attribute("lang", l.code());

@@ -9,6 +9,7 @@
 //! | `transcript` | the conversation shown, JSON (see [`crate::model::saved`]); `sending` messages are the outbox |
 //! | `open` | `1` while the window is open |
 //! | `history` | a tagged user's earlier chats kept by this browser, each after a dated separator (shown when the backend has no history endpoint) |
+//! | `campaign` | the last campaign read (the API's JSON), so the next page view shows the launcher in its colour and language at once; removed when the campaign turns out unusable |
 //!
 //! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again. This module
 //! reads and writes JSON; it does not decide when (the controller does).
@@ -31,15 +32,18 @@ pub const TRANSCRIPT_KEY: &str = "transcript";
 pub const OPEN_KEY: &str = "open";
 /// A tagged user's earlier chats as this browser saw them.
 pub const HISTORY_KEY: &str = "history";
+/// The last campaign read, as the API sent it.
+pub const CAMPAIGN_KEY: &str = "campaign";
 
 /// Every key the controller writes.
-pub const ALL_KEYS: [&str; 6] = [
+pub const ALL_KEYS: [&str; 7] = [
     VISITOR_ID_KEY,
     USER_KEY,
     CHAT_KEY,
     TRANSCRIPT_KEY,
     OPEN_KEY,
     HISTORY_KEY,
+    CAMPAIGN_KEY,
 ];
 
 /// Where the saved chat was.

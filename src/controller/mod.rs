@@ -310,6 +310,16 @@ impl Controller {
         let restoring = storage
             .get(continuity::CHAT_KEY)
             .and_then(|c| SavedChat::from_json_text(&c));
+        // The campaign's look as an earlier page view read it: the launcher shows at once in
+        // its colour and language, while the campaign is read again (which may still change or
+        // hide it).
+        if let Some(c) = storage
+            .get(continuity::CAMPAIGN_KEY)
+            .and_then(|text| api::parse_response::<Campaign>(200, &text).ok())
+            .filter(|c| c.active)
+        {
+            store.set_config(campaign::widget_config(&c, options.language));
+        }
         store.restore(transcript);
         if storage.get(continuity::OPEN_KEY).as_deref() == Some("1") {
             store.open_window();
@@ -550,11 +560,16 @@ impl Inner {
                 return;
             }
             let result = reply.map_err(Failure::from_fetch).and_then(|(s, b)| {
-                api::parse_response::<Campaign>(s, &b).map_err(Failure::from_api)
+                api::parse_response::<Campaign>(s, &b)
+                    .map(|c| (c, b))
+                    .map_err(Failure::from_api)
             });
             match result {
-                Ok(c) if !c.active => i.hide(Hidden::Inactive),
-                Ok(c) => i.apply_campaign(c),
+                Ok((c, _)) if !c.active => i.hide(Hidden::Inactive),
+                Ok((c, text)) => {
+                    i.storage.set(continuity::CAMPAIGN_KEY, &text);
+                    i.apply_campaign(c)
+                }
                 Err(Failure::Transient(why)) => i.retry_later(Retry::LoadCampaign, &why),
                 Err(Failure::Api(ApiError::CampaignInactive)) => i.hide(Hidden::Inactive),
                 Err(Failure::Api(e)) => i.hide(Hidden::Api(e)),
@@ -601,6 +616,8 @@ impl Inner {
 
     fn hide(&mut self, why: Hidden) {
         self.stage = Stage::Hidden;
+        // Not remembered: the next page view must not show a launcher that then goes away.
+        self.storage.remove(continuity::CAMPAIGN_KEY);
         let message = format!(
             "webchat: hidden: {why} (campaign {})",
             self.options.campaign

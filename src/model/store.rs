@@ -219,6 +219,10 @@ pub struct ChatStore {
     lang: Memo<Lang>,
     // Whether the visibility rules (or the page's show()/hide()) let the widget be seen at all.
     visible: RwSignal<bool>,
+    // Whether the configuration is the campaign's (read now, or remembered from an earlier
+    // page view): until then the widget shows nothing, so no launcher is ever seen in the
+    // default colour and language first.
+    configured: RwSignal<bool>,
 }
 
 impl ChatStore {
@@ -242,7 +246,16 @@ impl ChatStore {
             cobrowse: RwSignal::new(CobrowseState::Idle),
             next_seq: RwSignal::new(0),
             visible: RwSignal::new(true),
+            configured: RwSignal::new(true),
         }
+    }
+
+    /// A store still waiting for its campaign: the default configuration, not shown until
+    /// [`set_config`](ChatStore::set_config) gives it the campaign's.
+    pub fn awaiting_campaign() -> Self {
+        let store = ChatStore::new(WidgetConfig::default(), true);
+        store.configured.set(false);
+        store
     }
 
     // ---- reading (components) ----
@@ -292,6 +305,10 @@ impl ChatStore {
     pub fn visible(&self) -> ReadSignal<bool> {
         self.visible.read_only()
     }
+    /// Whether the configuration is the campaign's (see [`ChatStore::awaiting_campaign`]).
+    pub fn configured(&self) -> ReadSignal<bool> {
+        self.configured.read_only()
+    }
     /// Shows or hides the whole widget (the visibility module decides).
     pub fn set_visible(&self, visible: bool) {
         if self.visible.get_untracked() != visible {
@@ -304,6 +321,9 @@ impl ChatStore {
     /// Applies a (new) campaign configuration.
     pub fn set_config(&self, config: WidgetConfig) {
         self.config.set(config);
+        if !self.configured.get_untracked() {
+            self.configured.set(true);
+        }
     }
     /// The host page's language choice; `None` returns to the campaign's.
     pub fn set_language_override(&self, lang: Option<Lang>) {
