@@ -45,7 +45,7 @@ use webchat_protocol::connection::CloseReason;
 use webchat_protocol::json::Value;
 // The `json` module and the `json!` macro.
 use webchat_protocol::json;
-use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Jid, ResumeState};
+use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Instant, Jid, ResumeState};
 
 use crate::actions::{ActionSink, UiAction};
 use crate::adapters::fetch::{FetchError, Method};
@@ -220,6 +220,8 @@ struct Inner {
     link: Option<Box<dyn Link>>,
     link_gen: u64,
     core_timer: Option<Timer>,
+    /// When `core_timer` is armed to fire (`None`: not armed).
+    core_deadline: Option<Instant>,
     retry_timer: Option<Timer>,
     /// What the retry timer does when it fires.
     retry: Option<Retry>,
@@ -370,6 +372,7 @@ impl Controller {
                 chat: None,
                 link: None,
                 link_gen: 0,
+                core_deadline: None,
                 core_timer: Some(Timer::new(move || {
                     if let Some(inner) = core_me.upgrade() {
                         inner.borrow_mut().on_core_timer();
@@ -995,9 +998,7 @@ impl Inner {
         i.outbox.clear();
         i.in_flight.clear();
         i.texts.clear();
-        if let Some(t) = &i.core_timer {
-            t.cancel();
-        }
+        i.cancel_core_timer();
         if i.retry != Some(Retry::LoadCampaign) {
             i.retry = None;
         }
@@ -1450,13 +1451,15 @@ impl Inner {
             .map(|u| u.firstname.clone())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "visitor".to_owned());
-        self.emit(HostEvent::Message {
+        let event = HostEvent::Message {
             direction: Direction::Visitor,
             sender,
             text: text.clone(),
             id: id.0.clone(),
-        });
+        };
+        // On its way first: the page's listeners run inside the event's dispatch.
         self.submit(id, text);
+        self.emit(event);
     }
 
     /// Hands a shown message to the chat, or queues it and starts one.
@@ -1535,9 +1538,7 @@ impl Inner {
         self.in_flight.clear();
         self.texts.clear();
         self.outbox.clear();
-        if let Some(t) = &self.core_timer {
-            t.cancel();
-        }
+        self.cancel_core_timer();
         self.stage = Stage::Ready;
         let available = self.campaign.as_ref().is_some_and(campaign::is_available);
         self.store.set_phase(if available {
@@ -1888,6 +1889,7 @@ impl Inner {
     }
 
     fn on_core_timer(&mut self) {
+        self.core_deadline = None;
         if let Some(chat) = self.chat.as_mut() {
             chat.handle_timeout(clock::now());
             self.pump();
@@ -1929,15 +1931,27 @@ impl Inner {
             self.mark_all_sent();
         }
         let next = self.chat.as_ref().and_then(Chat::poll_timeout);
-        if let Some(timer) = &self.core_timer {
-            match next {
-                Some(at) => {
-                    timer.arm(at.saturating_duration_since(clock::now()).as_millis() as u64);
-                }
-                None => timer.cancel(),
+        match next {
+            // Armed for this instant or an earlier one: that wake-up comes first, and the core
+            // answers an early one by asking for the later (re-arming on every frame cost a
+            // clearTimeout and a setTimeout each time the keepalive moved).
+            Some(at) if self.core_deadline.is_some_and(|armed| armed <= at) => {}
+            Some(at) => {
+                let armed = self.core_timer.as_ref().is_some_and(|timer| {
+                    timer.arm(at.saturating_duration_since(clock::now()).as_millis() as u64)
+                });
+                self.core_deadline = armed.then_some(at);
             }
+            None => self.cancel_core_timer(),
         }
         self.save_soon();
+    }
+
+    fn cancel_core_timer(&mut self) {
+        if let Some(timer) = &self.core_timer {
+            timer.cancel();
+        }
+        self.core_deadline = None;
     }
 
     /// Saves within [`SAVE_DELAY_MS`]: a burst of frames is written once, not once per frame.
@@ -2080,9 +2094,7 @@ impl Inner {
                 if let Some(link) = self.link.take() {
                     link.linger();
                 }
-                if let Some(t) = &self.core_timer {
-                    t.cancel();
-                }
+                self.cancel_core_timer();
             }
         }
     }
