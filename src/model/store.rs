@@ -381,7 +381,10 @@ impl ChatStore {
     pub fn set_message_status(&self, id: &MessageId, status: MessageStatus) -> bool {
         match self.find_message(id) {
             Some(m) => {
-                m.status.set(status);
+                // Unchanged: nothing to re-render.
+                if m.status.get_untracked() != status {
+                    m.status.set(status);
+                }
                 true
             }
             None => false,
