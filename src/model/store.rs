@@ -586,14 +586,14 @@ impl ChatStore {
     }
 
     fn regroup(entries: &mut [Entry]) {
-        let mut prev: Option<Message> = None;
-        for e in entries.iter_mut() {
-            match &mut e.kind {
-                EntryKind::Message(m) => {
-                    m.continues_group = prev.as_ref().is_some_and(|p| m.joins(p));
-                    prev = Some(m.clone());
-                }
-                EntryKind::Notice(_) => prev = None,
+        for i in 0..entries.len() {
+            // Each row against the one before it (no copy of the previous message).
+            let joins = match (i.checked_sub(1).map(|p| &entries[p].kind), &entries[i].kind) {
+                (Some(EntryKind::Message(prev)), EntryKind::Message(m)) => m.joins(prev),
+                _ => false,
+            };
+            if let EntryKind::Message(m) = &mut entries[i].kind {
+                m.continues_group = joins;
             }
         }
     }
