@@ -91,12 +91,13 @@ fn format(ms: u64, lang: Lang, style: Style) -> String {
         .unwrap_or_default()
 }
 
-/// Builds the formatters a conversation in `lang` needs, so the first bubbles do not pay for
-/// the browser's locale data. Cheap once done.
+/// Builds the formatters a conversation in `lang` needs and finds today's bounds, so the first
+/// bubbles do not pay for the browser's locale data. Cheap once done.
 pub fn warm(lang: Lang) {
     for style in [Style::Time, Style::DayMonthTime, Style::DayAndTime] {
         formatter(lang, style);
     }
+    is_today(0);
 }
 
 /// [`warm`] in the browser's idle time (`requestIdleCallback`, else a short timeout): for the
