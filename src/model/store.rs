@@ -425,7 +425,7 @@ impl ChatStore {
             earlier: false,
             continues_group: false,
         }));
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         if !self.open.get_untracked() {
             self.unread.update(|n| *n = n.saturating_add(1));
         }
@@ -462,20 +462,23 @@ impl ChatStore {
 
     /// The agent started or stopped typing.
     pub fn set_agent_typing(&self, typing: bool) {
-        self.agent_typing.set(typing);
+        // Every agent message clears it: only a change re-renders the indicator.
+        if self.agent_typing.get_untracked() != typing {
+            self.agent_typing.set(typing);
+        }
     }
 
     /// The chat moved to another agent: notice, and the new name from now on.
     pub fn agent_transferred(&self, firstname: impl Into<String>) {
         let firstname = firstname.into();
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.agent_name.set(Some(firstname.clone()));
         self.add_notice(Notice::Transferred { firstname });
     }
 
     /// The chat is over: notice, phase `Ended`, and the survey when the campaign has one.
     pub fn chat_ended(&self, by: EndedBy) {
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.add_notice(Notice::Ended(by));
         self.phase.set(Phase::Ended);
         if self.cobrowse.get_untracked() == CobrowseState::Requested {
@@ -488,7 +491,7 @@ impl ChatStore {
 
     /// The agent blocked the visitor: notice and phase `Blocked` (no survey, no new chat).
     pub fn blocked(&self) {
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.add_notice(Notice::Blocked);
         self.phase.set(Phase::Blocked);
         self.survey.set(SurveyState::Hidden);
@@ -715,7 +718,7 @@ impl ChatStore {
     pub fn reset(&self) {
         self.entries.set(Vec::new());
         self.agent_name.set(None);
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.unread.set(0);
         self.survey.set(SurveyState::Hidden);
         self.cobrowse.set(CobrowseState::Idle);
@@ -728,7 +731,7 @@ impl ChatStore {
         }
         self.entries.set(Vec::new());
         self.agent_name.set(None);
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.survey.set(SurveyState::Hidden);
         self.cobrowse.set(CobrowseState::Idle);
         self.phase.set(Phase::Idle);
