@@ -27,7 +27,7 @@ use super::{
     when, CobrowsePrompt, MessageBubble, OfflineState, Survey, SystemNotice, TypingIndicator,
 };
 use crate::i18n::{tr, Key};
-use crate::model::{ChatStore, CobrowseState, Entry, EntryKind, Phase};
+use crate::model::{ChatStore, CobrowseState, EntryKind, Phase};
 
 /// Where the co-browsing prompt is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,18 +42,19 @@ enum PromptAt {
     End,
 }
 
-/// One item of the rendered list: a row, or the co-browsing prompt after the row that was
-/// newest when the request came (one prompt at most, so it needs no key of its own).
-#[derive(Clone)]
+/// One item of the rendered list: a row (where it is in the store's rows, and its `seq`), or the
+/// co-browsing prompt after the row that was newest when the request came (one prompt at most,
+/// so it needs no key of its own). Rows are not copied into the list: only new ones are read.
+#[derive(Clone, Copy)]
 enum Item {
-    Row(Entry),
+    Row { index: usize, seq: u64 },
     Prompt,
 }
 
 impl Item {
     fn key(&self) -> Option<u64> {
         match self {
-            Item::Row(row) => Some(row.seq),
+            Item::Row { seq, .. } => Some(*seq),
             Item::Prompt => None,
         }
     }
@@ -255,11 +256,10 @@ pub fn MessageList() -> impl IntoView {
                     let hidden = window.with(|w| w.hidden);
                     let at = prompt_at.get();
                     entries.with(|rows| {
-                        let rows = rows.get(hidden..).unwrap_or_default();
-                        let mut items = Vec::with_capacity(rows.len() + 1);
-                        for row in rows {
+                        let mut items = Vec::with_capacity(rows.len().saturating_sub(hidden) + 1);
+                        for (index, row) in rows.iter().enumerate().skip(hidden) {
                             let seq = row.seq;
-                            items.push((lang, Item::Row(row.clone())));
+                            items.push((lang, Item::Row { index, seq }));
                             if at == PromptAt::After(seq) {
                                 items.push((lang, Item::Prompt));
                             }
@@ -268,14 +268,26 @@ pub fn MessageList() -> impl IntoView {
                     })
                 }
                 key=|(lang, item)| (*lang, item.key())
-                children=move |(lang, item)| match item {
-                    Item::Row(Entry { kind: EntryKind::Message(message), .. }) => {
-                        view! { <MessageBubble message=message lang=lang /> }.into_any()
+                children=move |(lang, item)| {
+                    let Item::Row { index, seq } = item else {
+                        return view! { <CobrowsePrompt /> }.into_any();
+                    };
+                    // Built in the update that listed it, so `index` finds it (else its seq does).
+                    let kind = entries.with_untracked(|rows| {
+                        rows.get(index)
+                            .filter(|row| row.seq == seq)
+                            .or_else(|| rows.iter().find(|row| row.seq == seq))
+                            .map(|row| row.kind.clone())
+                    });
+                    match kind {
+                        Some(EntryKind::Message(message)) => {
+                            view! { <MessageBubble message=message lang=lang /> }.into_any()
+                        }
+                        Some(EntryKind::Notice(notice)) => {
+                            view! { <SystemNotice notice=notice /> }.into_any()
+                        }
+                        None => ().into_any(),
                     }
-                    Item::Row(Entry { kind: EntryKind::Notice(notice), .. }) => {
-                        view! { <SystemNotice notice=notice /> }.into_any()
-                    }
-                    Item::Prompt => view! { <CobrowsePrompt /> }.into_any(),
                 }
             />
             <Show when=move || prompt_at.get() == PromptAt::End>
