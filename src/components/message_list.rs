@@ -60,11 +60,8 @@ impl Item {
     }
 }
 
-/// Rows rendered when a conversation is first shown (or replaced): a few screens' worth. A row
-/// is 40–90 px high and the log a few hundred, so 30 rows fill five or more screens; each row
-/// costs its share of building, style and layout before the first frame (50 rows were about ten
-/// screens, most of them never scrolled to).
-const FIRST_PAGE: usize = 30;
+/// Rows rendered when a conversation is first shown (or replaced): a few screens' worth.
+const FIRST_PAGE: usize = 50;
 /// Rows added above when the visitor scrolls near the top: small enough to build within a frame.
 const OLDER_PAGE: usize = 20;
 /// How close to the top (px) scrolling up renders older rows, so they are there before the top is.
