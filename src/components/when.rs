@@ -4,8 +4,8 @@
 //! One `Intl.DateTimeFormat` is kept per (language, style) and reused: building one is the
 //! expensive part (`toLocale*String` with options builds a new one per call, which made a
 //! 1,000-message history spend most of its time here). The first one a page builds costs far
-//! more (tens of ms: the browser loads its locale data), so [`warm_when_idle`] builds them in
-//! idle time once the chat window is there, before the first bubble needs one. Instants go to
+//! more (tens of ms: the browser loads its locale data), so [`warm_after_paint`] builds them
+//! right after the chat window's first frame, before the first bubble needs one. Instants go to
 //! `format` as numbers (no `Date` object per call), the ISO form for `<time datetime>` is worked
 //! out here, and whether an instant is today is checked against the day's bounds, found once a
 //! day: a bubble costs one `Intl` call for its text and one for its tooltip.
@@ -100,29 +100,23 @@ pub fn warm(lang: Lang) {
     is_today(0);
 }
 
-/// [`warm`] in the browser's idle time (`requestIdleCallback`, else a short timeout): for the
-/// chat window once it is built, never on the page's start-up path.
-pub fn warm_when_idle(lang: impl Fn() -> Lang + 'static) {
+/// [`warm`] once the chat window has been painted: a frame callback, then a task of its own
+/// after that frame, so opening the window is not slowed down and the formatters are ready
+/// within a frame or two, before a conversation fetched after the open comes in. Not on the
+/// page's start-up path (only the window's first build calls it). A hidden tab has no frames:
+/// it warms when it is shown.
+pub fn warm_after_paint(lang: impl Fn() -> Lang + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let callback = Closure::once_into_js(move || warm(lang()));
-    let idle = Reflect::get(&window, &"requestIdleCallback".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok());
-    let scheduled = match idle {
-        Some(request) => {
-            // Within a second even on a page that is never idle.
-            let options = Object::new();
-            let _ = Reflect::set(&options, &"timeout".into(), &1000.into());
-            request.call2(&window, &callback, &options).is_ok()
+    let warm = Closure::once_into_js(move || warm(lang()));
+    let after_paint = Closure::once_into_js(move || {
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(warm.unchecked_ref(), 0);
         }
-        None => false,
-    };
-    if !scheduled {
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 200);
-    }
+    });
+    let _ = window.request_animation_frame(after_paint.unchecked_ref());
 }
 
 /// The machine-readable form for `<time datetime>` (ISO 8601, UTC), as `Date.toISOString`
