@@ -8,6 +8,11 @@
 //! restored history so costs a page of rows, not one per message. The store keeps every row
 //! (it is the source of truth); how many of them are rendered is this view's business.
 //!
+//! Rows are keyed by their `seq` and the language: a row is built once, with its texts in that
+//! language, and carries no subscription of its own to it (the rare language change rebuilds
+//! the rendered rows instead of every row paying for one). Opening the window (building this
+//! view) gets the time formatters ready after its first frame ([`when::warm_after_paint`]).
+//!
 //! The co-browsing prompt sits where the request arrived (after the row that was newest then),
 //! like any other turn of the conversation: messages that come later go below it, and the
 //! visitor's answer stays in place as a notice. Where that is is worked out here from the order
@@ -18,7 +23,9 @@ use leptos::html;
 use leptos::prelude::*;
 use web_sys::HtmlDivElement;
 
-use super::{CobrowsePrompt, MessageBubble, OfflineState, Survey, SystemNotice, TypingIndicator};
+use super::{
+    when, CobrowsePrompt, MessageBubble, OfflineState, Survey, SystemNotice, TypingIndicator,
+};
 use crate::i18n::{tr, Key};
 use crate::model::{ChatStore, CobrowseState, EntryKind, Phase};
 
@@ -33,6 +40,24 @@ enum PromptAt {
     After(u64),
     /// At the end (its row is gone, e.g. the conversation was replaced).
     End,
+}
+
+/// One item of the rendered list: a row (where it is in the store's rows, and its `seq`), or the
+/// co-browsing prompt after the row that was newest when the request came (one prompt at most,
+/// so it needs no key of its own). Rows are not copied into the list: only new ones are read.
+#[derive(Clone, Copy)]
+enum Item {
+    Row { index: usize, seq: u64 },
+    Prompt,
+}
+
+impl Item {
+    fn key(&self) -> Option<u64> {
+        match self {
+            Item::Row { seq, .. } => Some(*seq),
+            Item::Prompt => None,
+        }
+    }
 }
 
 /// Rows rendered when a conversation is first shown (or replaced): a few screens' worth.
@@ -134,6 +159,8 @@ pub fn MessageList() -> impl IntoView {
     let phase = store.phase();
     let entries = store.entries();
     let list_ref = NodeRef::<html::Div>::new();
+    // The window is being built: the first bubbles should not pay for the browser's locale data.
+    when::warm_after_paint(move || lang.try_get_untracked().unwrap_or_default());
 
     let asked = RwSignal::new(0u32);
     let window = Memo::new(move |prev: Option<&Window>| {
@@ -222,21 +249,41 @@ pub fn MessageList() -> impl IntoView {
             </Show>
             <For
                 each=move || {
+                    let lang = lang.get();
                     let hidden = window.with(|w| w.hidden);
-                    entries.with(|rows| rows.get(hidden..).unwrap_or_default().to_vec())
+                    let at = prompt_at.get();
+                    entries.with(|rows| {
+                        let mut items = Vec::with_capacity(rows.len().saturating_sub(hidden) + 1);
+                        for (index, row) in rows.iter().enumerate().skip(hidden) {
+                            let seq = row.seq;
+                            items.push((lang, Item::Row { index, seq }));
+                            if at == PromptAt::After(seq) {
+                                items.push((lang, Item::Prompt));
+                            }
+                        }
+                        items
+                    })
                 }
-                key=|entry| entry.seq
-                children=move |entry| {
-                    let seq = entry.seq;
-                    let row = match entry.kind {
-                        EntryKind::Message(message) => view! { <MessageBubble message=message /> }.into_any(),
-                        EntryKind::Notice(notice) => view! { <SystemNotice notice=notice /> }.into_any(),
+                key=|(lang, item)| (*lang, item.key())
+                children=move |(lang, item)| {
+                    let Item::Row { index, seq } = item else {
+                        return view! { <CobrowsePrompt /> }.into_any();
                     };
-                    view! {
-                        {row}
-                        <Show when=move || prompt_at.get() == PromptAt::After(seq)>
-                            <CobrowsePrompt />
-                        </Show>
+                    // Built in the update that listed it, so `index` finds it (else its seq does).
+                    let kind = entries.with_untracked(|rows| {
+                        rows.get(index)
+                            .filter(|row| row.seq == seq)
+                            .or_else(|| rows.iter().find(|row| row.seq == seq))
+                            .map(|row| row.kind.clone())
+                    });
+                    match kind {
+                        Some(EntryKind::Message(message)) => {
+                            view! { <MessageBubble message=message lang=lang /> }.into_any()
+                        }
+                        Some(EntryKind::Notice(notice)) => {
+                            view! { <SystemNotice notice=notice /> }.into_any()
+                        }
+                        None => ().into_any(),
                     }
                 }
             />

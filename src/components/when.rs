@@ -3,15 +3,21 @@
 //!
 //! One `Intl.DateTimeFormat` is kept per (language, style) and reused: building one is the
 //! expensive part (`toLocale*String` with options builds a new one per call, which made a
-//! 1,000-message history spend most of its time here).
+//! 1,000-message history spend most of its time here). The first one a page builds costs far
+//! more (tens of ms: the browser loads its locale data), so [`warm_after_paint`] builds them
+//! right after the chat window's first frame, before the first bubble needs one. Instants go to
+//! `format` as numbers (no `Date` object per call), the ISO form for `<time datetime>` is worked
+//! out here, and whether an instant is today is checked against the day's bounds, found once a
+//! day: a bubble costs one `Intl` call for its text and one for its tooltip.
 //!
 //! Only formatting; where a time comes from (the controller's clock, an archive stamp) is not
 //! its business.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::i18n::Lang;
 
@@ -47,11 +53,12 @@ impl Style {
 thread_local! {
     /// The bound `format` functions built so far: a handful at most (styles × languages used).
     static FORMATTERS: RefCell<Vec<(Lang, Style, Function)>> = const { RefCell::new(Vec::new()) };
+    /// Today in the browser's time zone, `[start, end)` in ms since the epoch (see [`is_today`]).
+    static TODAY: Cell<(f64, f64)> = const { Cell::new((0.0, 0.0)) };
 }
 
-fn date(ms: u64) -> Date {
-    Date::new(&JsValue::from_f64(ms as f64))
-}
+/// The latest instant a JavaScript `Date` holds (ms since the epoch).
+const MAX_DATE_MS: u64 = 8_640_000_000_000_000;
 
 fn formatter(lang: Lang, style: Style) -> Function {
     FORMATTERS.with_borrow_mut(|cache| {
@@ -73,20 +80,107 @@ fn formatter(lang: Lang, style: Style) -> Function {
 
 /// `ms` in `style`; empty for an instant `Intl` cannot format (out of range).
 fn format(ms: u64, lang: Lang, style: Style) -> String {
+    if ms > MAX_DATE_MS {
+        return String::new();
+    }
+    // `format` takes the instant as a number as well as a `Date`.
     formatter(lang, style)
-        .call1(&JsValue::UNDEFINED, &date(ms))
+        .call1(&JsValue::UNDEFINED, &JsValue::from_f64(ms as f64))
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default()
 }
 
-/// The machine-readable form for `<time datetime>` (ISO 8601, UTC).
+/// Builds the formatters a conversation in `lang` needs and finds today's bounds, so the first
+/// bubbles do not pay for the browser's locale data. Cheap once done.
+pub fn warm(lang: Lang) {
+    for style in [Style::Time, Style::DayMonthTime, Style::DayAndTime] {
+        formatter(lang, style);
+    }
+    is_today(0);
+}
+
+/// [`warm`] once the chat window has been painted: a frame callback, then a task of its own
+/// after that frame, so opening the window is not slowed down and the formatters are ready
+/// within a frame or two, before a conversation fetched after the open comes in. Not on the
+/// page's start-up path (only the window's first build calls it). A hidden tab has no frames:
+/// it warms when it is shown.
+pub fn warm_after_paint(lang: impl Fn() -> Lang + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let warm = Closure::once_into_js(move || warm(lang()));
+    let after_paint = Closure::once_into_js(move || {
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(warm.unchecked_ref(), 0);
+        }
+    });
+    let _ = window.request_animation_frame(after_paint.unchecked_ref());
+}
+
+/// The machine-readable form for `<time datetime>` (ISO 8601, UTC), as `Date.toISOString`
+/// writes it; empty past what a `Date` holds.
 pub fn iso(ms: u64) -> String {
-    let d = date(ms);
-    if d.get_time().is_nan() {
+    if ms > MAX_DATE_MS {
         return String::new();
     }
-    d.to_iso_string().into()
+    let days = (ms / 86_400_000) as i64;
+    let in_day = ms % 86_400_000;
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s, milli) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    let year = if year > 9999 {
+        format!("+{year:06}")
+    } else {
+        format!("{year:04}")
+    };
+    format!("{year}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, for days on or after the epoch).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Whether `ms` falls on today's date in the browser's time zone. The day's bounds are found
+/// once and kept until it is over (a day may be 23 or 25 hours long: both ends come from `Date`).
+fn is_today(ms: u64) -> bool {
+    let now = Date::now();
+    let (mut start, mut end) = TODAY.get();
+    if !(start..end).contains(&now) {
+        let day = Date::new(&JsValue::from_f64(now));
+        day.set_hours(0);
+        day.set_minutes(0);
+        day.set_seconds(0);
+        day.set_milliseconds(0);
+        start = day.get_time();
+        day.set_date(day.get_date() + 1);
+        end = day.get_time();
+        if !(start..end).contains(&now) {
+            // A clock or zone the arithmetic above does not fit: ask `Date` directly.
+            let (then, today) = (Date::new(&JsValue::from_f64(ms as f64)), Date::new_0());
+            return then.get_full_year() == today.get_full_year()
+                && then.get_month() == today.get_month()
+                && then.get_date() == today.get_date();
+        }
+        TODAY.set((start, end));
+    }
+    (start..end).contains(&(ms as f64))
 }
 
 /// Hours and minutes, e.g. `14:05` (de) or `2:05 PM` (en).
@@ -102,22 +196,32 @@ pub fn day(ms: u64, lang: Lang) -> String {
 /// What a bubble shows: the time alone for today's messages, the day and time for older ones
 /// (a restored or earlier conversation), e.g. `14:05` or `3 Dec, 14:05`.
 pub fn bubble_time(ms: u64, lang: Lang) -> String {
-    let (then, now) = (date(ms), Date::new_0());
-    let same_day = then.get_full_year() == now.get_full_year()
-        && then.get_month() == now.get_month()
-        && then.get_date() == now.get_date();
-    format(
-        ms,
-        lang,
-        if same_day {
-            Style::Time
-        } else {
-            Style::DayMonthTime
-        },
-    )
+    let style = if is_today(ms) {
+        Style::Time
+    } else {
+        Style::DayMonthTime
+    };
+    format(ms, lang, style)
 }
 
 /// A day and time for screen readers and tooltips, e.g. `5 Dec 2026, 14:05`.
 pub fn day_and_time(ms: u64, lang: Lang) -> String {
     format(ms, lang, Style::DayAndTime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_matches_date_to_iso_string() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso(1_764_000_000_000), "2025-11-24T16:00:00.000Z");
+        // A leap day, milliseconds kept.
+        assert_eq!(iso(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(iso(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+        assert_eq!(iso(253_402_300_800_000), "+010000-01-01T00:00:00.000Z");
+        assert_eq!(iso(MAX_DATE_MS), "+275760-09-13T00:00:00.000Z");
+        assert_eq!(iso(MAX_DATE_MS + 1), "");
+    }
 }

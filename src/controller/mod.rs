@@ -27,6 +27,7 @@
 pub mod campaign;
 pub mod continuity;
 pub mod identity;
+mod next_task;
 pub mod transport;
 
 use std::cell::RefCell;
@@ -44,7 +45,7 @@ use webchat_protocol::connection::CloseReason;
 use webchat_protocol::json::Value;
 // The `json` module and the `json!` macro.
 use webchat_protocol::json;
-use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Jid, ResumeState};
+use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Instant, Jid, ResumeState};
 
 use crate::actions::{ActionSink, UiAction};
 use crate::adapters::fetch::{FetchError, Method};
@@ -63,6 +64,7 @@ use crate::model::{
 pub use continuity::VISITOR_ID_KEY;
 use continuity::{SavedChat, SavedStatus};
 pub use identity::{TagError, UserInfo};
+use next_task::NextTask;
 use transport::{Link, Transport};
 
 /// How long inbound changes wait before they are saved (batched).
@@ -218,12 +220,21 @@ struct Inner {
     link: Option<Box<dyn Link>>,
     link_gen: u64,
     core_timer: Option<Timer>,
+    /// When `core_timer` is armed to fire (`None`: not armed).
+    core_deadline: Option<Instant>,
     retry_timer: Option<Timer>,
     /// What the retry timer does when it fires.
     retry: Option<Retry>,
     /// Saves what arrived from the server a moment later, in batches (see [`Inner::save_soon`]).
     save_timer: Option<Timer>,
+    /// Runs [`Inner::after_task`] in the task after this one; `None` without `MessageChannel`.
+    later: Option<NextTask>,
+    /// `later` is posted and has not run yet.
+    later_posted: bool,
     save_pending: bool,
+    /// The composer reported `active`; told to the agent after this task unless a message
+    /// (which carries `active` itself) went out first.
+    active_pending: bool,
     /// Saves what is still batched when the page goes away (see [`OnPageHide`]).
     page_hide: Option<OnPageHide>,
 }
@@ -335,6 +346,7 @@ impl Controller {
             let core_me = me.clone();
             let retry_me = me.clone();
             let save_me = me.clone();
+            let task_me = me.clone();
             RefCell::new(Inner {
                 me: me.clone(),
                 store,
@@ -370,6 +382,7 @@ impl Controller {
                 chat: None,
                 link: None,
                 link_gen: 0,
+                core_deadline: None,
                 core_timer: Some(Timer::new(move || {
                     if let Some(inner) = core_me.upgrade() {
                         inner.borrow_mut().on_core_timer();
@@ -385,7 +398,19 @@ impl Controller {
                         inner.borrow_mut().save();
                     }
                 })),
+                later: NextTask::new(move || {
+                    let Some(inner) = task_me.upgrade() else {
+                        return;
+                    };
+                    // Never re-entered: a save in progress finishes on its own (and posts again).
+                    let borrowed = inner.try_borrow_mut();
+                    if let Ok(mut i) = borrowed {
+                        i.after_task();
+                    }
+                }),
+                later_posted: false,
                 save_pending: false,
+                active_pending: false,
                 page_hide: None,
                 retry: None,
             })
@@ -509,6 +534,7 @@ impl Controller {
         i.core_timer = None;
         i.retry_timer = None;
         i.save_timer = None;
+        i.later = None;
         i.page_hide = None;
         i.on_hide = None;
     }
@@ -533,6 +559,7 @@ impl Controller {
         inner.core_timer = None;
         inner.retry_timer = None;
         inner.save_timer = None;
+        inner.later = None;
         inner.page_hide = None;
         inner.on_hide = None;
     }
@@ -988,9 +1015,7 @@ impl Inner {
         i.outbox.clear();
         i.in_flight.clear();
         i.texts.clear();
-        if let Some(t) = &i.core_timer {
-            t.cancel();
-        }
+        i.cancel_core_timer();
         if i.retry != Some(Retry::LoadCampaign) {
             i.retry = None;
         }
@@ -1004,6 +1029,7 @@ impl Inner {
         }
         // A save still pending from before would write the old chat back.
         i.save_pending = false;
+        i.active_pending = false;
         if let Some(t) = &i.save_timer {
             t.cancel();
         }
@@ -1395,11 +1421,13 @@ impl Inner {
         match action {
             UiAction::SendText(text) => i.send_text(text),
             UiAction::Retry(id) => i.retry_message(id),
+            // The composer reports `active` just before the message on Enter; the message
+            // carries `active` itself (XEP-0085), so the state waits for the end of the task and
+            // the chat drops it as already said. Alone (text cleared) it goes out then.
+            UiAction::ChatState(ChatState::Active) if i.post_later() => i.active_pending = true,
             UiAction::ChatState(state) => {
-                if let Some(chat) = i.chat.as_mut() {
-                    chat.set_chat_state(core_state(state), clock::now());
-                    i.pump();
-                }
+                i.active_pending = false;
+                i.tell_chat_state(state);
             }
             UiAction::EndChat => i.end_chat(),
             UiAction::StartNewChat => i.start_new_chat(),
@@ -1408,7 +1436,7 @@ impl Inner {
             UiAction::Minimise => i.emit(HostEvent::Close),
             UiAction::CobrowseAnswer { .. } => {}
         }
-        i.save();
+        i.save_next();
     }
 
     /// Sends the visitor's co-browsing answer to the agent and tells the other tabs.
@@ -1440,13 +1468,15 @@ impl Inner {
             .map(|u| u.firstname.clone())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "visitor".to_owned());
-        self.emit(HostEvent::Message {
+        let event = HostEvent::Message {
             direction: Direction::Visitor,
             sender,
             text: text.clone(),
             id: id.0.clone(),
-        });
+        };
+        // On its way first: the page's listeners run inside the event's dispatch.
         self.submit(id, text);
+        self.emit(event);
     }
 
     /// Hands a shown message to the chat, or queues it and starts one.
@@ -1525,9 +1555,7 @@ impl Inner {
         self.in_flight.clear();
         self.texts.clear();
         self.outbox.clear();
-        if let Some(t) = &self.core_timer {
-            t.cancel();
-        }
+        self.cancel_core_timer();
         self.stage = Stage::Ready;
         let available = self.campaign.as_ref().is_some_and(campaign::is_available);
         self.store.set_phase(if available {
@@ -1878,6 +1906,7 @@ impl Inner {
     }
 
     fn on_core_timer(&mut self) {
+        self.core_deadline = None;
         if let Some(chat) = self.chat.as_mut() {
             chat.handle_timeout(clock::now());
             self.pump();
@@ -1919,26 +1948,40 @@ impl Inner {
             self.mark_all_sent();
         }
         let next = self.chat.as_ref().and_then(Chat::poll_timeout);
-        if let Some(timer) = &self.core_timer {
-            match next {
-                Some(at) => {
-                    timer.arm(at.saturating_duration_since(clock::now()).as_millis() as u64);
-                }
-                None => timer.cancel(),
+        match next {
+            // Armed for this instant or an earlier one: that wake-up comes first, and the core
+            // answers an early one by asking for the later (re-arming on every frame cost a
+            // clearTimeout and a setTimeout each time the keepalive moved).
+            Some(at) if self.core_deadline.is_some_and(|armed| armed <= at) => {}
+            Some(at) => {
+                let armed = self.core_timer.as_ref().is_some_and(|timer| {
+                    timer.arm(at.saturating_duration_since(clock::now()).as_millis() as u64)
+                });
+                self.core_deadline = armed.then_some(at);
             }
+            None => self.cancel_core_timer(),
         }
         self.save_soon();
+    }
+
+    fn cancel_core_timer(&mut self) {
+        if let Some(timer) = &self.core_timer {
+            timer.cancel();
+        }
+        self.core_deadline = None;
     }
 
     /// Saves within [`SAVE_DELAY_MS`]: a burst of frames is written once, not once per frame.
     /// Safe because the XEP-0198 counters and the transcript are always saved *together*: a
     /// page that goes away in between resumes from the earlier pair, and the server re-sends
-    /// what came after it. What the visitor does is saved at once (see [`Inner::action`]).
+    /// what came after it (and `pagehide` saves what is pending). What the visitor does is saved
+    /// in the next task (see [`Inner::action`]).
     fn save_soon(&mut self) {
         if self.role == Role::Leader {
-            // The other tabs read the storage when told: tell them now. (A leader tab is often
-            // in the background, where the browser holds timers back.)
-            return self.save();
+            // The other tabs read the storage when told: tell them in the next task, not a
+            // timer's batch later. (A leader tab is often in the background, where the browser
+            // holds timers back.)
+            return self.save_next();
         }
         if self.save_pending {
             return;
@@ -1946,6 +1989,46 @@ impl Inner {
         match &self.save_timer {
             Some(t) if t.arm(SAVE_DELAY_MS) => self.save_pending = true,
             _ => self.save(),
+        }
+    }
+
+    /// Saves in the task after this one: once the view shows the change and the stanza is on
+    /// its way, not in between (serialising and writing the whole transcript took most of the
+    /// widget's share of a round trip). Changes of the same task are saved once; a page that
+    /// goes away first saves on `pagehide`. Without `MessageChannel`, saves at once.
+    fn save_next(&mut self) {
+        if self.post_later() {
+            self.save_pending = true;
+        } else {
+            self.save();
+        }
+    }
+
+    /// Makes sure [`Inner::after_task`] runs in a coming task; false when it cannot.
+    fn post_later(&mut self) -> bool {
+        if self.later_posted {
+            return true;
+        }
+        self.later_posted = self.later.as_ref().is_some_and(NextTask::post);
+        self.later_posted
+    }
+
+    /// What waited for the end of a task: the composer's `active`, then the save.
+    fn after_task(&mut self) {
+        self.later_posted = false;
+        if std::mem::take(&mut self.active_pending) {
+            self.tell_chat_state(ChatState::Active);
+        }
+        if self.save_pending {
+            self.save();
+        }
+    }
+
+    /// Hands the visitor's chat state to the chat (ignored without one).
+    fn tell_chat_state(&mut self, state: ChatState) {
+        if let Some(chat) = self.chat.as_mut() {
+            chat.set_chat_state(core_state(state), clock::now());
+            self.pump();
         }
     }
 
@@ -2035,9 +2118,7 @@ impl Inner {
                 if let Some(link) = self.link.take() {
                     link.linger();
                 }
-                if let Some(t) = &self.core_timer {
-                    t.cancel();
-                }
+                self.cancel_core_timer();
             }
         }
     }

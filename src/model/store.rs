@@ -401,7 +401,10 @@ impl ChatStore {
     pub fn set_message_status(&self, id: &MessageId, status: MessageStatus) -> bool {
         match self.find_message(id) {
             Some(m) => {
-                m.status.set(status);
+                // Unchanged: nothing to re-render.
+                if m.status.get_untracked() != status {
+                    m.status.set(status);
+                }
                 true
             }
             None => false,
@@ -442,7 +445,7 @@ impl ChatStore {
             earlier: false,
             continues_group: false,
         }));
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         if !self.open.get_untracked() {
             self.unread.update(|n| *n = n.saturating_add(1));
         }
@@ -479,20 +482,23 @@ impl ChatStore {
 
     /// The agent started or stopped typing.
     pub fn set_agent_typing(&self, typing: bool) {
-        self.agent_typing.set(typing);
+        // Every agent message clears it: only a change re-renders the indicator.
+        if self.agent_typing.get_untracked() != typing {
+            self.agent_typing.set(typing);
+        }
     }
 
     /// The chat moved to another agent: notice, and the new name from now on.
     pub fn agent_transferred(&self, firstname: impl Into<String>) {
         let firstname = firstname.into();
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.agent_name.set(Some(firstname.clone()));
         self.add_notice(Notice::Transferred { firstname });
     }
 
     /// The chat is over: notice, phase `Ended`, and the survey when the campaign has one.
     pub fn chat_ended(&self, by: EndedBy) {
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.add_notice(Notice::Ended(by));
         self.phase.set(Phase::Ended);
         if self.cobrowse.get_untracked() == CobrowseState::Requested {
@@ -505,7 +511,7 @@ impl ChatStore {
 
     /// The agent blocked the visitor: notice and phase `Blocked` (no survey, no new chat).
     pub fn blocked(&self) {
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.add_notice(Notice::Blocked);
         self.phase.set(Phase::Blocked);
         self.survey.set(SurveyState::Hidden);
@@ -603,14 +609,14 @@ impl ChatStore {
     }
 
     fn regroup(entries: &mut [Entry]) {
-        let mut prev: Option<Message> = None;
-        for e in entries.iter_mut() {
-            match &mut e.kind {
-                EntryKind::Message(m) => {
-                    m.continues_group = prev.as_ref().is_some_and(|p| m.joins(p));
-                    prev = Some(m.clone());
-                }
-                EntryKind::Notice(_) => prev = None,
+        for i in 0..entries.len() {
+            // Each row against the one before it (no copy of the previous message).
+            let joins = match (i.checked_sub(1).map(|p| &entries[p].kind), &entries[i].kind) {
+                (Some(EntryKind::Message(prev)), EntryKind::Message(m)) => m.joins(prev),
+                _ => false,
+            };
+            if let EntryKind::Message(m) = &mut entries[i].kind {
+                m.continues_group = joins;
             }
         }
     }
@@ -732,7 +738,7 @@ impl ChatStore {
     pub fn reset(&self) {
         self.entries.set(Vec::new());
         self.agent_name.set(None);
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.unread.set(0);
         self.survey.set(SurveyState::Hidden);
         self.cobrowse.set(CobrowseState::Idle);
@@ -745,7 +751,7 @@ impl ChatStore {
         }
         self.entries.set(Vec::new());
         self.agent_name.set(None);
-        self.agent_typing.set(false);
+        self.set_agent_typing(false);
         self.survey.set(SurveyState::Hidden);
         self.cobrowse.set(CobrowseState::Idle);
         self.phase.set(Phase::Idle);
