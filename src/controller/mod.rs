@@ -27,7 +27,7 @@
 pub mod campaign;
 pub mod continuity;
 pub mod identity;
-mod next_task;
+
 pub mod transport;
 
 use std::cell::RefCell;
@@ -49,6 +49,7 @@ use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config, Instant, Jid, Resume
 
 use crate::actions::{ActionSink, UiAction};
 use crate::adapters::fetch::{FetchError, Method};
+use crate::adapters::next_task::NextTask;
 use crate::adapters::storage::Storage;
 use crate::adapters::tabs::Tabs;
 use crate::adapters::timer::Timer;
@@ -64,7 +65,6 @@ use crate::model::{
 pub use continuity::VISITOR_ID_KEY;
 use continuity::{SavedChat, SavedStatus};
 pub use identity::{TagError, UserInfo};
-use next_task::NextTask;
 use transport::{Link, Transport};
 
 /// How long inbound changes wait before they are saved (batched).
