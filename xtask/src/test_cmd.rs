@@ -13,8 +13,8 @@
 //! build the widget's wasm package once (release, as `dist` does), assemble a site dir (`/pkg/`
 //! and `e2e/pages/` at `/pages/`, in `target/e2e-runs/PID`), start devserver with
 //! `--test-control` and the group's backend on a free port, and run `node --test` on
-//! `e2e/tests/*.test.mjs` (`WEBCHAT_E2E_ONLY=SUBSTRING` keeps only the files whose name
-//! contains it).
+//! `e2e/tests/*.test.mjs` and `e2e/bench/*.test.mjs` (`WEBCHAT_E2E_ONLY=SUBSTRING` keeps only
+//! the files whose name contains it).
 //!
 //! It does not install anything itself (it asks `setup` for what the chosen groups need) and
 //! does not know how servers are configured (see `servers`).
@@ -464,25 +464,30 @@ fn remove_stale_runs(runs: &Path) {
     }
 }
 
-/// `e2e/tests/*.test.mjs`, sorted; with `WEBCHAT_E2E_ONLY` only names containing it.
+/// `e2e/tests/*.test.mjs`, then the bench helpers' unit tests (`e2e/bench/*.test.mjs`: quick,
+/// no browser), each set sorted; with `WEBCHAT_E2E_ONLY` only names containing it.
 fn e2e_test_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
-    let dir = root.join(setup::E2E_DIR).join("tests");
     let only = std::env::var("WEBCHAT_E2E_ONLY")
         .ok()
         .filter(|s| !s.is_empty());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| Error::io(&dir, e))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            name.is_some_and(|n| {
-                n.ends_with(".test.mjs") && only.as_deref().is_none_or(|o| n.contains(o))
+    let mut all = Vec::new();
+    for sub in ["tests", "bench"] {
+        let dir = root.join(setup::E2E_DIR).join(sub);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(&dir, e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                name.is_some_and(|n| {
+                    n.ends_with(".test.mjs") && only.as_deref().is_none_or(|o| n.contains(o))
+                })
             })
-        })
-        .collect();
-    files.sort();
-    Ok(files)
+            .collect();
+        files.sort();
+        all.extend(files);
+    }
+    Ok(all)
 }
 
 /// Copies a directory tree (plain files and directories; symlinks are followed).
