@@ -13,6 +13,7 @@
 //! Only formatting; where a time comes from (the controller's clock, an archive stamp) is not
 //! its business.
 
+use crate::visibility::zone::{self, civil_from_days};
 use std::cell::{Cell, RefCell};
 
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
@@ -127,7 +128,8 @@ pub fn iso(ms: u64) -> String {
     }
     let days = (ms / 86_400_000) as i64;
     let in_day = ms % 86_400_000;
-    let (year, month, day) = civil_from_days(days);
+    // The calendar arithmetic the visibility rules use (Hinnant's `civil_from_days`).
+    let zone::Date { year, month, day } = civil_from_days(days);
     let (h, m, s, milli) = (
         in_day / 3_600_000,
         in_day / 60_000 % 60,
@@ -140,21 +142,6 @@ pub fn iso(ms: u64) -> String {
         format!("{year:04}")
     };
     format!("{year}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`, for days on or after the epoch).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Whether `ms` falls on today's date in the browser's time zone. The day's bounds are found
