@@ -360,14 +360,18 @@ pub fn start(options: InitOptions) -> Result<Widget, InitError> {
 /// Creates the host element (for a floating widget) and starts the controller, without mounting
 /// the view (see [`Widget::prepare`]).
 pub fn prepare(options: InitOptions) -> Result<Widget, InitError> {
-    let (host, created, transport, storage, options) = host_and_parts(options)?;
+    let (host, created, transport, storage, options) = host_and_parts(options, None)?;
     Ok(Widget::prepare(host, created, transport, &storage, options))
 }
 
-/// [`prepare`] as two tasks: the store, then (after a yield to the page) the controller. What
-/// `init` uses on the host page.
-pub async fn prepare_paced(options: InitOptions) -> Result<Widget, InitError> {
-    let (host, created, transport, storage, options) = host_and_parts(options)?;
+/// [`prepare`] as two tasks: the store, then (after a yield to the page) the controller, on
+/// the given `transport` (which `init` shares with the visibility rules). What `init` uses on
+/// the host page.
+pub async fn prepare_paced(
+    options: InitOptions,
+    transport: Rc<dyn Transport>,
+) -> Result<Widget, InitError> {
+    let (host, created, transport, storage, options) = host_and_parts(options, Some(transport))?;
     let (owner, store) = Widget::new_store();
     crate::embed::pace::yield_to_page().await;
     Ok(Widget::start_controller(
@@ -383,8 +387,12 @@ type Parts = (
     ControllerOptions,
 );
 
-/// The host element (created for a floating widget), storage, transport and controller options.
-fn host_and_parts(options: InitOptions) -> Result<Parts, InitError> {
+/// The host element (created for a floating widget), storage, transport (`transport`, else a
+/// browser one for the options' API) and controller options.
+fn host_and_parts(
+    options: InitOptions,
+    transport: Option<Rc<dyn Transport>>,
+) -> Result<Parts, InitError> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| InitError::Mount("no browser document".into()))?;
@@ -405,8 +413,8 @@ fn host_and_parts(options: InitOptions) -> Result<Parts, InitError> {
         }
     };
     let storage = Storage::open(options.visitor_ids);
-    let transport: Rc<dyn Transport> =
-        Rc::new(BrowserTransport::new(&options.api_url, &options.api_token));
+    let transport = transport
+        .unwrap_or_else(|| Rc::new(BrowserTransport::new(&options.api_url, &options.api_token)));
     Ok((
         host,
         created,

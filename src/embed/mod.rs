@@ -23,6 +23,7 @@
 pub mod host_css;
 pub mod options;
 pub mod pace;
+pub mod shared_reads;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -41,6 +42,7 @@ use crate::events::{self, HostEvent};
 use crate::model::Phase;
 use crate::visibility::{Deps as VisibilityDeps, Visibility};
 use options::{EmbedOptions, Position};
+use shared_reads::SharedReads;
 
 thread_local! {
     /// Every widget not yet destroyed (keeps them alive without the page holding the object).
@@ -458,11 +460,12 @@ fn init_error(e: impl std::fmt::Display) -> JsValue {
 pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let widget_options = InitOptions::from_js(&options)?;
     let embed = EmbedOptions::from_js(&options).map_err(init_error)?;
-    // The visibility rules read the campaign and count visits on their own (agent rules poll).
-    let transport: Rc<dyn Transport> = Rc::new(BrowserTransport::new(
+    // One transport for the controller and the visibility rules (agent rules poll the
+    // campaign): their reads of the campaign at start become one request.
+    let transport: Rc<dyn Transport> = Rc::new(SharedReads::new(Rc::new(BrowserTransport::new(
         &widget_options.api_url,
         &widget_options.api_token,
-    ));
+    ))));
     let (campaign, storage) = (
         widget_options.campaign.clone(),
         Storage::open(widget_options.visitor_ids),
@@ -491,7 +494,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     // Short tasks, each well under 50 ms on a slow phone: checking the options (above), the
     // store, the controller, the stylesheet and the visibility rules, the launcher.
     pace::yield_to_page().await;
-    let widget = entry::prepare_paced(widget_options).await?;
+    let widget = entry::prepare_paced(widget_options, transport.clone()).await?;
     let host = widget.host().clone();
     // Until the page has the API object it cannot subscribe: keep the widget's events (a quick
     // `ready`, an `error`) back until then. Dispatch is a microtask, so none went out yet.
