@@ -137,29 +137,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, Error> {
     }
     let areas = match &only {
         None => Area::ALL.to_vec(),
-        Some(list) => {
-            let mut wanted = Vec::new();
-            for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let area = Area::ALL
-                    .into_iter()
-                    .find(|a| a.name() == name)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = Area::ALL.iter().map(|a| a.name()).collect();
-                        Error::Usage(format!(
-                            "unknown bench area `{name}`; areas: {}",
-                            names.join(", ")
-                        ))
-                    })?;
-                wanted.push(area);
-            }
-            if wanted.is_empty() {
-                return Err(Error::Usage("--only needs at least one area".into()));
-            }
-            Area::ALL
-                .into_iter()
-                .filter(|a| wanted.contains(a))
-                .collect()
-        }
+        Some(list) => crate::only::pick(list, &Area::ALL, Area::name, "bench area", "area")?,
     };
     Ok(Options {
         quick,

@@ -9,6 +9,7 @@ mod bench;
 mod demo;
 mod dist;
 mod error;
+mod only;
 mod proc;
 mod servers;
 mod setup;

@@ -85,10 +85,6 @@ impl Group {
         )
     }
 
-    fn parse(s: &str) -> Option<Group> {
-        Group::ALL.into_iter().find(|g| g.name() == s)
-    }
-
     /// What `setup` must have installed before this group can run.
     fn needs(self, needs: &mut Needs) {
         match self {
@@ -158,27 +154,10 @@ struct Outcome {
 
 /// Parse `--only a,b` into groups, in the canonical order.
 pub fn parse_only(arg: Option<&str>) -> Result<Vec<Group>, Error> {
-    let Some(list) = arg else {
-        return Ok(Group::ALL.to_vec());
-    };
-    let mut wanted = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let group = Group::parse(name).ok_or_else(|| {
-            let names: Vec<&str> = Group::ALL.iter().map(|g| g.name()).collect();
-            Error::Usage(format!(
-                "unknown test group `{name}`; groups: {}",
-                names.join(", ")
-            ))
-        })?;
-        wanted.push(group);
+    match arg {
+        None => Ok(Group::ALL.to_vec()),
+        Some(list) => crate::only::pick(list, &Group::ALL, Group::name, "test group", "group"),
     }
-    if wanted.is_empty() {
-        return Err(Error::Usage("--only needs at least one group".into()));
-    }
-    Ok(Group::ALL
-        .into_iter()
-        .filter(|g| wanted.contains(g))
-        .collect())
 }
 
 /// Run the chosen groups; print the summary; `Err(TestsFailed)` if any group failed.
