@@ -681,23 +681,11 @@ impl ChatStore {
                 SavedEntry::Message { id, .. } => seen.insert(id.clone()),
                 SavedEntry::Notice(_) => true,
             })
-            .map(|s| match s {
-                SavedEntry::Message {
-                    id,
-                    sender,
-                    text,
-                    status,
-                    at_ms,
-                    ..
-                } => SavedEntry::Message {
-                    id,
-                    sender,
-                    text,
-                    status,
-                    at_ms,
-                    earlier: true,
-                },
-                other => other,
+            .map(|mut s| {
+                if let SavedEntry::Message { earlier, .. } = &mut s {
+                    *earlier = true;
+                }
+                s
             })
             .collect();
         // A separator whose chat had nothing new would label nothing.
