@@ -1398,30 +1398,34 @@ async fn leader_elected() {
     panic!("no tab became the leader");
 }
 
-#[wasm_bindgen_test]
-async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
+/// Two tabs of one persistent visitor: the first (the leader) in a chat, the second once it
+/// shows that chat too.
+async fn two_tabs_chatting() -> (Harness, Harness) {
     clear_storage();
-    let a = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Local),
-        &[],
-    );
+    let tab = || {
+        Harness::boot(
+            200,
+            &campaign(true, true),
+            Storage::open(StorageKind::Local),
+            &[],
+        )
+    };
+    let a = tab();
     leader_elected().await;
     a.chatting(false).await;
-
-    // A second tab: it shows the same chat, without a connection of its own.
-    let b = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Local),
-        &[],
-    );
+    let b = tab();
     eventually(
         || b.store().phase().get_untracked() == Phase::Chatting,
         "the second tab shows the chat",
     )
     .await;
+    (a, b)
+}
+
+#[wasm_bindgen_test]
+async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
+    // A second tab shows the same chat, without a connection of its own.
+    let (a, b) = two_tabs_chatting().await;
     assert_eq!(texts(&b.store()), vec!["hi"]);
     assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
     assert!(
@@ -1681,26 +1685,7 @@ async fn archive_messages_keep_the_time_they_were_written() {
 
 #[wasm_bindgen_test]
 async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
-    clear_storage();
-    let a = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Local),
-        &[],
-    );
-    leader_elected().await;
-    a.chatting(false).await;
-    let b = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Local),
-        &[],
-    );
-    eventually(
-        || b.store().phase().get_untracked() == Phase::Chatting,
-        "the second tab shows the chat",
-    )
-    .await;
+    let (a, b) = two_tabs_chatting().await;
     assert_eq!(b.store().phase().get_untracked(), Phase::Chatting);
     a.store().open_window();
     b.store().open_window();
