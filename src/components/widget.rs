@@ -25,9 +25,8 @@ use crate::model::ChatStore;
 /// unmounts the window and disposes the reactive owner the window was built under.
 pub struct Widget {
     root: Element,
-    // Also held by the window effect; its click listener goes with the last reference.
-    #[allow(dead_code)]
-    launcher: Rc<Launcher>,
+    // Kept alive here (the effects hold clones); its click listener goes with the last one.
+    _launcher: Rc<Launcher>,
     window: Rc<RefCell<Option<AnyViewState>>>,
     owner: Owner,
     _effects: Vec<RenderEffect<()>>,
@@ -151,7 +150,7 @@ impl Widget {
 
         Ok(Widget {
             root,
-            launcher,
+            _launcher: launcher,
             window,
             owner,
             _effects: effects,
