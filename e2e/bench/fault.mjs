@@ -14,6 +14,7 @@ import {
 } from '../lib/harness.mjs';
 import { startProxy } from '../lib/proxy.mjs';
 import { deliveryErrors } from './delivery.mjs';
+import { runFaultScenario, readBothSides } from '../lib/fault.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -23,8 +24,6 @@ const opt = (name, fallback) => {
 const N = Number(opt('messages', 1000));
 const DROPS = Number(opt('drops', 20));
 const out = (key, value) => console.log(`bench:${key} ${typeof value === 'number' ? value : JSON.stringify(value)}`);
-const pad = (n) => String(n).padStart(4, '0');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const browser = await launchBrowser();
 let proxy;
@@ -36,56 +35,15 @@ try {
   await openWidget(page, { websocketUrl: proxy.url });
   const w = widget(page);
   const session = await startChat(page, 'start');
-  const chatting = async () => (await page.evaluate(() => window.__webchat.handle.chat.state())) === 'chatting';
-
-  const started = Date.now();
-  let drops = 0;
-  const recoveries = [];
-  const dropper = (async () => {
-    while (drops < DROPS) {
-      await waitFor(async () => proxy.open > 0 && (await chatting()), { timeout: 60_000, message: 'connected again' });
-      await sleep(150 + Math.random() * 500);
-      if (proxy.drop() > 0) {
-        drops += 1;
-        const cut = Date.now();
-        await waitFor(async () => !(await chatting()), { timeout: 5_000 }).catch(() => {});
-        await waitFor(chatting, { timeout: 60_000, message: 'back after a cut' });
-        recoveries.push(Date.now() - cut);
-      }
-    }
-  })();
-  const visitor = (async () => {
-    for (let n = 1; n <= N; n += 1) {
-      await w.composer.fill(`v${pad(n)}`);
-      await w.composer.press('Enter');
-      if (n % 20 === 0) await sleep(300);
-    }
-  })();
-  const agent = (async () => {
-    for (let n = 1; n <= N; n += 1) {
-      await control.agentAct(session.id, { action: 'message', body: `a${pad(n)}` });
-      await sleep(20 + Math.random() * 40);
-    }
-  })();
-  await Promise.all([visitor, agent, dropper]);
-  const sent = Date.now();
+  const run = await runFaultScenario({ page, session, proxy, messages: N, drops: DROPS, timeout: 60_000 });
+  const { drops, recoveries, wantVisitor, wantAgent } = run;
 
   // Wait for everything (a bounded time: what has not arrived by then counts as lost).
-  const wantVisitor = ['start', ...Array.from({ length: N }, (_, i) => `v${pad(i + 1)}`)];
-  const wantAgent = Array.from({ length: N }, (_, i) => `a${pad(i + 1)}`);
   await waitFor(async () => (await transcript(session.id)).filter((m) => m.from === 'visitor').length >= N + 1, {
     timeout: 60_000,
   }).catch(() => {});
   await waitFor(async () => (await w.agentMessages.count()) >= N, { timeout: 60_000 }).catch(() => {});
-  await sleep(1_000); // late duplicates, if any, would show now
-  const server = await transcript(session.id);
-  const shown = await page.locator('.wc-msg').evaluateAll((rows) =>
-    rows.map((row) => ({
-      from: row.classList.contains('wc-msg--visitor') ? 'visitor' : 'agent',
-      text: row.querySelector('.wc-bubble')?.textContent ?? '',
-      status: row.dataset.status ?? null,
-    })),
-  );
+  const { server, shown } = await readBothSides(page, session.id);
   const atAgent = deliveryErrors(wantVisitor, server.filter((m) => m.from === 'visitor').map((m) => m.body));
   const atVisitor = deliveryErrors(wantAgent, shown.filter((m) => m.from === 'agent').map((m) => m.text));
   const shownOwn = deliveryErrors(wantVisitor, shown.filter((m) => m.from === 'visitor').map((m) => m.text));
@@ -97,7 +55,7 @@ try {
   out('fault_reordered', atAgent.reordered + atVisitor.reordered);
   out('fault_visitor_rows_wrong', shownOwn.lost + shownOwn.duplicated + shownOwn.reordered);
   out('fault_unconfirmed', shown.filter((m) => m.from === 'visitor' && m.status !== 'sent').length);
-  out('fault_seconds', (sent - started) / 1000);
+  out('fault_seconds', run.seconds);
   for (const r of recoveries) out('fault_recovery_ms', r);
   await context.close();
 } catch (e) {

@@ -1,6 +1,6 @@
 // Fault injection (issue 7): the browser reaches the XMPP WebSocket through `lib/proxy.mjs`,
 // which cuts the TCP connection ten times at random moments while the visitor and the agent
-// each send 200 messages. Every message must arrive exactly once and in order on both sides
+// each send 200 messages (`lib/fault.mjs`, shared with the benchmark). Every message must arrive exactly once and in order on both sides
 // (stream management resumption, the widget's outbox, de-duplication by stable ids).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,15 +9,13 @@ import {
   transcript,
 } from '../lib/harness.mjs';
 import { startProxy } from '../lib/proxy.mjs';
+import { runFaultScenario, readBothSides } from '../lib/fault.mjs';
 
 // The benchmark scenario runs the same test bigger: WEBCHAT_FAULT_MESSAGES=1000 WEBCHAT_FAULT_DROPS=20.
 const N = Number(process.env.WEBCHAT_FAULT_MESSAGES ?? 200);
 const DROPS = Number(process.env.WEBCHAT_FAULT_DROPS ?? 10);
 
 const suite = browserSuite();
-
-const pad = (n) => String(n).padStart(3, '0');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test(`${N} messages each way with ${DROPS} connection drops: exactly once, in order, both sides`, async () => {
   await signInAgent({ firstname: 'Ana' });
@@ -27,51 +25,8 @@ test(`${N} messages each way with ${DROPS} connection drops: exactly once, in or
     await openWidget(page, { websocketUrl: proxy.url });
     const w = widget(page);
     const session = await startChat(page, 'start');
-    const chatting = async () =>
-      (await page.evaluate(() => window.__webchat.handle.chat.state())) === 'chatting';
-
-    const started = Date.now();
-    let drops = 0;
-    let done = false;
-    const recoveries = [];
-    // Ten cuts at random moments, each while the chat is connected (a cut while reconnecting
-    // would not be a new fault).
-    const dropper = (async () => {
-      while (drops < DROPS) {
-        await waitFor(async () => proxy.open > 0 && (await chatting()), {
-          timeout: 30_000,
-          message: 'the chat connected again',
-        });
-        await sleep(150 + Math.random() * 500);
-        if (proxy.drop() > 0) {
-          drops += 1;
-          const cut = Date.now();
-          await waitFor(async () => !(await chatting()), { timeout: 5_000, message: 'the widget saw the cut' }).catch(() => {});
-          await waitFor(chatting, { timeout: 30_000, message: 'back after a cut' });
-          recoveries.push(Date.now() - cut);
-        }
-      }
-    })();
-    const visitor = (async () => {
-      for (let n = 1; n <= N; n += 1) {
-        await w.composer.fill(`v${pad(n)}`);
-        await w.composer.press('Enter');
-        if (n % 20 === 0) await sleep(300);
-      }
-    })();
-    const agent = (async () => {
-      for (let n = 1; n <= N; n += 1) {
-        await control.agentAct(session.id, { action: 'message', body: `a${pad(n)}` });
-        await sleep(20 + Math.random() * 40);
-      }
-    })();
-    await Promise.all([visitor, agent]);
-    await dropper;
-    done = true;
-    assert.ok(done);
-
-    const wantVisitor = ['start', ...Array.from({ length: N }, (_, i) => `v${pad(i + 1)}`)];
-    const wantAgent = Array.from({ length: N }, (_, i) => `a${pad(i + 1)}`);
+    const run = await runFaultScenario({ page, session, proxy, messages: N, drops: DROPS, timeout: 30_000 });
+    const { drops, recoveries, wantVisitor, wantAgent } = run;
     await waitFor(
       async () => (await transcript(session.id)).filter((m) => m.from === 'visitor').length >= N + 1,
       { timeout: 60_000, message: `${N + 1} visitor messages at the agent` },
@@ -80,19 +35,11 @@ test(`${N} messages each way with ${DROPS} connection drops: exactly once, in or
       timeout: 60_000,
       message: `${N} agent messages in the widget`,
     });
-    await sleep(1_000); // late duplicates, if any, would show now
-    const server = await transcript(session.id);
-    const shown = await page.locator('.wc-msg').evaluateAll((rows) =>
-      rows.map((row) => ({
-        from: row.classList.contains('wc-msg--visitor') ? 'visitor' : 'agent',
-        text: row.querySelector('.wc-bubble')?.textContent ?? '',
-        status: row.dataset.status ?? null,
-      })),
-    );
+    const { server, shown } = await readBothSides(page, session.id);
     const summary = {
       drops,
       connections: proxy.connections,
-      seconds: (Date.now() - started) / 1000,
+      seconds: run.seconds,
       recovery_ms_max: Math.max(...recoveries),
       recovery_ms_median: recoveries.sort((a, b) => a - b)[Math.floor(recoveries.length / 2)],
     };
