@@ -384,10 +384,10 @@ impl Ctx<'_> {
         let pkg = self.dist()?.script_dir.join("pkg");
         let site = self.work.join("site");
         let _ = std::fs::remove_dir_all(&site);
-        copy_dir(&pkg, &site.join("pkg"))?;
+        dist::copy_dir(&pkg, &site.join("pkg"))?;
         let e2e = self.root.join(setup::E2E_DIR);
-        copy_dir(&e2e.join("pages"), &site.join("pages"))?;
-        copy_dir(&e2e.join("bench"), &site.join("bench"))?;
+        dist::copy_dir(&e2e.join("pages"), &site.join("pages"))?;
+        dist::copy_dir(&e2e.join("bench"), &site.join("bench"))?;
         self.named_wasm(Some("bench"), &site.join("benchpkg"))?;
         self.site = Some(site.clone());
         Ok(site)
@@ -486,20 +486,6 @@ impl Ctx<'_> {
             status,
         });
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
-    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
-        let entry = entry.map_err(|e| Error::io(from, e))?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
-        }
-    }
-    Ok(())
 }
 
 /// raw, gzip -9 and brotli -q 11 bytes of a file (as `dist` measures).

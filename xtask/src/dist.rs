@@ -434,6 +434,22 @@ fn compressed_len(cmd: &mut Command) -> Result<u64, Error> {
     Ok(out.stdout.len() as u64)
 }
 
+/// Copies a directory tree (plain files and directories; symlinks are followed). The e2e and
+/// bench sites are laid out with it.
+pub fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

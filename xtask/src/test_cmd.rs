@@ -408,7 +408,7 @@ impl E2eSite {
         // The shipped layout too (loader.js rewritten with the content-hashed names, npm/):
         // the embed tests load exactly what `cargo xtask dist` ships.
         dist::layout(root, &dir.join("pkg"), &dir.join("dist"))?;
-        copy_dir(&root.join(setup::E2E_DIR).join("pages"), &dir.join("pages"))?;
+        dist::copy_dir(&root.join(setup::E2E_DIR).join("pages"), &dir.join("pages"))?;
         let devserver = devserver::build(root)?;
         Ok(E2eSite {
             dir,
@@ -467,21 +467,6 @@ fn e2e_test_files(root: &Path) -> Result<Vec<PathBuf>, Error> {
         all.extend(files);
     }
     Ok(all)
-}
-
-/// Copies a directory tree (plain files and directories; symlinks are followed).
-fn copy_dir(from: &Path, to: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
-    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
-        let entry = entry.map_err(|e| Error::io(from, e))?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
-        }
-    }
-    Ok(())
 }
 
 /// One e2e group: devserver with `--test-control` and the group's backend, then `node --test`.
