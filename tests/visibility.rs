@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
-use webchat::adapters::fetch::{FetchError, Method};
+use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
 use webchat::adapters::storage::Storage;
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
@@ -52,6 +52,7 @@ impl Transport for FakeCampaign {
         &self,
         method: Method,
         path: &str,
+        _headers: RequestHeaders,
         _body: Option<String>,
     ) -> LocalFuture<Result<(u16, String), FetchError>> {
         assert_eq!((method, path), (Method::Get, "campaigns/c1"));

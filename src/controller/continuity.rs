@@ -62,7 +62,8 @@ pub enum SavedStatus {
 pub struct SavedChat {
     /// Where it was.
     pub status: SavedStatus,
-    /// The chat session (`POST chatsessions`'s answer).
+    /// The chat session (`POST chatsessions`'s answer, with the chat's `visitor_secret`: the
+    /// proof this browser is its visitor).
     pub session: Option<ChatSession>,
     /// The credentials' id, for `GET xmppcredentials/{id}`.
     pub credentials_id: Option<String>,
@@ -153,6 +154,8 @@ mod tests {
                 status: ChatSessionStatus::Active,
                 user: None,
                 survey: None,
+                // The chat's proof for its transcript, survey and credentials: kept with it.
+                visitor_secret: Some("k3y".into()),
             }),
             credentials_id: Some("cr-1".into()),
             resume: Some(ResumeState {

@@ -472,21 +472,26 @@ impl Controller {
         {
             return Ok(());
         }
-        let same = {
-            let i = self.inner.borrow();
-            match &i.user {
-                Some(u) if u.key() == user.key() => true,
-                Some(_) => false,
-                None => {
-                    drop(i);
-                    self.attach(user);
-                    return Ok(());
+        let known = self
+            .inner
+            .borrow()
+            .user
+            .as_ref()
+            .map(|u| (u.key(), u.signature.clone()));
+        match known {
+            None => self.attach(user),
+            Some((key, signature)) if key == user.key() => {
+                // The same user, perhaps now signed: later chats carry the signature.
+                if user.signature.is_some() && signature != user.signature {
+                    let mut i = self.inner.borrow_mut();
+                    i.storage.set(continuity::USER_KEY, &user.to_json());
+                    i.user = Some(user);
                 }
             }
-        };
-        if !same {
-            self.reset();
-            self.attach(user);
+            Some(_) => {
+                self.reset();
+                self.attach(user);
+            }
         }
         Ok(())
     }
@@ -578,7 +583,7 @@ impl Inner {
                 i.me.clone(),
             )
         };
-        let fut = transport.request(Method::Get, &path, None);
+        let fut = transport.request(Method::Get, &path, Vec::new(), None);
         wasm_bindgen_futures::spawn_local(async move {
             let reply = fut.await;
             let Some(this) = me.upgrade() else { return };
@@ -839,7 +844,8 @@ impl Inner {
             return;
         };
         let path = format!("xmppcredentials/{}", encode_path(cid));
-        let fut = self.transport.request(Method::Get, &path, None);
+        let proof = identity::visitor_proof(self.session.as_ref());
+        let fut = self.transport.request(Method::Get, &path, proof, None);
         let (epoch, me) = (self.epoch, self.me.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let reply = fut.await;
@@ -913,26 +919,44 @@ impl Inner {
         );
     }
 
-    /// Shows a tagged user's earlier chats: `GET chatsessions?tracker_id=…` and each one's
-    /// transcript (our extension); without it (404, or no network) what this browser kept.
+    /// Shows a tagged user's earlier chats: `GET chatsessions?tracker_id=…&campaign_id=…` and
+    /// each one's transcript (our extension), proven by the user's signature. Without a
+    /// signature, or when the backend serves no such history (404, 403, no network): what this
+    /// browser kept.
     fn load_history(this: &Rc<RefCell<Inner>>) {
-        let (transport, tracker, user_epoch, me, current) = {
+        let (transport, tracker, campaign, proof, user_epoch, me, current) = {
             let i = this.borrow();
             (
                 i.transport.clone(),
                 i.tracker_id(),
+                i.options.campaign.clone(),
+                i.user.as_ref().and_then(UserInfo::signature_proof),
                 i.user_epoch,
                 i.me.clone(),
                 i.session.as_ref().map(|s| s.id.clone()),
             )
         };
         wasm_bindgen_futures::spawn_local(async move {
-            let path = format!("chatsessions?tracker_id={}", encode_path(&tracker));
-            let listed = match transport.request(Method::Get, &path, None).await {
-                Ok((s, b)) => {
-                    api::parse_response::<Vec<ChatSession>>(s, &b).map_err(|e| e.to_string())
-                }
-                Err(e) => Err(e.to_string()),
+            let Some(proof) = proof else {
+                web_sys::console::warn_1(
+                    &"webchat: CV.user.tag() without a `signature`: the user's chats from other browsers are not shown (the site's server signs its users; see \"Signed identity\" in the README)".into(),
+                );
+                return Inner::show_history(&me, user_epoch, None);
+            };
+            let path = format!(
+                "chatsessions?tracker_id={}&campaign_id={}",
+                encode_path(&tracker),
+                encode_path(&campaign)
+            );
+            let listed = match transport
+                .request(Method::Get, &path, proof.clone(), None)
+                .await
+            {
+                Ok((s, b)) => api::parse_response::<Vec<ChatSession>>(s, &b).map_err(|e| {
+                    let refused = matches!(e, ApiError::Forbidden(_));
+                    (e.to_string(), refused)
+                }),
+                Err(e) => Err((e.to_string(), false)),
             };
             let entries = match listed {
                 Ok(sessions) => {
@@ -945,8 +969,9 @@ impl Inner {
                     let mut entries = Vec::new();
                     for s in chosen {
                         let path = format!("chatsessions/{}/transcript", encode_path(&s.id));
-                        if let Ok((status, body)) =
-                            transport.request(Method::Get, &path, None).await
+                        if let Ok((status, body)) = transport
+                            .request(Method::Get, &path, proof.clone(), None)
+                            .await
                         {
                             if let Ok(t) = api::parse_response::<Transcript>(status, &body) {
                                 entries.extend(as_earlier_chat(transcript_entries(&t)));
@@ -955,39 +980,52 @@ impl Inner {
                     }
                     Some(entries)
                 }
-                Err(why) => {
+                Err((why, true)) => {
+                    // The backend does not vouch for this user: say why, once; the chat goes on.
+                    web_sys::console::warn_1(
+                        &format!("webchat: the user's chat history was refused ({why}); check the `signature` given to CV.user.tag()").into(),
+                    );
+                    None
+                }
+                Err((why, false)) => {
                     web_sys::console::info_1(
                         &format!("webchat: no chat history from the backend ({why}); showing what this browser kept").into(),
                     );
                     None
                 }
             };
-            let Some(this) = me.upgrade() else { return };
-            let mut i = this.borrow_mut();
-            if i.user_epoch != user_epoch {
-                return;
-            }
-            let entries = entries.unwrap_or_else(|| {
-                let kept = i
-                    .storage
-                    .get(continuity::HISTORY_KEY)
-                    .map(|h| saved_entries::from_json_text(&h))
-                    .unwrap_or_default();
-                // Kept by a version that did not mark where each chat began: one separator.
-                match kept.first() {
-                    Some(SavedEntry::Notice(Notice::EarlierChat { .. })) | None => kept,
-                    Some(_) => {
-                        let mut with = vec![SavedEntry::Notice(Notice::EarlierChat {
-                            at_ms: first_time(&kept),
-                        })];
-                        with.extend(kept);
-                        with
-                    }
-                }
-            });
-            i.store.prepend_history(entries);
-            i.save();
+            Inner::show_history(&me, user_epoch, entries);
         });
+    }
+
+    /// Puts a user's earlier chats above the conversation: `entries` from the backend, or with
+    /// `None` what this browser kept. Dropped when the user changed meanwhile.
+    fn show_history(me: &Weak<RefCell<Inner>>, user_epoch: u64, entries: Option<Vec<SavedEntry>>) {
+        let Some(this) = me.upgrade() else { return };
+        let mut i = this.borrow_mut();
+        if i.user_epoch != user_epoch {
+            return;
+        }
+        let entries = entries.unwrap_or_else(|| {
+            let kept = i
+                .storage
+                .get(continuity::HISTORY_KEY)
+                .map(|h| saved_entries::from_json_text(&h))
+                .unwrap_or_default();
+            // Kept without a separator where the chat began: one is added.
+            match kept.first() {
+                Some(SavedEntry::Notice(Notice::EarlierChat { .. })) | None => kept,
+                Some(_) => {
+                    let mut with = vec![SavedEntry::Notice(Notice::EarlierChat {
+                        at_ms: first_time(&kept),
+                    })];
+                    with.extend(kept);
+                    with
+                }
+            }
+        });
+        i.store.prepend_history(entries);
+        i.save();
     }
 
     /// `CV.user.reset()`.
@@ -1582,7 +1620,10 @@ impl Inner {
             comment: patch.survey.message.clone(),
         });
         let path = format!("chatsessions/{}", encode_path(&session.id));
-        let fut = self.transport.request(Method::Patch, &path, Some(body));
+        let proof = identity::visitor_proof(Some(session));
+        let fut = self
+            .transport
+            .request(Method::Patch, &path, proof, Some(body));
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = match fut.await {
                 Ok((status, body)) => api::check_status(status, &body).map_err(|e| e.to_string()),
@@ -1627,7 +1668,7 @@ impl Inner {
             let session = match reuse {
                 Some(s) => Ok(s),
                 None => match transport
-                    .request(Method::Post, "chatsessions", Some(body))
+                    .request(Method::Post, "chatsessions", Vec::new(), Some(body))
                     .await
                 {
                     Ok((s, b)) => {
@@ -1657,8 +1698,9 @@ impl Inner {
                 chatsession_id: session.id.clone(),
             };
             let body = json::to_string(&req);
+            let proof = identity::visitor_proof(Some(&session));
             let creds = match transport
-                .request(Method::Post, "xmppcredentials", Some(body))
+                .request(Method::Post, "xmppcredentials", proof, Some(body))
                 .await
             {
                 Ok((s, b)) => {

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::adapters::fetch::{Fetch, FetchError, Method};
+use crate::adapters::fetch::{Fetch, FetchError, Method, RequestHeaders};
 use crate::adapters::websocket::{Socket, SocketError, SocketEvent};
 
 /// A boxed, single-threaded future.
@@ -15,11 +15,12 @@ pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// REST requests and WebSocket connections.
 pub trait Transport {
-    /// `method {api base}{path}` with an optional JSON body → `(status, body)`.
+    /// `method {api base}{path}` with `headers` and an optional JSON body → `(status, body)`.
     fn request(
         &self,
         method: Method,
         path: &str,
+        headers: RequestHeaders,
         body: Option<String>,
     ) -> LocalFuture<Result<(u16, String), FetchError>>;
 
@@ -75,11 +76,16 @@ impl Transport for BrowserTransport {
         &self,
         method: Method,
         path: &str,
+        headers: RequestHeaders,
         body: Option<String>,
     ) -> LocalFuture<Result<(u16, String), FetchError>> {
         let fetch = self.fetch.clone();
         let path = path.to_owned();
-        Box::pin(async move { fetch.request(method, &path, body.as_deref()).await })
+        Box::pin(async move {
+            fetch
+                .request(method, &path, &headers, body.as_deref())
+                .await
+        })
     }
 
     fn connect(

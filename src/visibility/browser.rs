@@ -540,6 +540,7 @@ impl Inner {
         let fut = i.deps.transport.request(
             Method::Get,
             &format!("campaigns/{}", encode_segment(&i.deps.campaign)),
+            Vec::new(),
             None,
         );
         let me = i.me.clone();
