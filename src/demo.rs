@@ -202,9 +202,87 @@ fn start_real(host: web_sys::HtmlElement) {
         language: param("lang").and_then(|l| Lang::from_tag(&l)),
         container: crate::entry::Container::Element(host),
     };
+    let (token, campaign) = (options.api_token.clone(), options.campaign.clone());
     match crate::entry::start(options) {
-        // The demo page lives as long as the widget.
-        Ok(widget) => std::mem::forget(widget),
+        Ok(widget) => {
+            let widget = Rc::new(widget);
+            wire_login(widget.clone(), token, campaign);
+            // The demo page lives as long as the widget.
+            std::mem::forget(widget);
+        }
         Err(e) => web_sys::console::error_1(&e.to_string().into()),
+    }
+}
+
+/// The shop's "log in" / "log out" (`#demo-login`): logging in asks devserver's demo signer for
+/// the user's signature, as a real shop's server would compute it, and tags the visitor;
+/// logging out resets the widget. So the demo shows a returning user's history and an empty
+/// chat after logout.
+fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let (Some(form), Some(status)) = (
+        doc.get_element_by_id("demo-login"),
+        doc.get_element_by_id("demo-user"),
+    ) else {
+        return;
+    };
+    let page = doc.clone();
+    let value = move |id: &str| {
+        page.get_element_by_id(id)
+            .and_then(|el| js_sys::Reflect::get(&el, &"value".into()).ok())
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let on_submit = {
+        let (widget, status) = (widget.clone(), status.clone());
+        let value = value.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            let (email, firstname) = (value("demo-email"), value("demo-firstname"));
+            let (widget, status, token, campaign) =
+                (widget.clone(), status.clone(), token.clone(), campaign.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let body = webchat_protocol::json::to_string(&webchat_protocol::json!({
+                    "campaign_id": campaign, "email": email
+                }));
+                let signer = crate::adapters::fetch::Fetch::new("/", &token);
+                let signature = match signer
+                    .request(
+                        crate::adapters::fetch::Method::Post,
+                        "demo/identity-signature",
+                        &[],
+                        Some(&body),
+                    )
+                    .await
+                {
+                    Ok((200, reply)) => webchat_protocol::json::parse(&reply)
+                        .ok()
+                        .and_then(|v| v.get("signature").and_then(|s| s.as_str().map(str::to_owned))),
+                    _ => None,
+                };
+                let user = webchat_protocol::json!({
+                    "email": email, "firstname": firstname, "lastname": "", "signature": signature
+                });
+                match crate::controller::UserInfo::from_json(&user) {
+                    Ok(user) => {
+                        let _ = widget.controller().tag(user);
+                        status.set_text_content(Some(&format!("Logged in as {email}")));
+                    }
+                    Err(e) => status.set_text_content(Some(&e.to_string())),
+                }
+            });
+        })
+    };
+    let _ = form.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+    on_submit.forget();
+    if let Some(logout) = doc.get_element_by_id("demo-logout") {
+        let on_logout = Closure::<dyn Fn()>::new(move || {
+            widget.controller().reset();
+            status.set_text_content(Some("Not logged in"));
+        });
+        let _ = logout.add_event_listener_with_callback("click", on_logout.as_ref().unchecked_ref());
+        on_logout.forget();
     }
 }

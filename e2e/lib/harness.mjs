@@ -11,6 +11,8 @@
 //! - `WEBCHAT_E2E_BACKEND`    `embedded` | `ejabberd` | `prosody`
 //! - `WEBCHAT_E2E_PKG`        the directory with the built wasm-bindgen package (served at `/pkg/`)
 //! - `WEBCHAT_E2E_ARTIFACTS`  where screenshots go
+//! - `WEBCHAT_E2E_IDENTITY_SECRET`  the campaigns' identity secret (devserver's
+//!   `--identity-secret`): `signUser` signs users with it as a site's server would
 //!
 //! Without `WEBCHAT_E2E_URL` every helper that needs devserver throws: a test run outside xtask
 //! fails loudly instead of passing vacuously.
@@ -22,6 +24,7 @@
 //! the wasm-bindgen package at `/pkg/`. Screenshots: `target/e2e-artifacts/BACKEND/`;
 //! devserver's log: `target/xtask-logs/devserver-e2e-BACKEND.log`.
 
+import { createHmac } from 'node:crypto';
 import { mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +77,39 @@ export function env() {
     pkg: process.env.WEBCHAT_E2E_PKG ?? null,
     artifacts,
   };
+}
+
+/// What a site's server sends with `CV.user.tag`: hex HMAC-SHA256, with the campaign's identity
+/// secret, over the user's id or, without one, the trimmed, lower-cased email.
+export function signUser(user) {
+  const secret = process.env.WEBCHAT_E2E_IDENTITY_SECRET;
+  if (!secret) throw new Error('WEBCHAT_E2E_IDENTITY_SECRET is not set (xtask sets it)');
+  const signedString = user.id != null ? String(user.id) : user.email.trim().toLowerCase();
+  return createHmac('sha256', secret).update(signedString).digest('hex');
+}
+
+/// `user` with its signature, as a logged-in site tags it.
+export function signed(user) {
+  return { ...user, signature: signUser(user) };
+}
+
+/// One Public API call from the test (not from a page): `{ status, body }` with the body parsed
+/// when it is JSON. `headers` adds the proofs (`X-Chat-Secret`, `X-User-Signature`).
+export async function api(method, path, { headers = {}, body } = {}) {
+  const init = { method, headers: { 'X-API-TOKEN': API_TOKEN, ...headers } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const res = await fetch(new URL(`${API_PATH}${path}`, env().url), init);
+  const text = await res.text();
+  let parsed = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the text itself
+  }
+  return { status: res.status, body: parsed, text };
 }
 
 /// The backend of this run (`embedded`, `ejabberd`, `prosody`).

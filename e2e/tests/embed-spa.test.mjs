@@ -72,6 +72,7 @@ test('SPA: route switches keep the widget; login tags, logout resets; checkout d
     { message: 'a session of the logged-in user' },
   );
   assert.equal(session.user.firstname, 'Sam');
+  assert.equal(session.user.verified, true, 'signed by the login (the demo signer)');
   await waitFor(async () => (await control.live(session.id)).visitor_online, { message: 'visitor online' });
   await control.agentAct(session.id, { action: 'message', body: 'Hello Sam' });
   await waitFor(() => page.evaluate(() => window.__spa.log.includes('agent: Hello Sam')), {
@@ -91,6 +92,20 @@ test('SPA: route switches keep the widget; login tags, logout resets; checkout d
     return id !== taggedId && id !== firstId;
   }, { message: 'a new visitor id after logout' });
   await w.visitorMessages.first().waitFor({ state: 'detached' });
+
+  // Logging in again brings the earlier chat back.
+  await page.getByRole('navigation').getByRole('link', { name: 'Account' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('First name').fill('Sam');
+  await page.getByLabel('Last name').fill('Spa');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('Signed in as Sam Spa').waitFor();
+  if (!(await w.window.isVisible())) await w.launcher.click();
+  await w.agentMessages.filter({ hasText: 'Hello Sam' }).waitFor();
+  await w.visitorMessages.filter({ hasText: 'Hello from the account page' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByText('Not signed in').waitFor();
+  await w.agentMessages.first().waitFor({ state: 'detached' });
 
   // Checkout: no widget; leaving it brings the widget back.
   await page.getByRole('navigation').getByRole('link', { name: 'Checkout' }).click();

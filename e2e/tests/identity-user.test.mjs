@@ -1,12 +1,12 @@
-// Logged-in users (seed 001, issue 7) in Chromium against devserver and the run's XMPP backend:
-// `user.tag` sends the user with the chat (the agent sees who it is) and brings the user's
-// earlier chats back in another browser; `user.reset` ends the chat properly, leaves nothing of
-// the user in storage or DOM, and the next chat is a new visitor's.
+// Logged-in users (seed 001) in Chromium against devserver and the run's XMPP backend:
+// `user.tag` with the site's signature sends the user with the chat (the agent sees who it is)
+// and brings the user's earlier chats back in another browser; `user.reset` ends the chat
+// properly, leaves nothing of the user in storage or DOM, and the next chat is a new visitor's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   browserSuite, openWidget, widget, assertNoProblems, signInAgent, control, waitFor, startChat,
-  transcript, waitForSession, waitForVisitorOnline, screenshot, WIDGET_CLIP,
+  transcript, waitForSession, waitForVisitorOnline, screenshot, WIDGET_CLIP, signed,
 } from '../lib/harness.mjs';
 
 const suite = browserSuite();
@@ -33,7 +33,7 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
   await signInAgent({ firstname: 'Ana' });
   // The user's own agent, routed to by `assignedUser` although Ana signed in first.
   const agent = await signInAgent({ firstname: 'Bea' });
-  const user = { ...uniqueUser(), assignedUser: agent.nickname };
+  const user = signed({ ...uniqueUser(), assignedUser: agent.nickname });
   const first = await suite.newPage();
   await openWidget(first.page);
   await first.page.evaluate((u) => window.__webchat.handle.user.tag(u), user);
@@ -52,6 +52,7 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
   assert.equal(session.user?.email, user.email);
   assert.deepEqual(session.user?.labels, ['vip']);
   assert.equal(session.user?.assigned_user, agent.nickname);
+  assert.equal(session.user?.verified, true, 'the site signed this user');
   assert.equal(session.agent.nickname, agent.nickname);
   await control.agentAct(session.id, { action: 'message', body: 'let me check that' });
   await widget(first.page).agentMessages.filter({ hasText: 'let me check that' }).waitFor();
@@ -87,7 +88,7 @@ test('tag: the user reaches the agent with the chat, and their history comes bac
 
 test('reset: the chat ends properly, nothing of the user is left, the next chat is a new visitor', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const user = uniqueUser();
+  const user = signed(uniqueUser());
   const { page, problems, context } = await suite.newPage();
   await openWidget(page);
   await page.evaluate((u) => window.__webchat.handle.user.tag(u), user);
@@ -117,7 +118,7 @@ test('reset: the chat ends properly, nothing of the user is left, the next chat 
   const newId = stored['webchat:visitor_id'];
   assert.notEqual(newId, session.tracker_id);
   const dom = await page.locator('#webchat-widget').evaluate((host) => host.shadowRoot.textContent);
-  for (const secret of ['private question', 'private answer', user.email]) {
+  for (const secret of ['private question', 'private answer', user.email, user.signature]) {
     assert.ok(!dom.includes(secret), `"${secret}" is still in the widget`);
   }
   assert.equal(await page.evaluate(() => window.__webchat.handle.visitorId), newId);

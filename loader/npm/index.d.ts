@@ -35,8 +35,14 @@ export interface WebchatUser {
   id?: string | number;
   /** Free labels shown to the agent. */
   labels?: string[];
-  /** The agent this user should be routed to when that agent is signed in. */
+  /** The agent this user should be routed to when that agent is signed in (signed users only). */
   assignedUser?: string;
+  /**
+   * Proof from your server that this is your logged-in user: the 64 hex digits of
+   * HMAC-SHA256(campaign identity secret, id ?? email.trim().toLowerCase()). Without it the
+   * user is shown to the agent as unverified, gets no history and no assigned agent.
+   */
+  signature?: string;
 }
 
 /** `chat.state()`. */

@@ -953,8 +953,9 @@ impl Inner {
                 .await
             {
                 Ok((s, b)) => api::parse_response::<Vec<ChatSession>>(s, &b).map_err(|e| {
-                    let refused = matches!(e, ApiError::Forbidden(_));
-                    (e.to_string(), refused)
+                    // A backend without the extension says 404; anything else is worth a warning.
+                    let worth_a_warning = !matches!(e, ApiError::NotFound);
+                    (e.to_string(), worth_a_warning)
                 }),
                 Err(e) => Err((e.to_string(), false)),
             };
@@ -969,21 +970,25 @@ impl Inner {
                     let mut entries = Vec::new();
                     for s in chosen {
                         let path = format!("chatsessions/{}/transcript", encode_path(&s.id));
-                        if let Ok((status, body)) = transport
+                        let reply = transport
                             .request(Method::Get, &path, proof.clone(), None)
-                            .await
-                        {
-                            if let Ok(t) = api::parse_response::<Transcript>(status, &body) {
-                                entries.extend(as_earlier_chat(transcript_entries(&t)));
-                            }
+                            .await;
+                        let transcript = reply.map_err(|e| e.to_string()).and_then(|(s, b)| {
+                            api::parse_response::<Transcript>(s, &b).map_err(|e| e.to_string())
+                        });
+                        match transcript {
+                            Ok(t) => entries.extend(as_earlier_chat(transcript_entries(&t))),
+                            Err(why) => web_sys::console::warn_1(
+                                &format!("webchat: an earlier chat was left out ({why})").into(),
+                            ),
                         }
                     }
                     Some(entries)
                 }
                 Err((why, true)) => {
-                    // The backend does not vouch for this user: say why, once; the chat goes on.
+                    // Refused or unreadable: say why, once; the chat goes on.
                     web_sys::console::warn_1(
-                        &format!("webchat: the user's chat history was refused ({why}); check the `signature` given to CV.user.tag()").into(),
+                        &format!("webchat: no chat history for this user ({why}); a 403 means the backend did not accept the `signature` given to CV.user.tag()").into(),
                     );
                     None
                 }

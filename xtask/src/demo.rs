@@ -3,7 +3,9 @@
 //!
 //! It builds `index.html` with trunk (release, offline: no tool downloads) into
 //! `target/demo-dist`, then runs devserver in the foreground serving that directory with the
-//! embedded backend (no auto-agent: a person answers from `/agent`). Ctrl-C stops devserver (it
+//! embedded backend (no auto-agent: a person answers from `/agent`). The campaigns get an
+//! identity secret and devserver's demo signer stands in for the shop's own server, so the
+//! page's "log in" shows signed users getting their history back. Ctrl-C stops devserver (it
 //! dies with xtask). It does not install tools itself: it asks `setup` for what it needs.
 
 use std::path::Path;
@@ -15,6 +17,9 @@ use crate::setup::{self, Needs};
 
 pub const ADDRESS: &str = "127.0.0.1";
 pub const PORT: u16 = 8080;
+
+/// The demo campaigns' identity secret (a real site keeps its own on its server).
+const IDENTITY_SECRET: &str = "demo-identity-secret";
 
 /// Where trunk writes the demo page (inside `target/`, so `cargo clean` removes it).
 const DIST: &str = "target/demo-dist";
@@ -66,6 +71,7 @@ pub fn run(root: &Path) -> Result<(), Error> {
             .arg("--static-dir")
             .arg(&dist)
             .args(["--backend", "embedded"])
+            .args(["--identity-secret", IDENTITY_SECRET, "--demo-identity-signer"])
             .current_dir(root),
     )
 }

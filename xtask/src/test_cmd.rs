@@ -31,6 +31,9 @@ use crate::servers::devserver::{self, Devserver};
 use crate::servers::{self, Kind};
 use crate::setup::{self, Needs};
 
+/// The campaigns' identity secret in the e2e groups.
+const E2E_IDENTITY_SECRET: &str = "e2e-identity-secret";
+
 /// One group of tests. New groups are added here, to [`Group::ALL`], [`Group::needs`] and the
 /// dispatch in [`run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -497,7 +500,9 @@ fn run_e2e(
             "no e2e/tests/*.test.mjs files (or none match WEBCHAT_E2E_ONLY)".into(),
         ));
     }
-    let mut dev = match Devserver::start(
+    // The tests sign users as a site's server would (and the SPA example through devserver's
+    // demo signer), with this secret.
+    let mut dev = match Devserver::start_with(
         root,
         &site.devserver,
         &devserver::Options {
@@ -506,6 +511,11 @@ fn run_e2e(
             test_control: true,
             static_dir: Some(&site.dir),
         },
+        &[
+            "--identity-secret",
+            E2E_IDENTITY_SECRET,
+            "--demo-identity-signer",
+        ],
     ) {
         Ok(d) => d,
         Err(e) => return finish(failed(group, format!("devserver did not start: {e}"))),
@@ -526,7 +536,8 @@ fn run_e2e(
         .env("WEBCHAT_E2E_BACKEND", backend.name())
         .env("WEBCHAT_E2E_PKG", site.dir.join("pkg"))
         .env("WEBCHAT_E2E_DIST", site.dir.join("dist"))
-        .env("WEBCHAT_E2E_ARTIFACTS", &artifacts);
+        .env("WEBCHAT_E2E_ARTIFACTS", &artifacts)
+        .env("WEBCHAT_E2E_IDENTITY_SECRET", E2E_IDENTITY_SECRET);
     println!("$ {}", proc::describe(&cmd));
     let log_path = log_dir.join(format!("{}.log", group.name()));
     let mut outcome = failed(group, String::new());
@@ -607,12 +618,13 @@ pub fn parse_tap(stdout: &str) -> Option<Counts> {
     seen.then_some(counts)
 }
 
-/// lint: rustfmt and clippy, each counted as one check.
+/// lint: rustfmt, clippy natively and clippy for the widget's wasm32 target (its browser test
+/// files included), each counted as one check.
 fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
     banner("lint");
     let started = Instant::now();
     let mut counts = Counts::default();
-    let checks: [(&[&str], &str); 2] = [
+    let checks: [(&[&str], &str); 3] = [
         (
             &["fmt", "--all", "--check"],
             "code is not rustfmt-formatted: run `cargo fmt --all` (or `cargo fmt -p CRATE`)",
@@ -627,6 +639,20 @@ fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
                 "warnings",
             ],
             "clippy found warnings (above): fix them",
+        ),
+        (
+            &[
+                "clippy",
+                "-p",
+                "webchat",
+                "--target",
+                setup::WASM_TARGET,
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            "clippy found warnings in the widget's wasm32 build (above): fix them",
         ),
     ];
     let log_path = log_dir.join("lint.log");
