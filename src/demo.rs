@@ -241,8 +241,12 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
         Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
             e.prevent_default();
             let (email, firstname) = (value("demo-email"), value("demo-firstname"));
-            let (widget, status, token, campaign) =
-                (widget.clone(), status.clone(), token.clone(), campaign.clone());
+            let (widget, status, token, campaign) = (
+                widget.clone(),
+                status.clone(),
+                token.clone(),
+                campaign.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 let body = webchat_protocol::json::to_string(&webchat_protocol::json!({
                     "campaign_id": campaign, "email": email
@@ -257,9 +261,10 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
                     )
                     .await
                 {
-                    Ok((200, reply)) => webchat_protocol::json::parse(&reply)
-                        .ok()
-                        .and_then(|v| v.get("signature").and_then(|s| s.as_str().map(str::to_owned))),
+                    Ok((200, reply)) => webchat_protocol::json::parse(&reply).ok().and_then(|v| {
+                        v.get("signature")
+                            .and_then(|s| s.as_str().map(str::to_owned))
+                    }),
                     _ => None,
                 };
                 let user = webchat_protocol::json!({
@@ -282,7 +287,8 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
             widget.controller().reset();
             status.set_text_content(Some("Not logged in"));
         });
-        let _ = logout.add_event_listener_with_callback("click", on_logout.as_ref().unchecked_ref());
+        let _ =
+            logout.add_event_listener_with_callback("click", on_logout.as_ref().unchecked_ref());
         on_logout.forget();
     }
 }

@@ -71,7 +71,11 @@ pub fn run(root: &Path) -> Result<(), Error> {
             .arg("--static-dir")
             .arg(&dist)
             .args(["--backend", "embedded"])
-            .args(["--identity-secret", IDENTITY_SECRET, "--demo-identity-signer"])
+            .args([
+                "--identity-secret",
+                IDENTITY_SECRET,
+                "--demo-identity-signer",
+            ])
             .current_dir(root),
     )
 }
