@@ -152,10 +152,12 @@ impl InitOptions {
         };
         let language = match optional_string(options, "language")? {
             None => None,
+            // `auto`: the browser's languages, or the campaign's when none has a table.
+            Some(tag) if crate::i18n::is_auto(&tag) => Lang::from_setting(&tag),
             Some(tag) => Some(Lang::from_tag(&tag).ok_or(InitError::BadValue {
                 key: "language",
                 value: tag,
-                expected: "a supported language tag such as \"en\" or \"de\"",
+                expected: "a supported language tag such as \"en\" or \"pt-BR\", or \"auto\"",
             })?),
         };
         let websocket_url = required_string(options, "websocketUrl")?;

@@ -514,7 +514,7 @@ async fn typing_indicator_and_unread_badge() {
     assert_eq!(f.text(".wc-badge"), "2");
     assert_eq!(
         f.attr(".wc-launcher", "aria-label").as_deref(),
-        Some("Open chat, 2 unread")
+        Some("Open chat, 2 unread messages")
     );
     f.el(".wc-launcher").click();
     settle().await;

@@ -132,6 +132,9 @@ pub const GERMAN: &str = "campaign-de-thumbs";
 pub const NO_SURVEY: &str = "campaign-no-survey";
 /// Id of the default Arabic (right-to-left) campaign.
 pub const ARABIC: &str = "campaign-ar-rtl";
+/// Id of the default campaign in the visitor's browser language (`auto`), every text from the
+/// widget's catalogue.
+pub const AUTO_LANGUAGE: &str = "campaign-auto-language";
 
 fn option(value: &str, label: &str) -> SurveyOption {
     SurveyOption {
@@ -256,6 +259,29 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks: text("شكرا لوقتك"),
             },
             identity_secret: None,
+        },
+        CampaignDef {
+            id: AUTO_LANGUAGE.into(),
+            name: "Global support".into(),
+            active: true,
+            color: text("#4338ca"),
+            language: text("auto"),
+            availability_mode: AvailabilityMode::Agents,
+            cobrowsing: Cobrowsing::default(),
+            // Saved with the smileys but no texts: the widget shows its own, in the language.
+            survey: Survey {
+                active: true,
+                survey_question: None,
+                survey_options: vec![
+                    option("good", ""),
+                    option("moderate", ""),
+                    option("bad", ""),
+                ],
+                survey_comment_enable: true,
+                survey_comment: None,
+                survey_thanks_enable: true,
+                survey_thanks: None,
+            },
         },
     ]
 }

@@ -49,6 +49,8 @@ export const CAMPAIGNS = Object.freeze({
   noSurvey: 'campaign-no-survey',
   /** Arabic, right to left, smiley survey, co-browsing on. */
   arabic: 'campaign-ar-rtl',
+  /** Language `auto` (the browser's), smiley survey without texts: every text the widget's. */
+  autoLanguage: 'campaign-auto-language',
 });
 
 /// The API token devserver accepts by default.

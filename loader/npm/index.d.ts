@@ -13,7 +13,8 @@ export interface WebchatOptions {
   websocketUrl: string;
   /** "session" (default): a new visitor per browser session; "persistent": kept in localStorage. */
   visitorIds?: 'session' | 'persistent';
-  /** A language tag (e.g. "de") that wins over the campaign's language. */
+  /** A language tag (e.g. "de", "pt-BR", "zh-TW") that wins over the campaign's language, or
+   * "auto" for the first of the browser's languages the widget has. */
   language?: string;
   /** A CSS selector or element: an inline chat inside it instead of the floating one. */
   container?: string | HTMLElement;

@@ -90,7 +90,7 @@ impl Launcher {
                     let label = match (is_open, n) {
                         (true, _) => l.text(Key::MinimiseChat).to_owned(),
                         (false, 0) => l.text(Key::OpenChat).to_owned(),
-                        (false, n) => l.format(Key::OpenChatUnread, &[("count", &n.to_string())]),
+                        (false, n) => l.count(Key::OpenChatUnread, n),
                     };
                     _ = button.set_attribute("aria-label", &label);
                     let expanded = if is_open { "true" } else { "false" };

@@ -16,7 +16,7 @@ pub fn widget_config(campaign: &Campaign, language: Option<Lang>) -> WidgetConfi
         language: campaign
             .language
             .as_deref()
-            .and_then(Lang::from_tag)
+            .and_then(Lang::from_setting)
             .unwrap_or_default(),
         language_override: language,
         offline_text: None,

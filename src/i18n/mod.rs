@@ -1,79 +1,72 @@
 //! The text catalogue: every string the widget shows comes from here.
 //!
-//! One table per language (`Key` → text); a key missing from a table falls back to English, and a
-//! test checks that every shipped table is complete. Placeholders (`{firstname}`, `{count}`) are
-//! filled by [`Lang::format`]. This module knows nothing about campaigns: texts that a campaign
-//! configures (survey question, co-browsing text, …) override these in the components.
+//! The texts live in `i18n/<tag>.txt`, one file per language (the format is described in
+//! `i18n/source.rs`); `build.rs` compiles them into [`Key`], [`Lang`] and each language's tables
+//! ([`catalogue`]), one per download [`Stage`]: the launcher's few texts (its name, the unread
+//! announcement, the greeting) and the chat's. A text missing in a language is looked up in its
+//! parent table (`pt` for `pt-BR`), then in English; the catalogue tests check that none is
+//! missing. Placeholders (`{firstname}`) are filled by [`Lang::format`]; [`Lang::count`] also
+//! picks the plural form of a text with a `{count}` through the browser's `Intl.PluralRules`
+//! and writes the number with `Intl.NumberFormat`. Tags as people write them map to tables in
+//! [`tags`]; the setting `auto` follows the browser's languages.
+//!
+//! This module knows nothing about campaigns: texts that a campaign configures (survey question,
+//! co-browsing text, …) override these in the components.
 
-mod tables;
+mod browser;
+mod catalogue;
+pub mod plural;
+pub mod tags;
+#[cfg(test)]
+mod tests;
 
-/// A supported language. Right-to-left languages mirror the layout (`dir="rtl"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    De,
-    Fr,
-    Es,
-    It,
-    Nl,
-    Pt,
-    Pl,
-    Tr,
-    Ru,
-    Ar,
-    He,
+pub use catalogue::{Key, Lang};
+use catalogue::{CHAT, LAUNCHER, LAUNCHER_KEYS, META};
+pub use plural::Category;
+pub use tags::is_auto;
+
+/// Ends every text of a compiled table.
+const TEXT_END: char = '\u{1f}';
+
+/// The download stage whose table holds a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Shipped with the launcher, for every language.
+    Launcher,
+    /// Shipped with the chat window; only the language in use is needed.
+    Chat,
+}
+
+impl Key {
+    /// The stage whose table holds this key's text.
+    pub fn stage(self) -> Stage {
+        if (self as usize) < LAUNCHER_KEYS {
+            Stage::Launcher
+        } else {
+            Stage::Chat
+        }
+    }
 }
 
 impl Lang {
-    /// Every supported language, English first.
-    pub const ALL: [Lang; 12] = [
-        Lang::En,
-        Lang::De,
-        Lang::Fr,
-        Lang::Es,
-        Lang::It,
-        Lang::Nl,
-        Lang::Pt,
-        Lang::Pl,
-        Lang::Tr,
-        Lang::Ru,
-        Lang::Ar,
-        Lang::He,
-    ];
-
-    /// The BCP 47 primary subtag, as used in the `lang` attribute.
+    /// The BCP 47 tag for the `lang` attribute and `Intl` (`de`, `pt-PT`, `zh-Hant`).
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::De => "de",
-            Lang::Fr => "fr",
-            Lang::Es => "es",
-            Lang::It => "it",
-            Lang::Nl => "nl",
-            Lang::Pt => "pt",
-            Lang::Pl => "pl",
-            Lang::Tr => "tr",
-            Lang::Ru => "ru",
-            Lang::Ar => "ar",
-            Lang::He => "he",
-        }
+        META[self as usize].locale
     }
 
-    /// Reads a language tag as campaigns and host pages write it: `de`, `DE`, `de-AT`, `pt_BR`.
-    /// `iw` is the legacy code for Hebrew. Unknown tags give `None` (the caller picks the fallback).
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
-        let primary = primary.to_ascii_lowercase();
-        if primary == "iw" {
-            return Some(Lang::He);
-        }
-        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    /// The table's tag: its file's name in `i18n/` (`pt` for European Portuguese).
+    pub fn tag(self) -> &'static str {
+        META[self as usize].tag
+    }
+
+    /// The table a text missing here is looked up in before English (`pt` for `pt-BR`).
+    pub fn parent(self) -> Option<Lang> {
+        META[self as usize].parent
     }
 
     /// True for languages written right to left.
     pub fn is_rtl(self) -> bool {
-        matches!(self, Lang::Ar | Lang::He)
+        META[self as usize].rtl
     }
 
     /// The `dir` attribute value for this language.
@@ -85,13 +78,27 @@ impl Lang {
         }
     }
 
-    /// The text for `key`, falling back to English when this language's table lacks it.
-    pub fn text(self, key: Key) -> &'static str {
-        tables::table(self)
-            .get(key)
-            .or_else(|| tables::table(Lang::En).get(key))
-            // English is complete (tested), so this branch only guards against a future typo.
+    /// This language's own compiled text for `key` (all plural forms), if it has one.
+    fn own(self, key: Key) -> Option<&'static str> {
+        let (table, i) = match key.stage() {
+            Stage::Launcher => (LAUNCHER[self as usize], key as usize),
+            Stage::Chat => (CHAT[self as usize], key as usize - LAUNCHER_KEYS),
+        };
+        table.split(TEXT_END).nth(i).filter(|t| !t.is_empty())
+    }
+
+    /// The compiled text for `key`: this language's, else its parent's, else English's.
+    fn compiled(self, key: Key) -> &'static str {
+        self.own(key)
+            .or_else(|| self.parent().and_then(|p| p.own(key)))
+            .or_else(|| Lang::En.own(key))
+            // English is complete (tested), so this only guards against a broken build.
             .unwrap_or("")
+    }
+
+    /// The text for `key` (its `other` form if it has plural forms).
+    pub fn text(self, key: Key) -> &'static str {
+        plural::select(self.compiled(key), None)
     }
 
     /// The text for `key` with `{name}` placeholders replaced by the given values.
@@ -102,6 +109,30 @@ impl Lang {
         }
         out
     }
+
+    /// The text for `key` in the plural form for `n`, with `{count}` written as this language
+    /// writes numbers. The browser says which form (`Intl.PluralRules`); without it, `other`.
+    pub fn count(self, key: Key, n: u32) -> String {
+        let category = browser::plural_category(self, n);
+        plural::select(self.compiled(key), category).replace("{count}", &browser::number(self, n))
+    }
+
+    /// This language's own form of `key` for `category`, if it has one (no fallback).
+    pub fn plural_form(self, key: Key, category: Category) -> Option<&'static str> {
+        plural::form(self.own(key)?, category)
+    }
+
+    /// The language a setting asks for: a tag ([`Lang::from_tag`]), or `auto` for the first of
+    /// the browser's languages that has a table. `None` when nothing fits.
+    pub fn from_setting(setting: &str) -> Option<Lang> {
+        // The browser's list is read only when the setting asks for it.
+        let preferred = if is_auto(setting) {
+            browser::preferred_languages()
+        } else {
+            Vec::new()
+        };
+        Lang::resolve(setting, &preferred)
+    }
 }
 
 /// A reactive catalogue text for views. Every call returns the same closure type, so all the
@@ -111,272 +142,4 @@ where
     L: leptos::prelude::Get<Value = Lang> + Copy + Send + Sync + 'static,
 {
     move || lang.get().text(key)
-}
-
-/// Every text the widget can show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Key {
-    /// Launcher's accessible name while the window is closed.
-    OpenChat,
-    /// Launcher's accessible name with unread messages; `{count}`.
-    OpenChatUnread,
-    /// Minimise button (header and launcher while open).
-    MinimiseChat,
-    /// Header title when the campaign gives none.
-    Title,
-    /// Composer's accessible name and placeholder.
-    TypeYourMessage,
-    /// Composer placeholder while no chat can be written.
-    ComposerDisabled,
-    /// Send button.
-    Send,
-    /// End chat button.
-    EndChat,
-    /// Confirmation question before ending.
-    EndChatConfirm,
-    /// Cancel in the confirmation.
-    Cancel,
-    /// Start a new chat after the end.
-    NewChat,
-    /// Header status: nobody available.
-    StatusOffline,
-    /// Header status: ready to start.
-    StatusOnline,
-    /// Header status: starting the chat.
-    StatusConnecting,
-    /// Header status: in a chat.
-    StatusChatting,
-    /// Header status: connection lost, trying again.
-    StatusReconnecting,
-    /// Header status: chat over.
-    StatusEnded,
-    /// Header status: visitor blocked.
-    StatusBlocked,
-    /// Greeting above an empty conversation.
-    Welcome,
-    /// Default offline text.
-    OfflineDefault,
-    /// Message still on its way.
-    Sending,
-    /// Message not delivered.
-    Failed,
-    /// Send a failed message again.
-    Retry,
-    /// Screen-reader prefix for the visitor's own messages.
-    You,
-    /// Default name for the agent before a nick is known.
-    Agent,
-    /// `{name}` is typing.
-    Typing,
-    /// Notice: agent went offline.
-    NoticeAgentUnavailable,
-    /// Notice: agent back.
-    NoticeAgentAvailable,
-    /// Notice: transferred; `{firstname}`.
-    NoticeTransferred,
-    /// Notice: the agent ended the chat.
-    NoticeEndedByAgent,
-    /// Notice: the visitor ended the chat.
-    NoticeEndedByVisitor,
-    /// Notice: the visitor was blocked.
-    NoticeBlocked,
-    /// Default survey question.
-    SurveyQuestion,
-    /// Default label for `good`.
-    SurveyGood,
-    /// Default label for `moderate`.
-    SurveyModerate,
-    /// Default label for `bad`.
-    SurveyBad,
-    /// Default comment prompt.
-    SurveyComment,
-    /// Submit the survey.
-    SurveySubmit,
-    /// Default thanks text.
-    SurveyThanks,
-    /// Hint that the rating can still be changed.
-    SurveyChange,
-    /// Default co-browsing request text.
-    CobrowseText,
-    /// Default accept button.
-    CobrowseAccept,
-    /// Default deny button.
-    CobrowseDeny,
-    /// After accepting.
-    CobrowseAccepted,
-    /// After denying.
-    CobrowseDenied,
-    /// Title of the co-browsing request region.
-    CobrowseTitle,
-    /// Suffix for links (screen readers): opens in a new tab.
-    OpensInNewTab,
-    /// Separator above one of a tagged user's earlier chats; `{date}` is the chat's day.
-    EarlierChat,
-    /// The same separator when the chat's day is unknown.
-    EarlierChatUndated,
-}
-
-impl Key {
-    /// Every key, for completeness tests.
-    pub const ALL: [Key; 49] = [
-        Key::OpenChat,
-        Key::OpenChatUnread,
-        Key::MinimiseChat,
-        Key::Title,
-        Key::TypeYourMessage,
-        Key::ComposerDisabled,
-        Key::Send,
-        Key::EndChat,
-        Key::EndChatConfirm,
-        Key::Cancel,
-        Key::NewChat,
-        Key::StatusOffline,
-        Key::StatusOnline,
-        Key::StatusConnecting,
-        Key::StatusChatting,
-        Key::StatusReconnecting,
-        Key::StatusEnded,
-        Key::StatusBlocked,
-        Key::Welcome,
-        Key::OfflineDefault,
-        Key::Sending,
-        Key::Failed,
-        Key::Retry,
-        Key::You,
-        Key::Agent,
-        Key::Typing,
-        Key::NoticeAgentUnavailable,
-        Key::NoticeAgentAvailable,
-        Key::NoticeTransferred,
-        Key::NoticeEndedByAgent,
-        Key::NoticeEndedByVisitor,
-        Key::NoticeBlocked,
-        Key::SurveyQuestion,
-        Key::SurveyGood,
-        Key::SurveyModerate,
-        Key::SurveyBad,
-        Key::SurveyComment,
-        Key::SurveySubmit,
-        Key::SurveyThanks,
-        Key::SurveyChange,
-        Key::CobrowseText,
-        Key::CobrowseAccept,
-        Key::CobrowseDeny,
-        Key::CobrowseAccepted,
-        Key::CobrowseDenied,
-        Key::CobrowseTitle,
-        Key::OpensInNewTab,
-        Key::EarlierChat,
-        Key::EarlierChatUndated,
-    ];
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    #[test]
-    fn every_language_has_every_key_exactly_once() {
-        for lang in Lang::ALL {
-            let table = tables::table(lang).entries();
-            // Positions are the lookup: each table lists the keys in `Key` order.
-            let keys: Vec<Key> = table.iter().map(|(k, _)| *k).collect();
-            assert_eq!(keys, Key::ALL, "{lang:?} is not in Key order");
-            for (key, text) in &table {
-                assert!(!text.contains(tables::SEP), "{lang:?} {key:?}");
-            }
-            for key in Key::ALL {
-                let hits = table.iter().filter(|(k, _)| *k == key).count();
-                assert_eq!(hits, 1, "{lang:?} has {hits} entries for {key:?}");
-                assert!(
-                    !lang.text(key).trim().is_empty(),
-                    "{lang:?} {key:?} is blank"
-                );
-            }
-            assert_eq!(
-                table.len(),
-                Key::ALL.len(),
-                "{lang:?} has unknown extra entries"
-            );
-        }
-    }
-
-    #[test]
-    fn key_all_lists_each_key_once() {
-        let set: HashSet<Key> = Key::ALL.into_iter().collect();
-        assert_eq!(set.len(), Key::ALL.len());
-    }
-
-    #[test]
-    fn placeholders_survive_translation() {
-        for lang in Lang::ALL {
-            assert!(
-                lang.text(Key::NoticeTransferred).contains("{firstname}"),
-                "{lang:?}"
-            );
-            assert!(
-                lang.text(Key::OpenChatUnread).contains("{count}"),
-                "{lang:?}"
-            );
-            assert!(lang.text(Key::Typing).contains("{name}"), "{lang:?}");
-        }
-    }
-
-    #[test]
-    fn missing_key_falls_back_to_english() {
-        // A table that stops early (a key appended to `Key` but not yet translated).
-        let partial = tables::Table {
-            texts: "a\u{1f}b\u{1f}",
-            keys: &[Key::OpenChat, Key::OpenChatUnread],
-        };
-        assert_eq!(partial.get(Key::OpenChatUnread), Some("b"));
-        assert_eq!(partial.get(Key::Send), None);
-        assert_eq!(
-            partial
-                .get(Key::EndChat)
-                .or_else(|| tables::table(Lang::En).get(Key::EndChat)),
-            Some("End chat")
-        );
-    }
-
-    #[test]
-    fn english_accessible_names_match_the_spec() {
-        assert_eq!(Lang::En.text(Key::OpenChat), "Open chat");
-        assert_eq!(Lang::En.text(Key::TypeYourMessage), "Type your message");
-        assert_eq!(Lang::En.text(Key::Send), "Send");
-        assert_eq!(Lang::En.text(Key::EndChat), "End chat");
-        assert_eq!(Lang::En.text(Key::MinimiseChat), "Minimise chat");
-    }
-
-    #[test]
-    fn format_fills_placeholders() {
-        assert_eq!(
-            Lang::En.format(Key::NoticeTransferred, &[("firstname", "Ana")]),
-            "Your chat was transferred to Ana."
-        );
-        assert_eq!(
-            Lang::De.format(Key::NoticeTransferred, &[("firstname", "Jörg")]),
-            "Ihr Chat wurde an Jörg weitergeleitet."
-        );
-    }
-
-    #[test]
-    fn tags_are_read_leniently() {
-        assert_eq!(Lang::from_tag("de"), Some(Lang::De));
-        assert_eq!(Lang::from_tag("DE-at"), Some(Lang::De));
-        assert_eq!(Lang::from_tag("pt_BR"), Some(Lang::Pt));
-        assert_eq!(Lang::from_tag(" he "), Some(Lang::He));
-        assert_eq!(Lang::from_tag("iw"), Some(Lang::He));
-        assert_eq!(Lang::from_tag("xx"), None);
-        assert_eq!(Lang::from_tag(""), None);
-    }
-
-    #[test]
-    fn only_arabic_and_hebrew_are_rtl() {
-        let rtl: Vec<Lang> = Lang::ALL.into_iter().filter(|l| l.is_rtl()).collect();
-        assert_eq!(rtl, vec![Lang::Ar, Lang::He]);
-        assert_eq!(Lang::Ar.dir(), "rtl");
-        assert_eq!(Lang::Fr.dir(), "ltr");
-    }
 }

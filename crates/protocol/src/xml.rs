@@ -550,7 +550,7 @@ pub fn parse(frame: &str, default_ns: &str) -> Result<Element, XmlError> {
             }
             push_text(&mut stack, &normalize_eol(&s[lt + 9..end]))?;
             i = end + 3;
-        } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("<!DOCTYPE") {
+        } else if rest.len() >= 9 && rest.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
             return Err(XmlError::Doctype);
         } else if rest.starts_with("<!") {
             return Err(XmlError::Syntax);
@@ -919,5 +919,22 @@ mod tests {
             }
         }
         assert!(parse(f, "").is_ok());
+    }
+
+    /// Text in scripts of two-byte characters (Persian, Russian, Greek) right after a tag: the
+    /// look-ahead for `<!DOCTYPE` compares bytes, never slices inside a character.
+    #[test]
+    fn text_of_multibyte_characters_after_a_tag() {
+        for body in ["سفارشم هنوز نرسیده", "Привет", "Γεια σας", "שלום", "é€"]
+        {
+            let frame =
+                format!("<message xmlns='jabber:client'><body>{body}</body><active/></message>");
+            let e = parse(&frame, "").unwrap();
+            assert_eq!(
+                e.child_text("body", "jabber:client"),
+                Some(body.to_owned()),
+                "{body}"
+            );
+        }
     }
 }
