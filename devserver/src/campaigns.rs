@@ -8,7 +8,8 @@
 //!
 //! File format (JSON): `{"campaigns": [ {"id": "...", "name": "...", "active": true,
 //! "color": "#0a6018", "language": "en", "availability_mode": "agents", "cobrowsing": {...},
-//! "survey": {...}} ]}` where `cobrowsing` and `survey` are exactly the objects of
+//! "survey": {...}, "webchat": {"visibilityOverrides": true}} ]}` where `cobrowsing`,
+//! `survey` and `webchat` (the widget's features beyond seed 003) are exactly the objects of
 //! `GET campaigns/{id}` and `availability_mode` is `agents` (default), `always` or `never`.
 
 use std::collections::HashSet;
@@ -16,7 +17,7 @@ use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use webchat_protocol::api::{Cobrowsing, Survey, SurveyOption};
+use webchat_protocol::api::{Cobrowsing, Survey, SurveyOption, WidgetFeatures};
 
 /// How a campaign's availability is decided.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +50,10 @@ pub struct CampaignDef {
     pub cobrowsing: Cobrowsing,
     #[serde(default)]
     pub survey: Survey,
+    /// The widget's features beyond seed 003 (`visibilityOverrides`: the per-visitor read of
+    /// the operator's overrides). Absent: all off.
+    #[serde(default)]
+    pub webchat: WidgetFeatures,
 }
 
 fn yes() -> bool {
@@ -138,7 +143,8 @@ fn text(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// The built-in campaigns: one per shape of seed 003.
+/// The built-in campaigns: one per shape of seed 003. The English one (the demo's) also reads
+/// the operator's visibility overrides.
 pub fn defaults() -> Vec<CampaignDef> {
     vec![
         CampaignDef {
@@ -167,6 +173,9 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("Thanks for your time and comments"),
             },
+            webchat: WidgetFeatures {
+                visibility_overrides: true,
+            },
         },
         CampaignDef {
             id: INACTIVE.into(),
@@ -177,6 +186,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             availability_mode: AvailabilityMode::Agents,
             cobrowsing: Cobrowsing::default(),
             survey: Survey::default(),
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: NO_AVAILABILITY.into(),
@@ -187,6 +197,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             availability_mode: AvailabilityMode::Never,
             cobrowsing: Cobrowsing::default(),
             survey: Survey::default(),
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: GERMAN.into(),
@@ -206,6 +217,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("Vielen Dank!"),
             },
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: NO_SURVEY.into(),
@@ -217,6 +229,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             cobrowsing: Cobrowsing::default(),
             // Never saved: `survey_options: []`, texts null, everything off.
             survey: Survey::default(),
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: ARABIC.into(),
@@ -244,6 +257,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("شكرا لوقتك"),
             },
+            webchat: WidgetFeatures::default(),
         },
     ]
 }
@@ -266,6 +280,23 @@ mod tests {
         assert_eq!(de.cobrowsing.cbr_text, None);
         let none = d.iter().find(|c| c.id == NO_SURVEY).unwrap();
         assert!(none.survey.survey_options.is_empty());
+        let overrides: Vec<_> = d
+            .iter()
+            .filter(|c| c.webchat.visibility_overrides)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(overrides, [ENGLISH]);
+    }
+
+    #[test]
+    fn the_webchat_features_are_read_in_camel_case() {
+        let c = parse(
+            r#"{"campaigns":[{"id":"a","name":"A","webchat":{"visibilityOverrides":true,"later":1}},
+                            {"id":"b","name":"B","webchat":{}},{"id":"c","name":"C"}]}"#,
+        )
+        .unwrap();
+        assert!(c[0].webchat.visibility_overrides);
+        assert!(!c[1].webchat.visibility_overrides && !c[2].webchat.visibility_overrides);
     }
 
     #[test]
@@ -274,6 +305,7 @@ mod tests {
         assert!(c[0].active);
         assert_eq!(c[0].availability_mode, AvailabilityMode::Agents);
         assert_eq!(c[0].survey, Survey::default());
+        assert_eq!(c[0].webchat, WidgetFeatures::default());
     }
 
     #[test]
