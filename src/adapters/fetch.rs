@@ -1,5 +1,7 @@
 //! The Public API over `fetch`: one request with the `X-API-TOKEN` header and a JSON body,
-//! answered with the status and the body text.
+//! answered with the status and the body text; and a conditional `GET` ([`Fetch::revalidate`]:
+//! `If-None-Match` out, `ETag` back, a `304` passed through rather than served from the
+//! browser's cache).
 //!
 //! It does not interpret replies: the caller hands `(status, body)` to
 //! `webchat_protocol::api::parse_response`. A request whose future is dropped (widget destroyed,
@@ -98,6 +100,29 @@ impl Fetch {
         path: &str,
         body: Option<&str>,
     ) -> Result<(u16, String), FetchError> {
+        self.send(method, path, body, None)
+            .await
+            .map(|r| (r.status, r.body))
+    }
+
+    /// `GET base+path` with `If-None-Match: etag` when given. A header set by the caller turns
+    /// the browser's HTTP cache off for the request (Fetch standard), so a `304` arrives as
+    /// such, with an empty body.
+    pub async fn revalidate(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Revalidated, FetchError> {
+        self.send(Method::Get, path, None, etag).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        if_none_match: Option<&str>,
+    ) -> Result<Revalidated, FetchError> {
         let window = web_sys::window().ok_or(FetchError::NoWindow)?;
         let headers = Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
         headers
@@ -114,6 +139,11 @@ impl Fetch {
                 .map_err(|e| FetchError::Request(describe(&e)))?;
             init.set_body(&body.into());
         }
+        if let Some(tag) = if_none_match {
+            headers
+                .set("If-None-Match", tag)
+                .map_err(|e| FetchError::Request(describe(&e)))?;
+        }
         init.set_headers(&headers);
         let abort = AbortController::new()
             .map(AbortOnDrop)
@@ -127,6 +157,8 @@ impl Fetch {
             .dyn_into()
             .map_err(|e| FetchError::Network(describe(&e)))?;
         let status = response.status();
+        // Readable across origins only when the API exposes it (`Access-Control-Expose-Headers`).
+        let etag = response.headers().get("ETag").ok().flatten();
         let text = response
             .text()
             .map_err(|e| FetchError::Body(describe(&e)))?;
@@ -134,6 +166,19 @@ impl Fetch {
             .await
             .map_err(|e| FetchError::Body(describe(&e)))?;
         drop(abort);
-        Ok((status, text.as_string().unwrap_or_default()))
+        Ok(Revalidated {
+            status,
+            etag,
+            body: text.as_string().unwrap_or_default(),
+        })
     }
+}
+
+/// A reply with its entity tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revalidated {
+    pub status: u16,
+    /// The `ETag` header, when the server sent (and exposed) one.
+    pub etag: Option<String>,
+    pub body: String,
 }
