@@ -1016,7 +1016,7 @@ async fn the_last_verdict_applies_at_once_on_the_next_page_view() {
     assert_eq!(v.state(), (false, Reason::Rest));
     drop(v);
 
-    // Another visitor on the same storage (after a reset) does not inherit it.
+    // Another visitor on the same storage does not inherit it; automatic is not kept.
     *s.identity.borrow_mut() = Identity {
         tracker_id: "visitor-2".into(),
         user: None,
@@ -1024,6 +1024,8 @@ async fn the_last_verdict_applies_at_once_on_the_next_page_view() {
     s.operator.set("auto", None);
     let v = s.start("{}", fixed(0));
     assert_eq!(v.state(), (true, Reason::Default));
+    sleep(0).await;
+    assert_eq!(s.storage.get(REMEMBERED_KEY), None);
     drop(v);
 
     // The campaign switched the overrides off: the remembered verdict is dropped.
@@ -1063,6 +1065,29 @@ async fn a_tagged_user_is_asked_for_at_once() {
     let reqs = s.operator.requests();
     assert_eq!(reqs.last().unwrap(), &(read_path(key, Some(key)), None));
     assert_eq!(v.state(), (false, Reason::Rest));
+    assert!(s.storage.get(REMEMBERED_KEY).unwrap().contains(key));
+
+    // Reset while a read for the user is out: its answer is dropped, not stored, and the new
+    // visitor is asked for at once.
+    v.recheck();
+    *s.identity.borrow_mut() = Identity {
+        tracker_id: "visitor-new".into(),
+        user: None,
+    };
+    s.storage.remove(REMEMBERED_KEY);
+    s.operator.set("auto", None);
+    sleep(0).await;
+    sleep(0).await;
+    assert_eq!(
+        s.operator.requests().last().unwrap().0,
+        read_path("visitor-new", None)
+    );
+    assert_eq!(
+        s.storage.get(REMEMBERED_KEY),
+        None,
+        "nothing of the user kept"
+    );
+    assert_eq!(v.state(), (true, Reason::Default));
 }
 
 #[wasm_bindgen_test]
@@ -1078,9 +1103,12 @@ async fn a_first_view_waits_for_the_verdict_before_showing_the_launcher() {
     };
     let v = s.owner.with(|| Visibility::start(None, deps));
     assert!(!store.visible().get_untracked(), "held until the verdict");
+    assert!(!v.is_visible());
     sleep(0).await;
     assert_eq!(v.state(), (false, Reason::Rest));
     assert!(!store.visible().get_untracked());
+    // The page heard only what it could see: hidden, never a "visible" first.
+    assert_eq!(s.events(), [(false, "rest".to_owned())]);
     drop(v);
 
     // With the overrides off, the hold ends with the campaign's answer.

@@ -15,8 +15,8 @@
 //! - The operator's overrides, only when the campaign switches them on: this visitor's verdict
 //!   (`GET visibility?…`, [`OverrideSource`]) at start and every `pollSeconds` with the same
 //!   backoff and hidden-tab pause, revalidated with `If-None-Match` (an unchanged answer is a
-//!   bodiless `304`), remembered between page views (applied at once, then revalidated), asked
-//!   again at once when the visitor's identity changes. A `404` (a backend without the
+//!   bodiless `304`); a shown or hidden verdict is remembered between page views (applied at
+//!   once, then revalidated); asked again at once when the visitor's identity changes. A `404` (a backend without the
 //!   extension) means automatic and ends the reads. On a first page view the launcher waits
 //!   for the first verdict, as it waits for the campaign, so a hidden visitor never sees it.
 //! - `pages`: re-evaluated on `popstate` and on `history.pushState`/`replaceState`, which are
@@ -503,7 +503,8 @@ impl Visibility {
 
     /// Whether the widget is visible now.
     pub fn is_visible(&self) -> bool {
-        self.inner.borrow().shown.unwrap_or(true)
+        let i = self.inner.borrow();
+        !i.held && i.shown.unwrap_or(true)
     }
 
     /// The last decision: visible, and why.
@@ -662,10 +663,17 @@ impl Inner {
                 Inner::read_verdict(&mut i);
             }
             i.last = Some((visible, reason));
-            let changed = i.shown != Some(visible);
-            i.shown = Some(visible);
-            store.set_visible(visible && !i.held);
-            changed.then(|| (i.deps.host.clone(), visible, reason))
+            if i.held {
+                // Not shown and not announced until the verdict is in: the page hears the
+                // first state it can see.
+                store.set_visible(false);
+                None
+            } else {
+                let changed = i.shown != Some(visible);
+                i.shown = Some(visible);
+                store.set_visible(visible);
+                changed.then(|| (i.deps.host.clone(), visible, reason))
+            }
         };
         // Emitted outside the borrow: the page's handler may call back into the widget.
         if let Some((host, visible, reason)) = event {
@@ -749,6 +757,15 @@ impl Inner {
                 if i.stopped {
                     return;
                 }
+                if (i.deps.identity)() != identity {
+                    // Tagged or reset while the read was out: that answer was for someone else
+                    // (and must not be stored: a reset leaves nothing of the previous user).
+                    i.overrides.poll.done(true);
+                    i.overrides.poll.restart();
+                    drop(i);
+                    Inner::update(&this);
+                    return;
+                }
                 let revalidated = i.overrides.etag.is_some();
                 let ok = match reply {
                     Ok(r) if r.status == 304 && revalidated => true,
@@ -765,9 +782,15 @@ impl Inner {
                                 verdict: Verdict::from_api(&v),
                                 etag: r.etag.unwrap_or_default(),
                             };
-                            i.deps
-                                .storage
-                                .set(operator::REMEMBERED_KEY, &remembered.encode());
+                            // Only an override is worth keeping for the next page view
+                            // (applied before any reply); automatic is what it does anyway.
+                            if remembered.verdict.visible.is_some() {
+                                i.deps
+                                    .storage
+                                    .set(operator::REMEMBERED_KEY, &remembered.encode());
+                            } else {
+                                i.deps.storage.remove(operator::REMEMBERED_KEY);
+                            }
                             i.overrides.verdict = remembered.verdict;
                             i.overrides.etag = Some(remembered.etag).filter(|e| !e.is_empty());
                             i.overrides.identity = Some(remembered.identity);
@@ -785,10 +808,6 @@ impl Inner {
                 };
                 i.overrides.poll.done(ok);
                 i.held = false;
-                // Tagged or reset while the read was out: ask again for the new identity.
-                if ok && i.overrides.identity.as_ref() != Some(&(i.deps.identity)()) {
-                    i.overrides.poll.restart();
-                }
             }
             Inner::update(&this);
         });

@@ -5,9 +5,9 @@
 //! backend's equivalent); the widget learns this visitor's verdict from one small read,
 //! `GET visibility?campaign_id=…&tracker_id=…[&user=…]`, which answers only
 //! `shown|hidden|auto` and an optional expiry ([`Verdict`]). The widget asks only when the
-//! campaign says so (`webchat.visibilityOverrides`), keeps the last answer and its `ETag` under
-//! `webchat:visibility_override` ([`Remembered`]) so the next page view applies it at once and
-//! revalidates it with `If-None-Match`, and combines it with the rules and the page's
+//! campaign says so (`webchat.visibilityOverrides`), keeps a shown or hidden answer and its
+//! `ETag` under `webchat:visibility_override` ([`Remembered`]) so the next page view applies it
+//! at once and revalidates it with `If-None-Match`, and combines it with the rules and the page's
 //! `show()`/`hide()` by [`combine`]:
 //!
 //! | the page (`CV.chat`) | a chat going on | operator | rules | visible | reason |
@@ -26,7 +26,8 @@ use webchat_protocol::json::{self, Value};
 
 use super::engine::Reason;
 
-/// The storage key (under `webchat:`) of the last verdict read, its ETag and whom it was for.
+/// The storage key (under `webchat:`) of the last shown or hidden verdict read, its ETag and
+/// whom it was for (removed when the answer is automatic).
 pub const REMEMBERED_KEY: &str = "visibility_override";
 
 /// The operator's verdict for this visitor.
@@ -119,7 +120,7 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// The last answer, kept between page views: whom it was for, the verdict and its ETag.
+/// An override kept between page views: whom it was for, the verdict and its ETag.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remembered {
     pub identity: Identity,
