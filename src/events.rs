@@ -102,7 +102,9 @@ pub enum HostEvent {
     Visibility {
         /// Whether the launcher/window is now visible.
         visible: bool,
-        /// Why (a rule name, `"api"` for show()/hide(), `"auto"`, `"default"`).
+        /// Why: `"rule:<name>"` (the rule that decided), `"rules"` (all hold), `"default"` (no
+        /// rules), `"invalid"`, `"rest"` (the operator's override), `"api"` (the page's
+        /// show()/hide()), `"chat"` (a chat going on is never hidden).
         reason: String,
     },
     /// Something went wrong that the page may want to log or report.

@@ -1,8 +1,10 @@
 #![cfg(target_arch = "wasm32")]
 //! Browser tests of the visibility rules' browser side: the `Intl` time zone against the real
 //! DST rules, each rule through a [`Visibility`] handle with fake inputs (a fake clock, a scripted
-//! campaign reply, History API route changes, stored visits), the manual override, and the
-//! promise never to hide an ongoing chat.
+//! campaign reply, History API route changes, stored visits), the manual override, the promise
+//! never to hide an ongoing chat, and the operator's overrides (a scripted `GET visibility`
+//! with ETags: the campaign's switch, the combination, expiry, the remembered verdict, identity
+//! changes, a backend without the extension).
 //!
 //! Each test uses its own host element and removes it, clears the storage keys it touches, and
 //! puts the page's address back; the page itself (`document.body`) is never cleared.
@@ -16,14 +18,17 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
-use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
+use webchat::adapters::fetch::{FetchError, Method, RequestHeaders, Revalidated};
 use webchat::adapters::storage::Storage;
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
 use webchat::model::{ChatStore, Phase, WidgetConfig};
+use webchat::visibility::operator::REMEMBERED_KEY;
 use webchat::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
 use webchat::visibility::zone::{utc_ms, SimulatedZone};
-use webchat::visibility::{Deps, IntlZone, Reason, RuleError, Rules, Visibility, ZoneOffsets};
+use webchat::visibility::{
+    Deps, Identity, IntlZone, OverrideSource, Reason, RuleError, Rules, Visibility, ZoneOffsets,
+};
 
 mod support;
 use support::sleep;
@@ -44,6 +49,79 @@ impl FakeCampaign {
         *self.body.borrow_mut() = format!(
             r#"{{"id":"c1","name":"n","active":true,"availability":{availability},"available_agents":{agents},"available_slots":{slots}}}"#
         );
+    }
+
+    /// An available campaign whose widgets read the operator's overrides (or not).
+    fn with_overrides(&self, on: bool) {
+        *self.body.borrow_mut() = format!(
+            r#"{{"id":"c1","name":"n","active":true,"availability":true,"available_agents":1,"available_slots":1,"webchat":{{"visibilityOverrides":{on}}}}}"#
+        );
+    }
+}
+
+/// A scripted verdict: `(visibility, until)`.
+type Scripted = Option<(String, Option<i64>)>;
+/// A recorded read: `(path, If-None-Match)`.
+type Read = (String, Option<String>);
+
+/// Answers `GET visibility?…` as devserver does: the verdict the test sets, with a strong ETag
+/// derived from it, and `304` when `If-None-Match` names that tag. Records every request.
+#[derive(Clone, Default)]
+struct FakeOperator {
+    /// `None`: answer 404 (a backend without the extension).
+    verdict: Rc<RefCell<Scripted>>,
+    requests: Rc<RefCell<Vec<Read>>>,
+}
+
+impl FakeOperator {
+    fn set(&self, visibility: &str, until: Option<i64>) {
+        *self.verdict.borrow_mut() = Some((visibility.to_owned(), until));
+    }
+
+    fn missing(&self) {
+        *self.verdict.borrow_mut() = None;
+    }
+
+    /// The requests so far, `(path, If-None-Match)`, oldest first.
+    fn requests(&self) -> Vec<Read> {
+        self.requests.borrow().clone()
+    }
+}
+
+impl OverrideSource for FakeOperator {
+    fn revalidate(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> LocalFuture<Result<Revalidated, FetchError>> {
+        self.requests
+            .borrow_mut()
+            .push((path.to_owned(), etag.map(str::to_owned)));
+        let reply = match self.verdict.borrow().clone() {
+            None => Revalidated {
+                status: 404,
+                etag: None,
+                body: r#"{"Status":404,"StatusText":"Not Found","Message":"Not found"}"#.into(),
+            },
+            Some((visibility, until)) => {
+                let until_json = until.map_or("null".to_owned(), |t| t.to_string());
+                let tag = format!("\"{visibility}-{until_json}\"");
+                if etag == Some(tag.as_str()) {
+                    Revalidated {
+                        status: 304,
+                        etag: Some(tag),
+                        body: String::new(),
+                    }
+                } else {
+                    Revalidated {
+                        status: 200,
+                        etag: Some(tag),
+                        body: format!(r#"{{"visibility":"{visibility}","until":{until_json}}}"#),
+                    }
+                }
+            }
+        };
+        Box::pin(async move { Ok(reply) })
     }
 }
 
@@ -75,6 +153,8 @@ struct Setup {
     host: HtmlElement,
     store: ChatStore,
     campaign: FakeCampaign,
+    operator: FakeOperator,
+    identity: Rc<RefCell<Identity>>,
     storage: Storage,
     events: Rc<RefCell<Vec<(bool, String)>>>,
     _listener: Closure<dyn FnMut(web_sys::CustomEvent)>,
@@ -113,10 +193,17 @@ impl Setup {
         let owner = Owner::new();
         let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
         clear_visit_keys();
+        let campaign = FakeCampaign::default();
+        campaign.with_overrides(false);
         Setup {
             host,
             store,
-            campaign: FakeCampaign::default(),
+            campaign,
+            operator: FakeOperator::default(),
+            identity: Rc::new(RefCell::new(Identity {
+                tracker_id: "visitor-1".into(),
+                user: None,
+            })),
             storage: Storage::memory(),
             events,
             _listener: listener,
@@ -129,6 +216,11 @@ impl Setup {
             host: self.host.clone(),
             store: self.store,
             transport: Rc::new(self.campaign.clone()),
+            overrides: Rc::new(self.operator.clone()),
+            identity: {
+                let identity = self.identity.clone();
+                Rc::new(move || identity.borrow().clone())
+            },
             campaign: "c1".into(),
             storage: self.storage.clone(),
             now,
@@ -298,7 +390,16 @@ async fn no_rules_are_visible_by_default_and_say_so() {
     assert!(v.is_visible() && s.visible());
     sleep(0).await;
     assert_eq!(s.events(), [(true, "default".to_owned())]);
-    assert_eq!(s.campaign.requests.get(), 0, "no rules, no polling");
+    assert_eq!(
+        s.campaign.requests.get(),
+        1,
+        "no rules: the campaign once for its switches (the widget's own read), no polling"
+    );
+    assert_eq!(
+        s.operator.requests(),
+        [],
+        "overrides off: no per-visitor read"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -341,7 +442,7 @@ async fn show_hide_and_auto_override_the_rules() {
     assert_eq!(
         s.events(),
         [
-            (false, "secondsOnPage".to_owned()),
+            (false, "rule:secondsOnPage".to_owned()),
             (true, "api".to_owned()),
             (false, "api".to_owned()),
             (true, "rules".to_owned()),
@@ -365,7 +466,7 @@ async fn seconds_on_page_shows_the_widget_by_its_own_timer() {
     assert_eq!(
         s.events(),
         [
-            (false, "secondsOnPage".to_owned()),
+            (false, "rule:secondsOnPage".to_owned()),
             (true, "rules".to_owned())
         ]
     );
@@ -492,9 +593,9 @@ async fn agent_rules_follow_the_campaign() {
     assert_eq!(
         s.events(),
         [
-            (false, "agentOnline".to_owned()),
+            (false, "rule:agentOnline".to_owned()),
             (true, "rules".to_owned()),
-            (false, "agentOnline".to_owned()),
+            (false, "rule:agentOnline".to_owned()),
         ]
     );
 }
@@ -511,8 +612,8 @@ async fn hidden_by_a_local_rule_means_no_campaign_polling() {
     assert_eq!(v.state(), (false, Reason::Pages));
     assert_eq!(
         s.campaign.requests.get(),
-        0,
-        "no network for a widget the page rule hides"
+        1,
+        "no network for a widget the page rule hides beyond the read at start (the widget's own)"
     );
 }
 
@@ -560,9 +661,9 @@ async fn pages_follow_spa_route_changes_and_the_hook_is_removed() {
         s.events(),
         [
             (true, "rules".to_owned()),
-            (false, "pages".to_owned()),
+            (false, "rule:pages".to_owned()),
             (true, "rules".to_owned()),
-            (false, "pages".to_owned()),
+            (false, "rule:pages".to_owned()),
             (true, "rules".to_owned()),
         ]
     );
@@ -612,7 +713,7 @@ async fn an_ongoing_chat_survives_its_rule_turning_false() {
         s.events(),
         [
             (true, "rules".to_owned()),
-            (false, "openingHours".to_owned())
+            (false, "rule:openingHours".to_owned())
         ]
     );
 }
@@ -728,4 +829,320 @@ async fn campaign_polling_stops_while_the_tab_is_hidden() {
     sleep(20).await;
     assert_eq!(s.campaign.requests.get(), 2);
     assert!(s.visible());
+}
+
+// ---------- the operator's overrides ----------
+
+/// The read the widget sends for `tracker` (and `user`) of campaign c1.
+fn read_path(tracker: &str, user: Option<&str>) -> String {
+    Identity {
+        tracker_id: tracker.into(),
+        user: user.map(str::to_owned),
+    }
+    .read_path("c1")
+}
+
+#[wasm_bindgen_test]
+async fn the_operator_hides_and_shows_over_the_rules() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("hidden", None);
+    let (clock, now) = movable(1_000_000);
+    // A rule that hides for an hour: only the operator's "shown" can show the widget now.
+    let v = s.start(r#"{"secondsOnPage": 3600, "pollSeconds": 5}"#, now);
+    assert_eq!(v.state(), (false, Reason::SecondsOnPage));
+    sleep(0).await;
+    // Campaign read (switch on), then this visitor's verdict: hidden by the operator.
+    assert_eq!(
+        s.operator.requests(),
+        [(read_path("visitor-1", None), None)]
+    );
+    assert_eq!(v.state(), (false, Reason::Rest));
+    // The rule turns true: the operator's hidden still wins.
+    clock.set(1_000_000 + 3_600_000);
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    assert!(!s.visible());
+
+    // Shown by the operator while a rule hides: shown.
+    clock.set(1_000_000);
+    s.operator.set("shown", None);
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Rest));
+    assert!(s.visible());
+    // The revalidation carried the last tag; the answer changed, so it came back whole.
+    let reqs = s.operator.requests();
+    assert_eq!(reqs.last().unwrap().1.as_deref(), Some("\"hidden-null\""));
+
+    // The page's hide() sits above the operator's shown; auto() hands back to it.
+    v.hide();
+    assert_eq!(v.state(), (false, Reason::Api));
+    v.auto();
+    assert_eq!(v.state(), (true, Reason::Rest));
+
+    // Back to automatic: the rules again, with their reason.
+    s.operator.set("auto", None);
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::SecondsOnPage));
+    assert_eq!(
+        s.events(),
+        [
+            (false, "rule:secondsOnPage".to_owned()),
+            (true, "rest".to_owned()),
+            (false, "api".to_owned()),
+            (true, "rest".to_owned()),
+            (false, "rule:secondsOnPage".to_owned()),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_unchanged_verdict_is_a_304_and_changes_nothing() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("hidden", None);
+    let v = s.start("{}", fixed(0));
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    s.events();
+    v.recheck();
+    sleep(0).await;
+    v.recheck();
+    sleep(0).await;
+    let reqs = s.operator.requests();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0].1, None, "the first read has no tag to send");
+    for (_, tag) in &reqs[1..] {
+        assert_eq!(tag.as_deref(), Some("\"hidden-null\""));
+    }
+    assert_eq!(v.state(), (false, Reason::Rest));
+    assert_eq!(s.events(), [], "a 304 is no change");
+}
+
+#[wasm_bindgen_test]
+async fn the_campaign_switch_off_means_no_read_at_all() {
+    let s = Setup::new();
+    s.campaign.with_overrides(false);
+    s.operator.set("hidden", None);
+    let v = s.start(r#"{"pollSeconds": 5}"#, fixed(0));
+    sleep(20).await;
+    v.recheck();
+    sleep(20).await;
+    assert_eq!(s.operator.requests(), []);
+    assert_eq!(v.state(), (true, Reason::Default));
+}
+
+#[wasm_bindgen_test]
+async fn a_backend_without_the_extension_means_automatic() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.missing();
+    let v = s.start(r#"{"pollSeconds": 5}"#, fixed(0));
+    sleep(0).await;
+    assert_eq!(s.operator.requests().len(), 1);
+    assert_eq!(v.state(), (true, Reason::Default));
+    // No more reads after the 404.
+    v.recheck();
+    sleep(20).await;
+    assert_eq!(s.operator.requests().len(), 1);
+    assert_eq!(s.storage.get(REMEMBERED_KEY), None);
+}
+
+#[wasm_bindgen_test]
+async fn a_running_chat_is_never_hidden_by_the_operator() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("auto", None);
+    let v = s.start("{}", fixed(0));
+    sleep(0).await;
+    s.store.open_window();
+    s.store.set_phase(Phase::Chatting);
+    s.operator.set("hidden", None);
+    v.recheck();
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Chat));
+    assert!(s.visible());
+    // The chat ends and the visitor closes the window: now the operator's hidden applies.
+    s.store.set_phase(Phase::Ended);
+    s.store.minimise_window();
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    assert!(!s.visible());
+}
+
+#[wasm_bindgen_test]
+async fn an_override_ends_at_its_expiry_by_the_widgets_own_timer() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    let until = js_sys::Date::now() as i64 + 400;
+    s.operator.set("hidden", Some(until));
+    let v = s.start("{}", Deps::date_now());
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    sleep(800).await;
+    assert_eq!(v.state(), (true, Reason::Default), "expired without a read");
+    assert_eq!(s.operator.requests().len(), 1);
+    assert_eq!(
+        s.events(),
+        [
+            (true, "default".to_owned()),
+            (false, "rest".to_owned()),
+            (true, "default".to_owned())
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_last_verdict_applies_at_once_on_the_next_page_view() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("hidden", None);
+    let v = s.start("{}", fixed(0));
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    assert!(s.storage.get(REMEMBERED_KEY).is_some());
+    drop(v);
+
+    // The next page view: hidden before any reply, then revalidated with the kept tag (304).
+    let v = s.start("{}", fixed(0));
+    assert_eq!(v.state(), (false, Reason::Rest), "no flash of the launcher");
+    sleep(0).await;
+    assert_eq!(
+        s.operator.requests().last().unwrap().1.as_deref(),
+        Some("\"hidden-null\"")
+    );
+    assert_eq!(v.state(), (false, Reason::Rest));
+    drop(v);
+
+    // Another visitor on the same storage does not inherit it; automatic is not kept.
+    *s.identity.borrow_mut() = Identity {
+        tracker_id: "visitor-2".into(),
+        user: None,
+    };
+    s.operator.set("auto", None);
+    let v = s.start("{}", fixed(0));
+    assert_eq!(v.state(), (true, Reason::Default));
+    sleep(0).await;
+    assert_eq!(s.storage.get(REMEMBERED_KEY), None);
+    drop(v);
+
+    // The campaign switched the overrides off: the remembered verdict is dropped.
+    *s.identity.borrow_mut() = Identity {
+        tracker_id: "visitor-1".into(),
+        user: None,
+    };
+    s.operator.set("hidden", None);
+    let v = s.start("{}", fixed(0));
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    drop(v);
+    s.campaign.with_overrides(false);
+    let v = s.start("{}", fixed(0));
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Default));
+    assert_eq!(s.storage.get(REMEMBERED_KEY), None);
+}
+
+#[wasm_bindgen_test]
+async fn a_tagged_user_is_asked_for_at_once() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("auto", None);
+    let v = s.start("{}", fixed(0));
+    sleep(0).await;
+    assert_eq!(v.state(), (true, Reason::Default));
+    // The page tags a user the operator hides.
+    let key = "user:email:vip@example.com";
+    *s.identity.borrow_mut() = Identity {
+        tracker_id: key.into(),
+        user: Some(key.into()),
+    };
+    s.operator.set("hidden", None);
+    v.identity_changed();
+    sleep(0).await;
+    let reqs = s.operator.requests();
+    assert_eq!(reqs.last().unwrap(), &(read_path(key, Some(key)), None));
+    assert_eq!(v.state(), (false, Reason::Rest));
+    assert!(s.storage.get(REMEMBERED_KEY).unwrap().contains(key));
+
+    // Reset while a read for the user is out: its answer is dropped, not stored, and the new
+    // visitor is asked for at once.
+    v.recheck();
+    *s.identity.borrow_mut() = Identity {
+        tracker_id: "visitor-new".into(),
+        user: None,
+    };
+    s.storage.remove(REMEMBERED_KEY);
+    s.operator.set("auto", None);
+    sleep(0).await;
+    sleep(0).await;
+    assert_eq!(
+        s.operator.requests().last().unwrap().0,
+        read_path("visitor-new", None)
+    );
+    assert_eq!(
+        s.storage.get(REMEMBERED_KEY),
+        None,
+        "nothing of the user kept"
+    );
+    assert_eq!(v.state(), (true, Reason::Default));
+}
+
+#[wasm_bindgen_test]
+async fn a_first_view_waits_for_the_verdict_before_showing_the_launcher() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("hidden", None);
+    // The campaign is not read yet (no remembered look): nothing shown so far.
+    let store = s.owner.with(ChatStore::awaiting_campaign);
+    let deps = Deps {
+        store,
+        ..s.deps(fixed(0))
+    };
+    let v = s.owner.with(|| Visibility::start(None, deps));
+    assert!(!store.visible().get_untracked(), "held until the verdict");
+    assert!(!v.is_visible());
+    sleep(0).await;
+    assert_eq!(v.state(), (false, Reason::Rest));
+    assert!(!store.visible().get_untracked());
+    // The page heard only what it could see: hidden, never a "visible" first.
+    assert_eq!(s.events(), [(false, "rest".to_owned())]);
+    drop(v);
+
+    // With the overrides off, the hold ends with the campaign's answer.
+    let s = Setup::new();
+    let store = s.owner.with(ChatStore::awaiting_campaign);
+    let deps = Deps {
+        store,
+        ..s.deps(fixed(0))
+    };
+    let v = s.owner.with(|| Visibility::start(None, deps));
+    assert!(!store.visible().get_untracked());
+    sleep(0).await;
+    assert!(store.visible().get_untracked());
+    assert_eq!(v.state(), (true, Reason::Default));
+}
+
+#[wasm_bindgen_test]
+async fn operator_reads_pause_while_the_tab_is_hidden() {
+    let s = Setup::new();
+    s.campaign.with_overrides(true);
+    s.operator.set("auto", None);
+    let v = s.start(r#"{"pollSeconds": 5}"#, fixed(0));
+    sleep(0).await;
+    assert_eq!(s.operator.requests().len(), 1);
+    set_tab_hidden(true);
+    v.recheck();
+    sleep(20).await;
+    assert_eq!(
+        s.operator.requests().len(),
+        1,
+        "no reads in a background tab"
+    );
+    set_tab_hidden(false);
+    sleep(20).await;
+    assert_eq!(s.operator.requests().len(), 2, "the overdue read at once");
 }

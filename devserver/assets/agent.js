@@ -20,6 +20,8 @@
     $("sign-in").hidden = true;
     $("me").hidden = false;
     $("chats").hidden = false;
+    $("visibility").hidden = $("vis-campaign").options.length === 0;
+    if (!$("visibility").hidden) send({ type: "list_visibility", campaign_id: $("vis-campaign").value });
     $("who").textContent = agent.info.firstname + " (" + agent.info.nickname + ", " + agent.info.jid + ")";
     $("available").checked = agent.available;
   }
@@ -117,6 +119,41 @@
     }
   }
 
+  // Visibility overrides: the campaigns whose widgets read them come with `hello`.
+  function showCampaigns(campaigns) {
+    const select = $("vis-campaign");
+    select.replaceChildren(...campaigns.filter((c) => c.visibility_overrides)
+      .map((c) => { const o = el("option", null, c.name); o.value = c.id; return o; }));
+  }
+
+  function describeOverride(o) {
+    const who = o.scope === "campaign" ? "everyone" : o.scope + " " + o.key;
+    const until = o.until ? " until " + new Date(o.until).toLocaleTimeString() : "";
+    return who + ": " + o.visibility + until;
+  }
+
+  function showOverrides(ev) {
+    if (ev.campaign_id !== $("vis-campaign").value) return;
+    $("vis-none").hidden = ev.overrides.length > 0;
+    $("vis-list").replaceChildren(...ev.overrides.map((o) => {
+      const li = el("li", null, describeOverride(o));
+      const back = el("button", null, "Automatic");
+      back.type = "button";
+      back.addEventListener("click", () => {
+        const change = { visibility: "auto" };
+        if (o.scope === "visitor") change.visitor = o.key;
+        if (o.scope === "user") {
+          // The listing gives the widget's key: user:id:… or user:email:….
+          const [, kind, ...rest] = o.key.split(":");
+          change.user = kind === "id" ? { id: rest.join(":") } : { email: rest.join(":") };
+        }
+        send({ type: "set_visibility", campaign_id: ev.campaign_id, change: change });
+      });
+      li.append(back);
+      return li;
+    }));
+  }
+
   function connect() {
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/agent/ws";
     ws = new WebSocket(url);
@@ -139,16 +176,19 @@
       try { ev = JSON.parse(e.data); } catch (_) { return; }
       switch (ev.type) {
         case "hello":
+          showCampaigns(ev.campaigns || []);
           $("connection").textContent = "connected to " + ev.domain + (ev.xmpp_ws_url ? " (" + ev.xmpp_ws_url + ")" : "");
           break;
         case "signed_in": $("error").textContent = ""; showAgent(ev.agent); break;
         case "agent": showAgent(ev.agent); break;
         case "signed_out":
           $("sign-in").hidden = false; $("me").hidden = true; $("chats").hidden = true;
+          $("visibility").hidden = true;
           for (const b of boxes.values()) b.root.remove();
           boxes.clear();
           break;
         case "chats": showChats(ev.chats); break;
+        case "visibility": showOverrides(ev); break;
         case "error": $("error").textContent = ev.message; break;
       }
     };
@@ -163,5 +203,25 @@
   });
   $("available").addEventListener("change", (e) => send({ type: "set_available", available: e.target.checked }));
   $("sign-out").addEventListener("click", () => send({ type: "sign_out" }));
+  $("vis-scope").addEventListener("change", (e) => {
+    $("vis-who").disabled = e.target.value === "campaign";
+  });
+  $("vis-campaign").addEventListener("change", (e) =>
+    send({ type: "list_visibility", campaign_id: e.target.value }));
+  $("vis-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const who = String(f.get("who") || "").trim();
+    const change = { visibility: e.submitter ? e.submitter.value : "hidden" };
+    const scope = f.get("scope");
+    if (scope !== "campaign" && !who) { $("error").textContent = "say which visitor or user"; return; }
+    if (scope === "visitor") change.visitor = who;
+    if (scope === "email") change.user = { email: who };
+    if (scope === "id") change.user = { id: who };
+    const minutes = Number(f.get("minutes"));
+    if (change.visibility !== "auto" && minutes > 0) change.seconds = Math.round(minutes * 60);
+    $("error").textContent = "";
+    send({ type: "set_visibility", campaign_id: f.get("campaign"), change: change });
+  });
   connect();
 })();

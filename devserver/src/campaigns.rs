@@ -8,16 +8,18 @@
 //!
 //! File format (JSON): `{"campaigns": [ {"id": "...", "name": "...", "active": true,
 //! "color": "#0a6018", "language": "en", "availability_mode": "agents", "cobrowsing": {...},
-//! "survey": {...}, "identity_secret": "..."} ]}` where `cobrowsing` and `survey` are exactly
-//! the objects of `GET campaigns/{id}`, `availability_mode` is `agents` (default), `always` or
-//! `never`, and the optional `identity_secret` is the key signed users are checked with.
+//! "survey": {...}, "webchat": {"visibilityOverrides": true}, "identity_secret": "..."} ]}`
+//! where `cobrowsing`, `survey` and `webchat` (the widget's features beyond seed 003) are
+//! exactly the objects of `GET campaigns/{id}`, `availability_mode` is `agents` (default),
+//! `always` or `never`, and the optional `identity_secret` is the key signed users are checked
+//! with.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use webchat_protocol::api::{Cobrowsing, Survey, SurveyOption};
+use webchat_protocol::api::{Cobrowsing, Survey, SurveyOption, WidgetFeatures};
 
 /// How a campaign's availability is decided.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +57,10 @@ pub struct CampaignDef {
     /// served or logged.
     #[serde(default, skip_serializing)]
     pub identity_secret: Option<String>,
+    /// The widget's features beyond seed 003 (`visibilityOverrides`: the per-visitor read of
+    /// the operator's overrides). Absent: all off.
+    #[serde(default)]
+    pub webchat: WidgetFeatures,
 }
 
 fn yes() -> bool {
@@ -147,7 +153,8 @@ fn text(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// The built-in campaigns: one per shape of seed 003.
+/// The built-in campaigns: one per shape of seed 003. The English one (the demo's) also reads
+/// the operator's visibility overrides.
 pub fn defaults() -> Vec<CampaignDef> {
     vec![
         CampaignDef {
@@ -177,6 +184,9 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks: text("Thanks for your time and comments"),
             },
             identity_secret: None,
+            webchat: WidgetFeatures {
+                visibility_overrides: true,
+            },
         },
         CampaignDef {
             id: INACTIVE.into(),
@@ -188,6 +198,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             cobrowsing: Cobrowsing::default(),
             survey: Survey::default(),
             identity_secret: None,
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: NO_AVAILABILITY.into(),
@@ -199,6 +210,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             cobrowsing: Cobrowsing::default(),
             survey: Survey::default(),
             identity_secret: None,
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: GERMAN.into(),
@@ -219,6 +231,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks: text("Vielen Dank!"),
             },
             identity_secret: None,
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: NO_SURVEY.into(),
@@ -231,6 +244,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             // Never saved: `survey_options: []`, texts null, everything off.
             survey: Survey::default(),
             identity_secret: None,
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: ARABIC.into(),
@@ -259,6 +273,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks: text("شكرا لوقتك"),
             },
             identity_secret: None,
+            webchat: WidgetFeatures::default(),
         },
         CampaignDef {
             id: AUTO_LANGUAGE.into(),
@@ -282,6 +297,8 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: None,
             },
+            identity_secret: None,
+            webchat: WidgetFeatures::default(),
         },
     ]
 }
@@ -304,6 +321,23 @@ mod tests {
         assert_eq!(de.cobrowsing.cbr_text, None);
         let none = d.iter().find(|c| c.id == NO_SURVEY).unwrap();
         assert!(none.survey.survey_options.is_empty());
+        let overrides: Vec<_> = d
+            .iter()
+            .filter(|c| c.webchat.visibility_overrides)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(overrides, [ENGLISH]);
+    }
+
+    #[test]
+    fn the_webchat_features_are_read_in_camel_case() {
+        let c = parse(
+            r#"{"campaigns":[{"id":"a","name":"A","webchat":{"visibilityOverrides":true,"later":1}},
+                            {"id":"b","name":"B","webchat":{}},{"id":"c","name":"C"}]}"#,
+        )
+        .unwrap();
+        assert!(c[0].webchat.visibility_overrides);
+        assert!(!c[1].webchat.visibility_overrides && !c[2].webchat.visibility_overrides);
     }
 
     #[test]
@@ -312,6 +346,7 @@ mod tests {
         assert!(c[0].active);
         assert_eq!(c[0].availability_mode, AvailabilityMode::Agents);
         assert_eq!(c[0].survey, Survey::default());
+        assert_eq!(c[0].webchat, WidgetFeatures::default());
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //!
 //! What it does: holds everything [`crate::Server::start`] needs and parses
 //! `devserver --listen 127.0.0.1:8080 --campaigns FILE --static-dir DIR
-//! --backend embedded|ejabberd|prosody --domain D --api-token T --bot --test-control`
+//! --backend embedded|ejabberd|prosody --domain D --api-token T --operator-token T
+//! --operator-token-file F --bot --test-control`
 //! with a small hand-rolled parser (no CLI crate: a handful of flags).
-//! What it does not: start anything or read files other than the campaigns file.
+//! What it does not: start anything or read files other than the campaigns file and the
+//! operator token file.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -48,6 +50,8 @@ pub struct Config {
     pub domain: String,
     /// The value `X-API-TOKEN` must carry.
     pub api_token: String,
+    /// The operator API's bearer token: a server-side secret, never the public `api_token`.
+    pub operator_token: String,
     /// Sign in the auto-agent.
     pub bot: bool,
     /// Serve the test control surface under `/_test/`.
@@ -78,6 +82,9 @@ impl Config {
 
 /// The token devserver accepts unless told otherwise.
 pub const DEFAULT_TOKEN: &str = "webchat-dev-token";
+/// The operator token devserver accepts unless told otherwise (a dev server's; a real
+/// deployment sets its own secret with `--operator-token-file`).
+pub const DEFAULT_OPERATOR_TOKEN: &str = "webchat-dev-operator-token";
 
 impl Default for Config {
     fn default() -> Self {
@@ -88,6 +95,7 @@ impl Default for Config {
             backend: BackendChoice::Embedded,
             domain: "webchat.test".to_owned(),
             api_token: DEFAULT_TOKEN.to_owned(),
+            operator_token: DEFAULT_OPERATOR_TOKEN.to_owned(),
             bot: false,
             test_control: false,
             agent_domain: None,
@@ -123,6 +131,10 @@ pub enum CliError {
     /// `--backend ejabberd|prosody` without `--xmpp-ws-url`.
     MissingWsUrl,
     Campaigns(CampaignError),
+    /// The operator token file could not be read.
+    OperatorTokenFile(PathBuf, std::io::Error),
+    /// An empty operator token, or one equal to the public API token.
+    BadOperatorToken(&'static str),
 }
 
 impl fmt::Display for CliError {
@@ -150,6 +162,14 @@ impl fmt::Display for CliError {
                 "--backend ejabberd|prosody needs --xmpp-ws-url ws://127.0.0.1:PORT/xmpp-websocket",
             ),
             CliError::Campaigns(e) => e.fmt(f),
+            CliError::OperatorTokenFile(path, e) => {
+                write!(
+                    f,
+                    "cannot read the operator token file {}: {e}",
+                    path.display()
+                )
+            }
+            CliError::BadOperatorToken(why) => write!(f, "--operator-token: {why}"),
         }
     }
 }
@@ -177,6 +197,9 @@ USAGE: devserver [OPTIONS]
   --identity-secret S    the identity secret of every campaign whose config gives none
                          (signed users: history across browsers, routing to an assigned agent)
   --demo-identity-signer serve POST /demo/identity-signature, which signs any user (demo only)
+  --operator-token T     the operator API's bearer token (default webchat-dev-operator-token);
+                         must differ from the API token, which every page shows
+  --operator-token-file F  the same, read from a file (first line; keeps it out of `ps`)
   --bot                  sign in the auto-agent
   --test-control         serve the test control surface under /_test/
   --help                 this text";
@@ -240,6 +263,13 @@ impl Config {
                     identity_secret = Some(secret);
                 }
                 "--demo-identity-signer" if inline.is_none() => config.demo_identity_signer = true,
+                "--operator-token" => config.operator_token = value("--operator-token")?,
+                "--operator-token-file" => {
+                    let path = PathBuf::from(value("--operator-token-file")?);
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| CliError::OperatorTokenFile(path.clone(), e))?;
+                    config.operator_token = text.lines().next().unwrap_or_default().to_owned();
+                }
                 "--bot" if inline.is_none() => config.bot = true,
                 "--test-control" if inline.is_none() => config.test_control = true,
                 _ => return Err(CliError::UnknownFlag(arg)),
@@ -253,6 +283,16 @@ impl Config {
             for c in &mut config.campaigns {
                 c.identity_secret.get_or_insert_with(|| secret.clone());
             }
+        }
+        config.operator_token = config.operator_token.trim().to_owned();
+        if config.operator_token.is_empty() {
+            return Err(CliError::BadOperatorToken("the operator token is empty"));
+        }
+        // The public token is in every page's source: it must never open the operator API.
+        if config.operator_token == config.api_token {
+            return Err(CliError::BadOperatorToken(
+                "the operator token must differ from the public API token",
+            ));
         }
         Ok(config)
     }
@@ -291,6 +331,8 @@ mod tests {
             "example.test",
             "--api-token",
             "t",
+            "--operator-token",
+            "op",
             "--bot",
             "--test-control",
             "--identity-secret",
@@ -308,6 +350,7 @@ mod tests {
         assert_eq!(c.backend, BackendChoice::Prosody);
         assert_eq!(c.domain, "example.test");
         assert_eq!(c.api_token, "t");
+        assert_eq!(c.operator_token, "op");
         assert!(c.bot && c.test_control);
         assert_eq!(c.agent_domain(), "agents.example.test");
         assert_eq!(c.ping_interval, Duration::from_millis(500));
@@ -356,5 +399,31 @@ mod tests {
             Err(CliError::UnknownFlag(_))
         ));
         assert!(matches!(parse(&["--help"]), Err(CliError::Help)));
+    }
+
+    #[test]
+    fn the_operator_token_is_never_the_public_one() {
+        assert_eq!(parse(&[]).unwrap().operator_token, DEFAULT_OPERATOR_TOKEN);
+        assert!(matches!(
+            parse(&["--api-token", "same", "--operator-token", "same"]),
+            Err(CliError::BadOperatorToken(_))
+        ));
+        assert!(matches!(
+            parse(&["--operator-token", DEFAULT_TOKEN]),
+            Err(CliError::BadOperatorToken(_))
+        ));
+        assert!(matches!(
+            parse(&["--operator-token", " "]),
+            Err(CliError::BadOperatorToken(_))
+        ));
+        let path = std::env::temp_dir().join(format!("devserver-op-{}", std::process::id()));
+        std::fs::write(&path, "s3cret \nignored\n").unwrap();
+        let c = parse(&["--operator-token-file", path.to_str().unwrap()]).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(c.operator_token, "s3cret");
+        assert!(matches!(
+            parse(&["--operator-token-file", "/nonexistent/op-token"]),
+            Err(CliError::OperatorTokenFile(..))
+        ));
     }
 }

@@ -5,7 +5,9 @@
 //! availability (away/back presences to its visitors), receives its chats (waiting, active,
 //! closed, with the visitor's typing, presence and co-browsing answer) whenever they change,
 //! and acts in them through the [`crate::desk::Desk`]: reply, typing, close, transfer, block,
-//! co-browsing request.
+//! co-browsing request. A signed-in agent may also show or hide the chat for a visitor, a
+//! tagged user or a whole campaign: the same overrides as the operator API, reached through
+//! this authenticated channel instead of the operator token.
 //! What it does not: speak XMPP itself, or let an agent act in another agent's chat.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -20,7 +22,9 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::agents::{Agent, AgentKind, SignIn};
 use crate::desk::{AgentAction, Live, Typing};
 use crate::hub::{HubEvent, SessionView};
-use crate::App;
+use crate::operator_api::{self, SetVisibility};
+use crate::overrides::Listed;
+use crate::{ids, App};
 
 const PAGE: &str = include_str!("../assets/agent.html");
 const SCRIPT: &str = include_str!("../assets/agent.js");
@@ -88,6 +92,24 @@ pub enum Command {
     Cobrowse {
         chatsession_id: String,
     },
+    /// Show or hide the chat (an operator override; see `operator_api::SetVisibility`).
+    SetVisibility {
+        campaign_id: String,
+        change: SetVisibility,
+    },
+    /// The overrides in force for a campaign.
+    ListVisibility {
+        campaign_id: String,
+    },
+}
+
+/// A campaign as the console offers it for visibility overrides.
+#[derive(Debug, Serialize)]
+pub struct ConsoleCampaign {
+    pub id: String,
+    pub name: String,
+    /// Whether its widgets read the overrides (`webchat.visibilityOverrides`).
+    pub visibility_overrides: bool,
 }
 
 /// A chat as the console shows it.
@@ -108,6 +130,7 @@ pub enum Event {
         agent_domain: String,
         /// Where visitors connect (RFC 7395).
         xmpp_ws_url: String,
+        campaigns: Vec<ConsoleCampaign>,
     },
     SignedIn {
         agent: Agent,
@@ -118,6 +141,11 @@ pub enum Event {
     SignedOut,
     Chats {
         chats: Vec<ConsoleChat>,
+    },
+    /// The overrides in force for a campaign (after a change, or when asked).
+    Visibility {
+        campaign_id: String,
+        overrides: Vec<Listed>,
     },
     Error {
         message: String,
@@ -222,6 +250,34 @@ async fn handle(app: &App, me: &mut Option<Agent>, text: &str) -> Vec<Event> {
         (Command::Cobrowse { chatsession_id }, Some(a)) => {
             act(app, a, &chatsession_id, AgentAction::Cobrowse)
         }
+        (
+            Command::SetVisibility {
+                campaign_id,
+                change,
+            },
+            Some(_),
+        ) => {
+            if !app.hub.has_campaign(&campaign_id) {
+                return vec![error("no such campaign")];
+            }
+            match operator_api::apply(app, &campaign_id, &change) {
+                Ok(_) => vec![visibility(app, campaign_id)],
+                Err(e) => vec![error(e)],
+            }
+        }
+        (Command::ListVisibility { campaign_id }, Some(_)) => {
+            if !app.hub.has_campaign(&campaign_id) {
+                return vec![error("no such campaign")];
+            }
+            vec![visibility(app, campaign_id)]
+        }
+    }
+}
+
+fn visibility(app: &App, campaign_id: String) -> Event {
+    Event::Visibility {
+        overrides: app.overrides.list(&campaign_id, ids::now_ms()),
+        campaign_id,
     }
 }
 
@@ -258,6 +314,16 @@ async fn run(app: App, mut socket: WebSocket) {
         domain: app.backend.domain().to_owned(),
         agent_domain: app.backend.agent_domain().to_owned(),
         xmpp_ws_url: app.xmpp_ws_url.get().cloned().unwrap_or_default(),
+        campaigns: app
+            .hub
+            .campaign_defs()
+            .iter()
+            .map(|c| ConsoleCampaign {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                visibility_overrides: c.webchat.visibility_overrides,
+            })
+            .collect(),
     };
     if !send(&mut socket, &hello).await {
         return;

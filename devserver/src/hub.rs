@@ -212,6 +212,16 @@ impl Hub {
         self.shared.campaigns.iter().find(|c| c.id == id)
     }
 
+    /// Whether `id` is a configured campaign (no lock taken: the campaigns never change).
+    pub fn has_campaign(&self, id: &str) -> bool {
+        self.campaign_def(id).is_some()
+    }
+
+    /// The configured campaigns as the console lists them: id, name and widget features.
+    pub fn campaign_defs(&self) -> &[CampaignDef] {
+        &self.shared.campaigns
+    }
+
     /// `GET campaigns`.
     pub fn campaign_list(&self) -> Vec<CampaignSummary> {
         self.shared
@@ -256,6 +266,7 @@ impl Hub {
             available_slots: av.slots,
             cobrowsing: def.cobrowsing.clone(),
             survey: def.survey.clone(),
+            webchat: def.webchat,
         })
     }
 

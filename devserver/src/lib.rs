@@ -2,7 +2,8 @@
 //!
 //! What it does: serves the CoBrowser Public API (seed 003) with campaigns from a config file,
 //! CORS for pages on other origins, static files (the built widget and demo page) at `/`, the
-//! agent console at `/agent`, and — behind `--test-control` — a control surface for tests under
+//! agent console at `/agent`, the operator API at `/operator/v1/` (the customer's server sets
+//! visibility overrides), and — behind `--test-control` — a control surface for tests under
 //! `/_test/`. Tests start it in-process with [`Server::start`] on an ephemeral port.
 //! The XMPP side is either the embedded XMPP-over-WebSocket server ([`xmpp`], at
 //! `/xmpp-websocket`) or a real ejabberd/Prosody ([`external`]); either way the agent side of
@@ -11,9 +12,10 @@
 //!
 //! Module map: [`config`] (CLI), [`campaigns`] (definitions), [`hub`] (state and rules,
 //! built on [`sessions`] and [`agents`]), [`access`] and [`identity`] (who may read or change
-//! which chat), [`backend`] (XMPP deployments), [`desk`] (agent side of chats), [`xmpp`]
-//! (embedded server), [`external`] (agents as clients of a real server), [`bot`]
-//! (auto-agent), [`public_api`], [`console`], [`control`] and [`demo`] (HTTP surfaces).
+//! which chat), [`overrides`] (operator visibility overrides), [`backend`] (XMPP
+//! deployments), [`desk`] (agent side of chats), [`xmpp`] (embedded server), [`external`]
+//! (agents as clients of a real server), [`bot`] (auto-agent), [`public_api`],
+//! [`operator_api`], [`console`], [`control`] and [`demo`] (HTTP surfaces).
 
 pub mod access;
 pub mod agents;
@@ -29,6 +31,8 @@ pub mod external;
 pub mod hub;
 pub mod identity;
 pub mod ids;
+pub mod operator_api;
+pub mod overrides;
 pub mod public_api;
 pub mod sessions;
 pub mod xmpp;
@@ -69,6 +73,10 @@ pub struct App {
     /// The WebSocket URL visitors connect to (embedded: filled in once the port is known).
     pub xmpp_ws_url: Arc<std::sync::OnceLock<String>>,
     pub api_token: Arc<str>,
+    /// The operator API's bearer token (never the public `api_token`).
+    pub operator_token: Arc<str>,
+    /// The operator's visibility overrides.
+    pub overrides: Arc<overrides::Overrides>,
     /// Becomes `true` (or closed) when the server shuts down; long-lived tasks (WebSockets)
     /// stop on it, see [`stopped`].
     pub shutdown: watch::Receiver<bool>,
@@ -224,6 +232,8 @@ impl Server {
             embedded,
             xmpp_ws_url,
             api_token: Arc::from(config.api_token.as_str()),
+            operator_token: Arc::from(config.operator_token.as_str()),
+            overrides: Arc::new(overrides::Overrides::new()),
             shutdown,
         };
         if config.bot {
@@ -327,6 +337,7 @@ pub async fn stopped(mut rx: watch::Receiver<bool>) {
 fn router(app: App, config: &Config) -> Router {
     let mut router = Router::new()
         .nest(public_api::BASE_PATH, public_api::router(app.clone()))
+        .nest(operator_api::BASE_PATH, operator_api::router(app.clone()))
         .merge(console::router())
         .route(
             xmpp::endpoint::PATH,
@@ -346,7 +357,8 @@ fn router(app: App, config: &Config) -> Router {
 }
 
 /// Any origin may call the API: the widget runs on customers' pages. No cookies are used, so
-/// `*` is safe.
+/// `*` is safe. `If-None-Match` and `ETag` are for the widget's visibility read. The operator
+/// API's `PUT`/`DELETE` and `Authorization` are not allowed: it is for servers, not browsers.
 fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::any())
@@ -356,7 +368,9 @@ fn cors() -> CorsLayer {
             HeaderName::from_static(identity::CHAT_SECRET_HEADER),
             HeaderName::from_static(identity::USER_SIGNATURE_HEADER),
             header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
         ])
+        .expose_headers([header::ETAG])
         .max_age(Duration::from_secs(600))
 }
 

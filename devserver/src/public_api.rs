@@ -4,12 +4,15 @@
 //! What it does: routes, the `X-API-TOKEN` check, JSON bodies parsed with clear 400s, and the
 //! seed's error envelope `{"Status":409,"StatusText":"Conflict","Message":"No Availability"}`.
 //! What it does not: hold state or rules (the hub does) or talk XMPP (the backend does).
+//!
+//! `GET visibility` is the widget's side of the operator overrides: one visitor's verdict from
+//! memory, with a strong `ETag` and `304 Not Modified` for an unchanged answer.
 
 use std::borrow::Cow;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +24,7 @@ use webchat_protocol::api::{ChatSessionRequest, SurveyPatch, XmppCredentialsRequ
 use crate::access::{AccessError, Need, Proof};
 use crate::hub::{CreateError, CredentialsError, SurveyError};
 use crate::identity::{CHAT_SECRET_HEADER, USER_SIGNATURE_HEADER};
-use crate::{ids, App};
+use crate::{ids, overrides, App};
 
 /// Where the API lives, as in the seed's base URL.
 pub const BASE_PATH: &str = "/api/app.php/chatbot/v1";
@@ -96,7 +99,7 @@ impl IntoResponse for Failure {
 }
 
 /// Parses a JSON body into `T`, or a 400 saying what is wrong with it.
-fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
@@ -121,6 +124,7 @@ pub fn router(app: App) -> Router<App> {
         .route("/chatsessions/{id}/transcript", get(get_transcript))
         .route("/xmppcredentials", post(create_credentials))
         .route("/xmppcredentials/{id}", get(get_credentials))
+        .route("/visibility", get(get_visibility))
         .route("/xmppconnection", post(bosh_gone))
         .route("/xmppconnection/{id}", get(bosh_gone))
         .fallback(unknown_endpoint)
@@ -276,6 +280,65 @@ async fn get_credentials(
     Ok(Json(creds).into_response())
 }
 
+#[derive(Deserialize)]
+struct VisibilityQuery {
+    campaign_id: Option<String>,
+    tracker_id: Option<String>,
+    user: Option<String>,
+}
+
+/// `GET visibility?campaign_id=…&tracker_id=…[&user=…]`: `{"visibility", "until"}` with a
+/// strong `ETag`; `304` when `If-None-Match` names the answer's tag.
+async fn get_visibility(
+    State(app): State<App>,
+    Query(q): Query<VisibilityQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let required = |v: Option<String>, name: &str| {
+        v.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                format!("the {name} query parameter is required"),
+            )
+        })
+    };
+    let campaign = required(q.campaign_id, "campaign_id")?;
+    let tracker = required(q.tracker_id, "tracker_id")?;
+    if !app.hub.has_campaign(&campaign) {
+        return Err(Failure::not_found());
+    }
+    let user = q.user.filter(|u| !u.is_empty());
+    let verdict = app
+        .overrides
+        .answer(&campaign, &tracker, user.as_deref(), ids::now_ms());
+    let tag = overrides::etag(&verdict);
+    let fresh = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| none_match_names(v, &tag));
+    let mut reply = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Json(verdict).into_response()
+    };
+    let h = reply.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, v);
+    }
+    // Every read asks the server again: the answer changes whenever an operator acts.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(reply)
+}
+
+/// Whether an `If-None-Match` value (`*`, or a list of tags) names `tag`. RFC 9110 §13.1.2:
+/// the weak comparison, so `W/"x"` matches `"x"`.
+fn none_match_names(value: &str, tag: &str) -> bool {
+    value.split(',').map(str::trim).any(|t| {
+        t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag.strip_prefix("W/").unwrap_or(tag)
+    })
+}
+
 async fn bosh_gone() -> Failure {
     Failure::new(
         StatusCode::NOT_IMPLEMENTED,
@@ -287,4 +350,18 @@ async fn bosh_gone() -> Failure {
 /// Whether a request carries a token header (for the request log), without judging it.
 pub fn has_token(headers: &HeaderMap) -> bool {
     headers.contains_key(TOKEN_HEADER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::none_match_names;
+
+    #[test]
+    fn if_none_match_lists_and_weak_tags() {
+        assert!(none_match_names("\"auto\"", "\"auto\""));
+        assert!(none_match_names("\"x\", W/\"auto\"", "\"auto\""));
+        assert!(none_match_names("*", "\"hidden-5\""));
+        assert!(!none_match_names("\"hidden-4\"", "\"hidden-5\""));
+        assert!(!none_match_names("", "\"auto\""));
+    }
 }

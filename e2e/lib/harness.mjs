@@ -342,6 +342,40 @@ export const control = {
   xmpp: () => call('GET', 'xmpp'),
 };
 
+/// devserver's default operator token (`--operator-token`; never the public API token).
+export const OPERATOR_TOKEN = 'webchat-dev-operator-token';
+
+async function operatorCall(method, campaignId, body, token = OPERATOR_TOKEN) {
+  const url = new URL(`/operator/v1/campaigns/${encodeURIComponent(campaignId)}/visibility`, env().url);
+  const init = { method, headers: { authorization: `Bearer ${token}` } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/// The operator API (devserver/API.md): what the customer's server calls to show or hide the
+/// chat. Each throws on a non-2xx status, except `raw`, which returns `{status, body}`.
+export const operator = {
+  /** `change`: `{visibility: 'shown'|'hidden'|'auto', visitor?, user?: {id}|{email}, until?, seconds?}`. */
+  set: async (change, campaignId = CAMPAIGNS.english) => {
+    const r = await operatorCall('PUT', campaignId, change);
+    if (r.status !== 200) throw new Error(`PUT operator visibility: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  },
+  /** `{campaign_id, overrides: [{scope, key, visibility, until, set_at}]}` */
+  list: async (campaignId = CAMPAIGNS.english) => (await operatorCall('GET', campaignId)).body,
+  /** Removes every override of the campaign. */
+  clear: async (campaignId = CAMPAIGNS.english) => {
+    const r = await operatorCall('DELETE', campaignId);
+    if (r.status !== 204) throw new Error(`DELETE operator visibility: ${r.status}`);
+  },
+  raw: operatorCall,
+};
+
 /// Signs in an available test agent for `campaigns` (default: all). Returns devserver's agent
 /// (`{id, info: {nickname, firstname, jid}, available, …}`) plus `nickname` and `jid` for
 /// convenience; sign it out with `signOutAgents()` or `control.signOutAgent(agent.id)`.

@@ -85,7 +85,7 @@ test('agentAvailable: the launcher appears when an agent signs in and goes when 
   await control.signOutAgent(agent.id);
   await waitShown(page, false, 'hidden again once no agent is left');
   const last = (await events(page)).at(-1);
-  assert.deepEqual(last, { visible: false, reason: 'agentAvailable' });
+  assert.deepEqual(last, { visible: false, reason: 'rule:agentAvailable' });
   // The campaign was polled, and hidden meant no chat session.
   const polls = (await control.requests()).filter(
     (r) => r.method === 'GET' && r.path.endsWith(`/campaigns/${CAMPAIGNS.english}`),
@@ -113,9 +113,9 @@ test('pages: a single-page app route change hides and shows the widget', async (
   await page.goBack({ waitUntil: 'commit' });
   await waitShown(page, true, 'shown again on the back button (popstate)');
   assert.deepEqual(await events(page, mark), [
-    { visible: false, reason: 'pages' },
+    { visible: false, reason: 'rule:pages' },
     { visible: true, reason: 'rules' },
-    { visible: false, reason: 'pages' },
+    { visible: false, reason: 'rule:pages' },
     { visible: true, reason: 'rules' },
   ]);
   // destroy() puts the History API back.
@@ -196,7 +196,7 @@ test('chat.hide(), show() and auto() override the rules', async (t) => {
   await waitShown(page, false);
   assert.deepEqual(await events(page, mark), [
     { visible: true, reason: 'api' },
-    { visible: false, reason: 'secondsOnPage' },
+    { visible: false, reason: 'rule:secondsOnPage' },
   ]);
   assertNoProblems(problems);
   await context.close();

@@ -59,6 +59,15 @@ export type ChatState =
   | 'unavailable' // the campaign could not be used (see the console)
   | 'destroyed';
 
+/**
+ * Why the widget is shown or hidden: the rule that decided (`rule:openingHours` …), all rules
+ * hold (`rules`), no rules (`default`), unreadable rules (`invalid`), the operator's override
+ * from the customer's server (`rest`), the page's `chat.show()`/`hide()` (`api`), or a chat
+ * going on, which is never hidden (`chat`).
+ */
+export type VisibilityReason =
+  | 'default' | 'rules' | 'invalid' | 'rest' | 'api' | 'chat' | `rule:${string}`;
+
 /** The `detail` each event's handler receives. */
 export interface WebchatEvents {
   ready: Record<string, never>;
@@ -72,7 +81,7 @@ export interface WebchatEvents {
   'cobrowsing:requested': Record<string, never>;
   'cobrowsing:accepted': { accepted: true };
   'cobrowsing:denied': { accepted: false };
-  visibility: { visible: boolean; reason: string };
+  visibility: { visible: boolean; reason: VisibilityReason };
   error: { message: string };
 }
 

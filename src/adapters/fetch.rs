@@ -1,5 +1,7 @@
 //! The Public API over `fetch`: one request with the `X-API-TOKEN` header, the caller's extra
-//! headers and a JSON body, answered with the status and the body text.
+//! headers and a JSON body, answered with the status and the body text; and a conditional `GET`
+//! ([`Fetch::revalidate`]: `If-None-Match` out, `ETag` back, a `304` passed through rather than
+//! served from the browser's cache).
 //!
 //! It does not interpret replies: the caller hands `(status, body)` to
 //! `webchat_protocol::api::parse_response`. A request whose future is dropped (widget destroyed,
@@ -104,6 +106,33 @@ impl Fetch {
         extra: &[(&'static str, String)],
         body: Option<&str>,
     ) -> Result<(u16, String), FetchError> {
+        self.send(method, path, extra, body)
+            .await
+            .map(|r| (r.status, r.body))
+    }
+
+    /// `GET base+path` with `If-None-Match: etag` when given. A header set by the caller turns
+    /// the browser's HTTP cache off for the request (Fetch standard), so a `304` arrives as
+    /// such, with an empty body.
+    pub async fn revalidate(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Revalidated, FetchError> {
+        let condition: Vec<(&'static str, String)> = etag
+            .map(|tag| ("If-None-Match", tag.to_owned()))
+            .into_iter()
+            .collect();
+        self.send(Method::Get, path, &condition, None).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        extra: &[(&'static str, String)],
+        body: Option<&str>,
+    ) -> Result<Revalidated, FetchError> {
         let window = web_sys::window().ok_or(FetchError::NoWindow)?;
         let headers = Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
         headers
@@ -138,6 +167,8 @@ impl Fetch {
             .dyn_into()
             .map_err(|e| FetchError::Network(describe(&e)))?;
         let status = response.status();
+        // Readable across origins only when the API exposes it (`Access-Control-Expose-Headers`).
+        let etag = response.headers().get("ETag").ok().flatten();
         let text = response
             .text()
             .map_err(|e| FetchError::Body(describe(&e)))?;
@@ -145,6 +176,19 @@ impl Fetch {
             .await
             .map_err(|e| FetchError::Body(describe(&e)))?;
         drop(abort);
-        Ok((status, text.as_string().unwrap_or_default()))
+        Ok(Revalidated {
+            status,
+            etag,
+            body: text.as_string().unwrap_or_default(),
+        })
     }
+}
+
+/// A reply with its entity tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revalidated {
+    pub status: u16,
+    /// The `ETag` header, when the server sent (and exposed) one.
+    pub etag: Option<String>,
+    pub body: String,
 }

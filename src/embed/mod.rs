@@ -34,13 +34,14 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use crate::actions::UiAction;
+use crate::adapters::fetch::Fetch;
 use crate::adapters::storage::Storage;
 use crate::controller::identity::UserInfo;
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::entry::{self, Container, InitOptions, Widget};
 use crate::events::{self, HostEvent};
 use crate::model::Phase;
-use crate::visibility::{Deps as VisibilityDeps, Visibility};
+use crate::visibility::{Deps as VisibilityDeps, Identity, Visibility};
 use options::{EmbedOptions, Position};
 use shared_reads::SharedReads;
 
@@ -316,6 +317,9 @@ impl Api {
             .map(|w| w.controller().clone());
         if let Some(controller) = controller {
             controller.tag(user)?;
+            // The operator may hide or show this user: ask for their verdict.
+            self.state
+                .visibility("user.tag()", Visibility::identity_changed);
         }
         Ok(())
     }
@@ -334,6 +338,8 @@ impl Api {
             .map(|w| w.controller().clone());
         if let Some(controller) = controller {
             controller.reset();
+            self.state
+                .visibility("user.reset()", Visibility::identity_changed);
         }
     }
 
@@ -470,6 +476,10 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         widget_options.campaign.clone(),
         Storage::open(widget_options.visitor_ids),
     );
+    let overrides = Rc::new(Fetch::new(
+        &widget_options.api_url,
+        &widget_options.api_token,
+    ));
     let place = match &widget_options.container {
         Container::Floating => None,
         Container::Element(el) => Some(el.clone()),
@@ -533,6 +543,11 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         .as_ref()
         .filter(|w| !w.host().hidden())
         .map(|widget| {
+            let controller = widget.controller().clone();
+            let identity = Rc::new(move || Identity {
+                tracker_id: controller.visitor_id(),
+                user: controller.user().map(|u| u.tracker_id()),
+            });
             widget.with_owner(|| {
                 Visibility::start(
                     embed.visibility.as_deref(),
@@ -540,6 +555,8 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
                         host,
                         store,
                         transport,
+                        overrides,
+                        identity,
                         campaign,
                         storage,
                         now: VisibilityDeps::date_now(),

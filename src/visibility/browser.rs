@@ -7,18 +7,27 @@
 //! - `visitNumber`: counted at start in the widget's storage ([`visits`](super::visits) says
 //!   what a visit is), only when the rule is set; a page coming back into view after more than
 //!   30 minutes is a new visit.
-//! - `agentOnline` / `agentAvailable`: `GET campaigns/{id}` every `pollSeconds` (backoff ×2 up
+//! - The campaign (`GET campaigns/{id}`) is read once at start — the same moment as the
+//!   widget's own read, so the two are one request — for its `webchat.visibilityOverrides`.
+//! - `agentOnline` / `agentAvailable`: the campaign again every `pollSeconds` (backoff ×2 up
 //!   to ×16 on failures), only while the answer matters (the other rules hold, no manual
 //!   override, no chat under way) and never while the tab is hidden (`document.hidden`).
+//! - The operator's overrides, only when the campaign switches them on: this visitor's verdict
+//!   (`GET visibility?…`, [`OverrideSource`]) at start and every `pollSeconds` with the same
+//!   backoff and hidden-tab pause, revalidated with `If-None-Match` (an unchanged answer is a
+//!   bodiless `304`); a shown or hidden verdict is remembered between page views (applied at
+//!   once, then revalidated); asked again at once when the visitor's identity changes. A `404` (a backend without the
+//!   extension) means automatic and ends the reads. On a first page view the launcher waits
+//!   for the first verdict, as it waits for the campaign, so a hidden visitor never sees it.
 //! - `pages`: re-evaluated on `popstate` and on `history.pushState`/`replaceState`, which are
 //!   wrapped while a `pages` rule exists and restored on drop.
 //!
 //! The decision lands in the store's `visible` flag (the Widget component hides its root) and
-//! every change is announced with `HostEvent::Visibility`. An ongoing chat is never hidden by
-//! the rules: while a chat is under way, its window is open or agent messages are unread, the
-//! widget stays. `show()` /
-//! `hide()` override the rules until `auto()`. Everything is released on drop. This module makes
-//! no decision itself; the rules are [`Rules::evaluate`]'s.
+//! every change is announced with `HostEvent::Visibility`. What wins is
+//! [`operator::combine`]'s table: the page's `show()` / `hide()` (until `auto()`), then an
+//! ongoing chat (while a chat is under way, its window is open or agent messages are unread,
+//! the widget stays), then the operator, then the rules. Everything is released on drop. This
+//! module makes no decision itself; the rules are [`Rules::evaluate`]'s.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -27,21 +36,19 @@ use leptos::prelude::{Dispose, Effect, Get, GetUntracked};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
-use webchat_protocol::api::{self, Campaign};
+use webchat_protocol::api::{self, Campaign, VisibilityVerdict};
 
 use super::engine::{AgentStatus, Decision, Inputs, Reason};
+use super::operator::{self, combine, poll_interval_ms, Identity, Remembered, Verdict};
 use super::rules::{RuleError, Rules};
 use super::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
 use super::zone::{days_from_civil, ZoneOffsets, DAY_MS};
-use crate::adapters::fetch::Method;
+use crate::adapters::fetch::{Fetch, FetchError, Method, Revalidated};
 use crate::adapters::storage::{Storage, StorageKind};
 use crate::adapters::timer::Timer;
-use crate::controller::transport::Transport;
+use crate::controller::transport::{LocalFuture, Transport};
 use crate::events::{self, HostEvent};
 use crate::model::{ChatStore, Phase};
-
-/// Largest factor the poll interval grows to after failures.
-const MAX_BACKOFF_FACTOR: u32 = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Time zones through Intl
@@ -154,6 +161,28 @@ type Listener = (
 /// A `history` method replacement: `(state, unused, url)` → the original's result.
 type HistoryFn = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
 
+/// Where the operator's per-visitor verdict is read: a conditional `GET` (browser tests script
+/// it).
+pub trait OverrideSource {
+    /// `GET {api base}{path}` with `If-None-Match: etag` when given.
+    fn revalidate(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> LocalFuture<Result<Revalidated, FetchError>>;
+}
+
+impl OverrideSource for Fetch {
+    fn revalidate(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> LocalFuture<Result<Revalidated, FetchError>> {
+        let (fetch, path, etag) = (self.clone(), path.to_owned(), etag.map(str::to_owned));
+        Box::pin(async move { fetch.revalidate(&path, etag.as_deref()).await })
+    }
+}
+
 /// What a [`Visibility`] works with.
 pub struct Deps {
     /// The widget's host element: receives `webchat:visibility`.
@@ -161,11 +190,15 @@ pub struct Deps {
     /// The view model: its `visible` flag is set; its phase and open state tell whether a chat
     /// is under way.
     pub store: ChatStore,
-    /// For `GET campaigns/{id}` (agent rules only).
+    /// For `GET campaigns/{id}` (once at start, then for the agent rules).
     pub transport: Rc<dyn Transport>,
+    /// For the operator's per-visitor verdict (`GET visibility?…`).
+    pub overrides: Rc<dyn OverrideSource>,
+    /// Who the visitor is now (`tag()` and `reset()` change it).
+    pub identity: Rc<dyn Fn() -> Identity>,
     /// The campaign id.
     pub campaign: String,
-    /// The widget's chosen storage (visit counting).
+    /// The widget's chosen storage (visit counting, the operator's last verdict).
     pub storage: Storage,
     /// The wall clock in ms since the Unix epoch (`Date.now()`; tests pass a fake one).
     pub now: Rc<dyn Fn() -> i64>,
@@ -178,6 +211,93 @@ impl Deps {
     }
 }
 
+/// One periodic read: its timer, when it last went out and how the last ones went.
+struct Poll {
+    timer: Option<Timer>,
+    armed: bool,
+    in_flight: bool,
+    last_ms: Option<i64>,
+    failures: u32,
+}
+
+impl Poll {
+    fn new(timer: Timer) -> Poll {
+        Poll {
+            timer: Some(timer),
+            armed: false,
+            in_flight: false,
+            last_ms: None,
+            failures: 0,
+        }
+    }
+
+    /// Whether a read should go out now (then it counts as sent). Otherwise arms the timer for
+    /// when one is due, or disarms it when no read is `wanted`.
+    fn due(&mut self, wanted: bool, poll_seconds: u32) -> bool {
+        if !wanted {
+            if self.armed {
+                if let Some(t) = &self.timer {
+                    t.cancel();
+                }
+                self.armed = false;
+            }
+            return false;
+        }
+        if self.in_flight || self.armed {
+            return false;
+        }
+        let now = js_sys::Date::now() as i64;
+        let due = self
+            .last_ms
+            .map_or(now, |t| t + poll_interval_ms(poll_seconds, self.failures));
+        if due > now {
+            if let Some(t) = &self.timer {
+                self.armed = t.arm(u64::try_from(due - now).unwrap_or(0));
+            }
+            return false;
+        }
+        self.in_flight = true;
+        self.last_ms = Some(now);
+        true
+    }
+
+    /// Forgets the schedule: the next [`due`](Self::due) reads at once.
+    fn restart(&mut self) {
+        self.last_ms = None;
+        self.failures = 0;
+        if let Some(t) = &self.timer {
+            t.cancel();
+        }
+        self.armed = false;
+    }
+
+    /// The reply to the read in flight arrived.
+    fn done(&mut self, ok: bool) {
+        self.in_flight = false;
+        self.failures = if ok {
+            0
+        } else {
+            self.failures.saturating_add(1)
+        };
+    }
+}
+
+/// What the widget knows of the operator's overrides.
+struct Overrides {
+    /// The last verdict read (or remembered from the last page view).
+    verdict: Verdict,
+    /// Its `ETag`, sent back as `If-None-Match`.
+    etag: Option<String>,
+    /// Whom `verdict` and `etag` are for.
+    identity: Option<Identity>,
+    /// The verdict came from storage: the campaign had the overrides on last time, so read at
+    /// once without waiting for the campaign.
+    remembered: bool,
+    /// The backend answered 404 (no such extension): automatic, no more reads.
+    missing: bool,
+    poll: Poll,
+}
+
 struct Inner {
     me: Weak<RefCell<Inner>>,
     rules: Rules,
@@ -188,15 +308,16 @@ struct Inner {
     page_started_ms: i64,
     visits: Option<VisitRecord>,
     agents: Option<AgentStatus>,
+    /// The campaign's `webchat.visibilityOverrides`; `None` until the campaign answered.
+    overrides_on: Option<bool>,
+    overrides: Overrides,
+    /// The launcher waits for the first verdict (first page view, the widget not yet seen).
+    held: bool,
     forced: Option<bool>,
     shown: Option<bool>,
     last: Option<(bool, Reason)>,
     check_timer: Option<Timer>,
-    poll_timer: Option<Timer>,
-    poll_armed: bool,
-    poll_in_flight: bool,
-    last_poll_ms: Option<i64>,
-    poll_failures: u32,
+    campaign_poll: Poll,
     /// Dropped: ignore late timers and replies.
     stopped: bool,
 }
@@ -243,9 +364,39 @@ impl Visibility {
         let now = (deps.now)();
         let visits = rules.visit_number.map(|_| count_visit(&deps.storage, now));
         let needs_routes = rules.pages.is_some();
+        // The last page view's verdict, if it was for this visitor: applied at once.
+        let identity = (deps.identity)();
+        let remembered = deps
+            .storage
+            .get(operator::REMEMBERED_KEY)
+            .and_then(|t| Remembered::decode(&t))
+            .filter(|r| r.identity == identity);
+        // A first view (no campaign remembered, nothing shown yet) waits for the verdict too.
+        let held =
+            remembered.is_none() && deps.store.configured().try_get_untracked() == Some(false);
         let inner = Rc::new_cyclic(|me: &Weak<RefCell<Inner>>| {
             let check_me = me.clone();
-            let poll_me = me.clone();
+            let poll_timer = |which: fn(&mut Inner) -> &mut Poll| {
+                let me = me.clone();
+                Timer::new(move || {
+                    if let Some(i) = me.upgrade() {
+                        which(&mut i.borrow_mut()).armed = false;
+                        Inner::update(&i);
+                    }
+                })
+            };
+            let campaign_poll = Poll::new(poll_timer(|i| &mut i.campaign_poll));
+            let overrides = Overrides {
+                verdict: remembered.as_ref().map_or(Verdict::AUTO, |r| r.verdict),
+                etag: remembered
+                    .as_ref()
+                    .map(|r| r.etag.clone())
+                    .filter(|e| !e.is_empty()),
+                remembered: remembered.is_some(),
+                identity: remembered.map(|r| r.identity),
+                missing: false,
+                poll: Poll::new(poll_timer(|i| &mut i.overrides.poll)),
+            };
             RefCell::new(Inner {
                 me: me.clone(),
                 rules,
@@ -255,6 +406,9 @@ impl Visibility {
                 page_started_ms: now,
                 visits,
                 agents: None,
+                overrides_on: None,
+                overrides,
+                held,
                 forced: None,
                 shown: None,
                 last: None,
@@ -263,16 +417,7 @@ impl Visibility {
                         Inner::update(&i);
                     }
                 })),
-                poll_timer: Some(Timer::new(move || {
-                    if let Some(i) = poll_me.upgrade() {
-                        i.borrow_mut().poll_armed = false;
-                        Inner::update(&i);
-                    }
-                })),
-                poll_armed: false,
-                poll_in_flight: false,
-                last_poll_ms: None,
-                poll_failures: 0,
+                campaign_poll,
                 stopped: false,
             })
         });
@@ -338,23 +483,28 @@ impl Visibility {
         Inner::update(&self.inner);
     }
 
-    /// Re-reads the campaign now (when the agent rules need it) and re-evaluates everything.
+    /// Re-reads the campaign now (when the agent rules need it) and the operator's verdict
+    /// (when the campaign has them on), and re-evaluates everything.
     pub fn recheck(&self) {
         {
             let mut i = self.inner.borrow_mut();
-            i.last_poll_ms = None;
-            i.poll_failures = 0;
-            if let Some(t) = &i.poll_timer {
-                t.cancel();
-            }
-            i.poll_armed = false;
+            i.campaign_poll.restart();
+            i.overrides.poll.restart();
         }
+        Inner::update(&self.inner);
+    }
+
+    /// The visitor's identity changed (`CV.user.tag()`, `CV.user.reset()`): asks for the
+    /// operator's verdict for the new one at once.
+    pub fn identity_changed(&self) {
+        self.inner.borrow_mut().overrides.poll.restart();
         Inner::update(&self.inner);
     }
 
     /// Whether the widget is visible now.
     pub fn is_visible(&self) -> bool {
-        self.inner.borrow().shown.unwrap_or(true)
+        let i = self.inner.borrow();
+        !i.held && i.shown.unwrap_or(true)
     }
 
     /// The last decision: visible, and why.
@@ -374,7 +524,8 @@ impl Drop for Visibility {
             let mut i = self.inner.borrow_mut();
             i.stopped = true;
             i.check_timer = None;
-            i.poll_timer = None;
+            i.campaign_poll.timer = None;
+            i.overrides.poll.timer = None;
         }
         if let Some(e) = self.effect.take() {
             e.dispose();
@@ -458,7 +609,12 @@ impl Inner {
                 };
                 i.rules.evaluate(&inputs, i.zone.as_ref())
             };
-            if let (Some(t), Some(timer)) = (decision.next_check_ms, &i.check_timer) {
+            let operator = i.overrides.verdict.at(now);
+            let next_check = match (decision.next_check_ms, i.overrides.verdict.next_change(now)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let (Some(t), Some(timer)) = (next_check, &i.check_timer) {
                 // A few ms late rather than early: the boundary must have passed when we look.
                 timer.arm(u64::try_from(t.saturating_sub(now)).unwrap_or(0) + 5);
             } else if let Some(timer) = &i.check_timer {
@@ -475,28 +631,48 @@ impl Inner {
                 return;
             };
             // A chat under way, a window the visitor is looking at, or agent messages not yet
-            // read (a chat that ended while minimised): never hidden by a rule.
+            // read (a chat that ended while minimised): never hidden by a rule or the operator.
             let ongoing = phase.in_chat() || open || unread > 0;
-            let (visible, reason) = match i.forced {
-                Some(v) => (v, Reason::Api),
-                None if !decision.visible && ongoing => (true, Reason::Chat),
-                None => (decision.visible, decision.reason),
-            };
-            let should_poll = i.rules.needs_agents()
-                && !i.invalid
-                && decision.needs_agents
+            let (visible, reason) = combine(
+                (decision.visible, decision.reason),
+                operator,
+                i.forced,
+                ongoing,
+            );
+            if i.forced.is_some() {
+                i.held = false;
+            }
+            let background = document_hidden();
+            // Once for the campaign's switches, then only while the agent rules need it.
+            let campaign_wanted = !background
+                && (i.overrides_on.is_none()
+                    || (i.rules.needs_agents()
+                        && !i.invalid
+                        && decision.needs_agents
+                        && i.forced.is_none()
+                        && !ongoing));
+            let overrides_wanted = !background
+                && !i.overrides.missing
                 && i.forced.is_none()
-                && !ongoing
-                && !document_hidden();
-            Inner::schedule_poll(&mut i, should_poll);
+                && i.overrides_on.unwrap_or(i.overrides.remembered);
+            let poll_seconds = i.rules.poll_seconds;
+            if i.campaign_poll.due(campaign_wanted, poll_seconds) {
+                Inner::read_campaign(&i);
+            }
+            if i.overrides.poll.due(overrides_wanted, poll_seconds) {
+                Inner::read_verdict(&mut i);
+            }
             i.last = Some((visible, reason));
-            let changed = i.shown != Some(visible);
-            i.shown = Some(visible);
-            if changed {
-                store.set_visible(visible);
-                Some((i.deps.host.clone(), visible, reason))
-            } else {
+            if i.held {
+                // Not shown and not announced until the verdict is in: the page hears the
+                // first state it can see.
+                store.set_visible(false);
                 None
+            } else {
+                let changed = i.shown != Some(visible);
+                i.shown = Some(visible);
+                store.set_visible(visible);
+                changed.then(|| (i.deps.host.clone(), visible, reason))
             }
         };
         // Emitted outside the borrow: the page's handler may call back into the widget.
@@ -511,32 +687,8 @@ impl Inner {
         }
     }
 
-    /// Starts a campaign read now, or arms the poll timer for when one is due.
-    fn schedule_poll(i: &mut Inner, wanted: bool) {
-        if !wanted {
-            if i.poll_armed {
-                if let Some(t) = &i.poll_timer {
-                    t.cancel();
-                }
-                i.poll_armed = false;
-            }
-            return;
-        }
-        if i.poll_in_flight || i.poll_armed {
-            return;
-        }
-        let now = js_sys::Date::now() as i64;
-        let factor = 1u32 << i.poll_failures.min(MAX_BACKOFF_FACTOR.trailing_zeros());
-        let interval = i64::from(i.rules.poll_seconds) * 1000 * i64::from(factor);
-        let due = i.last_poll_ms.map_or(now, |t| t + interval);
-        if due > now {
-            if let Some(t) = &i.poll_timer {
-                i.poll_armed = t.arm(u64::try_from(due - now).unwrap_or(0));
-            }
-            return;
-        }
-        i.poll_in_flight = true;
-        i.last_poll_ms = Some(now);
+    /// Reads the campaign: its switches, and the agents for the agent rules.
+    fn read_campaign(i: &Inner) {
         let fut = i.deps.transport.request(
             Method::Get,
             &format!("campaigns/{}", encode_segment(&i.deps.campaign)),
@@ -549,7 +701,6 @@ impl Inner {
             let Some(this) = me.upgrade() else { return };
             {
                 let mut i = this.borrow_mut();
-                i.poll_in_flight = false;
                 if i.stopped {
                     return;
                 }
@@ -558,23 +709,127 @@ impl Inner {
                 });
                 match campaign {
                     Ok(c) => {
-                        i.poll_failures = 0;
+                        i.campaign_poll.done(true);
                         let status = AgentStatus::from_campaign(&c);
                         i.agents = Some(status);
-                        follow_availability(i.deps.store, status.available && c.active);
+                        if i.rules.needs_agents() {
+                            follow_availability(i.deps.store, status.available && c.active);
+                        }
+                        let on = c.webchat.visibility_overrides;
+                        i.overrides_on = Some(on);
+                        if !on {
+                            // Switched off: nothing of the operator's counts any more.
+                            i.forget_verdict();
+                        }
                     }
                     Err(e) => {
-                        if i.poll_failures == 0 {
+                        if i.campaign_poll.failures == 0 && i.rules.needs_agents() {
                             web_sys::console::warn_1(
                                 &format!("webchat: visibility: reading the campaign failed ({e}); trying again later").into(),
                             );
                         }
-                        i.poll_failures = i.poll_failures.saturating_add(1);
+                        i.campaign_poll.done(false);
+                        // The first view must not wait for a campaign that does not come.
+                        i.held = false;
                     }
                 }
             }
             Inner::update(&this);
         });
+    }
+
+    /// Asks for this visitor's verdict, revalidating the one known for them.
+    fn read_verdict(i: &mut Inner) {
+        let identity = (i.deps.identity)();
+        if i.overrides.identity.as_ref() != Some(&identity) {
+            // The known tag is someone else's answer.
+            i.overrides.etag = None;
+        }
+        let fut = i.deps.overrides.revalidate(
+            &identity.read_path(&i.deps.campaign),
+            i.overrides.etag.as_deref(),
+        );
+        let me = i.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = fut.await;
+            let Some(this) = me.upgrade() else { return };
+            {
+                let mut i = this.borrow_mut();
+                if i.stopped {
+                    return;
+                }
+                if (i.deps.identity)() != identity {
+                    // Tagged or reset while the read was out: that answer was for someone else
+                    // (and must not be stored: a reset leaves nothing of the previous user).
+                    i.overrides.poll.done(true);
+                    i.overrides.poll.restart();
+                    drop(i);
+                    Inner::update(&this);
+                    return;
+                }
+                let revalidated = i.overrides.etag.is_some();
+                let ok = match reply {
+                    Ok(r) if r.status == 304 && revalidated => true,
+                    Ok(r) if r.status == 404 => {
+                        // A backend without the extension: automatic, and nothing more to ask.
+                        i.overrides.missing = true;
+                        i.forget_verdict();
+                        true
+                    }
+                    Ok(r) => match api::parse_response::<VisibilityVerdict>(r.status, &r.body) {
+                        Ok(v) => {
+                            let remembered = Remembered {
+                                identity,
+                                verdict: Verdict::from_api(&v),
+                                etag: r.etag.unwrap_or_default(),
+                            };
+                            // Only an override is worth keeping for the next page view
+                            // (applied before any reply); automatic is what it does anyway.
+                            if remembered.verdict.visible.is_some() {
+                                i.deps
+                                    .storage
+                                    .set(operator::REMEMBERED_KEY, &remembered.encode());
+                            } else {
+                                i.deps.storage.remove(operator::REMEMBERED_KEY);
+                            }
+                            i.overrides.verdict = remembered.verdict;
+                            i.overrides.etag = Some(remembered.etag).filter(|e| !e.is_empty());
+                            i.overrides.identity = Some(remembered.identity);
+                            true
+                        }
+                        Err(e) => {
+                            i.warn_verdict_failed(&e.to_string());
+                            false
+                        }
+                    },
+                    Err(e) => {
+                        i.warn_verdict_failed(&e.to_string());
+                        false
+                    }
+                };
+                i.overrides.poll.done(ok);
+                i.held = false;
+            }
+            Inner::update(&this);
+        });
+    }
+
+    /// Drops the operator's verdict and its stored copy.
+    fn forget_verdict(&mut self) {
+        self.overrides.verdict = Verdict::AUTO;
+        self.overrides.etag = None;
+        self.overrides.identity = None;
+        self.overrides.remembered = false;
+        self.held = false;
+        self.deps.storage.remove(operator::REMEMBERED_KEY);
+    }
+
+    fn warn_verdict_failed(&self, e: &str) {
+        if self.overrides.poll.failures == 0 {
+            web_sys::console::warn_1(
+                &format!("webchat: visibility: reading the operator's verdict failed ({e}); trying again later").into(),
+            );
+        }
     }
 
     fn page_visibility_changed(this: &Rc<RefCell<Inner>>) {

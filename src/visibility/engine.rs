@@ -4,8 +4,9 @@
 //! Pure and synchronous: time, the page address, the visit number and the campaign's agent
 //! status come in as arguments, the time zone behind [`ZoneOffsets`]. The browser side
 //! re-evaluates on every input change (campaign poll, route change) and arms one timer at
-//! [`Decision::next_check_ms`] for the time-based rules, so nothing polls every second. Manual
-//! overrides and "never hide an ongoing chat" are the browser side's business, on top of this.
+//! [`Decision::next_check_ms`] for the time-based rules, so nothing polls every second. The
+//! operator's overrides, the page's `show()`/`hide()` and "never hide an ongoing chat" sit on
+//! top of this ([`operator::combine`](super::operator::combine)).
 
 use webchat_protocol::api::Campaign;
 
@@ -50,7 +51,8 @@ pub struct Inputs<'a> {
     pub agents: Option<AgentStatus>,
 }
 
-/// Which rule decided (the `reason` of the `visibility` host event).
+/// Why the widget is shown or hidden (the `reason` of the `visibility` host event): a rule
+/// (spelt `rule:<name>`), the defaults, the operator's override, the page's API or a chat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
     /// No rules: visible by default.
@@ -69,6 +71,8 @@ pub enum Reason {
     Api,
     /// A chat is under way: never hidden.
     Chat,
+    /// The operator's override (the customer's server, read with `GET visibility`).
+    Rest,
 }
 
 impl Reason {
@@ -78,14 +82,15 @@ impl Reason {
             Reason::Default => "default",
             Reason::Rules => "rules",
             Reason::Invalid => "invalid",
-            Reason::Pages => "pages",
-            Reason::VisitNumber => "visitNumber",
-            Reason::OpeningHours => "openingHours",
-            Reason::SecondsOnPage => "secondsOnPage",
-            Reason::AgentOnline => "agentOnline",
-            Reason::AgentAvailable => "agentAvailable",
+            Reason::Pages => "rule:pages",
+            Reason::VisitNumber => "rule:visitNumber",
+            Reason::OpeningHours => "rule:openingHours",
+            Reason::SecondsOnPage => "rule:secondsOnPage",
+            Reason::AgentOnline => "rule:agentOnline",
+            Reason::AgentAvailable => "rule:agentAvailable",
             Reason::Api => "api",
             Reason::Chat => "chat",
+            Reason::Rest => "rest",
         }
     }
 }

@@ -1,28 +1,34 @@
-//! Visibility rules (issue 8, seed 000): when the chat's launcher is shown at all.
+//! Visibility (seed 000): when the chat's launcher is shown at all.
 //!
 //! Seed 000: "If nothing is configured, the chat is visible per default." A page may set rules —
 //! agents online / available, opening hours, seconds on the page, visit number, pages — combined
-//! with AND, and may override them from its own code (`show()`/`hide()` until `auto()`).
+//! with AND; the customer's server may show or hide the chat per visitor, tagged user or
+//! campaign over REST (the operator's overrides); and the page's own code overrides both
+//! (`show()`/`hide()` until `auto()`).
 //!
 //! - Pure part, compiled and tested natively: [`rules`] (schema, [`Rules::parse`] with the
 //!   protocol crate's JSON reader, [`RuleError`]), [`hours`] (opening hours and their next
 //!   change), [`zone`] (calendar maths, the [`ZoneOffsets`] seam and a simulated DST zone),
 //!   [`visits`] (what a visit is), [`engine`] (the [`Decision`]: visible, reason, next
-//!   re-evaluation).
+//!   re-evaluation), [`operator`] (the operator's verdict, its expiry and stored form, and
+//!   [`combine`]: the table of what wins).
 //! - Browser part: [`browser`] — the [`Visibility`] handle that feeds the engine from the page
 //!   (`Intl` time zones, a timer at the next boundary, visit counting in storage, campaign
-//!   polling, History API route changes), sets the store's `visible` flag and emits
-//!   `HostEvent::Visibility`. It never hides an ongoing chat.
+//!   polling, the operator's verdict read with `ETag`/`304`, History API route changes), sets
+//!   the store's `visible` flag and emits `HostEvent::Visibility`. It never hides an ongoing
+//!   chat.
 
 pub mod browser;
 pub mod engine;
 pub mod hours;
+pub mod operator;
 pub mod rules;
 pub mod visits;
 pub mod zone;
 
-pub use browser::{Deps, IntlZone, Visibility};
+pub use browser::{Deps, IntlZone, OverrideSource, Visibility};
 pub use engine::{AgentStatus, Decision, Inputs, Reason};
+pub use operator::{combine, Identity, Verdict};
 pub use rules::{Pages, RuleError, Rules};
 pub use zone::{SimulatedZone, ZoneOffsets};
 

@@ -1,6 +1,9 @@
 //! Native tests of the rule engine on a simulated clock and simulated DST zones.
 
 use super::engine::{AgentStatus, Inputs, Reason};
+use super::operator::{
+    combine, encode, poll_interval_ms, Identity, Remembered, Verdict, REMEMBERED_KEY,
+};
 use super::rules::{matches_page, RuleError, Rules};
 use super::visits::{VisitRecord, VISIT_GAP_MS};
 use super::zone::{utc_ms, SimulatedZone, ZoneOffsets};
@@ -570,4 +573,168 @@ fn visits_start_on_a_new_session_or_after_thirty_minutes() {
     for junk in ["", "x", "0,5", "2", "2,abc", "-1,5"] {
         assert_eq!(VisitRecord::decode(junk), None, "{junk}");
     }
+}
+
+// ---- the operator's overrides and the combination table ----
+
+const HIDDEN: Option<bool> = Some(false);
+const SHOWN: Option<bool> = Some(true);
+const AUTO: Option<bool> = None;
+
+#[test]
+fn the_combination_table() {
+    let rules_no = (false, Reason::OpeningHours);
+    let rules_yes = (true, Reason::Rules);
+    // (rules, operator, page, ongoing) → (visible, reason), row by row as README shows it.
+    let table = [
+        // The page's show()/hide() sit above everything, a chat included.
+        ((rules_no, HIDDEN, SHOWN, false), (true, Reason::Api)),
+        ((rules_yes, SHOWN, Some(false), true), (false, Reason::Api)),
+        ((rules_yes, AUTO, Some(false), false), (false, Reason::Api)),
+        // A chat going on is never hidden, whoever would hide it.
+        ((rules_yes, HIDDEN, AUTO, true), (true, Reason::Chat)),
+        ((rules_no, AUTO, AUTO, true), (true, Reason::Chat)),
+        // …and a visible widget during a chat keeps its own reason.
+        ((rules_no, SHOWN, AUTO, true), (true, Reason::Rest)),
+        ((rules_yes, AUTO, AUTO, true), (true, Reason::Rules)),
+        // The operator's hidden wins over rules that show.
+        ((rules_yes, HIDDEN, AUTO, false), (false, Reason::Rest)),
+        ((rules_no, HIDDEN, AUTO, false), (false, Reason::Rest)),
+        // The operator's shown wins over rules that hide.
+        ((rules_no, SHOWN, AUTO, false), (true, Reason::Rest)),
+        ((rules_yes, SHOWN, AUTO, false), (true, Reason::Rest)),
+        // Automatic: the rules decide, with their reason.
+        ((rules_no, AUTO, AUTO, false), (false, Reason::OpeningHours)),
+        ((rules_yes, AUTO, AUTO, false), (true, Reason::Rules)),
+        (
+            ((true, Reason::Default), AUTO, AUTO, false),
+            (true, Reason::Default),
+        ),
+    ];
+    for ((rules, operator, page, ongoing), want) in table {
+        assert_eq!(
+            combine(rules, operator, page, ongoing),
+            want,
+            "rules {rules:?}, operator {operator:?}, page {page:?}, ongoing {ongoing}"
+        );
+    }
+}
+
+#[test]
+fn reasons_are_spelled_for_the_page() {
+    assert_eq!(Reason::Rest.as_str(), "rest");
+    assert_eq!(Reason::Api.as_str(), "api");
+    assert_eq!(Reason::Chat.as_str(), "chat");
+    assert_eq!(Reason::Default.as_str(), "default");
+    assert_eq!(Reason::Rules.as_str(), "rules");
+    assert_eq!(Reason::Invalid.as_str(), "invalid");
+    assert_eq!(Reason::Pages.as_str(), "rule:pages");
+    assert_eq!(Reason::VisitNumber.as_str(), "rule:visitNumber");
+    assert_eq!(Reason::OpeningHours.as_str(), "rule:openingHours");
+    assert_eq!(Reason::SecondsOnPage.as_str(), "rule:secondsOnPage");
+    assert_eq!(Reason::AgentOnline.as_str(), "rule:agentOnline");
+    assert_eq!(Reason::AgentAvailable.as_str(), "rule:agentAvailable");
+}
+
+#[test]
+fn a_verdict_counts_until_it_expires() {
+    use webchat_protocol::api::{parse_response, VisibilityVerdict};
+    let read =
+        |body: &str| Verdict::from_api(&parse_response::<VisibilityVerdict>(200, body).unwrap());
+    let hidden = read(r#"{"visibility":"hidden","until":5000}"#);
+    assert_eq!(hidden.at(4_999), Some(false));
+    assert_eq!(hidden.at(5_000), None, "expired: the rules again");
+    assert_eq!(hidden.next_change(1_000), Some(5_000));
+    assert_eq!(hidden.next_change(5_000), None);
+    let shown = read(r#"{"visibility":"shown","until":null}"#);
+    assert_eq!(
+        (shown.at(i64::MAX), shown.next_change(0)),
+        (Some(true), None)
+    );
+    let auto = read(r#"{"visibility":"auto"}"#);
+    assert_eq!(auto, Verdict::AUTO);
+    assert_eq!((auto.at(0), auto.next_change(0)), (None, None));
+    // An expiry on "auto" means nothing.
+    assert_eq!(
+        read(r#"{"visibility":"auto","until":9}"#).next_change(0),
+        None
+    );
+    for bad in [
+        r#"{"visibility":"maybe"}"#,
+        r#"{"until":5}"#,
+        "[]",
+        r#"{"visibility":"hidden","until":-1}"#,
+    ] {
+        assert!(
+            parse_response::<VisibilityVerdict>(200, bad).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn the_read_names_the_visitor_and_the_user_safely() {
+    let anonymous = Identity {
+        tracker_id: "a1b2".into(),
+        user: None,
+    };
+    assert_eq!(
+        anonymous.read_path("Tm1dyq"),
+        "visibility?campaign_id=Tm1dyq&tracker_id=a1b2"
+    );
+    let tagged = Identity {
+        tracker_id: "user:email:ana+vip@example.com".into(),
+        user: Some("user:email:ana+vip@example.com".into()),
+    };
+    assert_eq!(
+        tagged.read_path("c&d"),
+        "visibility?campaign_id=c%26d&tracker_id=user%3Aemail%3Aana%2Bvip%40example.com\
+         &user=user%3Aemail%3Aana%2Bvip%40example.com"
+    );
+    assert_eq!(encode("a b/é~"), "a%20b%2F%C3%A9~");
+}
+
+#[test]
+fn the_remembered_verdict_round_trips_and_junk_is_nothing() {
+    assert_eq!(REMEMBERED_KEY, "visibility_override");
+    let r = Remembered {
+        identity: Identity {
+            tracker_id: "t\"1".into(),
+            user: Some("user:id:42".into()),
+        },
+        verdict: Verdict {
+            visible: Some(false),
+            until_ms: Some(1_767_000_000_000),
+        },
+        etag: "\"hidden-1767000000000\"".into(),
+    };
+    assert_eq!(Remembered::decode(&r.encode()), Some(r.clone()));
+    let auto = Remembered {
+        identity: Identity {
+            tracker_id: "t".into(),
+            user: None,
+        },
+        verdict: Verdict::AUTO,
+        etag: "\"auto\"".into(),
+    };
+    assert_eq!(Remembered::decode(&auto.encode()), Some(auto));
+    for junk in [
+        "",
+        "{",
+        "[]",
+        r#"{"tracker_id":"t","user":null,"visibility":"maybe","until":null,"etag":"x"}"#,
+        r#"{"tracker_id":"t","user":null,"visibility":"hidden","until":"soon","etag":"x"}"#,
+        r#"{"tracker_id":5,"user":null,"visibility":"hidden","until":null,"etag":"x"}"#,
+        r#"{"tracker_id":"t","user":null,"visibility":"hidden","until":null}"#,
+    ] {
+        assert_eq!(Remembered::decode(junk), None, "{junk}");
+    }
+}
+
+#[test]
+fn polls_back_off_to_sixteen_times_the_interval() {
+    assert_eq!(poll_interval_ms(30, 0), 30_000);
+    assert_eq!(poll_interval_ms(30, 1), 60_000);
+    assert_eq!(poll_interval_ms(5, 4), 80_000);
+    assert_eq!(poll_interval_ms(5, 40), 80_000);
 }

@@ -2,8 +2,9 @@
 //!
 //! What it does: serde types for every call of the CoBrowser Public API (`campaigns`,
 //! `chatsessions`, `xmppcredentials`), our documented extensions (the `user` object on
-//! `POST chatsessions`, a visitor's session list and a session transcript, see
-//! `devserver/API.md`), and [`parse_response`], which turns an HTTP status and body into a
+//! `POST chatsessions`, a visitor's session list and a session transcript, the campaign's
+//! `webchat` features and the per-visitor visibility verdict, see `devserver/API.md`), and
+//! [`parse_response`], which turns an HTTP status and body into a
 //! value or an [`ApiError`].
 //!
 //! What it does not: any I/O. Sending requests, headers (`X-API-TOKEN`) and timeouts belong to
@@ -77,6 +78,76 @@ pub struct Campaign {
         serde(default, deserialize_with = "serde_impls::null_default")
     )]
     pub survey: Survey,
+    /// Extension: the widget's features beyond seed 003 (`"webchat": {…}`, camelCase keys).
+    /// Absent (as from a seed-only backend) means every feature off.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "serde_impls::null_default",
+            skip_serializing_if = "WidgetFeatures::is_off"
+        )
+    )]
+    pub webchat: WidgetFeatures,
+}
+
+/// Extension: the campaign's `webchat` object, switches for widget features beyond seed 003.
+/// Unknown keys are ignored (later features add theirs); a missing key is off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct WidgetFeatures {
+    /// `visibilityOverrides`: the widget reads this visitor's operator override
+    /// (`GET visibility`) at start and with the agent rules' polling. Off: no such read at all.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            rename = "visibilityOverrides",
+            deserialize_with = "serde_impls::null_default"
+        )
+    )]
+    pub visibility_overrides: bool,
+}
+
+impl WidgetFeatures {
+    /// Every feature off (the object is then left out of a campaign).
+    pub fn is_off(&self) -> bool {
+        *self == WidgetFeatures::default()
+    }
+}
+
+/// Extension: an operator's visibility override (`"shown"`, `"hidden"` or `"auto"`: no
+/// override, the page's rules decide).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "lowercase")
+)]
+pub enum OverrideVisibility {
+    Shown,
+    Hidden,
+    #[default]
+    Auto,
+}
+
+/// Extension: `GET visibility?campaign_id=…&tracker_id=…[&user=…]`, one visitor's verdict.
+/// Only the verdict and its end: never who set it, for which scope, or why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct VisibilityVerdict {
+    pub visibility: OverrideVisibility,
+    /// When the override ends, ms since the Unix epoch; `null`: until changed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub until: Option<u64>,
+}
+
+impl VisibilityVerdict {
+    /// No override.
+    pub const AUTO: VisibilityVerdict = VisibilityVerdict {
+        visibility: OverrideVisibility::Auto,
+        until: None,
+    };
 }
 
 /// `available_slots`: a count, or `"∞"` when at least one available agent has no chat limit.
@@ -578,6 +649,43 @@ impl FromJson for Campaign {
             available_slots: o.or_default("available_slots")?,
             cobrowsing: o.or_default("cobrowsing")?,
             survey: o.or_default("survey")?,
+            webchat: o.or_default("webchat")?,
+        })
+    }
+}
+
+impl FromJson for WidgetFeatures {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        // PHP encodes an empty associative array as `[]` (serde reads it as all defaults too).
+        if v.as_array().is_some_and(Vec::is_empty) {
+            return Ok(WidgetFeatures::default());
+        }
+        let o = Obj::new(v)?;
+        Ok(WidgetFeatures {
+            visibility_overrides: o.or_default("visibilityOverrides")?,
+        })
+    }
+}
+
+impl FromJson for OverrideVisibility {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        match v.as_str() {
+            Some("shown") => Ok(OverrideVisibility::Shown),
+            Some("hidden") => Ok(OverrideVisibility::Hidden),
+            Some("auto") => Ok(OverrideVisibility::Auto),
+            _ => Err(JsonError::Shape(
+                "visibility is not \"shown\", \"hidden\" or \"auto\"",
+            )),
+        }
+    }
+}
+
+impl FromJson for VisibilityVerdict {
+    fn from_json(v: &Value) -> Result<Self, JsonError> {
+        let o = Obj::new(v)?;
+        Ok(VisibilityVerdict {
+            visibility: o.req("visibility")?,
+            until: o.opt("until")?,
         })
     }
 }
@@ -1112,6 +1220,49 @@ mod tests {
     }
 
     #[test]
+    fn test_campaign_webchat_features() {
+        let c: Campaign = parse_response(200, SEED_CAMPAIGN).unwrap();
+        assert!(c.webchat.is_off(), "a seed campaign has none");
+        let c: Campaign = parse_response(
+            200,
+            r#"{"id":"x","webchat":{"visibilityOverrides":true,"somethingLater":[1]}}"#,
+        )
+        .unwrap();
+        assert!(c.webchat.visibility_overrides);
+        let c: Campaign = parse_response(200, r#"{"id":"x","webchat":{}}"#).unwrap();
+        assert!(!c.webchat.visibility_overrides);
+    }
+
+    #[test]
+    fn test_simple_visibility_verdict() {
+        let v: VisibilityVerdict =
+            parse_response(200, r#"{"visibility":"hidden","until":1767225600000}"#).unwrap();
+        assert_eq!(v.visibility, OverrideVisibility::Hidden);
+        assert_eq!(v.until, Some(1_767_225_600_000));
+        let v: VisibilityVerdict = parse_response(200, r#"{"visibility":"auto"}"#).unwrap();
+        assert_eq!(v, VisibilityVerdict::AUTO);
+        assert_eq!(
+            parse_response::<VisibilityVerdict>(404, "{}"),
+            Err(ApiError::NotFound)
+        );
+    }
+
+    #[test]
+    fn test_invalid_visibility_verdict() {
+        for bad in [
+            r#"{"visibility":"invisible"}"#,
+            r#"{"until":5}"#,
+            r#"{"visibility":true}"#,
+            r#"{"visibility":"shown","until":"tomorrow"}"#,
+        ] {
+            assert!(
+                parse_response::<VisibilityVerdict>(200, bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn test_slots_forms() {
         let parse = |s: &str| json::from_str::<AvailableSlots>(s);
         assert_eq!(parse("5").unwrap(), AvailableSlots::Number(5));
@@ -1438,6 +1589,19 @@ mod tests {
             r#"{"id":"i","agent":{"jid":"a@b","nickname":null},"credentials":{"user":"u","password":"p","domain":"d"}}"#,
             r#"[{"id":"a"},{"id":"b","name":null,"active":true}]"#,
             r#"{"id":"r","h_in":3,"h_out":1,"unacked":["<message/>"],"jid":"a@b/c"}"#,
+            r#"{"id":"x","webchat":{"visibilityOverrides":true,"later":{"a":1}}}"#,
+            r#"{"id":"x","webchat":{"visibilityOverrides":null}}"#,
+            r#"{"id":"x","webchat":null}"#,
+            r#"{"id":"x","webchat":[]}"#,
+            r#"{"id":"x","webchat":"yes"}"#,
+            r#"{"id":"x","webchat":{"visibilityOverrides":1}}"#,
+            r#"{"visibility":"hidden","until":1767225600000}"#,
+            r#"{"visibility":"auto","until":null}"#,
+            r#"{"visibility":"shown"}"#,
+            r#"{"visibility":"Hidden"}"#,
+            r#"{"visibility":null}"#,
+            r#"{"visibility":"hidden","until":-1}"#,
+            r#"{"visibility":"hidden","until":1.5}"#,
             "[]",
             "null",
             "5",
@@ -1450,7 +1614,40 @@ mod tests {
             same::<Transcript>(body);
             same::<XmppCredentials>(body);
             same::<crate::ResumeState>(body);
+            same::<VisibilityVerdict>(body);
+            same::<WidgetFeatures>(body);
         }
+        // What devserver writes, the widget reads.
+        let verdict = VisibilityVerdict {
+            visibility: OverrideVisibility::Hidden,
+            until: Some(1_767_225_600_000),
+        };
+        assert_eq!(
+            serde_json::to_string(&verdict).unwrap(),
+            r#"{"visibility":"hidden","until":1767225600000}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&VisibilityVerdict::AUTO).unwrap(),
+            r#"{"visibility":"auto","until":null}"#
+        );
+        let c: Campaign = serde_json::from_str(SEED_CAMPAIGN).unwrap();
+        let seed_shape = serde_json::to_value(&c).unwrap();
+        assert!(
+            seed_shape.get("webchat").is_none(),
+            "no features: no object"
+        );
+        let with = Campaign {
+            webchat: WidgetFeatures {
+                visibility_overrides: true,
+            },
+            ..c
+        };
+        let text = serde_json::to_string(&with).unwrap();
+        assert!(
+            text.contains(r#""webchat":{"visibilityOverrides":true}"#),
+            "{text}"
+        );
+        assert_eq!(json::from_str::<Campaign>(&text).unwrap(), with);
         let session: ChatSession = json::from_str(bodies[7]).unwrap();
         assert_eq!(
             json::to_string(&session),
