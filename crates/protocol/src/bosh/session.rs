@@ -17,8 +17,9 @@
 //! two empty requests in a row are spaced by `polling` when the first came back empty; a
 //! request that fails (network, HTTP status, no answer within `wait` plus a grace period, a
 //! recoverable `type='error'`) is sent again with the same `rid` and body, a few times with a
-//! growing delay, then the session fails with [`Error::Failed`]. Answers are handed on in
-//! `rid` order whatever order they arrive in.
+//! growing delay, then the session fails with [`Error::Failed`]; a request overtaken by the
+//! answer to a later one gets only the grace period more. Answers are handed on in `rid`
+//! order whatever order they arrive in.
 //! What it does not do: HTTP itself, XEP-0124 acknowledgements, pauses or key sequences (see
 //! `docs/bosh.md` for why none is needed here), or XMPP (the client does that).
 
@@ -426,6 +427,16 @@ impl Session {
             self.empty_gate = Some(p.first_sent + polling);
         }
         self.answered.insert(rid, (p.purpose, body));
+        // Servers answer their held requests oldest first: an earlier request still without
+        // an answer now has it on the way or lost (a middlebox that drops answers silently).
+        // It gets the grace period, not a whole `wait`, so the client's own checks (an
+        // unanswered `<r/>` stuck behind it) do not give up first.
+        let soon = now + self.config.grace;
+        for p in self.pending.range_mut(..rid).map(|(_, p)| p) {
+            if let Some((_, deadline)) = &mut p.http {
+                *deadline = (*deadline).min(soon);
+            }
+        }
         self.deliver();
     }
 
@@ -911,8 +922,8 @@ mod tests {
         assert!(s.poll_request(t(7)).is_none());
         assert_eq!(
             s.poll_timeout(),
-            Some(t(5 + 40_000)),
-            "only the held one's deadline"
+            Some(t(7 + 10_000)),
+            "overtaken by the answer to `a`: the held one has the grace period left"
         );
         s.handle_response(empty.id, 200, &body(""), t(9));
         let b = requests_one(&mut s, t(9));
