@@ -391,6 +391,24 @@ mod tests {
     }
 
     #[test]
+    fn creation_responses_of_ejabberd_and_prosody() {
+        // Recorded from ejabberd 23.01 and Prosody 0.12 (`cargo xtask servers`): ejabberd
+        // writes `xmpp:version` before the declaration of its prefix.
+        let ejabberd = "<body xmpp:version='1.0' authid='5329624973457079971' xmlns='http://jabber.org/protocol/httpbind' sid='7e30fcd0fe96ec211ddb35ba1bc828a888b440bd' wait='5' ver='1.11' polling='2' inactivity='30' hold='1' xmpp:restartlogic='true' requests='2' secure='true' maxpause='120' xmlns:xmpp='urn:xmpp:xbosh' xmlns:stream='http://etherx.jabber.org/streams' from='webchat.test'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms><register xmlns='http://jabber.org/features/iq-register'/></stream:features></body>";
+        let prosody = "<body inactivity='60' xmlns:xmpp='urn:xmpp:xbosh' ver='1.6' xmlns:stream='http://etherx.jabber.org/streams' wait='5' hold='1' secure='true' requests='2' sid='b9fc9696-69e7-4c6a-9d25-cf182209c44a' xmlns='http://jabber.org/protocol/httpbind' xmpp:version='1.0' authid='b9fc9696-69e7-4c6a-9d25-cf182209c44a' polling='5' from='webchat.test'><stream:features xmlns='jabber:client'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms><register xmlns='http://jabber.org/features/iq-register'/></stream:features></body>";
+        for (text, inactivity, polling) in [(ejabberd, 30, 2), (prosody, 60, 5)] {
+            let b = Body::parse(text).unwrap();
+            assert_eq!(b.xmpp_version.as_deref(), Some("1.0"));
+            assert_eq!(
+                (b.wait, b.hold, b.requests, b.inactivity, b.polling),
+                (Some(5), Some(1), Some(2), Some(inactivity), Some(polling))
+            );
+            let features = crate::features::Features::from_element(&b.payload[0]).unwrap();
+            assert!(features.mechanisms.iter().any(|m| m == "PLAIN"));
+        }
+    }
+
+    #[test]
     fn unqualified_payload_reads_as_jabber_client() {
         let r = "<body xmlns='http://jabber.org/protocol/httpbind' rid='1' sid='s'><message to='a@b'><body>hi</body></message><r xmlns='urn:xmpp:sm:3'/></body>";
         let b = Body::parse(r).unwrap();
