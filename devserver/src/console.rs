@@ -108,6 +108,8 @@ pub enum Event {
         agent_domain: String,
         /// Where visitors connect (RFC 7395).
         xmpp_ws_url: String,
+        /// Where visitors connect over BOSH (XEP-0206), when there is a BOSH side.
+        xmpp_bosh_url: Option<String>,
     },
     SignedIn {
         agent: Agent,
@@ -258,6 +260,7 @@ async fn run(app: App, mut socket: WebSocket) {
         domain: app.backend.domain().to_owned(),
         agent_domain: app.backend.agent_domain().to_owned(),
         xmpp_ws_url: app.xmpp_ws_url.get().cloned().unwrap_or_default(),
+        xmpp_bosh_url: app.xmpp_bosh_url.get().cloned(),
     };
     if !send(&mut socket, &hello).await {
         return;

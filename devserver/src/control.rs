@@ -97,6 +97,7 @@ async fn xmpp_info(State(app): State<App>) -> Response {
         "domain": app.backend.domain(),
         "agent_domain": app.backend.agent_domain(),
         "ws_url": app.xmpp_ws_url.get(),
+        "bosh_url": app.xmpp_bosh_url.get(),
     }))
     .into_response()
 }

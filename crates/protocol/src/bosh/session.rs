@@ -678,7 +678,8 @@ impl Session {
                 self.created(body);
             } else {
                 self.frames.extend(body.payload_frames());
-                if body.kind == Kind::Terminate {
+                // Whatever the answer to our terminate, nothing may follow it.
+                if body.kind == Kind::Terminate || purpose == Purpose::Terminate {
                     self.terminated(body);
                 }
             }
@@ -1131,6 +1132,19 @@ mod tests {
         assert_eq!(frames(&mut s), vec![framing::CLOSE]);
         assert_eq!(events(&mut s).pop(), Some(Event::Ended(Ok(()))));
         assert!(s.poll_closed());
+    }
+
+    #[test]
+    fn any_answer_to_our_terminate_ends_the_session() {
+        let (mut s, empty) = open(2, 0);
+        s.send_frame(framing::CLOSE, t(6));
+        let r = requests_one(&mut s, t(6));
+        s.handle_response(empty.id, 200, &body(""), t(7));
+        // A server that puts its last ack on the terminate request without `type='terminate'`.
+        let ack = "<a xmlns=\"urn:xmpp:sm:3\" h=\"4\"/>";
+        s.handle_response(r.id, 200, &body(ack), t(8));
+        assert_eq!(frames(&mut s), vec![ack, framing::CLOSE]);
+        assert_eq!(events(&mut s), vec![Event::Ended(Ok(()))]);
     }
 
     #[test]
