@@ -60,6 +60,8 @@ pub struct Config {
     pub xmpp_bosh_url: Option<String>,
     /// Embedded backend: a BOSH session with no request open this long is over.
     pub bosh_inactivity: Duration,
+    /// Embedded backend: refuse WebSocket upgrades (403), as a proxy that breaks them would.
+    pub refuse_websocket: bool,
     /// Embedded backend: ping a silent client after this long (ejabberd: 10 s).
     pub ping_interval: Duration,
     /// Embedded backend: drop a client that does not answer a ping within this long.
@@ -95,6 +97,7 @@ impl Default for Config {
             xmpp_ws_url: None,
             xmpp_bosh_url: None,
             bosh_inactivity: Duration::from_secs(60),
+            refuse_websocket: false,
             ping_interval: Duration::from_secs(10),
             ping_timeout: Duration::from_secs(10),
             resume_timeout: Duration::from_secs(300),
@@ -177,6 +180,7 @@ USAGE: devserver [OPTIONS]
   --ping-timeout SECS    embedded: drop a client that does not answer within SECS (default 10)
   --resume-timeout SECS  embedded: keep a stream-managed session for SECS (default 300)
   --bosh-inactivity SECS embedded: end a BOSH session without requests after SECS (default 60)
+  --refuse-websocket     embedded: answer WebSocket upgrades with 403 (clients fall back to BOSH)
   --api-token TOKEN      the X-API-TOKEN to accept (default webchat-dev-token)
   --bot                  sign in the auto-agent
   --test-control         serve the test control surface under /_test/
@@ -239,6 +243,7 @@ impl Config {
                 "--api-token" => config.api_token = value("--api-token")?,
                 "--bot" if inline.is_none() => config.bot = true,
                 "--test-control" if inline.is_none() => config.test_control = true,
+                "--refuse-websocket" if inline.is_none() => config.refuse_websocket = true,
                 _ => return Err(CliError::UnknownFlag(arg)),
             }
         }
@@ -287,6 +292,7 @@ mod tests {
             "t",
             "--bot",
             "--test-control",
+            "--refuse-websocket",
         ])
         .unwrap();
         assert_eq!(c.listen, "127.0.0.1:9000".parse().unwrap());
@@ -294,7 +300,7 @@ mod tests {
         assert_eq!(c.backend, BackendChoice::Prosody);
         assert_eq!(c.domain, "example.test");
         assert_eq!(c.api_token, "t");
-        assert!(c.bot && c.test_control);
+        assert!(c.bot && c.test_control && c.refuse_websocket);
         assert_eq!(c.agent_domain(), "agents.example.test");
         assert_eq!(c.ping_interval, Duration::from_millis(500));
         assert_eq!(

@@ -71,6 +71,8 @@ pub struct App {
     pub xmpp_bosh_url: Arc<std::sync::OnceLock<String>>,
     /// External backends: the server's own BOSH URL.
     pub bosh_upstream: Option<Arc<str>>,
+    /// `/xmpp-websocket` refuses upgrades (`--refuse-websocket`, or the control surface).
+    pub refuse_websocket: Arc<std::sync::atomic::AtomicBool>,
     pub api_token: Arc<str>,
     /// Becomes `true` (or closed) when the server shuts down; long-lived tasks (WebSockets)
     /// stop on it, see [`stopped`].
@@ -232,6 +234,7 @@ impl Server {
             xmpp_ws_url,
             xmpp_bosh_url: Arc::new(std::sync::OnceLock::new()),
             bosh_upstream: config.xmpp_bosh_url.as_deref().map(Arc::from),
+            refuse_websocket: Arc::new(std::sync::atomic::AtomicBool::new(config.refuse_websocket)),
             api_token: Arc::from(config.api_token.as_str()),
             shutdown,
         };

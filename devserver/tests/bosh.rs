@@ -638,3 +638,48 @@ async fn embedded_websocket_session_resumes_over_bosh() {
         v.events
     );
 }
+
+/// The control surface makes `/xmpp-websocket` refuse upgrades, as a proxy that breaks
+/// WebSockets would; BOSH keeps working, and the WebSocket comes back when allowed again.
+#[tokio::test]
+async fn embedded_websocket_can_be_refused_for_the_bosh_fallback() {
+    let server = start(false).await;
+    let addr = server.addr();
+    let control = |refuse: bool| async move {
+        call(
+            addr,
+            "PUT",
+            "/_test/websocket",
+            &[("Content-Type", "application/json")],
+            &json!({ "refuse": refuse }).to_string(),
+        )
+        .await
+        .status
+    };
+    let ws = || async {
+        let mut req = server.xmpp_ws_url().into_client_request().unwrap();
+        req.headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("xmpp"));
+        tokio_tungstenite::connect_async(req).await
+    };
+    assert_eq!(control(true).await, 204);
+    let info = call(addr, "GET", "/_test/xmpp", &[], "").await;
+    let info: serde_json::Value = serde_json::from_str(&info.body).unwrap();
+    assert_eq!(info["websocket_refused"], true);
+    assert_eq!(info["bosh_url"], format!("http://{addr}/http-bind"));
+    match ws().await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 403),
+        other => panic!("expected a 403, got {:?}", other.map(|_| ())),
+    }
+    let r = call(
+        addr,
+        "POST",
+        "/http-bind",
+        &[XML],
+        &create_body("webchat.test", 3),
+    )
+    .await;
+    assert!(Body::parse(&r.body).unwrap().sid.is_some(), "{}", r.body);
+    assert_eq!(control(false).await, 204);
+    assert!(ws().await.is_ok());
+}

@@ -37,6 +37,16 @@ pub async fn upgrade(State(app): State<App>, ws: WebSocketUpgrade) -> Response {
     let Some(embedded) = app.embedded.clone() else {
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
+    if app
+        .refuse_websocket
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "WebSocket refused (devserver --refuse-websocket): use BOSH at /http-bind",
+        )
+            .into_response();
+    }
     let shutdown = app.shutdown.clone();
     ws.protocols(["xmpp"])
         .read_buffer_size(READ_BUFFER)
