@@ -214,10 +214,12 @@ fn spawn(kind: Kind, log_dir: &Path) -> Result<Server, Error> {
     let (ws_port, c2s_port) = kind.ports();
     // Developers share machines: if another `cargo xtask servers` already serves this server's
     // port for both domains, use it instead of failing (and leave it running afterwards).
+    // Reused only when it serves everything the tests use (an older config may lack BOSH).
     if std::net::TcpListener::bind(("127.0.0.1", ws_port)).is_err()
         && [VISITOR_DOMAIN, AGENT_DOMAIN]
             .iter()
             .all(|d| probe::xmpp_ws_ready(ws_port, WS_PATH, d).is_ok())
+        && probe::bosh_ready(ws_port, BOSH_PATH, VISITOR_DOMAIN).is_ok()
     {
         println!(
             "servers: {kind} is already running on 127.0.0.1:{ws_port} (another `cargo xtask \
@@ -282,7 +284,9 @@ fn wait_ready(server: &mut Server) -> Result<(), Error> {
                     reason: format!("exited while starting: {e}{tail}"),
                 });
             }
-            match probe::xmpp_ws_ready(port, WS_PATH, domain) {
+            match probe::xmpp_ws_ready(port, WS_PATH, domain)
+                .and_then(|()| probe::bosh_ready(port, BOSH_PATH, domain))
+            {
                 Ok(()) => break,
                 Err(e) if Instant::now() >= deadline => {
                     return Err(Error::Server {
