@@ -158,6 +158,8 @@ pub enum Error {
     },
     /// The server broke the protocol (e.g. a creation response without a session id).
     Protocol(&'static str),
+    /// The URL answered the session creation with this HTTP status: no BOSH there.
+    NotBosh(u16),
 }
 
 impl fmt::Display for Error {
@@ -174,6 +176,7 @@ impl fmt::Display for Error {
                 "BOSH: request {rid} failed {attempts} times (last: {last})"
             ),
             Error::Protocol(m) => write!(f, "BOSH: protocol error: {m}"),
+            Error::NotBosh(s) => write!(f, "BOSH: the URL answered HTTP {s}: no BOSH there"),
         }
     }
 }
@@ -256,7 +259,7 @@ pub struct Session {
     queue: VecDeque<Item>,
     pending: BTreeMap<u64, Pending>,
     answered: BTreeMap<u64, (Purpose, Body)>,
-    /// Which `rid` each open HTTP request carries.
+    /// Which `rid` each HTTP request carries (earlier copies too, until the rid is answered).
     ids: BTreeMap<RequestId, u64>,
     next_id: u64,
     /// No empty request before this.
@@ -393,6 +396,11 @@ impl Session {
         }
         match status {
             200 => {}
+            // Before there is a session these say the URL serves no BOSH (a wrong path, a
+            // backend without it).
+            400 | 403 | 404 if self.params.is_none() => {
+                return self.end(Err(Error::NotBosh(status)))
+            }
             // XEP-0124's older HTTP error codes; each ends the session.
             400 => return self.end(Err(Error::Terminated(Condition::BadRequest))),
             403 => return self.end(Err(Error::Terminated(Condition::PolicyViolation))),
@@ -407,9 +415,7 @@ impl Session {
             // XEP-0124 recoverable binding error: this request and every earlier unanswered
             // one go again, unchanged.
             for p in self.pending.range_mut(..rid).map(|(_, p)| p) {
-                if let Some((old, _)) = p.http.take() {
-                    self.ids.remove(&old);
-                }
+                p.http = None;
                 p.retry_at = now;
             }
             return self.fail(id, rid, Failure::Recoverable, now);
@@ -626,14 +632,14 @@ impl Session {
     }
 
     fn fail(&mut self, id: RequestId, rid: u64, cause: Failure, now: Instant) {
-        self.ids.remove(&id);
         let max = self.config.max_retries;
         let delay = self.retry_delay_after(self.pending.get(&rid).map_or(0, |p| p.failures) + 1);
         let Some(p) = self.pending.get_mut(&rid) else {
             return;
         };
-        // A late failure of a request already sent again changes nothing.
-        if p.http.is_some_and(|(cur, _)| cur != id) {
+        // Only the copy now out counts: a late failure of an earlier one changes nothing (a
+        // late answer to one is still taken: the server answers a rid the same every time).
+        if p.http.map(|(cur, _)| cur) != Some(id) {
             return;
         }
         p.http = None;
@@ -1021,6 +1027,15 @@ mod tests {
                 cause: Failure::Timeout
             }]
         );
+        // The first copy's answer turns up after all: taken; the repeat's is then a duplicate.
+        s.handle_response(empty.id, 200, &body(&msg(1)), t(40_006));
+        assert_eq!(frames(&mut s), vec![msg(1)]);
+        s.handle_response(again.id, 200, &body(&msg(1)), t(40_007));
+        assert!(frames(&mut s).is_empty());
+        // A late failure of either copy changes nothing.
+        s.handle_failure(empty.id, t(40_008));
+        s.handle_failure(again.id, t(40_008));
+        assert!(events(&mut s).is_empty());
     }
 
     #[test]
@@ -1045,11 +1060,12 @@ mod tests {
                 (data.rid, data.body.as_str())
             ]
         );
-        // The first copy of the held request is forgotten.
+        // The first copy's answer, late, is still the answer for its rid; the repeat's copy of
+        // it is then a duplicate.
         s.handle_response(empty.id, 200, &body(&msg(9)), t(8));
+        assert_eq!(frames(&mut s), vec![msg(9)]);
+        s.handle_response(again[0].id, 200, &body(&msg(9)), t(8));
         assert!(frames(&mut s).is_empty());
-        s.handle_response(again[0].id, 200, &body(&msg(10)), t(8));
-        assert_eq!(frames(&mut s), vec![msg(10)]);
     }
 
     #[test]
@@ -1201,6 +1217,12 @@ mod tests {
                 vec![Event::Ended(Err(Error::Terminated(c)))]
             );
         }
+        // No BOSH at that URL.
+        let mut s = Session::new(config());
+        s.send_frame(OPEN, t(0));
+        let r = requests_one(&mut s, t(0));
+        s.handle_response(r.id, 404, "Not Found", t(1));
+        assert_eq!(events(&mut s), vec![Event::Ended(Err(Error::NotBosh(404)))]);
         // Creation refused.
         let mut s = Session::new(config());
         s.send_frame(OPEN, t(0));
