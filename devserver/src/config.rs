@@ -60,6 +60,12 @@ pub struct Config {
     pub agent_domain: Option<String>,
     /// External backends: the server's XMPP-over-WebSocket URL.
     pub xmpp_ws_url: Option<String>,
+    /// External backends: the server's BOSH URL, which `/http-bind` forwards to.
+    pub xmpp_bosh_url: Option<String>,
+    /// Embedded backend: a BOSH session with no request open this long is over.
+    pub bosh_inactivity: Duration,
+    /// Embedded backend: refuse WebSocket upgrades (403), as a proxy that breaks them would.
+    pub refuse_websocket: bool,
     /// Embedded backend: ping a silent client after this long (ejabberd: 10 s).
     pub ping_interval: Duration,
     /// Embedded backend: drop a client that does not answer a ping within this long.
@@ -100,6 +106,9 @@ impl Default for Config {
             test_control: false,
             agent_domain: None,
             xmpp_ws_url: None,
+            xmpp_bosh_url: None,
+            bosh_inactivity: Duration::from_secs(60),
+            refuse_websocket: false,
             ping_interval: Duration::from_secs(10),
             ping_timeout: Duration::from_secs(10),
             resume_timeout: Duration::from_secs(300),
@@ -190,9 +199,12 @@ USAGE: devserver [OPTIONS]
   --xmpp-domain D        same as --domain
   --xmpp-agent-domain A  agents' XMPP domain (default internal.DOMAIN)
   --xmpp-ws-url URL      ejabberd/Prosody: the server's XMPP-over-WebSocket URL
+  --xmpp-bosh-url URL    ejabberd/Prosody: the server's BOSH URL (/http-bind forwards to it)
   --ping-interval SECS   embedded: ping a silent client after SECS (default 10)
   --ping-timeout SECS    embedded: drop a client that does not answer within SECS (default 10)
   --resume-timeout SECS  embedded: keep a stream-managed session for SECS (default 300)
+  --bosh-inactivity SECS embedded: end a BOSH session without requests after SECS (default 60)
+  --refuse-websocket     embedded: answer WebSocket upgrades with 403 (clients fall back to BOSH)
   --api-token TOKEN      the X-API-TOKEN to accept (default webchat-dev-token)
   --identity-secret S    the identity secret of every campaign whose config gives none
                          (signed users: history across browsers, routing to an assigned agent)
@@ -245,6 +257,7 @@ impl Config {
                 "--domain" | "--xmpp-domain" => config.domain = value("--domain")?,
                 "--xmpp-agent-domain" => config.agent_domain = Some(value("--xmpp-agent-domain")?),
                 "--xmpp-ws-url" => config.xmpp_ws_url = Some(value("--xmpp-ws-url")?),
+                "--xmpp-bosh-url" => config.xmpp_bosh_url = Some(value("--xmpp-bosh-url")?),
                 "--ping-interval" => {
                     config.ping_interval = seconds("--ping-interval", value("--ping-interval")?)?
                 }
@@ -253,6 +266,10 @@ impl Config {
                 }
                 "--resume-timeout" => {
                     config.resume_timeout = seconds("--resume-timeout", value("--resume-timeout")?)?
+                }
+                "--bosh-inactivity" => {
+                    config.bosh_inactivity =
+                        seconds("--bosh-inactivity", value("--bosh-inactivity")?)?
                 }
                 "--api-token" => config.api_token = value("--api-token")?,
                 "--identity-secret" => {
@@ -272,6 +289,7 @@ impl Config {
                 }
                 "--bot" if inline.is_none() => config.bot = true,
                 "--test-control" if inline.is_none() => config.test_control = true,
+                "--refuse-websocket" if inline.is_none() => config.refuse_websocket = true,
                 _ => return Err(CliError::UnknownFlag(arg)),
             }
         }
@@ -323,10 +341,13 @@ mod tests {
             "prosody",
             "--xmpp-ws-url",
             "ws://127.0.0.1:5280/xmpp-websocket",
+            "--xmpp-bosh-url=http://127.0.0.1:5280/http-bind",
             "--xmpp-agent-domain",
             "agents.example.test",
             "--ping-interval",
             "0.5",
+            "--bosh-inactivity",
+            "7",
             "--domain",
             "example.test",
             "--api-token",
@@ -338,8 +359,11 @@ mod tests {
             "--identity-secret",
             "s3cret",
             "--demo-identity-signer",
+            "--refuse-websocket",
         ])
         .unwrap();
+        assert_eq!(c.operator_token, "op");
+        assert!(c.bot && c.test_control && c.refuse_websocket);
         assert!(c
             .campaigns
             .iter()
@@ -350,10 +374,13 @@ mod tests {
         assert_eq!(c.backend, BackendChoice::Prosody);
         assert_eq!(c.domain, "example.test");
         assert_eq!(c.api_token, "t");
-        assert_eq!(c.operator_token, "op");
-        assert!(c.bot && c.test_control);
         assert_eq!(c.agent_domain(), "agents.example.test");
         assert_eq!(c.ping_interval, Duration::from_millis(500));
+        assert_eq!(
+            c.xmpp_bosh_url.as_deref(),
+            Some("http://127.0.0.1:5280/http-bind")
+        );
+        assert_eq!(c.bosh_inactivity, Duration::from_secs(7));
         assert!(matches!(
             parse(&["--backend", "ejabberd"]),
             Err(CliError::MissingWsUrl)

@@ -131,6 +131,8 @@ pub enum Event {
         /// Where visitors connect (RFC 7395).
         xmpp_ws_url: String,
         campaigns: Vec<ConsoleCampaign>,
+        /// Where visitors connect over BOSH (XEP-0206), when there is a BOSH side.
+        xmpp_bosh_url: Option<String>,
     },
     SignedIn {
         agent: Agent,
@@ -324,6 +326,7 @@ async fn run(app: App, mut socket: WebSocket) {
                 visibility_overrides: c.webchat.visibility_overrides,
             })
             .collect(),
+        xmpp_bosh_url: app.xmpp_bosh_url.get().cloned(),
     };
     if !send(&mut socket, &hello).await {
         return;

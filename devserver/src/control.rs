@@ -4,7 +4,8 @@
 //! transitions and transcripts directly, sign agents in and out, force a campaign's
 //! availability, read the stanzas an agent received and the live state of a chat, and make a
 //! chat's agent act (message, typing, close, block, transfer, away, back, co-browsing request)
-//! through the same desk as the console and the bot. No token: it is never enabled in a
+//! through the same desk as the console and the bot, and refuse WebSocket upgrades (to test
+//! the BOSH fallback). No token: it is never enabled in a
 //! demo. See `devserver/API.md` for the routes.
 //! What it does not: bypass the rules: transitions and surveys go through the same hub methods
 //! as the real paths.
@@ -17,6 +18,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::sync::atomic::Ordering;
 use webchat_protocol::api::{ChatSessionStatus, Sender, TranscriptMessage};
 
 use crate::agents::{AgentKind, SignIn};
@@ -46,6 +48,7 @@ pub fn router() -> Router<App> {
         .route("/_test/chatsessions/{id}/live", get(live))
         .route("/_test/chatsessions/{id}/stanzas", get(session_stanzas))
         .route("/_test/xmpp", get(xmpp_info))
+        .route("/_test/websocket", put(set_websocket))
 }
 
 /// `{id}` is the agent's nickname here (the route shares its first segment with the others).
@@ -97,8 +100,23 @@ async fn xmpp_info(State(app): State<App>) -> Response {
         "domain": app.backend.domain(),
         "agent_domain": app.backend.agent_domain(),
         "ws_url": app.xmpp_ws_url.get(),
+        "bosh_url": app.xmpp_bosh_url.get(),
+        "websocket_refused": app.refuse_websocket.load(Ordering::Relaxed),
     }))
     .into_response()
+}
+
+#[derive(Deserialize)]
+struct WebSocketBody {
+    refuse: bool,
+}
+
+/// `{"refuse": true}`: `/xmpp-websocket` answers upgrades with 403, as a proxy that breaks
+/// WebSockets would (the widget's BOSH fallback is then what connects).
+async fn set_websocket(State(app): State<App>, bytes: Bytes) -> Result<StatusCode, Failure> {
+    let b: WebSocketBody = body(&bytes)?;
+    app.refuse_websocket.store(b.refuse, Ordering::Relaxed);
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {

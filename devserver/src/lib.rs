@@ -5,9 +5,10 @@
 //! agent console at `/agent`, the operator API at `/operator/v1/` (the customer's server sets
 //! visibility overrides), and — behind `--test-control` — a control surface for tests under
 //! `/_test/`. Tests start it in-process with [`Server::start`] on an ephemeral port.
-//! The XMPP side is either the embedded XMPP-over-WebSocket server ([`xmpp`], at
-//! `/xmpp-websocket`) or a real ejabberd/Prosody ([`external`]); either way the agent side of
-//! every chat is the [`desk`], driven by the console, the [`bot`] or the control surface.
+//! The XMPP side is either the embedded XMPP server ([`xmpp`], WebSocket at `/xmpp-websocket`,
+//! BOSH at `/http-bind`) or a real ejabberd/Prosody ([`external`], its BOSH forwarded at
+//! `/http-bind` by [`bosh_proxy`]); either way the agent side of every chat is the [`desk`],
+//! driven by the console, the [`bot`] or the control surface.
 //! What it does not: persist anything across restarts.
 //!
 //! Module map: [`config`] (CLI), [`campaigns`] (definitions), [`hub`] (state and rules,
@@ -20,6 +21,7 @@
 pub mod access;
 pub mod agents;
 pub mod backend;
+pub mod bosh_proxy;
 pub mod bot;
 pub mod campaigns;
 pub mod config;
@@ -72,6 +74,13 @@ pub struct App {
     pub embedded: Option<Arc<xmpp::Embedded>>,
     /// The WebSocket URL visitors connect to (embedded: filled in once the port is known).
     pub xmpp_ws_url: Arc<std::sync::OnceLock<String>>,
+    /// The BOSH URL visitors use when the WebSocket fails: devserver's `/http-bind` (embedded,
+    /// or forwarded to `bosh_upstream`); unset for an external backend without one.
+    pub xmpp_bosh_url: Arc<std::sync::OnceLock<String>>,
+    /// External backends: the server's own BOSH URL.
+    pub bosh_upstream: Option<Arc<str>>,
+    /// `/xmpp-websocket` refuses upgrades (`--refuse-websocket`, or the control surface).
+    pub refuse_websocket: Arc<std::sync::atomic::AtomicBool>,
     pub api_token: Arc<str>,
     /// The operator API's bearer token (never the public `api_token`).
     pub operator_token: Arc<str>,
@@ -204,6 +213,10 @@ impl Server {
                     router,
                     accounts: memory.clone(),
                     config: Arc::new(stream_config),
+                    bosh: xmpp::http_bind::Registry::default(),
+                    bosh_limits: xmpp::bosh::Limits {
+                        inactivity: config.bosh_inactivity,
+                    },
                 });
                 (memory as Arc<dyn XmppBackend>, Some(embedded))
             }
@@ -231,6 +244,9 @@ impl Server {
             desk,
             embedded,
             xmpp_ws_url,
+            xmpp_bosh_url: Arc::new(std::sync::OnceLock::new()),
+            bosh_upstream: config.xmpp_bosh_url.as_deref().map(Arc::from),
+            refuse_websocket: Arc::new(std::sync::atomic::AtomicBool::new(config.refuse_websocket)),
             api_token: Arc::from(config.api_token.as_str()),
             operator_token: Arc::from(config.operator_token.as_str()),
             overrides: Arc::new(overrides::Overrides::new()),
@@ -257,6 +273,11 @@ impl Server {
         let _ = app
             .xmpp_ws_url
             .set(format!("ws://{addr}{}", xmpp::endpoint::PATH));
+        if app.embedded.is_some() || app.bosh_upstream.is_some() {
+            let _ = app
+                .xmpp_bosh_url
+                .set(format!("http://{addr}{}", xmpp::http_bind::PATH));
+        }
         if config.bot {
             bot::install(&app.desk);
         }
@@ -316,6 +337,11 @@ impl ServerHandle {
         self.app.xmpp_ws_url.get().cloned().unwrap_or_default()
     }
 
+    /// Where visitors connect over BOSH (`/http-bind` here), when there is a BOSH side.
+    pub fn xmpp_bosh_url(&self) -> Option<String> {
+        self.app.xmpp_bosh_url.get().cloned()
+    }
+
     /// Stops accepting, closes WebSockets and waits for open requests to finish.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
@@ -342,6 +368,10 @@ fn router(app: App, config: &Config) -> Router {
         .route(
             xmpp::endpoint::PATH,
             axum::routing::get(xmpp::endpoint::upgrade),
+        )
+        .route(
+            xmpp::http_bind::PATH,
+            axum::routing::post(xmpp::http_bind::post),
         );
     if config.test_control {
         router = router.merge(control::router());

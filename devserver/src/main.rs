@@ -33,6 +33,9 @@ async fn main() -> ExitCode {
     println!("  Public API     {}", handle.api_url());
     println!("  agent console  {}/agent", handle.base_url());
     println!("  XMPP (RFC 7395) {}", handle.xmpp_ws_url());
+    if let Some(url) = handle.xmpp_bosh_url() {
+        println!("  XMPP over BOSH  {url}");
+    }
     println!(
         "  static files   {}/ (from {})",
         handle.base_url(),

@@ -342,8 +342,8 @@ fn none_match_names(value: &str, tag: &str) -> bool {
 async fn bosh_gone() -> Failure {
     Failure::new(
         StatusCode::NOT_IMPLEMENTED,
-        "xmppconnection is for BOSH (http-bind), which is deprecated and not served here: \
-         use POST xmppcredentials and XMPP over WebSocket",
+        "xmppconnection (a BOSH session the backend opens for the visitor) is not served here: \
+         use POST xmppcredentials and log in over WebSocket, or over BOSH at /http-bind",
     )
 }
 

@@ -5,7 +5,8 @@
 //! it with [`Connection::poll_timeout`]. It never touches a socket or reads a clock.
 //!
 //! Flow: `<open/>` → features → (in-band registration, when configured) → SASL → stream
-//! restart → resume (XEP-0198, when a resume state is given) or bind → session (only when
+//! restart → resume (XEP-0198, when a resume state is given; refused: a fresh bind; not
+//! answered within `timeout`: given up for the next transport) or bind → session (only when
 //! required) → enable stream management (when offered) → [`Event::Ready`]. It answers server
 //! pings, roster pushes (result) and any other iq get/set (`service-unavailable`), counts and
 //! acknowledges stanzas, keeps unacknowledged ones for resumption, and pings a silent server.
@@ -375,6 +376,12 @@ impl Connection {
         }
         if let Some(t) = self.check_since {
             if now >= t + self.config.timeout {
+                if matches!(self.phase, Phase::Resuming) {
+                    // No answer to `<resume/>` (Prosody 0.12 fails it over BOSH and leaves the
+                    // stream broken): the session is given up, and the next transport binds a
+                    // fresh one instead of asking again.
+                    self.resume_failed();
+                }
                 self.fail(CloseReason::Timeout);
             }
             return;
@@ -513,6 +520,8 @@ impl Connection {
                 let el = sm::resume(&r.id, r.h_in);
                 self.send_element(&el);
                 self.phase = Phase::Resuming;
+                // The answer is due within `timeout` (see handle_timeout).
+                self.check_since = Some(self.last_rx);
                 return;
             }
             self.resume_failed();

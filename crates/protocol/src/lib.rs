@@ -41,10 +41,12 @@
 //! [`stream_error`], [`stanza`], one module per XEP ([`chatstates`], [`nick`], [`ping`],
 //! [`stanza_id`], [`sm`], [`mam`], [`roster`], [`register`], [`bind`]), the seed's payloads
 //! ([`forward`], [`cobrowsing`]), [`sasl`] (client and server side), [`connection`] (generic
-//! XMPP client), [`visitor`] (the chat), [`api`] (REST types).
+//! XMPP client), [`visitor`] (the chat), [`bosh`] (the same client over HTTP long-polling when
+//! WebSockets are blocked), [`api`] (REST types).
 
 pub mod api;
 pub mod bind;
+pub mod bosh;
 pub mod chatstates;
 pub mod cobrowsing;
 pub mod connection;

@@ -4,6 +4,10 @@
 pub const CLIENT: &str = "jabber:client";
 /// RFC 7395 WebSocket framing (`<open/>`, `<close/>`).
 pub const FRAMING: &str = "urn:ietf:params:xml:ns:xmpp-framing";
+/// XEP-0124 BOSH: the `<body/>` wrapper.
+pub const HTTPBIND: &str = "http://jabber.org/protocol/httpbind";
+/// XEP-0206 XMPP over BOSH: the `xmpp:version` / `xmpp:restart` attributes.
+pub const XBOSH: &str = "urn:xmpp:xbosh";
 /// RFC 6120 stream namespace (`stream:features`, `stream:error`).
 pub const STREAMS: &str = "http://etherx.jabber.org/streams";
 /// RFC 6120 stream error conditions.

@@ -599,6 +599,31 @@ pub fn parse(frame: &str, default_ns: &str) -> Result<Element, XmlError> {
     }
 }
 
+/// The attributes of the top-level element's start tag as written: qualified names, `xmlns`
+/// declarations included, values unescaped. [`parse`] keeps only unprefixed and `xml:`
+/// attributes; a BOSH `<body/>` also carries XEP-0206's `xmpp:` ones, and its reader resolves
+/// their prefix from the declarations returned here. Meant for a frame [`parse`] accepted.
+pub fn root_attributes(frame: &str) -> Result<Vec<(String, String)>, XmlError> {
+    let mut i = 0;
+    loop {
+        let lt = find(frame, i, "<").ok_or(XmlError::Empty)?;
+        let rest = &frame[lt..];
+        if rest.starts_with("<!--") {
+            i = find(frame, lt + 4, "-->").ok_or(XmlError::Syntax)? + 3;
+        } else if rest.starts_with("<?") {
+            i = find(frame, lt + 2, "?>").ok_or(XmlError::Syntax)? + 2;
+        } else if rest.starts_with("<!") || rest.starts_with("</") {
+            return Err(XmlError::Syntax);
+        } else {
+            let ((_, attrs, _), _) = start_tag(frame, lt + 1)?;
+            return attrs
+                .into_iter()
+                .map(|(k, v)| Ok((k.to_owned(), unescape(v)?)))
+                .collect();
+        }
+    }
+}
+
 /// The quick-xml parser this module used before its own lexer, kept for differential tests.
 #[cfg(test)]
 mod reference {
@@ -724,6 +749,25 @@ mod tests {
         let a = e.get_child("a", "jabber:client").unwrap();
         assert_eq!(a.text(), "x & <y> \u{263A}A");
         assert_eq!(a.attr("xml:lang"), Some("en"));
+    }
+
+    #[test]
+    fn root_attributes_keep_prefixed_names_and_declarations() {
+        let f = "<?xml version='1.0'?><!-- c --><body xmlns='h' xmlns:xmpp='urn:xmpp:xbosh' xmpp:restart='true' a='x &amp; y'><x:c xmlns:x='q'/></body>";
+        assert!(parse(f, "").is_ok());
+        assert_eq!(
+            root_attributes(f).unwrap(),
+            vec![
+                ("xmlns".to_string(), "h".to_string()),
+                ("xmlns:xmpp".to_string(), "urn:xmpp:xbosh".to_string()),
+                ("xmpp:restart".to_string(), "true".to_string()),
+                ("a".to_string(), "x & y".to_string()),
+            ]
+        );
+        assert_eq!(root_attributes("  "), Err(XmlError::Empty));
+        assert_eq!(root_attributes("<a b='&bad;'/>"), Err(XmlError::BadEntity));
+        assert_eq!(root_attributes("</a>"), Err(XmlError::Syntax));
+        assert_eq!(root_attributes("<a b='1'"), Err(XmlError::Unclosed));
     }
 
     #[test]

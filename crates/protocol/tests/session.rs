@@ -1032,3 +1032,48 @@ fn a_drop_during_the_resumption_handshake_keeps_the_session_resumable() {
     let out = s.recv("<resumed xmlns='urn:xmpp:sm:3' previd='smid1' h='3'/>");
     assert_eq!(out, vec![frame, R.to_string()]);
 }
+
+/// A server that never answers `<resume/>` (Prosody 0.12 over BOSH fails it with an internal
+/// error and leaves the stream broken): after `timeout` the resumption is given up and the
+/// stream closed; the next transport binds a fresh session, sends the message again under its
+/// id and asks the archive. Nothing loops back into resuming.
+#[test]
+fn an_unanswered_resume_is_given_up_for_a_fresh_session() {
+    let (json, _) = saved_mid_chat();
+    let mut s = reloaded(&json);
+    s.chat
+        .remember(vec!["v-stable-1".to_string()], vec!["m1".to_string()]);
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"smid1\" h=\"1\"/>"]
+    );
+    let asked = s.now;
+    assert_eq!(s.advance_to_timeout(), vec![CLOSE]);
+    assert_eq!(s.now - asked, 20_000, "the config's timeout (20 s)");
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::Disconnected(CloseReason::Timeout)]
+    );
+    assert_eq!(s.chat.resume_state(), None, "not asked again");
+    let mut cfg = config().connection;
+    cfg.entropy = [8; 16];
+    s.chat.reconnect(cfg, Instant::from_millis(s.now)).unwrap();
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<iq xmlns=\"jabber:client\" type=\"set\" id=\"wc08080808-1\"><bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"><resource>web</resource></bind></iq>"]
+    );
+    s.recv("<iq xmlns='jabber:client' type='result' id='wc08080808-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>v1@webchat.test/web</jid></bind></iq>");
+    let out = s.recv("<enabled xmlns='urn:xmpp:sm:3' id='smid2' resume='true'/>");
+    assert!(out
+        .iter()
+        .any(|f| f.contains("<body>in flight</body>") && f.contains("id=\"v-stable-1\"")));
+    assert!(out.iter().any(|f| f.contains("urn:xmpp:mam:2")), "{out:?}");
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::Connected {
+            jid: Jid::parse("v1@webchat.test/web").unwrap(),
+            resumed: false
+        }]
+    );
+    assert_eq!(s.chat.resume_state().unwrap().id, "smid2");
+}

@@ -1,23 +1,25 @@
-//! The embedded server's WebSocket endpoint (`/xmpp-websocket`, subprotocol `xmpp`): one task
-//! per XMPP session, driving a [`Stream`] with the socket, the router and a timer.
+//! The embedded server's client endpoint: one task per XMPP session, driving a [`Stream`]
+//! with its transport (a WebSocket from `/xmpp-websocket`, subprotocol `xmpp`, or a BOSH
+//! session from [`super::http_bind`]), the router and a timer.
 //!
-//! What it does: upgrades with the `xmpp` subprotocol, feeds text frames to the stream and
-//! sends what it outputs, registers the bound JID with the router, delivers routed stanzas,
-//! runs the ping timer, and keeps a stream-managed session alive without a socket until a new
-//! socket resumes it (the new socket's task hands its socket over and ends) or
-//! `resume_timeout` passes. A stream-managed client that misses a ping loses its socket but
-//! not its session, as with ejabberd's `mod_stream_mgmt`.
-//! What it does not: parse XMPP (the stream does) or decide routes (the router does).
+//! What it does: upgrades with the `xmpp` subprotocol, feeds frames to the stream and sends
+//! what it outputs, registers the bound JID with the router, delivers routed stanzas, runs the
+//! ping timer, and keeps a stream-managed session alive without a transport until a new one
+//! resumes it (the new transport's task hands it over and ends; WebSocket and BOSH mix freely)
+//! or `resume_timeout` passes. A stream-managed client that misses a ping loses its transport
+//! but not its session, as with ejabberd's `mod_stream_mgmt`.
+//! What it does not: parse XMPP (the stream does), speak BOSH (the link does) or decide routes
+//! (the router does).
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
 use tokio::sync::{mpsc, watch};
 
+use super::link::{Incoming, Link};
 use super::router::{self, Handover, ToClient};
 use super::stream::{Output, Stream};
 use super::Embedded;
@@ -35,28 +37,38 @@ pub async fn upgrade(State(app): State<App>, ws: WebSocketUpgrade) -> Response {
     let Some(embedded) = app.embedded.clone() else {
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
+    if app
+        .refuse_websocket
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "WebSocket refused (devserver --refuse-websocket): use BOSH at /http-bind",
+        )
+            .into_response();
+    }
     let shutdown = app.shutdown.clone();
     ws.protocols(["xmpp"])
         .read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| run(embedded, socket, shutdown))
+        .on_upgrade(move |socket| run(embedded, Link::Ws(socket), shutdown))
 }
 
-async fn recv(socket: &mut Option<WebSocket>) -> Option<Result<Message, axum::Error>> {
-    match socket {
-        Some(s) => s.recv().await,
+async fn recv(link: &mut Option<Link>) -> Incoming {
+    match link {
+        Some(l) => l.recv().await,
         None => std::future::pending().await,
     }
 }
 
 /// One XMPP session, from `<open/>` to its end.
-pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Receiver<bool>) {
+pub async fn run(embedded: Arc<Embedded>, link: Link, shutdown: watch::Receiver<bool>) {
     let stop = crate::stopped(shutdown);
     tokio::pin!(stop);
     let router = &embedded.router;
     let (tx, mut rx) = mpsc::unbounded_channel::<ToClient>();
     let (htx, mut hrx) = mpsc::unbounded_channel::<Handover>();
     let mut stream = Stream::new(embedded.config.clone(), Instant::now());
-    let mut socket = Some(socket);
+    let mut socket = Some(link);
     let mut bound: Option<(webchat_protocol::Jid, u64)> = None;
     let mut resumable: Option<String> = None;
     'session: loop {
@@ -67,7 +79,7 @@ pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Re
             match out {
                 Output::Frame(f) => {
                     if let Some(s) = &mut socket {
-                        if s.feed(Message::Text(f.into())).await.is_err() {
+                        if s.feed(f).await.is_err() {
                             socket = None;
                             if !stream.detach(Instant::now()) {
                                 break 'session;
@@ -94,12 +106,12 @@ pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Re
                     let user = stream.user().unwrap_or_default().to_owned();
                     match (router.resumable(&previd), socket.take()) {
                         (Some(target), Some(s)) => {
-                            let handover = Handover { socket: s, user, h };
+                            let handover = Handover { link: s, user, h };
                             match target.send(handover) {
-                                // The old session's task owns the socket now.
+                                // The old session's task owns the transport now.
                                 Ok(()) => return,
                                 Err(mpsc::error::SendError(back)) => {
-                                    socket = Some(back.socket);
+                                    socket = Some(back.link);
                                     stream.resume_failed();
                                 }
                             }
@@ -126,13 +138,13 @@ pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Re
                     }
                 }
                 Output::Drop => {
-                    if let Some(mut s) = socket.take() {
-                        let _ = s.send(Message::Close(None)).await;
+                    if let Some(s) = socket.take() {
+                        close(s).await;
                     }
                 }
                 Output::End => {
-                    if let Some(mut s) = socket.take() {
-                        let _ = s.send(Message::Close(None)).await;
+                    if let Some(s) = socket.take() {
+                        close(s).await;
                     }
                     break 'session;
                 }
@@ -152,16 +164,15 @@ pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Re
         let deadline = tokio::time::Instant::from_std(stream.next_timeout());
         tokio::select! {
             msg = recv(&mut socket) => match msg {
-                Some(Ok(Message::Text(t))) => stream.handle_frame(t.as_str(), Instant::now(), &*embedded.accounts),
+                Incoming::Text(t) => stream.handle_frame(t.as_str(), Instant::now(), &*embedded.accounts),
                 // RFC 7395 §3.2: XMPP frames are text; binary is a protocol error.
-                Some(Ok(Message::Binary(_))) => stream.stream_error("unsupported-encoding", Some("binary frames are not XMPP")),
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                Incoming::Binary => stream.stream_error("unsupported-encoding", Some("binary frames are not XMPP")),
+                Incoming::Closed => {
                     socket = None;
                     if !stream.detach(Instant::now()) {
                         break 'session;
                     }
                 }
-                Some(Ok(_)) => {}
             },
             Some(m) = rx.recv() => match m {
                 ToClient::Stanza(el) => stream.deliver(el),
@@ -169,14 +180,22 @@ pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Re
             },
             Some(h) = hrx.recv() => {
                 match stream.resume(&h.user, h.h, Instant::now()) {
-                    Ok(()) => socket = Some(h.socket),
+                    Ok(()) => {
+                        // A transport still attached (the old socket, a BOSH session not yet
+                        // timed out) is replaced by the one that resumed.
+                        if let Some(old) = socket.replace(h.link) {
+                            close(old).await;
+                        }
+                    }
                     Err(_) => {
-                        // Refused: the new socket gets `<failed/>` and is closed; this session
-                        // keeps waiting for its rightful owner.
-                        let mut s = h.socket;
+                        // Refused: the new transport gets `<failed/>` and is closed; this
+                        // session keeps waiting for its rightful owner.
+                        let mut s = h.link;
                         let failed = "<failed xmlns=\"urn:xmpp:sm:3\"><item-not-found xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></failed>";
-                        let _ = s.send(Message::Text(failed.into())).await;
-                        let _ = s.send(Message::Close(None)).await;
+                        if s.feed(failed.to_owned()).await.is_ok() {
+                            let _ = s.flush().await;
+                        }
+                        close(s).await;
                     }
                 }
             },
@@ -184,10 +203,19 @@ pub async fn run(embedded: Arc<Embedded>, socket: WebSocket, shutdown: watch::Re
             () = &mut stop => break 'session,
         }
     }
+    if let Some(s) = socket.take() {
+        close(s).await;
+    }
     if let Some(id) = &resumable {
         router.remove_resumable(id);
     }
     if let Some((jid, conn)) = &bound {
         router.unbind(jid, *conn);
     }
+}
+
+/// Flushes what is queued and ends the transport.
+async fn close(mut link: Link) {
+    let _ = link.flush().await;
+    link.close().await;
 }

@@ -3,7 +3,8 @@
 //!
 //! What it does: [`stream`] is one client stream (SASL, bind, stream management, pings),
 //! [`router`] switches stanzas between streams and the agent [`crate::desk::Desk`],
-//! [`endpoint`] serves `/xmpp-websocket`. Agents are in-process endpoints on the agents'
+//! [`endpoint`] drives a stream over its [`link`]: a WebSocket from `/xmpp-websocket`, or a
+//! BOSH session ([`bosh`], served at `/http-bind` by [`http_bind`]). Agents are in-process endpoints on the agents'
 //! domain: their stanzas leave from `nick@internal.<domain>/webchat`. Both domains are
 //! virtual hosts with in-band registration, so ordinary clients (tests, another agent
 //! implementation) can also log in there; a stanza to an agent-domain JID with a connected
@@ -12,7 +13,10 @@
 //! What it does not: server-to-server, or persistent accounts and archives (the accounts are
 //! the ones `POST xmppcredentials` minted, in [`crate::backend::MemoryBackend`]).
 
+pub mod bosh;
 pub mod endpoint;
+pub mod http_bind;
+pub mod link;
 pub mod router;
 pub mod stream;
 
@@ -28,6 +32,10 @@ pub struct Embedded {
     pub router: Router,
     pub accounts: Arc<MemoryBackend>,
     pub config: Arc<StreamConfig>,
+    /// The live BOSH sessions.
+    pub bosh: http_bind::Registry,
+    /// What a BOSH session is granted.
+    pub bosh_limits: bosh::Limits,
 }
 
 impl Accounts for MemoryBackend {

@@ -14,7 +14,6 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::extract::ws::WebSocket;
 use tokio::sync::mpsc;
 use webchat_protocol::stanza::ErrorType;
 use webchat_protocol::{ns, Element, Jid};
@@ -29,9 +28,9 @@ pub enum ToClient {
     Replaced,
 }
 
-/// A new socket taking over a detached stream-managed session.
+/// A new transport (WebSocket or BOSH) taking over a detached stream-managed session.
 pub struct Handover {
-    pub socket: WebSocket,
+    pub link: super::link::Link,
     /// The local part the new stream authenticated as.
     pub user: String,
     /// Stanzas the client handled.

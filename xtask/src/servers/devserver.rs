@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Kind, AGENT_DOMAIN, VISITOR_DOMAIN, WS_PATH};
+use super::{Kind, AGENT_DOMAIN, BOSH_PATH, VISITOR_DOMAIN, WS_PATH};
 use crate::error::Error;
 use crate::proc;
 
@@ -119,7 +119,9 @@ impl Devserver {
             .args(["--backend", opts.backend.name()])
             .args(["--domain", VISITOR_DOMAIN]);
         if let Backend::External(kind) = opts.backend {
+            // Visitors' BOSH goes through devserver's /http-bind to the server's own endpoint.
             cmd.args(["--xmpp-ws-url", &kind.ws_url()])
+                .args(["--xmpp-bosh-url", &kind.bosh_url()])
                 .args(["--xmpp-agent-domain", AGENT_DOMAIN]);
         }
         if opts.test_control {
@@ -181,13 +183,17 @@ impl Devserver {
 
     /// The WEBCHAT_XMPP_* variables of the interop tests for this devserver's XMPP side.
     pub fn xmpp_env(&self) -> Vec<(&'static str, String)> {
-        let ws_url = match self.backend {
-            Backend::Embedded => format!("ws://{}{WS_PATH}", self.addr),
-            Backend::External(kind) => kind.ws_url(),
+        let (ws_url, bosh_url) = match self.backend {
+            Backend::Embedded => (
+                format!("ws://{}{WS_PATH}", self.addr),
+                format!("http://{}{BOSH_PATH}", self.addr),
+            ),
+            Backend::External(kind) => (kind.ws_url(), kind.bosh_url()),
         };
         vec![
             ("WEBCHAT_XMPP_SERVER", self.backend.name().to_owned()),
             ("WEBCHAT_XMPP_WS_URL", ws_url),
+            ("WEBCHAT_XMPP_BOSH_URL", bosh_url),
             ("WEBCHAT_XMPP_DOMAIN", VISITOR_DOMAIN.to_owned()),
             ("WEBCHAT_XMPP_AGENT_DOMAIN", AGENT_DOMAIN.to_owned()),
         ]

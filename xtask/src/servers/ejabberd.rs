@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{AGENT_DOMAIN, VISITOR_DOMAIN, WS_PATH};
+use super::{AGENT_DOMAIN, BOSH_PATH, VISITOR_DOMAIN, WS_PATH};
 use crate::error::Error;
 
 const EJABBERDCTL: &str = "/usr/sbin/ejabberdctl";
@@ -91,6 +91,7 @@ listen:
     module: ejabberd_http
     request_handlers:
       {WS_PATH}: ejabberd_http_ws
+      {BOSH_PATH}: mod_bosh
   -
     port: {c2s_port}
     ip: "127.0.0.1"
@@ -123,6 +124,9 @@ shaper: {{}}
 shaper_rules: {{}}
 
 modules:
+  # BOSH for clients behind proxies that break WebSockets. mod_bosh answers CORS preflights
+  # and sends `Access-Control-Allow-Origin: *` itself.
+  mod_bosh: {{}}
   mod_caps: {{}}
   mod_disco: {{}}
   mod_mam:
@@ -153,6 +157,7 @@ mod tests {
         let yaml = config_yaml(15280, 15222);
         assert!(yaml.contains("  - webchat.test\n  - internal.webchat.test\n"));
         assert!(yaml.contains("port: 15280") && yaml.contains("/xmpp-websocket: ejabberd_http_ws"));
+        assert!(yaml.contains("/http-bind: mod_bosh") && yaml.contains("  mod_bosh: {}"));
         assert!(yaml.contains("registration_timeout: infinity"));
         assert!(yaml.contains("send_pings: true") && yaml.contains("timeout_action: kill"));
         for banned in [

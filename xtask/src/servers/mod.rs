@@ -30,6 +30,8 @@ pub const VISITOR_DOMAIN: &str = "webchat.test";
 pub const AGENT_DOMAIN: &str = "internal.webchat.test";
 /// The HTTP path of the RFC 7395 endpoint on both servers.
 pub const WS_PATH: &str = "/xmpp-websocket";
+/// The HTTP path of the BOSH endpoint (XEP-0124/0206) on both servers, the usual one.
+pub const BOSH_PATH: &str = "/http-bind";
 /// How long a server may take from start to answering for both domains.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a server may take to shut down on SIGTERM before it gets SIGKILL.
@@ -68,6 +70,11 @@ impl Kind {
     pub fn ws_url(self) -> String {
         format!("ws://127.0.0.1:{}{WS_PATH}", self.ports().0)
     }
+
+    /// The BOSH URL, on the same HTTP port as the WebSocket.
+    pub fn bosh_url(self) -> String {
+        format!("http://127.0.0.1:{}{BOSH_PATH}", self.ports().0)
+    }
 }
 
 impl fmt::Display for Kind {
@@ -96,6 +103,7 @@ impl Server {
         vec![
             ("WEBCHAT_XMPP_SERVER", self.kind.name().to_owned()),
             ("WEBCHAT_XMPP_WS_URL", self.kind.ws_url()),
+            ("WEBCHAT_XMPP_BOSH_URL", self.kind.bosh_url()),
             ("WEBCHAT_XMPP_DOMAIN", VISITOR_DOMAIN.to_owned()),
             ("WEBCHAT_XMPP_AGENT_DOMAIN", AGENT_DOMAIN.to_owned()),
         ]
@@ -182,7 +190,11 @@ pub fn start(root: &Path, kinds: &[Kind]) -> Result<Vec<Server>, Error> {
     for &kind in kinds {
         let server = spawn(kind, &log_dir)?;
         if server.pgid.is_some() {
-            println!("servers: {kind} starting (ws {})", kind.ws_url());
+            println!(
+                "servers: {kind} starting (ws {}, bosh {})",
+                kind.ws_url(),
+                kind.bosh_url()
+            );
         }
         servers.push(server);
     }
@@ -202,10 +214,12 @@ fn spawn(kind: Kind, log_dir: &Path) -> Result<Server, Error> {
     let (ws_port, c2s_port) = kind.ports();
     // Developers share machines: if another `cargo xtask servers` already serves this server's
     // port for both domains, use it instead of failing (and leave it running afterwards).
+    // Reused only when it serves everything the tests use (an older config may lack BOSH).
     if std::net::TcpListener::bind(("127.0.0.1", ws_port)).is_err()
         && [VISITOR_DOMAIN, AGENT_DOMAIN]
             .iter()
             .all(|d| probe::xmpp_ws_ready(ws_port, WS_PATH, d).is_ok())
+        && probe::bosh_ready(ws_port, BOSH_PATH, VISITOR_DOMAIN).is_ok()
     {
         println!(
             "servers: {kind} is already running on 127.0.0.1:{ws_port} (another `cargo xtask \
@@ -270,7 +284,9 @@ fn wait_ready(server: &mut Server) -> Result<(), Error> {
                     reason: format!("exited while starting: {e}{tail}"),
                 });
             }
-            match probe::xmpp_ws_ready(port, WS_PATH, domain) {
+            match probe::xmpp_ws_ready(port, WS_PATH, domain)
+                .and_then(|()| probe::bosh_ready(port, BOSH_PATH, domain))
+            {
                 Ok(()) => break,
                 Err(e) if Instant::now() >= deadline => {
                     return Err(Error::Server {

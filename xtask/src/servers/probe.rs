@@ -3,7 +3,8 @@
 //! It upgrades `GET PATH` to a WebSocket with subprotocol `xmpp`, sends `<open to=DOMAIN/>` and
 //! waits for `<stream:features>` that list SASL mechanisms. A listening socket alone proves
 //! little (ejabberd accepts before its virtual hosts are loaded); this proves the domain is served.
-//! It does not log in or register; the interop tests do that.
+//! [`bosh_ready`] asks the BOSH endpoint for a session the same way (XEP-0206 creation request,
+//! features in the answer). It does not log in or register; the interop tests do that.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -71,6 +72,43 @@ pub fn xmpp_ws_ready(port: u16, path: &str, domain: &str) -> Result<(), String> 
         }
     }
     Err(format!("no <stream:features> for {domain}"))
+}
+
+/// Does the server at `127.0.0.1:port` serve XMPP over BOSH for `domain` at `path`? The
+/// session it creates expires on its own (the servers' inactivity timeout).
+pub fn bosh_ready(port: u16, path: &str, domain: &str) -> Result<(), String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| format!("socket options: {e}"))?;
+    let body = format!(
+        "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' rid='1000' \
+         to='{domain}' wait='1' hold='1' ver='1.6' xml:lang='en' xmpp:version='1.0'/>"
+    );
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/xml; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("send BOSH request: {e}"))?;
+    let mut answer = Vec::new();
+    // `Connection: close`: the answer ends with the connection (or the read timeout).
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    let status_line = answer.lines().next().unwrap_or_default();
+    if !status_line.contains(" 200") {
+        return Err(format!("BOSH at {path} answered {status_line:?}"));
+    }
+    if !answer.contains("sid=") || !answer.contains("mechanism") {
+        return Err(format!(
+            "no BOSH session with features for {domain}: {answer}"
+        ));
+    }
+    Ok(())
 }
 
 fn read_http_head(stream: &mut TcpStream) -> Result<String, String> {

@@ -64,7 +64,7 @@ http_interfaces = {{ "127.0.0.1" }}
 https_ports = {{ }}
 
 modules_enabled = {{
-  "roster"; "saslauth"; "disco"; "ping"; "register"; "mam"; "smacks"; "websocket";
+  "roster"; "saslauth"; "disco"; "ping"; "register"; "mam"; "smacks"; "websocket"; "bosh";
   "carbons"; "webchat_ping";
 }}
 modules_disabled = {{ "s2s"; "tls" }}
@@ -74,6 +74,9 @@ c2s_require_encryption = false
 s2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 consider_websocket_secure = true
+consider_bosh_secure = true
+-- BOSH at /http-bind: mod_bosh turns CORS on for its path (mod_http's defaults: any origin,
+-- `Content-Type` allowed); POST is a CORS-safelisted method, so no method list is needed.
 authentication = "internal_hashed"
 storage = "internal"
 
@@ -161,6 +164,7 @@ mod tests {
             "c2s_require_encryption = false",
             "allow_unencrypted_plain_auth = true",
             "consider_websocket_secure = true",
+            "consider_bosh_secure = true",
             "allow_registration = true",
             "min_seconds_between_registrations = 0",
         ] {
@@ -168,6 +172,7 @@ mod tests {
         }
         for module in [
             "\"websocket\"",
+            "\"bosh\"",
             "\"smacks\"",
             "\"mam\"",
             "\"register\"",

@@ -1,8 +1,11 @@
 //! A small tokio driver for the sans-IO core in interop tests: one WebSocket (subprotocol
 //! `xmpp`), a real clock turned into `Instant`s, and a loop that feeds frames and timers in
-//! and sends what the core wants sent. Test-only: the library itself has no tokio.
+//! and sends what the core wants sent ([`bosh`] is the same over BOSH). Test-only: the
+//! library itself has no tokio.
 
 #![allow(dead_code)]
+
+pub mod bosh;
 
 use futures_util::{SinkExt, StreamExt};
 use std::collections::VecDeque;
@@ -75,6 +78,13 @@ pub fn env() -> Env {
         agent_domain: get("WEBCHAT_XMPP_AGENT_DOMAIN"),
         server: std::env::var("WEBCHAT_XMPP_SERVER").unwrap_or_default(),
     }
+}
+
+/// The BOSH URL of the server under test (`WEBCHAT_XMPP_BOSH_URL`); a missing one fails loudly.
+pub fn bosh_url() -> String {
+    std::env::var("WEBCHAT_XMPP_BOSH_URL").unwrap_or_else(|_| {
+        panic!("WEBCHAT_XMPP_BOSH_URL is not set: BOSH interop tests need a real XMPP server; run them with `cargo xtask test`")
+    })
 }
 
 /// `WEBCHAT_XMPP_TRACE=1` prints every frame (to record fixtures from real servers).
