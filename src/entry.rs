@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use crate::adapters::storage::{Storage, StorageKind};
+use crate::controller::time::{BrowserTime, Time};
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::controller::{Controller, ControllerOptions};
 use crate::i18n::Lang;
@@ -207,15 +208,25 @@ pub struct Widget {
 }
 
 impl Widget {
-    /// Mounts a widget on `host` driven by `transport` (tests pass a scripted one).
+    /// Mounts a widget on `host` driven by `transport` and `time` (tests pass scripted ones).
     pub fn start(
         host: HtmlElement,
         created_host: bool,
         transport: Rc<dyn Transport>,
+        time: Rc<dyn Time>,
         storage: &Storage,
         options: ControllerOptions,
     ) -> Result<Widget, InitError> {
-        let widget = Widget::prepare(host, created_host, transport, storage, options);
+        let (owner, store) = Widget::new_store();
+        let widget = Widget::start_controller(
+            owner,
+            store,
+            host,
+            created_host,
+            (transport, time),
+            storage,
+            options,
+        );
         widget.mount()?;
         Ok(widget)
     }
@@ -236,7 +247,7 @@ impl Widget {
             store,
             host,
             created_host,
-            transport,
+            (transport, Rc::new(BrowserTime)),
             storage,
             options,
         )
@@ -254,7 +265,7 @@ impl Widget {
         store: ChatStore,
         host: HtmlElement,
         created_host: bool,
-        transport: Rc<dyn Transport>,
+        (transport, time): (Rc<dyn Transport>, Rc<dyn Time>),
         storage: &Storage,
         options: ControllerOptions,
     ) -> Widget {
@@ -270,8 +281,17 @@ impl Widget {
                 }
             })
         };
-        let controller = owner
-            .with(|| Controller::start(store, transport, storage, host.clone(), options, on_hide));
+        let controller = owner.with(|| {
+            Controller::start(
+                store,
+                transport,
+                time,
+                storage,
+                host.clone(),
+                options,
+                on_hide,
+            )
+        });
         Widget {
             controller,
             mounted,
@@ -375,7 +395,13 @@ pub async fn prepare_paced(
     let (owner, store) = Widget::new_store();
     crate::embed::pace::yield_to_page().await;
     Ok(Widget::start_controller(
-        owner, store, host, created, transport, &storage, options,
+        owner,
+        store,
+        host,
+        created,
+        (transport, Rc::new(BrowserTime)),
+        &storage,
+        options,
     ))
 }
 

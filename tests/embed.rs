@@ -15,6 +15,7 @@ use webchat::actions::UiAction;
 use webchat::adapters::fetch::{FetchError, Method};
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
+use webchat::session::HttpRequest;
 use webchat::embed::pace::yield_to_page;
 use webchat::embed::shared_reads::SharedReads;
 use webchat::model::{ChatStore, Phase, WidgetConfig};
@@ -195,13 +196,8 @@ async fn held_events_reach_a_late_listener_in_order() {
 struct SlowApi(Rc<std::cell::RefCell<Vec<(Method, String)>>>);
 
 impl Transport for SlowApi {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        _body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
-        self.0.borrow_mut().push((method, path.to_owned()));
+    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
+        self.0.borrow_mut().push((request.method, request.path));
         let n = self.0.borrow().len();
         Box::pin(async move {
             sleep(20).await;

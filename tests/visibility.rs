@@ -21,6 +21,7 @@ use webchat::adapters::storage::Storage;
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
 use webchat::model::{ChatStore, Phase, WidgetConfig};
+use webchat::session::HttpRequest;
 use webchat::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
 use webchat::visibility::zone::{utc_ms, SimulatedZone};
 use webchat::visibility::{Deps, IntlZone, Reason, RuleError, Rules, Visibility, ZoneOffsets};
@@ -48,13 +49,11 @@ impl FakeCampaign {
 }
 
 impl Transport for FakeCampaign {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        _body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
-        assert_eq!((method, path), (Method::Get, "campaigns/c1"));
+    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
+        assert_eq!(
+            (request.method, request.path.as_str()),
+            (Method::Get, "campaigns/c1")
+        );
         self.requests.set(self.requests.get() + 1);
         let body = self.body.borrow().clone();
         Box::pin(async move { Ok((200, body)) })
@@ -76,6 +75,8 @@ struct Setup {
     campaign: FakeCampaign,
     storage: Storage,
     events: Rc<RefCell<Vec<(bool, String)>>>,
+    /// What the rules reported about availability, in order.
+    available: Rc<RefCell<Vec<bool>>>,
     _listener: Closure<dyn FnMut(web_sys::CustomEvent)>,
     owner: Owner,
 }
@@ -118,6 +119,7 @@ impl Setup {
             campaign: FakeCampaign::default(),
             storage: Storage::memory(),
             events,
+            available: Rc::default(),
             _listener: listener,
             owner,
         }
@@ -131,6 +133,10 @@ impl Setup {
             campaign: "c1".into(),
             storage: self.storage.clone(),
             now,
+            availability: {
+                let seen = self.available.clone();
+                Rc::new(move |available| seen.borrow_mut().push(available))
+            },
         }
     }
 
@@ -458,7 +464,6 @@ fn clear_session_mark() {
 #[wasm_bindgen_test]
 async fn agent_rules_follow_the_campaign() {
     let s = Setup::new();
-    s.store.set_phase(Phase::Offline);
     s.campaign.set(false, 0, "0");
     let v = s.start(r#"{"agentOnline": true, "agentAvailable": true}"#, fixed(0));
     // Hidden until the campaign answers, then still hidden: nobody online.
@@ -473,13 +478,13 @@ async fn agent_rules_follow_the_campaign() {
     sleep(0).await;
     assert_eq!(v.state(), (false, Reason::AgentAvailable));
 
-    // A slot frees up: visible, and the composer is usable (Offline → Idle).
+    // A slot frees up: visible, and the session hears a chat can start.
     s.campaign.set(true, 1, "\"∞\"");
     v.recheck();
     sleep(0).await;
     assert_eq!(v.state(), (true, Reason::Rules));
     assert!(s.visible());
-    assert_eq!(s.store.phase().get_untracked(), Phase::Idle);
+    assert_eq!(s.available.borrow().last(), Some(&true));
     assert_eq!(s.campaign.requests.get(), 3);
 
     // Everyone leaves: hidden again, offline.
@@ -487,7 +492,7 @@ async fn agent_rules_follow_the_campaign() {
     v.recheck();
     sleep(0).await;
     assert_eq!(v.state(), (false, Reason::AgentOnline));
-    assert_eq!(s.store.phase().get_untracked(), Phase::Offline);
+    assert_eq!(*s.available.borrow(), [false, false, true, false]);
     assert_eq!(
         s.events(),
         [

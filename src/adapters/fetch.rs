@@ -13,27 +13,7 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::describe;
 
-/// HTTP methods the Public API uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// `GET`.
-    Get,
-    /// `POST`.
-    Post,
-    /// `PATCH`.
-    Patch,
-}
-
-impl Method {
-    /// The method's name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-        }
-    }
-}
+pub use crate::session::io::Method;
 
 /// Why no reply arrived (an HTTP error status is a reply, not a `FetchError`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,15 +71,22 @@ impl Fetch {
         }
     }
 
-    /// Sends `method base+path` with an optional JSON body; returns the status and body text.
+    /// Sends `method base+path` with extra `headers` and an optional JSON body; returns the
+    /// status and body text.
     pub async fn request(
         &self,
         method: Method,
         path: &str,
+        extra: &[(String, String)],
         body: Option<&str>,
     ) -> Result<(u16, String), FetchError> {
         let window = web_sys::window().ok_or(FetchError::NoWindow)?;
         let headers = Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
+        for (name, value) in extra {
+            headers
+                .set(name, value)
+                .map_err(|e| FetchError::Request(describe(&e)))?;
+        }
         headers
             .set("X-API-TOKEN", &self.token)
             .map_err(|e| FetchError::Request(describe(&e)))?;

@@ -2,26 +2,39 @@
 //! REST replies and XMPP frames without a server.
 //!
 //! [`BrowserTransport`] is the real one (fetch + WebSocket adapters). Neither trait knows the
-//! Public API or XMPP: they carry `(status, body)` pairs and text frames.
+//! Public API or XMPP: they carry [`HttpRequest`]s, `(status, body)` pairs and text frames.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use crate::adapters::fetch::{Fetch, FetchError, Method};
 use crate::adapters::websocket::{Socket, SocketError, SocketEvent};
+use crate::session::{HttpRequest, RequestId};
 
 /// A boxed, single-threaded future.
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// REST requests and WebSocket connections.
 pub trait Transport {
-    /// `method {api base}{path}` with an optional JSON body → `(status, body)`.
+    /// `request.method {api base}{request.path}` with its headers and JSON body →
+    /// `(status, body)`.
+    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>>;
+
+    /// A request without extra headers.
     fn request(
         &self,
         method: Method,
         path: &str,
         body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>>;
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        self.fetch(HttpRequest {
+            id: RequestId(0),
+            method,
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body,
+        })
+    }
 
     /// Opens an XMPP WebSocket. `on_event` is never called from inside `connect` or `send`.
     fn connect(
@@ -35,8 +48,6 @@ pub trait Transport {
 pub trait Link {
     /// Sends a text frame.
     fn send(&self, frame: &str) -> Result<(), SocketError>;
-    /// Closes it normally.
-    fn close(&self);
     /// The XMPP stream is closed on both sides: when dropped, let the server close first.
     fn linger(&self) {}
 }
@@ -44,9 +55,6 @@ pub trait Link {
 impl Link for Socket {
     fn send(&self, frame: &str) -> Result<(), SocketError> {
         Socket::send(self, frame)
-    }
-    fn close(&self) {
-        Socket::close(self)
     }
     fn linger(&self) {
         self.linger_on_drop(LINGER_MS)
@@ -71,15 +79,18 @@ impl BrowserTransport {
 }
 
 impl Transport for BrowserTransport {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
         let fetch = self.fetch.clone();
-        let path = path.to_owned();
-        Box::pin(async move { fetch.request(method, &path, body.as_deref()).await })
+        Box::pin(async move {
+            fetch
+                .request(
+                    request.method,
+                    &request.path,
+                    &request.headers,
+                    request.body.as_deref(),
+                )
+                .await
+        })
     }
 
     fn connect(

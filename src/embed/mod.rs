@@ -35,7 +35,7 @@ use web_sys::HtmlElement;
 
 use crate::actions::UiAction;
 use crate::adapters::storage::Storage;
-use crate::controller::identity::UserInfo;
+use crate::session::{TagError, UserInfo};
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::entry::{self, Container, InitOptions, Widget};
 use crate::events::{self, HostEvent};
@@ -304,7 +304,7 @@ impl Api {
     /// `cv.user.tag(user)`.
     #[wasm_bindgen(js_name = userTag)]
     pub fn user_tag(&self, user: JsValue) -> Result<(), JsValue> {
-        let user = UserInfo::from_js(&user)?;
+        let user = user_from_js(&user).map_err(tag_error)?;
         if !self.state.alive("user.tag()") {
             return Ok(());
         }
@@ -315,7 +315,7 @@ impl Api {
             .as_ref()
             .map(|w| w.controller().clone());
         if let Some(controller) = controller {
-            controller.tag(user)?;
+            controller.tag(user).map_err(tag_error)?;
         }
         Ok(())
     }
@@ -400,15 +400,25 @@ impl Api {
 
 /// `chat.state()`'s spelling of the chat's phase.
 pub fn state_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Offline => "offline",
-        Phase::Idle => "idle",
-        Phase::Connecting => "connecting",
-        Phase::Chatting => "chatting",
-        Phase::Reconnecting => "reconnecting",
-        Phase::Ended => "ended",
-        Phase::Blocked => "blocked",
+    phase.name()
+}
+
+/// `CV.user.tag`'s argument, validated.
+pub fn user_from_js(value: &JsValue) -> Result<UserInfo, TagError> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(TagError::NotAnObject);
     }
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or(TagError::NotAnObject)?;
+    let obj = webchat_protocol::json::parse(&json).map_err(|_| TagError::NotAnObject)?;
+    UserInfo::from_json(&obj)
+}
+
+/// A refused `CV.user.tag` call throws a `TypeError` with the message.
+fn tag_error(e: TagError) -> JsValue {
+    type_error(&e.to_string())
 }
 
 /// The `user` and `chat` namespaces: name in the namespace → the class method behind it.
@@ -506,7 +516,9 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let store = widget.controller().store();
     if inline {
         store.open_window();
+        widget.controller().window_opened();
     }
+    let controller = widget.controller().clone();
     let state = Rc::new(State {
         visibility: RefCell::new(None),
         widget: RefCell::new(Some(widget)),
@@ -543,6 +555,9 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
                         campaign,
                         storage,
                         now: VisibilityDeps::date_now(),
+                        availability: Rc::new(move |available| {
+                            controller.set_available(available)
+                        }),
                     },
                 )
             })

@@ -16,6 +16,7 @@ use std::task::{Context, Poll, Waker};
 use crate::adapters::fetch::{FetchError, Method};
 use crate::adapters::websocket::{SocketError, SocketEvent};
 use crate::controller::transport::{Link, LocalFuture, Transport};
+use crate::session::HttpRequest;
 
 type Reply = Result<(u16, String), FetchError>;
 
@@ -61,21 +62,26 @@ impl Future for Waiting {
 }
 
 impl Transport for SharedReads {
-    fn request(&self, method: Method, path: &str, body: Option<String>) -> LocalFuture<Reply> {
-        if method != Method::Get {
-            return self.inner.request(method, path, body);
+    fn fetch(&self, request: HttpRequest) -> LocalFuture<Reply> {
+        if request.method != Method::Get {
+            return self.inner.fetch(request);
         }
-        if let Some(slot) = self.in_flight.borrow().get(path) {
+        // Reads with different headers are different reads.
+        let key = request
+            .headers
+            .iter()
+            .fold(request.path.clone(), |key, (name, value)| {
+                format!("{key}\n{name}: {value}")
+            });
+        if let Some(slot) = self.in_flight.borrow().get(&key) {
             return Box::pin(Waiting(slot.clone()));
         }
         let slot = Rc::new(RefCell::new(Slot::default()));
-        self.in_flight
-            .borrow_mut()
-            .insert(path.to_owned(), slot.clone());
+        self.in_flight.borrow_mut().insert(key.clone(), slot.clone());
         // Driven on its own, not by the first caller's future: a caller that stops waiting
         // (a reset) must not leave the others waiting forever.
-        let request = self.inner.request(method, path, body);
-        let (in_flight, key, shared) = (self.in_flight.clone(), path.to_owned(), slot.clone());
+        let request = self.inner.fetch(request);
+        let (in_flight, shared) = (self.in_flight.clone(), slot.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let reply = request.await;
             in_flight.borrow_mut().remove(&key);

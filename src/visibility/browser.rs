@@ -38,7 +38,8 @@ use crate::adapters::storage::{Storage, StorageKind};
 use crate::adapters::timer::Timer;
 use crate::controller::transport::Transport;
 use crate::events::{self, HostEvent};
-use crate::model::{ChatStore, Phase};
+use crate::model::ChatStore;
+use crate::session::io::encode_path;
 
 /// Largest factor the poll interval grows to after failures.
 const MAX_BACKOFF_FACTOR: u32 = 16;
@@ -169,6 +170,9 @@ pub struct Deps {
     pub storage: Storage,
     /// The wall clock in ms since the Unix epoch (`Date.now()`; tests pass a fake one).
     pub now: Rc<dyn Fn() -> i64>,
+    /// Told whether a chat could start now, after every campaign poll (the chat's phase is
+    /// the session's to decide).
+    pub availability: Rc<dyn Fn(bool)>,
 }
 
 impl Deps {
@@ -539,7 +543,7 @@ impl Inner {
         i.last_poll_ms = Some(now);
         let fut = i.deps.transport.request(
             Method::Get,
-            &format!("campaigns/{}", encode_segment(&i.deps.campaign)),
+            &format!("campaigns/{}", encode_path(&i.deps.campaign)),
             None,
         );
         let me = i.me.clone();
@@ -560,7 +564,10 @@ impl Inner {
                         i.poll_failures = 0;
                         let status = AgentStatus::from_campaign(&c);
                         i.agents = Some(status);
-                        follow_availability(i.deps.store, status.available && c.active);
+                        let report = i.deps.availability.clone();
+                        let available = status.available && c.active;
+                        // After this borrow: the session may change what the store shows.
+                        wasm_bindgen_futures::spawn_local(async move { report(available) });
                     }
                     Err(e) => {
                         if i.poll_failures == 0 {
@@ -604,22 +611,6 @@ impl Inner {
             }
         });
     }
-}
-
-/// Keeps the composer's state in line with live availability: the controller decides
-/// `Offline`/`Idle` from the campaign it read at start; when the poll shows agents came (or
-/// went) while no chat is under way, the launcher that appears must be usable.
-fn follow_availability(store: ChatStore, available: bool) {
-    match store.phase().try_get_untracked() {
-        Some(Phase::Offline) if available => store.set_phase(Phase::Idle),
-        Some(Phase::Idle) if !available => store.set_phase(Phase::Offline),
-        _ => {}
-    }
-}
-
-/// Percent-encodes a path segment (the campaign id is the page's input).
-fn encode_segment(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -417,6 +417,24 @@ pub struct TranscriptMessage {
     pub timestamp: u64,
 }
 
+impl TranscriptMessage {
+    /// The transcript id of a visitor's message: stanza ids are only unique per sender, so the
+    /// backend prefixes them with the visitor's bare JID (`visitorjid:stanzaid`).
+    pub fn visitor_message_id(visitor_bare_jid: &str, stanza_id: &str) -> String {
+        format!("{visitor_bare_jid}:{stanza_id}")
+    }
+
+    /// The id the sender's client knows the message by: for a visitor's message the stanza id
+    /// (what follows the last `:` of [`TranscriptMessage::visitor_message_id`]), for an agent's
+    /// the id as it is.
+    pub fn client_id(&self) -> &str {
+        match self.from {
+            Sender::Visitor => self.id.rsplit_once(':').map_or(self.id.as_str(), |(_, s)| s),
+            Sender::Agent => &self.id,
+        }
+    }
+}
+
 /// Who wrote a transcript message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -1269,6 +1287,22 @@ mod tests {
         assert_eq!(t.messages[0].nick, None);
         let list: Vec<ChatSession> = parse_response(200, "[]").unwrap();
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn transcript_ids_map_back_to_what_the_client_sent() {
+        let id = TranscriptMessage::visitor_message_id("v1@webchat.test", "vabc");
+        assert_eq!(id, "v1@webchat.test:vabc");
+        let message = |id: &str, from| TranscriptMessage {
+            id: id.into(),
+            from,
+            nick: None,
+            body: "x".into(),
+            timestamp: 0,
+        };
+        assert_eq!(message(&id, Sender::Visitor).client_id(), "vabc");
+        assert_eq!(message("plain", Sender::Visitor).client_id(), "plain");
+        assert_eq!(message("a:b", Sender::Agent).client_id(), "a:b");
     }
 
     #[test]

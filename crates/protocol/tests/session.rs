@@ -712,6 +712,28 @@ fn auth_problems_are_typed() {
     );
 }
 
+#[test]
+fn only_refused_credentials_are_fatal() {
+    let fatal = [
+        CloseReason::AuthFailed {
+            condition: "not-authorized".into(),
+            text: None,
+        },
+        CloseReason::Sasl(webchat_protocol::sasl::SaslError::NoMechanism),
+    ];
+    assert!(fatal.iter().all(CloseReason::is_fatal));
+    let worth_a_reconnect = [
+        CloseReason::TransportClosed,
+        CloseReason::Timeout,
+        CloseReason::ServerClosed {
+            see_other_uri: None,
+        },
+        CloseReason::Protocol("x"),
+        CloseReason::BindFailed(None),
+    ];
+    assert!(!worth_a_reconnect.iter().any(CloseReason::is_fatal));
+}
+
 /// Every truncation and a set of hostile frames at every phase: no panic, and a clear end.
 #[test]
 fn hostile_frames_never_panic() {
