@@ -20,8 +20,8 @@ use crate::model::{
     ChatStore, CobrowseConfig, CobrowseState, EndedBy, MessageStatus, Notice, Phase, SurveyConfig,
     SurveyOption, SurveyState, WidgetConfig,
 };
-use crate::session::ViewUpdate;
 use crate::mount::mount_widget;
+use crate::session::ViewUpdate;
 
 fn param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;

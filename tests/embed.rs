@@ -15,11 +15,11 @@ use webchat::actions::UiAction;
 use webchat::adapters::fetch::{FetchError, Method};
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
-use webchat::session::HttpRequest;
 use webchat::embed::pace::yield_to_page;
 use webchat::embed::shared_reads::SharedReads;
 use webchat::model::{ChatStore, Phase, WidgetConfig};
 use webchat::mount::{mount_widget, MountedWidget};
+use webchat::session::HttpRequest;
 
 mod support;
 use support::{document, settle, sleep};

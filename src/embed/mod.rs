@@ -35,11 +35,11 @@ use web_sys::HtmlElement;
 
 use crate::actions::UiAction;
 use crate::adapters::storage::Storage;
-use crate::session::{TagError, UserInfo};
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::entry::{self, Container, InitOptions, Widget};
 use crate::events::{self, HostEvent};
 use crate::model::Phase;
+use crate::session::{TagError, UserInfo};
 use crate::visibility::{Deps as VisibilityDeps, Visibility};
 use options::{EmbedOptions, Position};
 use shared_reads::SharedReads;
@@ -555,9 +555,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
                         campaign,
                         storage,
                         now: VisibilityDeps::date_now(),
-                        availability: Rc::new(move |available| {
-                            controller.set_available(available)
-                        }),
+                        availability: Rc::new(move |available| controller.set_available(available)),
                     },
                 )
             })

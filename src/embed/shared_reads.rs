@@ -77,7 +77,9 @@ impl Transport for SharedReads {
             return Box::pin(Waiting(slot.clone()));
         }
         let slot = Rc::new(RefCell::new(Slot::default()));
-        self.in_flight.borrow_mut().insert(key.clone(), slot.clone());
+        self.in_flight
+            .borrow_mut()
+            .insert(key.clone(), slot.clone());
         // Driven on its own, not by the first caller's future: a caller that stops waiting
         // (a reset) must not leave the others waiting forever.
         let request = self.inner.fetch(request);

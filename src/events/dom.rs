@@ -127,4 +127,3 @@ fn emit_now(target: &EventTarget, event: &HostEvent) {
         let _ = target.dispatch_event(&ev);
     }
 }
-

@@ -326,12 +326,22 @@ impl ChatStore {
 
     /// The visitor's message, shown as "sending"; false when its id is shown already.
     pub fn add_visitor_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
+        self.add_visitor_message_at(id, text, None)
+    }
+
+    /// [`ChatStore::add_visitor_message`] with the time it was written.
+    pub fn add_visitor_message_at(
+        &self,
+        id: impl Into<MessageId>,
+        text: impl Into<String>,
+        at_ms: Option<u64>,
+    ) -> bool {
         self.append(SavedEntry::Message {
             id: id.into().0,
             sender: Sender::Visitor,
             text: text.into(),
             status: MessageStatus::Sending,
-            at_ms: None,
+            at_ms,
             earlier: false,
         })
     }
@@ -733,5 +743,4 @@ mod tests {
         r.apply(ViewUpdate::Restore(s.snapshot()));
         assert_eq!(groups(&r), vec![false, true, false, true]);
     }
-
 }

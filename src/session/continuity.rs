@@ -327,7 +327,11 @@ impl Session {
                     .or_else(|| self.keep.restore_creds.as_ref().map(|(id, _)| id.clone())),
                 resume: match &self.link.chat {
                     Some(_) => self.keep.last_resume.clone(),
-                    None => self.keep.restore_creds.as_ref().and_then(|(_, r)| r.clone()),
+                    None => self
+                        .keep
+                        .restore_creds
+                        .as_ref()
+                        .and_then(|(_, r)| r.clone()),
                 },
                 agent_name,
                 agent_names: self.sorted_agent_names(),

@@ -136,8 +136,7 @@ impl Session {
         // A chat whose transcript cannot be read is left out.
         if let HttpReply::Response { status, body } = reply {
             if let Ok(t) = api::parse_response::<Transcript>(status, &body) {
-                load.entries
-                    .extend(as_earlier_chat(transcript_entries(&t)));
+                load.entries.extend(as_earlier_chat(transcript_entries(&t)));
             }
         }
         self.read_next_transcript();

@@ -389,8 +389,7 @@ impl Session {
         self.fail_waiting();
         self.life.stage = Stage::Over { blocked: false };
         let survey = self.has_survey();
-        self.view
-            .chat_ended(super::view::EndedBy::Visitor, survey);
+        self.view.chat_ended(super::view::EndedBy::Visitor, survey);
         self.emit(HostEvent::ChatEnded {
             by: crate::events::EndedBy::Visitor,
         });

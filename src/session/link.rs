@@ -37,7 +37,11 @@ impl Session {
     /// Starts the chat's XMPP side with `creds`. `restored` carries the XEP-0198 state of a
     /// chat saved by an earlier page: the transcript already shown is remembered, the archive
     /// is read when the stream cannot be resumed, and the outbox goes out in order.
-    pub(super) fn connect(&mut self, creds: XmppCredentials, restored: Option<Option<ResumeState>>) {
+    pub(super) fn connect(
+        &mut self,
+        creds: XmppCredentials,
+        restored: Option<Option<ResumeState>>,
+    ) {
         self.life.attempt = 0;
         let agent = match Jid::parse(&creds.agent.jid) {
             Ok(j) => j,
@@ -241,7 +245,10 @@ impl Session {
             } => {
                 let name = self.shown_name(&nick);
                 // A message the server held back (offline storage) keeps its send time.
-                let at = stamp.as_deref().and_then(stamp_ms).unwrap_or(self.now.wall_ms);
+                let at = stamp
+                    .as_deref()
+                    .and_then(stamp_ms)
+                    .unwrap_or(self.now.wall_ms);
                 if self.view.add_agent_message(&id, &name, &body, Some(at)) {
                     self.emit(HostEvent::Message {
                         direction: Direction::Agent,
@@ -289,7 +296,11 @@ impl Session {
             ChatEvent::History { messages, .. } => {
                 for m in messages {
                     // The archive's stamp is when it was written; without one, when it came.
-                    let at = m.stamp.as_deref().and_then(stamp_ms).or(Some(self.now.wall_ms));
+                    let at = m
+                        .stamp
+                        .as_deref()
+                        .and_then(stamp_ms)
+                        .or(Some(self.now.wall_ms));
                     if m.from_agent {
                         let nick = m.nick.unwrap_or_else(|| self.agent_nick());
                         let name = self.shown_name(&nick);
@@ -304,9 +315,10 @@ impl Session {
             ChatEvent::Disconnected(reason) => self.disconnected(reason),
             ChatEvent::Closed => {
                 if let Some(socket) = self.link.socket.take() {
-                    self.out
-                        .transmits
-                        .push_back(Transmit::Close { socket, linger: true });
+                    self.out.transmits.push_back(Transmit::Close {
+                        socket,
+                        linger: true,
+                    });
                 }
                 self.timers.stop(Timer::Chat);
             }
@@ -388,7 +400,10 @@ mod tests {
     fn stamps_are_unix_milliseconds() {
         assert_eq!(stamp_ms("2026-12-05T10:42:00Z"), Some(1_796_467_320_000));
         assert_eq!(stamp_ms("2026-12-05T12:00:00Z"), Some(1_796_472_000_000));
-        assert_eq!(stamp_ms("2026-12-05T11:42:00.250+01:00"), Some(1_796_467_320_250));
+        assert_eq!(
+            stamp_ms("2026-12-05T11:42:00.250+01:00"),
+            Some(1_796_467_320_250)
+        );
         assert_eq!(stamp_ms("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(stamp_ms("1969-12-31T23:59:59Z"), None, "before the epoch");
         assert_eq!(stamp_ms("2026-02-30T10:00:00Z"), None, "no such day");

@@ -114,9 +114,7 @@ impl Session {
                 self.outbox.queue.push((id, text));
                 self.start_chat();
             }
-            Stage::Booting | Stage::Loading | Stage::Starting => {
-                self.outbox.queue.push((id, text))
-            }
+            Stage::Booting | Stage::Loading | Stage::Starting => self.outbox.queue.push((id, text)),
             Stage::Hidden | Stage::Over { .. } => {
                 self.view.set_status(&id, MessageStatus::Failed);
             }

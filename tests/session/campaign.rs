@@ -12,7 +12,11 @@ use crate::sim::{campaign, Storage, Tab};
 #[test]
 fn the_campaign_is_applied_and_the_visitor_gets_an_id() {
     let mut t = Tab::open(&Storage::default());
-    assert_eq!(t.phase(), Phase::Connecting, "calm while the campaign loads");
+    assert_eq!(
+        t.phase(),
+        Phase::Connecting,
+        "calm while the campaign loads"
+    );
     assert_eq!(t.paths(), ["campaigns/camp1"]);
     assert!(!t.store.configured().get_untracked(), "nothing shown yet");
     t.reply(Method::Get, "campaigns/camp1", 200, &campaign(true, true));
@@ -24,7 +28,10 @@ fn the_campaign_is_applied_and_the_visitor_gets_an_id() {
     let id = t.s.visitor_id();
     assert_eq!(id.len(), 32, "{id}");
     assert_eq!(t.stored("visitor_id"), Some(id));
-    assert!(t.stored("campaign").unwrap().contains("#ffd400"), "its look for the next page");
+    assert!(
+        t.stored("campaign").unwrap().contains("#ffd400"),
+        "its look for the next page"
+    );
 }
 
 #[test]
@@ -46,8 +53,16 @@ fn an_unavailable_campaign_is_offline_until_agents_come() {
 fn inactive_unknown_and_refused_campaigns_hide_the_widget_for_good() {
     for (status, body, why) in [
         (200, campaign(false, true), "the campaign is inactive"),
-        (404, r#"{"Message":"nope"}"#.into(), "the campaign does not exist (404)"),
-        (401, r#"{"Message":"nope"}"#.into(), "the API token was refused (401)"),
+        (
+            404,
+            r#"{"Message":"nope"}"#.into(),
+            "the campaign does not exist (404)",
+        ),
+        (
+            401,
+            r#"{"Message":"nope"}"#.into(),
+            "the API token was refused (401)",
+        ),
         (
             409,
             r#"{"Status":409,"Message":"CHAT_CAMPAIGN_INACTIVE"}"#.into(),
@@ -66,7 +81,9 @@ fn inactive_unknown_and_refused_campaigns_hide_the_widget_for_good() {
         assert_eq!(logs.len(), 1, "one console line: {logs:?}");
         assert!(logs[0].starts_with("Error: webchat: hidden: "), "{logs:?}");
         assert!(logs[0].contains(why), "{logs:?}");
-        assert!(matches!(&t.take_events()[..], [HostEvent::Error { message }] if message.contains(why)));
+        assert!(
+            matches!(&t.take_events()[..], [HostEvent::Error { message }] if message.contains(why))
+        );
         assert_eq!(t.stored("campaign"), None);
         assert_eq!(t.s.poll_timeout(), None, "no retry");
     }
@@ -86,7 +103,15 @@ fn network_trouble_retries_with_growing_backoff_and_the_text_waits() {
     );
     // Each retry waits longer: 0.5–1 s, 1–2 s, 2–4 s, … up to 30 s.
     let mut waits = Vec::new();
-    for (attempt, status) in [(1, 0), (2, 503), (3, 429), (4, 500), (5, 408), (6, 502), (7, 0)] {
+    for (attempt, status) in [
+        (1, 0),
+        (2, 503),
+        (3, 429),
+        (4, 500),
+        (5, 408),
+        (6, 502),
+        (7, 0),
+    ] {
         let waited = t.retry();
         waits.push(waited);
         let ceiling = 1000u64 << (attempt - 1).min(5);

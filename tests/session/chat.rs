@@ -36,7 +36,10 @@ fn what_the_agent_sends_is_shown_and_told_to_the_page() {
         "<body>Hi! How can I help?</body><nick xmlns='http://jabber.org/protocol/nick'>ana</nick>",
         "m1",
     );
-    assert!(!t.store.agent_typing().get_untracked(), "a message ends typing");
+    assert!(
+        !t.store.agent_typing().get_untracked(),
+        "a message ends typing"
+    );
     // Shown by first name (from the credentials), told to the page by nick.
     assert_eq!(agent_rows(&t)[0].0, "Ana");
     let events = t.take_events();
@@ -75,10 +78,16 @@ fn what_the_agent_sends_is_shown_and_told_to_the_page() {
         "m3",
     );
     let names: Vec<String> = agent_rows(&t).into_iter().map(|r| r.0).collect();
-    assert_eq!(names, ["Ana", "Bo", "cy"], "a nick nobody named stays a nick");
+    assert_eq!(
+        names,
+        ["Ana", "Bo", "cy"],
+        "a nick nobody named stays a nick"
+    );
     // Hostile text is kept as text.
     t.agent("<body>&lt;img src=x onerror=alert(1)&gt;</body>", "x1");
-    assert!(t.texts().contains(&"<img src=x onerror=alert(1)>".to_owned()));
+    assert!(t
+        .texts()
+        .contains(&"<img src=x onerror=alert(1)>".to_owned()));
     // Each message carries the time it came.
     assert!(agent_rows(&t)
         .iter()
@@ -99,7 +108,11 @@ fn a_message_the_server_held_back_keeps_its_send_time() {
     );
     let rows = agent_rows(&t);
     assert_eq!(rows[0].2, Some(1_796_467_320_000), "the stamp's time");
-    assert_eq!(rows[1].2, Some(WALL0 + t.now), "a bad stamp: the arrival time");
+    assert_eq!(
+        rows[1].2,
+        Some(WALL0 + t.now),
+        "a bad stamp: the arrival time"
+    );
 }
 
 #[test]
@@ -119,7 +132,9 @@ fn the_agent_ends_the_chat_and_the_survey_opens() {
         t.store.survey().get_untracked(),
         webchat::model::SurveyState::Open
     );
-    assert!(t.notices().contains(&Notice::Ended(webchat::model::EndedBy::Agent)));
+    assert!(t
+        .notices()
+        .contains(&Notice::Ended(webchat::model::EndedBy::Agent)));
     assert_eq!(
         t.take_events(),
         [HostEvent::ChatEnded {
@@ -162,7 +177,10 @@ fn a_block_means_no_new_chat() {
     t.say("again");
     assert_eq!(t.phase(), Phase::Blocked);
     assert_eq!(
-        t.requests.iter().filter(|r| r.path == "chatsessions").count(),
+        t.requests
+            .iter()
+            .filter(|r| r.path == "chatsessions")
+            .count(),
         1
     );
 }
@@ -176,7 +194,10 @@ fn the_visitor_ends_the_chat_properly() {
     let out = t.sent();
     let closed = out.iter().position(|f| f.contains("<closed"));
     let close = out.iter().position(|f| f.starts_with("<close "));
-    assert!(matches!((closed, close), (Some(a), Some(b)) if a < b), "{out:?}");
+    assert!(
+        matches!((closed, close), (Some(a), Some(b)) if a < b),
+        "{out:?}"
+    );
     assert_eq!(t.phase(), Phase::Ended);
     assert_eq!(
         t.take_events(),
@@ -218,7 +239,8 @@ fn a_dropped_connection_reconnects_and_sends_what_waited_in_order() {
     let first = t.socket();
     t.drop_socket();
     assert_eq!(t.phase(), Phase::Reconnecting);
-    assert!(t.take_logs()[0].starts_with("Warn: webchat: connection lost (TransportClosed); trying again in "));
+    assert!(t.take_logs()[0]
+        .starts_with("Warn: webchat: connection lost (TransportClosed); trying again in "));
     // Typed while reconnecting: shown at once, waiting, in order.
     t.say("still there?");
     t.say("hello?");
@@ -246,7 +268,10 @@ fn a_dropped_connection_reconnects_and_sends_what_waited_in_order() {
         .visitor_messages()
         .iter()
         .all(|(_, s)| *s == MessageStatus::Sent));
-    assert_eq!(t.paths(), ["campaigns/camp1", "chatsessions", "xmppcredentials"]);
+    assert_eq!(
+        t.paths(),
+        ["campaigns/camp1", "chatsessions", "xmppcredentials"]
+    );
 }
 
 #[test]
@@ -262,7 +287,10 @@ fn reconnects_back_off_until_the_stream_is_up_again() {
     t.log_in(false);
     t.drop_socket();
     let waited = t.retry();
-    assert!(waited <= 1000, "connected: the backoff started over ({waited})");
+    assert!(
+        waited <= 1000,
+        "connected: the backoff started over ({waited})"
+    );
 }
 
 #[test]
@@ -280,7 +308,8 @@ fn refused_credentials_end_the_chat_attempt_instead_of_retrying() {
     let logs = t.take_logs();
     assert!(
         logs.iter()
-            .any(|l| l.starts_with("Error: webchat: the chat connection failed: authentication failed")),
+            .any(|l| l
+                .starts_with("Error: webchat: the chat connection failed: authentication failed")),
         "{logs:?}"
     );
     assert!(t
@@ -291,7 +320,10 @@ fn refused_credentials_end_the_chat_attempt_instead_of_retrying() {
     // The next message starts a new chat session.
     t.say("again");
     assert_eq!(
-        t.requests.iter().filter(|r| r.path == "chatsessions").count(),
+        t.requests
+            .iter()
+            .filter(|r| r.path == "chatsessions")
+            .count(),
         2
     );
 }
@@ -309,8 +341,15 @@ fn a_silent_server_is_pinged_and_then_given_up_on() {
     while t.phase() == Phase::Chatting {
         t.fire();
     }
-    assert_eq!(t.phase(), Phase::Reconnecting, "no answer: the stream is lost");
-    assert!(t.take_logs().iter().any(|l| l.contains("connection lost (Timeout)")));
+    assert_eq!(
+        t.phase(),
+        Phase::Reconnecting,
+        "no answer: the stream is lost"
+    );
+    assert!(t
+        .take_logs()
+        .iter()
+        .any(|l| l.contains("connection lost (Timeout)")));
 }
 
 #[test]

@@ -20,7 +20,10 @@ fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
     let mut t = Tab::loaded(&campaign(true, true));
     t.act(UiAction::Open);
     let after = t.chatting(true);
-    assert!(after.iter().any(|f| f.contains("<body>hi</body>")), "{after:?}");
+    assert!(
+        after.iter().any(|f| f.contains("<body>hi</body>")),
+        "{after:?}"
+    );
     t.frame("<a xmlns='urn:xmpp:sm:3' h='4'/>"); // three presences and "hi"
     t.agent("<body>hello</body>", "m1");
     t.say("are you there?");
@@ -42,7 +45,11 @@ fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
 
     // The next page: the window is back as it was before any reply arrived.
     let mut t = Tab::open_seeded(&storage, 99);
-    assert_eq!(t.texts(), ["hi", "hello", "are you there?"], "no empty flash");
+    assert_eq!(
+        t.texts(),
+        ["hi", "hello", "are you there?"],
+        "no empty flash"
+    );
     assert!(t.store.is_open().get_untracked());
     assert_eq!(t.visitor_ids(), ids);
     assert_eq!(t.store.agent_name().get_untracked().as_deref(), Some("Ana"));
@@ -58,7 +65,10 @@ fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
     t.frame("<resumed xmlns='urn:xmpp:sm:3' previd='sm1' h='4'/>");
     let out = t.sent();
     assert_eq!(out[0], unacked, "the same stanza, same id, re-sent once");
-    assert_eq!(out.iter().filter(|f| f.contains("are you there?")).count(), 1);
+    assert_eq!(
+        out.iter().filter(|f| f.contains("are you there?")).count(),
+        1
+    );
     // The server re-delivers what it could not know we had, plus what came during the reload.
     t.take_events();
     t.agent("<body>hello</body>", "m1");
@@ -84,8 +94,14 @@ fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
     assert_eq!(told, ["m2"]);
     t.advance(100);
     let saved = t.stored("chat").expect("chat saved");
-    assert!(saved.contains("\"sm1\"") && saved.contains("cr-1"), "{saved}");
-    assert!(!saved.contains("\"pw\""), "the password is never stored: {saved}");
+    assert!(
+        saved.contains("\"sm1\"") && saved.contains("cr-1"),
+        "{saved}"
+    );
+    assert!(
+        !saved.contains("\"pw\""),
+        "the password is never stored: {saved}"
+    );
 }
 
 #[test]
@@ -123,7 +139,13 @@ fn a_reload_without_resumption_logs_in_sends_the_outbox_in_order_and_reads_the_a
     let result = |id: &str, from: &str, attrs: &str, body: &str, stamp: &str| {
         format!("<message xmlns='jabber:client' to='v1@webchat.test/web'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'>{stamp}<message xmlns='jabber:client' from='{from}' to='v1@webchat.test' type='chat'{attrs}><body>{body}</body></message></forwarded></result></message>")
     };
-    t.frame(&result("A0", "v1@webchat.test/web", &format!(" id='{}'", ids[0]), "hi", ""));
+    t.frame(&result(
+        "A0",
+        "v1@webchat.test/web",
+        &format!(" id='{}'", ids[0]),
+        "hi",
+        "",
+    ));
     t.frame(&result("A1", AGENT, " id='m1'", "hello", ""));
     t.frame(&result(
         "A2",
@@ -137,7 +159,13 @@ fn a_reload_without_resumption_logs_in_sends_the_outbox_in_order_and_reads_the_a
     ));
     assert_eq!(
         t.texts(),
-        ["hi", "hello", "typed in the tunnel", "and this", "missed while away"]
+        [
+            "hi",
+            "hello",
+            "typed in the tunnel",
+            "and this",
+            "missed while away"
+        ]
     );
     assert!(t
         .visitor_messages()
@@ -155,7 +183,10 @@ fn a_reload_without_resumption_logs_in_sends_the_outbox_in_order_and_reads_the_a
         .unwrap();
     assert_eq!(
         missed,
-        (Sender::Agent { nick: "Ana".into() }, Some(1_796_472_000_000)),
+        (
+            Sender::Agent { nick: "Ana".into() },
+            Some(1_796_472_000_000)
+        ),
         "first name from the credentials, time from the archive's stamp"
     );
 }
@@ -175,15 +206,24 @@ fn a_chat_the_backend_forgot_starts_afresh_with_what_waited() {
     assert!(t.take_logs().iter().any(|l| l.contains(
         "webchat: the saved chat cannot be continued (not found (404)); starting afresh"
     ) || l.contains("the saved chat cannot be continued")));
-    assert!(t.asked(Method::Post, "chatsessions"), "what waited starts a new chat");
+    assert!(
+        t.asked(Method::Post, "chatsessions"),
+        "what waited starts a new chat"
+    );
     assert_eq!(t.texts(), ["hi", "lost?"], "the transcript stays");
 }
 
 #[test]
 fn an_ended_chat_comes_back_ended_and_a_blocked_one_blocked() {
     for (frame, phase) in [
-        ("<closed xmlns='http://jabber.org/protocol/chatstates'/>", Phase::Ended),
-        ("<blocked xmlns='http://jabber.org/protocol/chatstates'/>", Phase::Blocked),
+        (
+            "<closed xmlns='http://jabber.org/protocol/chatstates'/>",
+            Phase::Ended,
+        ),
+        (
+            "<blocked xmlns='http://jabber.org/protocol/chatstates'/>",
+            Phase::Blocked,
+        ),
     ] {
         let mut t = Tab::loaded(&campaign(true, true));
         t.chatting(false);
@@ -242,5 +282,9 @@ fn visitor_ids_persist_on_their_storage() {
     let t = Tab::loaded(&campaign(true, true));
     let id = t.s.visitor_id();
     let storage = t.unload();
-    assert_eq!(reload(&storage).s.visitor_id(), id, "persistent ids survive");
+    assert_eq!(
+        reload(&storage).s.visitor_id(),
+        id,
+        "persistent ids survive"
+    );
 }

@@ -44,7 +44,10 @@ fn reset_ends_the_chat_forgets_everything_and_makes_a_new_visitor() {
     let out: Vec<String> = t.frames.drain(..).map(|(_, f)| f).collect();
     let closed = out.iter().position(|f| f.contains("<closed"));
     let close = out.iter().position(|f| f.starts_with("<close "));
-    assert!(matches!((closed, close), (Some(a), Some(b)) if a < b), "{out:?}");
+    assert!(
+        matches!((closed, close), (Some(a), Some(b)) if a < b),
+        "{out:?}"
+    );
     assert_eq!(t.keys(), ["visitor_id"]);
     assert_ne!(t.s.visitor_id(), old_id);
     assert!(t.texts().is_empty());
@@ -143,7 +146,10 @@ fn tag_sends_the_user_and_brings_the_history_back() {
     tag(&mut t, jane).unwrap();
     assert!(t.texts().is_empty(), "{:?}", t.texts());
     let user = t.stored("user").unwrap();
-    assert!(user.contains("jane@x.example") && !user.contains("John"), "{user}");
+    assert!(
+        user.contains("jane@x.example") && !user.contains("John"),
+        "{user}"
+    );
     assert_eq!(
         t.paths().last().map(String::as_str),
         Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example")
@@ -216,9 +222,15 @@ fn a_tagged_users_ended_chat_is_kept_by_the_browser_for_the_next_one() {
     t.act(UiAction::EndChat);
     t.act(UiAction::StartNewChat);
     let kept = t.stored("history").expect("kept");
-    assert!(kept.contains("\"hi\"") && kept.contains("the answer"), "{kept}");
+    assert!(
+        kept.contains("\"hi\"") && kept.contains("the answer"),
+        "{kept}"
+    );
     let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
-    assert_eq!(kept[0]["notice"], "earlier_chat", "one dated earlier chat: {kept}");
+    assert_eq!(
+        kept[0]["notice"], "earlier_chat",
+        "one dated earlier chat: {kept}"
+    );
     assert_eq!(kept[0]["at"], kept[1]["at"], "dated by its first message");
     assert!(t.texts().is_empty());
 }

@@ -199,7 +199,8 @@ impl Tab {
                 self.posted
                     .push(TabMessage::decode(&m.encode()).expect("tab messages read back"));
             }
-            self.events.extend(std::iter::from_fn(|| self.s.poll_event()));
+            self.events
+                .extend(std::iter::from_fn(|| self.s.poll_event()));
             self.logs.extend(std::iter::from_fn(|| self.s.poll_log()));
             // What waits for the next task runs now (the driver posts a message for it).
             match self.s.poll_timeout() {
@@ -280,7 +281,11 @@ impl Tab {
 
     /// The oldest open request `method path` gets no reply at all (offline).
     pub fn fail(&mut self, method: Method, path: &str) {
-        self.answer(method, path, HttpReply::Failed("network error: offline".into()));
+        self.answer(
+            method,
+            path,
+            HttpReply::Failed("network error: offline".into()),
+        );
     }
 
     fn answer(&mut self, method: Method, path: &str, reply: HttpReply) {
@@ -298,7 +303,9 @@ impl Tab {
 
     /// Whether `method path` waits for an answer.
     pub fn asked(&self, method: Method, path: &str) -> bool {
-        self.open.iter().any(|r| r.method == method && r.path == path)
+        self.open
+            .iter()
+            .any(|r| r.method == method && r.path == path)
     }
 
     /// Every path asked for, in order.
@@ -520,10 +527,7 @@ pub fn attr_of(frame: &str, name: &str) -> String {
 /// Two tabs of one profile whose messages reach each other when [`deliver`] is called.
 pub fn deliver(a: &mut Tab, b: &mut Tab) {
     loop {
-        let (to_b, to_a) = (
-            std::mem::take(&mut a.posted),
-            std::mem::take(&mut b.posted),
-        );
+        let (to_b, to_a) = (std::mem::take(&mut a.posted), std::mem::take(&mut b.posted));
         if to_a.is_empty() && to_b.is_empty() {
             return;
         }

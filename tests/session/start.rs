@@ -76,7 +76,13 @@ fn no_availability_keeps_the_text_and_goes_offline() {
         t.visitor_messages(),
         [("Is my order on its way?".into(), MessageStatus::Sending)]
     );
-    assert_eq!(t.requests.iter().filter(|r| r.path == "chatsessions").count(), 2);
+    assert_eq!(
+        t.requests
+            .iter()
+            .filter(|r| r.path == "chatsessions")
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -126,7 +132,10 @@ fn failed_credentials_retry_on_the_session_already_created() {
     // No second session: the credentials are asked for again for cs-1.
     assert!(t.asked(Method::Post, "xmppcredentials"));
     assert_eq!(
-        t.requests.iter().filter(|r| r.path == "chatsessions").count(),
+        t.requests
+            .iter()
+            .filter(|r| r.path == "chatsessions")
+            .count(),
         1
     );
     t.reply(Method::Post, "xmppcredentials", 201, CREDS);
@@ -166,7 +175,10 @@ fn ending_before_the_chat_exists_forgets_the_replies() {
     assert_eq!(t.phase(), Phase::Ended);
     assert_eq!(t.visitor_messages(), [("hi".into(), MessageStatus::Failed)]);
     t.reply(Method::Post, "chatsessions", 201, SESSION);
-    assert!(!t.asked(Method::Post, "xmppcredentials"), "a late reply is ignored");
+    assert!(
+        !t.asked(Method::Post, "xmppcredentials"),
+        "a late reply is ignored"
+    );
     // A new chat after the end.
     t.act(UiAction::StartNewChat);
     assert_eq!(t.phase(), Phase::Idle);

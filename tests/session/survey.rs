@@ -57,10 +57,18 @@ fn the_survey_is_sent_and_can_be_changed() {
         Some(r#"{"survey":{"result":"bad"}}"#)
     );
     // The backend refuses (a value the campaign does not allow): one warning, nothing else.
-    t.reply(Method::Patch, "chatsessions/cs-1", 422, r#"{"Message":"not allowed"}"#);
+    t.reply(
+        Method::Patch,
+        "chatsessions/cs-1",
+        422,
+        r#"{"Message":"not allowed"}"#,
+    );
     let logs = t.take_logs();
     assert_eq!(logs.len(), 1);
-    assert!(logs[0].starts_with("Warn: webchat: the survey was not saved: "), "{logs:?}");
+    assert!(
+        logs[0].starts_with("Warn: webchat: the survey was not saved: "),
+        "{logs:?}"
+    );
     // No network either: one warning.
     t.act(UiAction::SurveyAnswer {
         value: "good".into(),
@@ -123,7 +131,10 @@ fn the_cobrowsing_prompt_is_answered_once() {
 
 #[test]
 fn cobrowsing_needs_the_campaign_and_a_chat() {
-    let off = campaign(true, true).replace(r#""cobrowsing":{"active":true"#, r#""cobrowsing":{"active":false"#);
+    let off = campaign(true, true).replace(
+        r#""cobrowsing":{"active":true"#,
+        r#""cobrowsing":{"active":false"#,
+    );
     let mut t = Tab::loaded(&off);
     t.chatting(false);
     t.take_events();

@@ -50,7 +50,11 @@ fn a_second_tab_shows_the_chat_without_a_connection_of_its_own() {
     assert_eq!(b.paths(), ["campaigns/camp1"]);
     assert_eq!(b.s.visitor_id(), a.s.visitor_id());
     let written: Vec<&str> = b.writes.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(written, ["campaign"], "a follower keeps only the campaign's look");
+    assert_eq!(
+        written,
+        ["campaign"],
+        "a follower keeps only the campaign's look"
+    );
 }
 
 #[test]
@@ -63,7 +67,9 @@ fn what_the_visitor_does_in_a_follower_goes_out_through_the_leader() {
         ("from the other tab".into(), MessageStatus::Sending),
         "shown at once"
     );
-    assert!(matches!(&b.take_events()[..], [HostEvent::Message { sender, .. }] if sender == "visitor"));
+    assert!(
+        matches!(&b.take_events()[..], [HostEvent::Message { sender, .. }] if sender == "visitor")
+    );
     b.act(UiAction::ChatState(ChatState::Composing));
     deliver(&mut a, &mut b);
     let out = a.sent();
@@ -203,7 +209,10 @@ fn the_cobrowsing_prompt_and_the_survey_are_answered_in_any_tab_once() {
     assert_eq!(a.store.survey().get_untracked(), answered);
     assert_eq!(b.store.survey().get_untracked(), answered);
     assert_eq!(
-        a.requests.iter().filter(|r| r.method == Method::Patch).count(),
+        a.requests
+            .iter()
+            .filter(|r| r.method == Method::Patch)
+            .count(),
         1
     );
     assert!(b.requests.iter().all(|r| r.method != Method::Patch));
@@ -237,7 +246,11 @@ fn reset_and_tag_in_a_follower_are_the_leaders() {
     b.drain();
     deliver(&mut a, &mut b);
     assert_ne!(a.s.visitor_id(), old);
-    assert_eq!(b.s.visitor_id(), a.s.visitor_id(), "the identity is the leader's");
+    assert_eq!(
+        b.s.visitor_id(),
+        a.s.visitor_id(),
+        "the identity is the leader's"
+    );
     assert!(b.texts().is_empty());
     assert_eq!(b.phase(), Phase::Idle);
     let user = UserInfo::from_json(&webchat_protocol::json!({"email": "ana@x.example"})).unwrap();
@@ -246,7 +259,10 @@ fn reset_and_tag_in_a_follower_are_the_leaders() {
     b.drain();
     deliver(&mut a, &mut b);
     assert_eq!(a.s.visitor_id(), "user:email:ana@x.example");
-    assert_eq!(b.s.user().map(|u| u.email.clone()).as_deref(), Some("ana@x.example"));
+    assert_eq!(
+        b.s.user().map(|u| u.email.clone()).as_deref(),
+        Some("ana@x.example")
+    );
     // The follower's end is the leader's.
     b.act(UiAction::EndChat);
     deliver(&mut a, &mut b);

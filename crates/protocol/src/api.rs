@@ -429,7 +429,10 @@ impl TranscriptMessage {
     /// the id as it is.
     pub fn client_id(&self) -> &str {
         match self.from {
-            Sender::Visitor => self.id.rsplit_once(':').map_or(self.id.as_str(), |(_, s)| s),
+            Sender::Visitor => self
+                .id
+                .rsplit_once(':')
+                .map_or(self.id.as_str(), |(_, s)| s),
             Sender::Agent => &self.id,
         }
     }

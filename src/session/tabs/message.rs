@@ -135,13 +135,10 @@ impl ToLeader {
             ToLeader::ChatState(s) => with("chat_state", json!({"s": s.name()})),
             ToLeader::End => with("end", json!({})),
             ToLeader::NewChat => with("new_chat", json!({})),
-            ToLeader::Survey { value, comment } => with(
-                "survey",
-                json!({"value": value, "comment": comment}),
-            ),
-            ToLeader::Cobrowse { accepted } => {
-                with("cobrowse", json!({"accepted": accepted}))
+            ToLeader::Survey { value, comment } => {
+                with("survey", json!({"value": value, "comment": comment}))
             }
+            ToLeader::Cobrowse { accepted } => with("cobrowse", json!({"accepted": accepted})),
             ToLeader::Reset => with("reset", json!({})),
             ToLeader::Tag(user) => {
                 let mut v = json!({});
