@@ -613,6 +613,7 @@ async fn a_whole_chat_with_survey() {
         )
         .unwrap();
     // Answered through the prompt's button.
+    settle().await;
     let root = h.widget.as_ref().unwrap().shadow_root().unwrap();
     root.query_selector(".wc-cobrowse-accept")
         .unwrap()

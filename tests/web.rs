@@ -138,8 +138,8 @@ async fn mount() -> Fixture {
     mount_with(WidgetConfig::default(), true).await
 }
 
-/// What the session shows after an answer (the survey and the prompt are its to change): the
-/// components only send the action.
+/// What the session shows after an answer or a new chat (the survey, the prompt and the
+/// conversation are its to change): the components only send the action.
 fn answer_like_the_session(store: ChatStore, action: &UiAction) {
     match action {
         UiAction::SurveyAnswer { value, comment } => {
@@ -153,6 +153,11 @@ fn answer_like_the_session(store: ChatStore, action: &UiAction) {
         } else {
             CobrowseState::Denied
         })),
+        UiAction::StartNewChat => {
+            store.apply(ViewUpdate::Clear { unread: false });
+            store.apply(ViewUpdate::Survey(SurveyState::Hidden));
+            store.set_phase(Phase::Idle);
+        }
         _ => {}
     }
 }

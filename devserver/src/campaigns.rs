@@ -2,7 +2,7 @@
 //!
 //! What it does: describes what a manager configured for each campaign (name, active flag,
 //! color, language, co-browsing and survey plugins, and how availability is decided), loads and
-//! validates a config file, and provides defaults that cover every shape seed 003 shows.
+//! validates a config file, and provides defaults that cover every shape the Public API documents.
 //! What it does not: compute live availability (that follows the agent registry, see
 //! `agents.rs`) or serve HTTP.
 //!
@@ -138,7 +138,7 @@ fn text(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// The built-in campaigns: one per shape of seed 003.
+/// The built-in campaigns: one per shape the Public API documents.
 pub fn defaults() -> Vec<CampaignDef> {
     vec![
         CampaignDef {

@@ -5,7 +5,7 @@
 //! what the rest of devserver shows — session status (`created → active` when the visitor's
 //! directed presence arrives, `closed` on a `closed` chat state from either side), the
 //! transcript, the visitor typing, online state and co-browsing answers — and turns agent
-//! actions (console, bot, control surface) into the stanzas of PROTOCOL.md §3, built with the
+//! actions (console, bot, control surface) into the stanzas of `docs/protocol.md` §3, built with the
 //! protocol crate (`chatstates`, `nick`, `forward`, `cobrowsing`). It keeps the stanzas each
 //! agent received for the test control surface.
 //! What it does not: move bytes. Stanzas go out through an [`AgentOutlet`] (the embedded

@@ -1,4 +1,4 @@
-// Logged-in users (seed 001, issue 7) in Chromium against devserver and the run's XMPP backend:
+// Logged-in users (`docs/protocol.md` §4) in Chromium against devserver and the run's XMPP backend:
 // `user.tag` sends the user with the chat (the agent sees who it is) and brings the user's
 // earlier chats back in another browser; `user.reset` ends the chat properly, leaves nothing of
 // the user in storage or DOM, and the next chat is a new visitor's.

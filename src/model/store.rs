@@ -214,9 +214,10 @@ impl ChatStore {
     pub fn minimise_window(&self) {
         self.open.set(false);
     }
+}
 
-    // ---- what the chat shows ----
-
+/// What the chat shows: the session's updates, and the helpers spelling them out.
+impl ChatStore {
     /// Applies one change the session core decided. (The campaign and "unavailable" are the
     /// controller's to apply: they concern the configuration and the host element.)
     pub fn apply(&self, update: ViewUpdate) {

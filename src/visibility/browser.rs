@@ -215,7 +215,7 @@ pub struct Visibility {
 
 impl Visibility {
     /// Starts applying `rules` (JSON text, `None` = no rules). A bad rule is logged once with
-    /// `console.error` and the widget stays visible (seed 000: visible by default).
+    /// `console.error` and the widget stays visible (visible by default, `docs/protocol.md` §5).
     pub fn start(rules: Option<&str>, deps: Deps) -> Visibility {
         let parsed = match rules.map(str::trim) {
             None | Some("") => Ok(Rules::default()),

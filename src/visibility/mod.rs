@@ -1,6 +1,6 @@
-//! Visibility rules (issue 8, seed 000): when the chat's launcher is shown at all.
+//! Visibility rules: when the chat's launcher is shown at all.
 //!
-//! Seed 000: "If nothing is configured, the chat is visible per default." A page may set rules —
+//! Without rules the chat is visible (`docs/protocol.md` §5). A page may set rules —
 //! agents online / available, opening hours, seconds on the page, visit number, pages — combined
 //! with AND, and may override them from its own code (`show()`/`hide()` until `auto()`).
 //!

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The visitor's session natively, on a simulated clock (in the style of
 //! `crates/protocol/tests/session.rs`): a scripted Public API and XMPP server around the
 //! session core, its view updates applied to the real view model. Every REST error and retry,

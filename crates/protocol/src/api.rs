@@ -1,4 +1,4 @@
-//! Public API types (PROTOCOL.md §1, seed 003) and the typed errors of its replies.
+//! Public API types (`docs/protocol.md` §1) and the typed errors of its replies.
 //!
 //! What it does: serde types for every call of the CoBrowser Public API (`campaigns`,
 //! `chatsessions`, `xmppcredentials`), our documented extensions (the `user` object on
@@ -993,7 +993,7 @@ pub(crate) mod serde_impls {
 mod tests {
     use super::*;
 
-    /// `GET campaigns/{id}` exactly as seed 003 shows it.
+    /// `GET campaigns/{id}` exactly as the API's documentation shows it.
     const SEED_CAMPAIGN: &str = r##"{
 "id": "Tm1dyqk5Nvq5TibLRSyJUkJX2kawLsHX",
 "name": "First Chat campaign",

@@ -1,4 +1,4 @@
-//! The visitor's side of the chat protocol (PROTOCOL.md §2–§3, seed 003) on top of a
+//! The visitor's side of the chat protocol (`docs/protocol.md` §2–§3) on top of a
 //! [`Connection`]: the three presences, the answer to the agent's `subscribe`, outgoing
 //! messages and chat states, typed events for everything the agent sends, the close
 //! sequence (`closed` chat state, then `<close/>`), de-duplication, reconnection with
