@@ -213,6 +213,7 @@ fn start_real(host: web_sys::HtmlElement) {
         visitor_ids: crate::adapters::storage::StorageKind::Session,
         language: param("lang").and_then(|l| Lang::from_tag(&l)),
         container: crate::entry::Container::Element(host),
+        embed: Default::default(),
     };
     match crate::entry::start(options) {
         // The demo page lives as long as the widget.

@@ -11,8 +11,7 @@
 //! bound into the `user` and `chat` namespaces, so every call lands in Rust and bad calls throw a
 //! JS `Error` with one clear message instead of breaking the widget.
 //!
-//! - [`options`]: `position`, `zIndex`, `visibility` (the widget's own options are
-//!   [`InitOptions`]).
+//! - [`options`]: every option of `init`, read and checked ([`InitOptions`]).
 //! - [`host_css`]: the host-level stylesheet for those options and for `chat.hide()`.
 //! - [`pace`]: yields to the host page between start-up steps, so `init` adds no long task.
 //!
@@ -36,12 +35,12 @@ use web_sys::HtmlElement;
 use crate::actions::UiAction;
 use crate::adapters::storage::Storage;
 use crate::controller::transport::{BrowserTransport, Transport};
-use crate::entry::{self, Container, InitOptions, Widget};
+use crate::entry::{self, Widget};
 use crate::events::{self, HostEvent};
 use crate::model::Phase;
 use crate::session::{TagError, UserInfo};
 use crate::visibility::{Deps as VisibilityDeps, Visibility};
-use options::{EmbedOptions, Position};
+use options::{Container, InitOptions, Position};
 use shared_reads::SharedReads;
 
 thread_local! {
@@ -469,7 +468,7 @@ fn init_error(e: impl std::fmt::Display) -> JsValue {
 #[wasm_bindgen]
 pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let widget_options = InitOptions::from_js(&options)?;
-    let embed = EmbedOptions::from_js(&options).map_err(init_error)?;
+    let embed = widget_options.embed.clone();
     // One transport for the controller and the visibility rules (agent rules poll the
     // campaign): their reads of the campaign at start become one request.
     let transport: Rc<dyn Transport> = Rc::new(SharedReads::new(Rc::new(BrowserTransport::new(
