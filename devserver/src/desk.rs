@@ -419,9 +419,8 @@ impl Desk {
                 m.id.clone()
                     .or_else(|| m.stanza_ids.first().map(|s| s.id.clone()))
                     .unwrap_or_else(|| ids::random_id(16));
-            // The id is only unique per sender: prefix it with the visitor's JID.
             let message = TranscriptMessage {
-                id: format!("{}:{id}", from.bare()),
+                id: TranscriptMessage::visitor_message_id(from.bare(), &id),
                 from: Sender::Visitor,
                 nick: None,
                 body: body.to_owned(),
