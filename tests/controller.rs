@@ -20,7 +20,7 @@ use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
 use webchat::actions::UiAction;
-use webchat::adapters::fetch::{FetchError, Method};
+use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
 use webchat::adapters::next_task::NextTask;
 use webchat::adapters::storage::{Storage, StorageKind};
 use webchat::adapters::websocket::{SocketError, SocketEvent};
@@ -32,7 +32,7 @@ use webchat::i18n::Lang;
 use webchat::model::{
     ChatStore, CobrowseState, EntryKind, MessageStatus, Notice, Phase, Sender, SurveyState,
 };
-use webchat::session::{HttpRequest, Now};
+use webchat::session::Now;
 use webchat_protocol::Instant;
 
 mod support;
@@ -131,7 +131,18 @@ impl FakeTime {
 struct Request {
     method: Method,
     path: String,
+    headers: RequestHeaders,
     body: Option<String>,
+}
+
+impl Request {
+    /// The value of one of the extra headers (the proofs), if sent.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 type SocketCallback = Rc<RefCell<Box<dyn FnMut(SocketEvent)>>>;
@@ -182,16 +193,24 @@ impl Link for FakeLink {
         self.0.borrow_mut().push(frame.into());
         Ok(())
     }
+    fn close(&self) {}
 }
 
 impl Transport for Fake {
-    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: RequestHeaders,
+        body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
         let mut s = self.0.borrow_mut();
-        let (method, path) = (request.method, request.path);
+        let path = path.to_owned();
         s.requests.push(Request {
             method,
             path: path.clone(),
-            body: request.body,
+            headers,
+            body,
         });
         let pos = s
             .replies
@@ -233,7 +252,7 @@ fn campaign(active: bool, availability: bool) -> String {
     )
 }
 
-const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created"}"#;
+const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created","visitor_secret":"k3y"}"#;
 const CREDS: &str = r#"{"id":"cr-1","agent":{"firstname":"Ana","nickname":"ana","jid":"ana@internal.webchat.test"},"credentials":{"user":"v1@webchat.test","password":"pw","domain":"webchat.test","resource":"web"}}"#;
 
 const AGENT: &str = "ana@internal.webchat.test/console";
@@ -529,14 +548,26 @@ async fn a_whole_chat_with_survey() {
         h.fake.0.borrow().connects,
         vec!["ws://127.0.0.1:9/xmpp-websocket"]
     );
+    let credentials = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "xmppcredentials")
+        .expect("POST xmppcredentials");
     assert_eq!(
-        h.fake
-            .requests()
-            .iter()
-            .find(|r| r.path == "xmppcredentials")
-            .and_then(|r| r.body.clone())
-            .as_deref(),
+        credentials.body.as_deref(),
         Some(r#"{"chatsession_id":"cs-1"}"#)
+    );
+    // The chat's own secret proves this browser is its visitor.
+    assert_eq!(credentials.header("X-Chat-Secret"), Some("k3y"));
+    let create = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "chatsessions");
+    assert!(
+        create.is_some_and(|r| r.headers.is_empty()),
+        "nothing to prove yet"
     );
     assert_eq!(store.phase().get_untracked(), Phase::Connecting);
 
@@ -652,6 +683,7 @@ async fn a_whole_chat_with_survey() {
         .find(|r| r.method == Method::Patch)
         .expect("PATCH sent");
     assert_eq!(patch.path, "chatsessions/cs-1");
+    assert_eq!(patch.header("X-Chat-Secret"), Some("k3y"));
     assert_eq!(
         patch.body.as_deref(),
         Some(r#"{"survey":{"result":"good","message":"Quick and kind"}}"#)
@@ -988,6 +1020,8 @@ async fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
     );
     let paths: Vec<String> = h.fake.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, vec!["campaigns/camp1", "xmppcredentials/cr-1"]);
+    // The saved chat kept its secret: the credentials are asked for as its visitor.
+    assert_eq!(h.fake.requests()[1].header("X-Chat-Secret"), Some("k3y"));
     h.fake
         .frame("<resumed xmlns='urn:xmpp:sm:3' previd='sm1' h='4'/>");
     settle().await;
@@ -1074,12 +1108,16 @@ async fn reset_ends_the_chat_forgets_everything_and_makes_a_new_visitor() {
     assert!(body.get("user").is_none());
 }
 
-const HISTORY_PATH: &str = "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example";
+const HISTORY_PATH: &str =
+    "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example&campaign_id=camp1";
+
+/// What John's site's server signed for him (any 64 hex digits: the backend checks it).
+const JOHN_SIGNATURE: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
 
 fn john() -> webchat::controller::UserInfo {
     webchat::controller::UserInfo::from_json(&webchat_protocol::json!({
         "email": "John@x.example", "firstname": "John", "lastname": "Doe",
-        "labels": ["vip"], "assignedUser": "ana"
+        "labels": ["vip"], "assignedUser": "ana", "signature": JOHN_SIGNATURE
     }))
     .unwrap()
 }
@@ -1111,6 +1149,23 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
         vec!["old question", "old answer", "<b>newer</b>"]
     );
     assert!(h.shadow_text().contains("<b>newer</b>"), "text, never HTML");
+    // The list and every transcript carry John's signature, and nothing else proves anything.
+    let reads: Vec<Request> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("chatsessions"))
+        .collect();
+    assert_eq!(reads.len(), 3, "{reads:?}");
+    for r in &reads {
+        assert_eq!(
+            r.header("X-User-Signature"),
+            Some(JOHN_SIGNATURE),
+            "{}",
+            r.path
+        );
+        assert_eq!(r.header("X-Chat-Secret"), None);
+    }
     // Each earlier chat under its own dated separator; its messages marked as earlier, with
     // the transcript's times.
     assert_eq!(
@@ -1168,9 +1223,10 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
     assert_eq!(body["user"]["email"], "John@x.example");
     assert_eq!(body["user"]["assigned_user"], "ana");
     assert_eq!(body["user"]["labels"][0], "vip");
+    assert_eq!(body["user"]["signature"], JOHN_SIGNATURE);
     // Another user: a reset first — nothing of John stays.
     let jane = webchat::controller::UserInfo::from_json(
-        &webchat_protocol::json!({"email": "jane@x.example"}),
+        &webchat_protocol::json!({"email": "jane@x.example", "signature": "ab".repeat(32)}),
     )
     .unwrap();
     h.controller().tag(jane).unwrap();
@@ -1190,7 +1246,7 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
     );
     assert_eq!(
         h.fake.requests().last().map(|r| r.path.clone()).as_deref(),
-        Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example")
+        Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example&campaign_id=camp1")
     );
 }
 

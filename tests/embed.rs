@@ -12,14 +12,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use webchat::actions::UiAction;
-use webchat::adapters::fetch::{FetchError, Method};
+use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
 use webchat::embed::pace::yield_to_page;
 use webchat::embed::shared_reads::SharedReads;
 use webchat::model::{ChatStore, Phase, WidgetConfig};
 use webchat::mount::{mount_widget, MountedWidget};
-use webchat::session::HttpRequest;
 
 mod support;
 use support::{document, settle, sleep};
@@ -196,8 +195,14 @@ async fn held_events_reach_a_late_listener_in_order() {
 struct SlowApi(Rc<std::cell::RefCell<Vec<(Method, String)>>>);
 
 impl Transport for SlowApi {
-    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
-        self.0.borrow_mut().push((request.method, request.path));
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        _headers: RequestHeaders,
+        _body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        self.0.borrow_mut().push((method, path.to_owned()));
         let n = self.0.borrow().len();
         Box::pin(async move {
             sleep(20).await;
@@ -220,19 +225,21 @@ async fn concurrent_reads_of_one_resource_are_one_request() {
     let shared = SharedReads::new(Rc::new(api.clone()));
     // The controller and the visibility rules read the campaign at the same moment.
     let (a, b) = (
-        shared.request(Method::Get, "campaigns/c1", None),
-        shared.request(Method::Get, "campaigns/c1", None),
+        shared.request(Method::Get, "campaigns/c1", Vec::new(), None),
+        shared.request(Method::Get, "campaigns/c1", Vec::new(), None),
     );
     // Another resource, and a write, are never shared.
-    let other = shared.request(Method::Get, "campaigns/c2", None);
-    let post = shared.request(Method::Post, "campaigns/c1", None);
+    let other = shared.request(Method::Get, "campaigns/c2", Vec::new(), None);
+    let post = shared.request(Method::Post, "campaigns/c1", Vec::new(), None);
     let (a, b, other, post) = (a.await, b.await, other.await, post.await);
     assert_eq!(a, Ok((200, "reply 1".to_owned())));
     assert_eq!(b, a, "both callers get the one reply");
     assert_eq!(other, Ok((200, "reply 2".to_owned())));
     assert_eq!(post, Ok((200, "reply 3".to_owned())));
     // Once the read is over, the next one goes to the network again (polling stays fresh).
-    let later = shared.request(Method::Get, "campaigns/c1", None).await;
+    let later = shared
+        .request(Method::Get, "campaigns/c1", Vec::new(), None)
+        .await;
     assert_eq!(later, Ok((200, "reply 4".to_owned())));
     let paths: Vec<String> = api.0.borrow().iter().map(|(_, p)| p.clone()).collect();
     assert_eq!(
@@ -250,8 +257,8 @@ async fn concurrent_reads_of_one_resource_are_one_request() {
 async fn a_caller_that_stops_waiting_does_not_strand_the_others() {
     let api = SlowApi::default();
     let shared = SharedReads::new(Rc::new(api.clone()));
-    let first = shared.request(Method::Get, "campaigns/c1", None);
-    let second = shared.request(Method::Get, "campaigns/c1", None);
+    let first = shared.request(Method::Get, "campaigns/c1", Vec::new(), None);
+    let second = shared.request(Method::Get, "campaigns/c1", Vec::new(), None);
     drop(first);
     assert_eq!(second.await, Ok((200, "reply 1".to_owned())));
     assert_eq!(api.0.borrow().len(), 1);

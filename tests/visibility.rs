@@ -16,12 +16,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
-use webchat::adapters::fetch::{FetchError, Method};
+use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
 use webchat::adapters::storage::Storage;
 use webchat::adapters::websocket::{SocketError, SocketEvent};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
 use webchat::model::{ChatStore, Phase, WidgetConfig};
-use webchat::session::HttpRequest;
 use webchat::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
 use webchat::visibility::zone::{utc_ms, SimulatedZone};
 use webchat::visibility::{Deps, IntlZone, Reason, RuleError, Rules, Visibility, ZoneOffsets};
@@ -49,11 +48,14 @@ impl FakeCampaign {
 }
 
 impl Transport for FakeCampaign {
-    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
-        assert_eq!(
-            (request.method, request.path.as_str()),
-            (Method::Get, "campaigns/c1")
-        );
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        _headers: RequestHeaders,
+        _body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        assert_eq!((method, path), (Method::Get, "campaigns/c1"));
         self.requests.set(self.requests.get() + 1);
         let body = self.body.borrow().clone();
         Box::pin(async move { Ok((200, body)) })

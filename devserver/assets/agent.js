@@ -95,10 +95,15 @@
         el("strong", null, c.visitor_identifier || "(anonymous visitor)"));
       if (c.request_url) b.head.append(" on ", el("code", null, c.request_url));
       if (c.user) {
-        b.head.append(el("div", null, "User: " + [c.user.firstname, c.user.lastname].join(" ").trim() +
+        const user = el("div", "user", "User: " + [c.user.firstname, c.user.lastname].join(" ").trim() +
           " <" + c.user.email + ">" + (c.user.labels && c.user.labels.length ? " [" + c.user.labels.join(", ") + "]" : "") +
           (c.user.id != null ? " · id " + c.user.id : "") +
-          (c.user.assigned_user ? " · assigned to " + c.user.assigned_user : "")));
+          (c.user.assigned_user ? " · assigned to " + c.user.assigned_user : "") + " ");
+        // Only a signature from the site's server proves who this is; anyone can type an email.
+        user.append(c.user.verified
+          ? el("span", "identity verified", "verified")
+          : el("span", "identity unverified", "unverified: the site did not sign this user"));
+        b.head.append(user);
       }
       b.live.textContent = c.live ? liveText(c.live) : "";
       b.log.replaceChildren(...c.transcript.map((m) =>

@@ -30,10 +30,19 @@ use tokio_tungstenite::tungstenite::Message;
 use webchat_protocol::api::{ChatSession, XmppCredentials};
 use webchat_protocol::{Chat, ChatConfig, ChatEvent, Config as ConnConfig, Instant, Jid};
 
-async fn post(addr: SocketAddr, path: &str, body: &str) -> Result<String, String> {
+/// `POST` to the Public API; `chat_secret` proves the caller is that chat's visitor.
+async fn post(
+    addr: SocketAddr,
+    path: &str,
+    chat_secret: Option<&str>,
+    body: &str,
+) -> Result<String, String> {
     let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let secret = chat_secret
+        .map(|s| format!("X-Chat-Secret: {s}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "POST /api/app.php/chatbot/v1/{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-API-TOKEN: {DEFAULT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /api/app.php/chatbot/v1/{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-API-TOKEN: {DEFAULT_TOKEN}\r\n{secret}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream
@@ -112,11 +121,14 @@ impl Visitor {
 /// API calls, WebSocket, SASL, bind, presences: until `Connected`.
 async fn connect(addr: SocketAddr, ws_url: &str) -> Result<Visitor, String> {
     let body = format!("{{\"campaign_id\":\"{ENGLISH}\"}}");
-    let session: ChatSession = serde_json::from_str(&post(addr, "chatsessions", &body).await?)
-        .map_err(|e| e.to_string())?;
+    let session: ChatSession =
+        serde_json::from_str(&post(addr, "chatsessions", None, &body).await?)
+            .map_err(|e| e.to_string())?;
     let body = format!("{{\"chatsession_id\":\"{}\"}}", session.id);
-    let creds: XmppCredentials = serde_json::from_str(&post(addr, "xmppcredentials", &body).await?)
-        .map_err(|e| e.to_string())?;
+    let secret = session.visitor_secret.as_deref();
+    let creds: XmppCredentials =
+        serde_json::from_str(&post(addr, "xmppcredentials", secret, &body).await?)
+            .map_err(|e| e.to_string())?;
     let mut request = ws_url.into_client_request().map_err(|e| e.to_string())?;
     request
         .headers_mut()

@@ -252,6 +252,7 @@ mod tests {
             status: ChatSessionStatus::Created,
             user: None,
             survey: None,
+            visitor_secret: None,
         };
         let agent = AgentInfo {
             firstname: "James".into(),

@@ -8,8 +8,9 @@
 //!
 //! File format (JSON): `{"campaigns": [ {"id": "...", "name": "...", "active": true,
 //! "color": "#0a6018", "language": "en", "availability_mode": "agents", "cobrowsing": {...},
-//! "survey": {...}} ]}` where `cobrowsing` and `survey` are exactly the objects of
-//! `GET campaigns/{id}` and `availability_mode` is `agents` (default), `always` or `never`.
+//! "survey": {...}, "identity_secret": "..."} ]}` where `cobrowsing` and `survey` are exactly
+//! the objects of `GET campaigns/{id}`, `availability_mode` is `agents` (default), `always` or
+//! `never`, and the optional `identity_secret` is the key signed users are checked with.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -49,6 +50,11 @@ pub struct CampaignDef {
     pub cobrowsing: Cobrowsing,
     #[serde(default)]
     pub survey: Survey,
+    /// The key the customer's server signs its users with (see `identity.rs`). Without one the
+    /// campaign serves no cross-browser history and routes nobody to an assigned agent. Never
+    /// served or logged.
+    #[serde(default, skip_serializing)]
+    pub identity_secret: Option<String>,
 }
 
 fn yes() -> bool {
@@ -167,6 +173,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("Thanks for your time and comments"),
             },
+            identity_secret: None,
         },
         CampaignDef {
             id: INACTIVE.into(),
@@ -177,6 +184,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             availability_mode: AvailabilityMode::Agents,
             cobrowsing: Cobrowsing::default(),
             survey: Survey::default(),
+            identity_secret: None,
         },
         CampaignDef {
             id: NO_AVAILABILITY.into(),
@@ -187,6 +195,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             availability_mode: AvailabilityMode::Never,
             cobrowsing: Cobrowsing::default(),
             survey: Survey::default(),
+            identity_secret: None,
         },
         CampaignDef {
             id: GERMAN.into(),
@@ -206,6 +215,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("Vielen Dank!"),
             },
+            identity_secret: None,
         },
         CampaignDef {
             id: NO_SURVEY.into(),
@@ -217,6 +227,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             cobrowsing: Cobrowsing::default(),
             // Never saved: `survey_options: []`, texts null, everything off.
             survey: Survey::default(),
+            identity_secret: None,
         },
         CampaignDef {
             id: ARABIC.into(),
@@ -244,6 +255,7 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("شكرا لوقتك"),
             },
+            identity_secret: None,
         },
     ]
 }

@@ -62,6 +62,9 @@ pub struct Config {
     pub ping_timeout: Duration,
     /// Embedded backend: how long a stream-managed session waits to be resumed.
     pub resume_timeout: Duration,
+    /// Serve `POST /demo/identity-signature`, a stand-in for a customer's server that signs
+    /// its logged-in users. Demo only: it signs anyone who asks.
+    pub demo_identity_signer: bool,
 }
 
 impl Config {
@@ -92,6 +95,7 @@ impl Default for Config {
             ping_interval: Duration::from_secs(10),
             ping_timeout: Duration::from_secs(10),
             resume_timeout: Duration::from_secs(300),
+            demo_identity_signer: false,
         }
     }
 }
@@ -170,6 +174,9 @@ USAGE: devserver [OPTIONS]
   --ping-timeout SECS    embedded: drop a client that does not answer within SECS (default 10)
   --resume-timeout SECS  embedded: keep a stream-managed session for SECS (default 300)
   --api-token TOKEN      the X-API-TOKEN to accept (default webchat-dev-token)
+  --identity-secret S    the identity secret of every campaign whose config gives none
+                         (signed users: history across browsers, routing to an assigned agent)
+  --demo-identity-signer serve POST /demo/identity-signature, which signs any user (demo only)
   --bot                  sign in the auto-agent
   --test-control         serve the test control surface under /_test/
   --help                 this text";
@@ -178,6 +185,7 @@ impl Config {
     /// Parses the arguments after the program name.
     pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Config, CliError> {
         let mut config = Config::default();
+        let mut identity_secret = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             // `--flag=value` and `--flag value` are both accepted.
@@ -224,6 +232,14 @@ impl Config {
                     config.resume_timeout = seconds("--resume-timeout", value("--resume-timeout")?)?
                 }
                 "--api-token" => config.api_token = value("--api-token")?,
+                "--identity-secret" => {
+                    let secret = value("--identity-secret")?;
+                    if secret.is_empty() {
+                        return Err(CliError::MissingValue("--identity-secret"));
+                    }
+                    identity_secret = Some(secret);
+                }
+                "--demo-identity-signer" if inline.is_none() => config.demo_identity_signer = true,
                 "--bot" if inline.is_none() => config.bot = true,
                 "--test-control" if inline.is_none() => config.test_control = true,
                 _ => return Err(CliError::UnknownFlag(arg)),
@@ -231,6 +247,12 @@ impl Config {
         }
         if config.backend != BackendChoice::Embedded && config.xmpp_ws_url.is_none() {
             return Err(CliError::MissingWsUrl);
+        }
+        // After the loop: `--campaigns` may come later on the line.
+        if let Some(secret) = identity_secret {
+            for c in &mut config.campaigns {
+                c.identity_secret.get_or_insert_with(|| secret.clone());
+            }
         }
         Ok(config)
     }
@@ -271,8 +293,16 @@ mod tests {
             "t",
             "--bot",
             "--test-control",
+            "--identity-secret",
+            "s3cret",
+            "--demo-identity-signer",
         ])
         .unwrap();
+        assert!(c
+            .campaigns
+            .iter()
+            .all(|c| c.identity_secret.as_deref() == Some("s3cret")));
+        assert!(c.demo_identity_signer);
         assert_eq!(c.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(c.static_dir, PathBuf::from("site"));
         assert_eq!(c.backend, BackendChoice::Prosody);
@@ -296,8 +326,10 @@ mod tests {
         let c = parse(&[]).unwrap();
         assert_eq!(c.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(c.backend, BackendChoice::Embedded);
-        assert!(!c.bot && !c.test_control);
+        assert!(!c.bot && !c.test_control && !c.demo_identity_signer);
         assert_eq!(c.campaigns, campaigns::defaults());
+        // Secure by default: no campaign serves history across browsers.
+        assert!(c.campaigns.iter().all(|c| c.identity_secret.is_none()));
     }
 
     #[test]

@@ -19,10 +19,12 @@ use webchat_protocol::api::{
     ChatSessionStatus, Credentials, SurveyAnswer, Transcript, TranscriptMessage, XmppCredentials,
 };
 
+use crate::access;
 use crate::agents::{Agent, AgentError, AgentRegistry, Availability, SignIn};
 use crate::campaigns::{AvailabilityMode, CampaignDef};
+use crate::identity;
 use crate::ids;
-use crate::sessions::{SessionStore, TransitionError};
+use crate::sessions::{Access, SessionStore, TransitionError};
 
 /// Something changed; listeners re-read what they show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,8 +143,8 @@ impl std::error::Error for CredentialsError {}
 /// Most request log lines kept; older ones are dropped first.
 const MAX_LOG: usize = 10_000;
 
-struct Inner {
-    sessions: SessionStore,
+pub(crate) struct Inner {
+    pub(crate) sessions: SessionStore,
     agents: AgentRegistry,
     /// Test overrides of campaign availability.
     forced: HashMap<String, bool>,
@@ -191,7 +193,7 @@ impl Hub {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain data behind: keep serving.
         self.shared.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -206,7 +208,7 @@ impl Hub {
         self.shared.events.subscribe()
     }
 
-    fn campaign_def(&self, id: &str) -> Option<&CampaignDef> {
+    pub(crate) fn campaign_def(&self, id: &str) -> Option<&CampaignDef> {
         self.shared.campaigns.iter().find(|c| c.id == id)
     }
 
@@ -288,7 +290,12 @@ impl Hub {
         if !av.available {
             return Err(CreateError::NoAvailability);
         }
-        let preferred = req.user.as_ref().and_then(|u| u.assigned_user.as_deref());
+        let (user, verified_user) = access::check_user(def, req.user);
+        // Only a signed user may choose their agent: anyone can type an agent's name.
+        let preferred = user
+            .as_ref()
+            .filter(|_| verified_user.is_some())
+            .and_then(|u| u.assigned_user.as_deref());
         let agent = inner
             .agents
             .pick(&def.id, preferred, &|n| inner.sessions.load_of(n))
@@ -297,7 +304,7 @@ impl Hub {
         // The seed: missing ids get random values; a tagged user is identified by email.
         let visitor_identifier = req
             .visitor_identifier
-            .or_else(|| req.user.as_ref().map(|u| u.email.clone()))
+            .or_else(|| user.as_ref().map(|u| u.email.clone()))
             .unwrap_or_else(|| format!("visitor-{}", ids::random_id(9)));
         let session = ChatSession {
             id: ids::random_id(32),
@@ -306,17 +313,29 @@ impl Hub {
             visitor_identifier: Some(visitor_identifier),
             request_url: req.request_url,
             status: ChatSessionStatus::Created,
-            user: req.user,
+            user,
             survey: None,
+            visitor_secret: None,
         };
         let nickname = agent.nickname.clone();
-        inner.sessions.insert(session.clone(), agent, now_ms);
+        let visitor_secret = identity::new_visitor_secret();
+        let access = Access {
+            visitor_secret: visitor_secret.clone(),
+            verified_user,
+        };
+        inner
+            .sessions
+            .insert(session.clone(), agent, access, now_ms);
         drop(inner);
         self.emit(HubEvent::Session {
             id: session.id.clone(),
             agent: nickname,
         });
-        Ok(session)
+        // The secret is in this reply only.
+        Ok(ChatSession {
+            visitor_secret: Some(visitor_secret),
+            ..session
+        })
     }
 
     pub fn session(&self, id: &str) -> Option<ChatSession> {
@@ -571,9 +590,12 @@ impl Hub {
         creds
     }
 
-    /// `GET xmppcredentials/{id}`.
-    pub fn credentials(&self, id: &str) -> Option<XmppCredentials> {
-        self.lock().sessions.credentials(id).cloned()
+    /// `GET xmppcredentials/{id}`: the credentials and the id of their session.
+    pub fn credentials(&self, id: &str) -> Option<(XmppCredentials, String)> {
+        self.lock()
+            .sessions
+            .credentials(id)
+            .map(|(c, s)| (c.clone(), s.to_owned()))
     }
 
     /// Signs an agent in under the bare JID its XMPP backend gives it.
@@ -749,19 +771,39 @@ mod tests {
     }
 
     #[test]
-    fn tagged_user_routes_to_assigned_agent_and_names_the_visitor() {
-        let hub = hub();
+    fn a_signed_user_routes_to_the_assigned_agent_an_unsigned_one_does_not() {
+        let mut campaigns = defaults();
+        campaigns[0].identity_secret = Some("s3cret".into());
+        let hub = Hub::new(campaigns, hub().shared.placeholder_agent.clone());
         sign_in(&hub, "ann", None);
         sign_in(&hub, "bob", None);
-        let mut req = request(campaigns::ENGLISH);
-        req.user = Some(TaggedUser {
-            email: "ada@example.org".into(),
+        let user = |signature: Option<String>| TaggedUser {
+            email: "Ada@example.org".into(),
             assigned_user: Some("bob".into()),
+            signature,
             ..Default::default()
-        });
+        };
+        let key = crate::identity::UserKey::Email("ada@example.org".into());
+        let mut req = request(campaigns::ENGLISH);
+        req.user = Some(user(Some(crate::identity::sign("s3cret", &key))));
         let s = hub.create_session(req, 0).unwrap();
-        assert_eq!(s.visitor_identifier.as_deref(), Some("ada@example.org"));
+        assert_eq!(s.visitor_identifier.as_deref(), Some("Ada@example.org"));
         assert_eq!(hub.session_view(&s.id).unwrap().agent.nickname, "bob");
+        let stored = hub.session(&s.id).unwrap().user.unwrap();
+        assert_eq!(stored.verified, Some(true));
+        assert_eq!(stored.signature, None, "the signature is not kept");
+        assert!(s.visitor_secret.as_deref().is_some_and(|v| v.len() >= 22));
+        assert_eq!(hub.session(&s.id).unwrap().visitor_secret, None);
+
+        // Anyone can type an agent's name: without a valid signature it routes nowhere.
+        for signature in [None, Some("00".repeat(32))] {
+            let mut req = request(campaigns::ENGLISH);
+            req.user = Some(user(signature));
+            let s = hub.create_session(req, 0).unwrap();
+            let view = hub.session_view(&s.id).unwrap();
+            assert_eq!(view.agent.nickname, "ann", "the least busy agent");
+            assert_eq!(view.session.user.unwrap().verified, Some(false));
+        }
     }
 
     #[test]

@@ -10,10 +10,12 @@
 //! What it does not: persist anything across restarts.
 //!
 //! Module map: [`config`] (CLI), [`campaigns`] (definitions), [`hub`] (state and rules,
-//! built on [`sessions`] and [`agents`]), [`backend`] (XMPP deployments), [`desk`] (agent
-//! side of chats), [`xmpp`] (embedded server), [`external`] (agents as clients of a real
-//! server), [`bot`] (auto-agent), [`public_api`], [`console`] and [`control`] (HTTP surfaces).
+//! built on [`sessions`] and [`agents`]), [`access`] and [`identity`] (who may read or change
+//! which chat), [`backend`] (XMPP deployments), [`desk`] (agent side of chats), [`xmpp`]
+//! (embedded server), [`external`] (agents as clients of a real server), [`bot`]
+//! (auto-agent), [`public_api`], [`console`], [`control`] and [`demo`] (HTTP surfaces).
 
+pub mod access;
 pub mod agents;
 pub mod backend;
 pub mod bot;
@@ -21,9 +23,11 @@ pub mod campaigns;
 pub mod config;
 pub mod console;
 pub mod control;
+pub mod demo;
 pub mod desk;
 pub mod external;
 pub mod hub;
+pub mod identity;
 pub mod ids;
 pub mod public_api;
 pub mod sessions;
@@ -331,6 +335,9 @@ fn router(app: App, config: &Config) -> Router {
     if config.test_control {
         router = router.merge(control::router());
     }
+    if config.demo_identity_signer {
+        router = router.merge(demo::router());
+    }
     router
         .fallback_service(ServeDir::new(&config.static_dir))
         .layer(cors())
@@ -346,6 +353,8 @@ fn cors() -> CorsLayer {
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::OPTIONS])
         .allow_headers([
             HeaderName::from_static(public_api::TOKEN_HEADER),
+            HeaderName::from_static(identity::CHAT_SECRET_HEADER),
+            HeaderName::from_static(identity::USER_SIGNATURE_HEADER),
             header::CONTENT_TYPE,
         ])
         .max_age(Duration::from_secs(600))

@@ -18,7 +18,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use webchat_protocol::api::{ChatSessionRequest, SurveyPatch, XmppCredentialsRequest};
 
+use crate::access::{AccessError, Need, Proof};
 use crate::hub::{CreateError, CredentialsError, SurveyError};
+use crate::identity::{CHAT_SECRET_HEADER, USER_SIGNATURE_HEADER};
 use crate::{ids, App};
 
 /// Where the API lives, as in the seed's base URL.
@@ -44,6 +46,30 @@ impl Failure {
 
     fn not_found() -> Failure {
         Failure::new(StatusCode::NOT_FOUND, "Not found")
+    }
+}
+
+impl From<AccessError> for Failure {
+    fn from(e: AccessError) -> Failure {
+        match e {
+            AccessError::UnknownSession => Failure::not_found(),
+            other => Failure::new(StatusCode::FORBIDDEN, other.to_string()),
+        }
+    }
+}
+
+/// The proofs in a request's headers (see `access.rs`).
+fn proof(headers: &HeaderMap) -> Proof<'_> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    Proof {
+        chat_secret: header(CHAT_SECRET_HEADER),
+        user_signature: header(USER_SIGNATURE_HEADER),
     }
 }
 
@@ -143,24 +169,38 @@ async fn create_session(State(app): State<App>, body: Bytes) -> Result<Response,
 }
 
 #[derive(Deserialize)]
-struct TrackerQuery {
+struct HistoryQuery {
     tracker_id: Option<String>,
+    campaign_id: Option<String>,
 }
 
 async fn list_sessions(
     State(app): State<App>,
-    Query(q): Query<TrackerQuery>,
+    headers: HeaderMap,
+    Query(q): Query<HistoryQuery>,
 ) -> Result<Response, Failure> {
-    match q.tracker_id.filter(|t| !t.is_empty()) {
-        Some(t) => Ok(Json(app.hub.sessions_of_tracker(&t)).into_response()),
-        None => Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            "the tracker_id query parameter is required",
-        )),
-    }
+    let required = |v: Option<String>, name: &'static str| {
+        v.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                format!("the {name} query parameter is required"),
+            )
+        })
+    };
+    let tracker = required(q.tracker_id, "tracker_id")?;
+    let campaign = required(q.campaign_id, "campaign_id")?;
+    let sessions = app
+        .hub
+        .sessions_of_user(&campaign, &tracker, proof(&headers).user_signature)?;
+    Ok(Json(sessions).into_response())
 }
 
-async fn get_session(State(app): State<App>, Path(id): Path<String>) -> Result<Response, Failure> {
+async fn get_session(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    app.hub.authorize(&id, Need::Read, proof(&headers))?;
     app.hub
         .session(&id)
         .map(|s| Json(s).into_response())
@@ -169,13 +209,12 @@ async fn get_session(State(app): State<App>, Path(id): Path<String>) -> Result<R
 
 async fn patch_session(
     State(app): State<App>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    // 404 before body errors: an unknown session is the more useful answer.
-    if app.hub.session(&id).is_none() {
-        return Err(Failure::not_found());
-    }
+    // 404 and 403 before body errors: they are the more useful answers.
+    app.hub.authorize(&id, Need::Visitor, proof(&headers))?;
     let patch: SurveyPatch = parse_body(&body)?;
     match app.hub.submit_survey(&id, patch.survey) {
         Ok(s) => Ok(Json(s).into_response()),
@@ -186,16 +225,24 @@ async fn patch_session(
 
 async fn get_transcript(
     State(app): State<App>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
+    app.hub.authorize(&id, Need::Read, proof(&headers))?;
     app.hub
         .transcript(&id)
         .map(|t| Json(t).into_response())
         .ok_or_else(Failure::not_found)
 }
 
-async fn create_credentials(State(app): State<App>, body: Bytes) -> Result<Response, Failure> {
+async fn create_credentials(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
     let req: XmppCredentialsRequest = parse_body(&body)?;
+    app.hub
+        .authorize(&req.chatsession_id, Need::Visitor, proof(&headers))?;
     let (session, agent) =
         app.hub
             .credentials_target(&req.chatsession_id)
@@ -220,12 +267,13 @@ async fn create_credentials(State(app): State<App>, body: Bytes) -> Result<Respo
 
 async fn get_credentials(
     State(app): State<App>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
+    let (creds, session) = app.hub.credentials(&id).ok_or_else(Failure::not_found)?;
     app.hub
-        .credentials(&id)
-        .map(|c| Json(c).into_response())
-        .ok_or_else(Failure::not_found)
+        .authorize(&session, Need::Visitor, proof(&headers))?;
+    Ok(Json(creds).into_response())
 }
 
 async fn bosh_gone() -> Failure {

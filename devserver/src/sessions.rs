@@ -15,6 +15,8 @@ use webchat_protocol::api::{
     AgentInfo, ChatSession, ChatSessionStatus, SurveyAnswer, TranscriptMessage, XmppCredentials,
 };
 
+use crate::identity::UserKey;
+
 /// One stored chat session.
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
@@ -29,6 +31,18 @@ pub struct SessionRecord {
     /// The ids in `transcript`: the duplicate check stays O(1) in long chats.
     message_ids: HashSet<String>,
     pub credentials: Vec<String>,
+    /// Who may act as this chat's visitor (see `identity.rs`).
+    pub access: Access,
+}
+
+/// What proves a caller may read or change a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// Returned once by `POST chatsessions`; the visitor sends it back.
+    pub visitor_secret: String,
+    /// The signed user the chat was created for, when the signature checked out: only then
+    /// does the chat count as that user's history.
+    pub verified_user: Option<UserKey>,
 }
 
 /// Why a status change was refused.
@@ -84,12 +98,12 @@ fn rank(s: ChatSessionStatus) -> u8 {
 #[derive(Debug, Default)]
 pub struct SessionStore {
     sessions: HashMap<String, SessionRecord>,
-    credentials: HashMap<String, XmppCredentials>,
+    credentials: HashMap<String, (XmppCredentials, String)>,
     next_seq: u64,
 }
 
 impl SessionStore {
-    pub fn insert(&mut self, session: ChatSession, agent: AgentInfo, now_ms: u64) {
+    pub fn insert(&mut self, session: ChatSession, agent: AgentInfo, access: Access, now_ms: u64) {
         self.next_seq += 1;
         let record = SessionRecord {
             session,
@@ -99,6 +113,7 @@ impl SessionStore {
             transcript: Vec::new(),
             message_ids: HashSet::new(),
             credentials: Vec::new(),
+            access,
         };
         self.sessions.insert(record.session.id.clone(), record);
     }
@@ -120,6 +135,21 @@ impl SessionStore {
             .sessions
             .values()
             .filter(|r| r.session.tracker_id.as_deref() == Some(tracker_id))
+            .collect();
+        v.sort_by_key(|r| std::cmp::Reverse(r.seq));
+        v
+    }
+
+    /// A signed user's chats in one campaign, newest first. Chats created for the same email or
+    /// id without a valid signature are not among them.
+    pub fn by_user(&self, campaign_id: &str, user: &UserKey) -> Vec<&SessionRecord> {
+        let mut v: Vec<_> = self
+            .sessions
+            .values()
+            .filter(|r| {
+                r.session.campaign_id == campaign_id
+                    && r.access.verified_user.as_ref() == Some(user)
+            })
             .collect();
         v.sort_by_key(|r| std::cmp::Reverse(r.seq));
         v
@@ -193,11 +223,13 @@ impl SessionStore {
         if let Some(r) = self.sessions.get_mut(session_id) {
             r.credentials.push(creds.id.clone());
         }
-        self.credentials.insert(creds.id.clone(), creds);
+        self.credentials
+            .insert(creds.id.clone(), (creds, session_id.to_owned()));
     }
 
-    pub fn credentials(&self, id: &str) -> Option<&XmppCredentials> {
-        self.credentials.get(id)
+    /// Credentials with the id of the session they were minted for.
+    pub fn credentials(&self, id: &str) -> Option<(&XmppCredentials, &str)> {
+        self.credentials.get(id).map(|(c, s)| (c, s.as_str()))
     }
 }
 
@@ -216,6 +248,14 @@ mod tests {
             status: ChatSessionStatus::Created,
             user: None,
             survey: None,
+            visitor_secret: None,
+        }
+    }
+
+    fn anonymous() -> Access {
+        Access {
+            visitor_secret: "s".into(),
+            verified_user: None,
         }
     }
 
@@ -231,7 +271,7 @@ mod tests {
     fn status_moves_forward_only() {
         use ChatSessionStatus::*;
         let mut s = SessionStore::default();
-        s.insert(session("s1", "t"), agent("a"), 0);
+        s.insert(session("s1", "t"), agent("a"), anonymous(), 0);
         assert!(s.set_status("s1", Active).unwrap().changed());
         assert!(!s.set_status("s1", Active).unwrap().changed());
         assert_eq!(
@@ -247,7 +287,7 @@ mod tests {
             s.set_status("nope", Active),
             Err(TransitionError::UnknownSession)
         );
-        s.insert(session("s2", "t"), agent("a"), 0);
+        s.insert(session("s2", "t"), agent("a"), anonymous(), 0);
         assert_eq!(
             s.set_status("s2", Closed).unwrap(),
             Transition {
@@ -260,9 +300,9 @@ mod tests {
     #[test]
     fn tracker_listing_is_newest_first_and_load_counts_open_chats() {
         let mut s = SessionStore::default();
-        s.insert(session("old", "t1"), agent("a"), 5);
-        s.insert(session("other", "t2"), agent("b"), 5);
-        s.insert(session("new", "t1"), agent("a"), 5);
+        s.insert(session("old", "t1"), agent("a"), anonymous(), 5);
+        s.insert(session("other", "t2"), agent("b"), anonymous(), 5);
+        s.insert(session("new", "t1"), agent("a"), anonymous(), 5);
         let ids: Vec<_> = s
             .by_tracker("t1")
             .iter()
@@ -276,9 +316,48 @@ mod tests {
     }
 
     #[test]
+    fn a_users_history_holds_only_their_verified_chats_of_the_campaign() {
+        let mut s = SessionStore::default();
+        let ana = UserKey::Email("ana@example.com".into());
+        let signed = |user: &UserKey| Access {
+            visitor_secret: "s".into(),
+            verified_user: Some(user.clone()),
+        };
+        s.insert(
+            session("mine", "user:email:ana@example.com"),
+            agent("a"),
+            signed(&ana),
+            0,
+        );
+        // Someone else tagged Ana's email without a signature.
+        s.insert(
+            session("forged", "user:email:ana@example.com"),
+            agent("a"),
+            anonymous(),
+            0,
+        );
+        let mut other = session("elsewhere", "user:email:ana@example.com");
+        other.campaign_id = "d".into();
+        s.insert(other, agent("a"), signed(&ana), 0);
+        let ids: Vec<_> = s
+            .by_user("c", &ana)
+            .iter()
+            .map(|r| r.session.id.as_str())
+            .collect();
+        assert_eq!(ids, ["mine"]);
+        // An id that happens to equal the email is another user.
+        assert!(s
+            .by_user("c", &UserKey::Id("ana@example.com".into()))
+            .is_empty());
+        assert!(s
+            .by_user("c", &UserKey::Email("bob@example.com".into()))
+            .is_empty());
+    }
+
+    #[test]
     fn transcript_deduplicates_by_id() {
         let mut s = SessionStore::default();
-        s.insert(session("s1", "t"), agent("a"), 0);
+        s.insert(session("s1", "t"), agent("a"), anonymous(), 0);
         let m = TranscriptMessage {
             id: "m1".into(),
             from: Sender::Visitor,

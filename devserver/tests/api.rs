@@ -131,7 +131,31 @@ impl T {
     }
 
     async fn api(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
+        self.api_with(&[], method, path, body).await
+    }
+
+    /// As the chat's own visitor: with its `X-Chat-Secret`.
+    async fn visitor(
+        &self,
+        s: &ChatSession,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Reply {
+        let secret = s.visitor_secret.as_deref().expect("a visitor secret");
+        self.api_with(&[("X-Chat-Secret", secret)], method, path, body)
+            .await
+    }
+
+    async fn api_with(
+        &self,
+        proofs: &[(&str, &str)],
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Reply {
         let mut headers = vec![("X-API-TOKEN", DEFAULT_TOKEN)];
+        headers.extend_from_slice(proofs);
         if body.is_some() {
             headers.push(("Content-Type", "application/json"));
         }
@@ -206,8 +230,8 @@ impl T {
         r.parse().unwrap()
     }
 
-    async fn patch(&self, id: &str, body: &str) -> Reply {
-        self.api("PATCH", &format!("chatsessions/{id}"), Some(body))
+    async fn patch(&self, s: &ChatSession, body: &str) -> Reply {
+        self.visitor(s, "PATCH", &format!("chatsessions/{}", s.id), Some(body))
             .await
     }
 }
@@ -442,9 +466,11 @@ async fn session_status_follows_the_transition_api() {
     t.force(ENGLISH, Some(true)).await;
     let s = t.session(ENGLISH).await;
     let get = |id: String| {
-        let t = &t;
+        let (t, s) = (&t, &s);
         async move {
-            let r = t.api("GET", &format!("chatsessions/{id}"), None).await;
+            let r = t
+                .visitor(s, "GET", &format!("chatsessions/{id}"), None)
+                .await;
             assert_eq!(r.status, 200, "{}", r.body);
             r.parse::<ChatSession>().unwrap()
         }
@@ -478,7 +504,7 @@ async fn session_status_follows_the_transition_api() {
     assert!(back
         .error_message()
         .contains("cannot go from closed to active"));
-    let missing = t.api("GET", "chatsessions/nope", None).await;
+    let missing = t.visitor(&s, "GET", "chatsessions/nope", None).await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.error_message(), "Not found");
     // The control surface lists states.
@@ -515,7 +541,7 @@ async fn survey_patch_follows_the_campaign() {
         .unwrap();
     let r = t
         .patch(
-            &en.id,
+            &en,
             r#"{ "survey" : { "result": "moderate", "message": "description of the survey" } }"#,
         )
         .await;
@@ -525,23 +551,21 @@ async fn survey_patch_follows_the_campaign() {
         .hub()
         .set_status(&en.id, ChatSessionStatus::Closed)
         .unwrap();
-    let changed = t.patch(&en.id, r#"{"survey":{"result":"good"}}"#).await;
+    let changed = t.patch(&en, r#"{"survey":{"result":"good"}}"#).await;
     assert_eq!(changed.status, 200, "{}", changed.body);
     let s: ChatSession = t
-        .api("GET", &format!("chatsessions/{}", en.id), None)
+        .visitor(&en, "GET", &format!("chatsessions/{}", en.id), None)
         .await
         .parse()
         .unwrap();
     assert_eq!(s.survey.unwrap().result, "good");
-    let bad_value = t
-        .patch(&en.id, r#"{"survey":{"result":"excellent"}}"#)
-        .await;
+    let bad_value = t.patch(&en, r#"{"survey":{"result":"excellent"}}"#).await;
     assert_eq!(bad_value.status, 400);
     assert!(bad_value.error_message().contains("good, moderate, bad"));
 
     // Thumbs without comments.
     let de = t.session(GERMAN).await;
-    let moderate = t.patch(&de.id, r#"{"survey":{"result":"moderate"}}"#).await;
+    let moderate = t.patch(&de, r#"{"survey":{"result":"moderate"}}"#).await;
     assert_eq!(moderate.status, 400);
     let m = moderate.error_message();
     assert!(m.contains("\"moderate\"") && m.contains("good, bad"), "{m}");
@@ -550,33 +574,33 @@ async fn survey_patch_follows_the_campaign() {
         other => panic!("{other:?}"),
     }
     let comment = t
-        .patch(
-            &de.id,
-            r#"{"survey":{"result":"bad","message":"too slow"}}"#,
-        )
+        .patch(&de, r#"{"survey":{"result":"bad","message":"too slow"}}"#)
         .await;
     assert_eq!(comment.status, 400);
     assert!(comment.error_message().contains("comments are not enabled"));
     let ok = t
-        .patch(&de.id, r#"{"survey":{"result":"bad","message":""}}"#)
+        .patch(&de, r#"{"survey":{"result":"bad","message":""}}"#)
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 
     // No survey at all.
     let none = t.session(NO_SURVEY).await;
-    let r = t.patch(&none.id, r#"{"survey":{"result":"good"}}"#).await;
+    let r = t.patch(&none, r#"{"survey":{"result":"good"}}"#).await;
     assert_eq!(r.status, 400);
     assert!(r.error_message().contains("no survey"));
 
     // Unknown session, malformed bodies.
-    assert_eq!(
-        t.patch("nope", r#"{"survey":{"result":"good"}}"#)
-            .await
-            .status,
-        404
-    );
+    let unknown = t
+        .visitor(
+            &en,
+            "PATCH",
+            "chatsessions/nope",
+            Some(r#"{"survey":{"result":"good"}}"#),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
     for body in ["{", r#"{"result":"good"}"#, r#"{"survey":{"message":"x"}}"#] {
-        let r = t.patch(&en.id, body).await;
+        let r = t.patch(&en, body).await;
         assert_eq!(r.status, 400, "{body}");
         assert!(r.error_message().contains("not valid JSON"));
     }
@@ -588,7 +612,7 @@ async fn xmpp_credentials_for_a_session() {
     t.agent("ann", None).await;
     let s = t.session(ENGLISH).await;
     let body = json!({ "chatsession_id": s.id }).to_string();
-    let r = t.api("POST", "xmppcredentials", Some(&body)).await;
+    let r = t.visitor(&s, "POST", "xmppcredentials", Some(&body)).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let c: XmppCredentials = r.parse().unwrap();
     assert_eq!(c.agent.nickname, "ann");
@@ -604,12 +628,12 @@ async fn xmpp_credentials_for_a_session() {
     );
 
     let again = t
-        .api("GET", &format!("xmppcredentials/{}", c.id), None)
+        .visitor(&s, "GET", &format!("xmppcredentials/{}", c.id), None)
         .await;
     assert_eq!(again.status, 200);
     assert_eq!(again.parse::<XmppCredentials>().unwrap(), c);
 
-    let other = t.api("POST", "xmppcredentials", Some(&body)).await;
+    let other = t.visitor(&s, "POST", "xmppcredentials", Some(&body)).await;
     let other: XmppCredentials = other.parse().unwrap();
     assert_ne!(other.id, c.id);
     assert_ne!(other.credentials.user, c.credentials.user);
@@ -632,7 +656,7 @@ async fn xmpp_credentials_for_a_session() {
         .hub()
         .set_status(&s.id, ChatSessionStatus::Closed)
         .unwrap();
-    let closed = t.api("POST", "xmppcredentials", Some(&body)).await;
+    let closed = t.visitor(&s, "POST", "xmppcredentials", Some(&body)).await;
     assert_eq!(closed.status, 409);
     assert_eq!(closed.error_message(), "CHAT_SESSION_CLOSED");
 }
@@ -671,7 +695,7 @@ async fn cors_preflight_and_headers() {
             ("Access-Control-Request-Method", "PATCH"),
             (
                 "Access-Control-Request-Headers",
-                "x-api-token, content-type",
+                "x-api-token, content-type, x-chat-secret, x-user-signature",
             ),
         ],
         None,
@@ -687,7 +711,14 @@ async fn cors_preflight_and_headers() {
         .header("access-control-allow-headers")
         .unwrap()
         .to_ascii_lowercase();
-    assert!(allowed.contains("x-api-token") && allowed.contains("content-type"));
+    for h in [
+        "x-api-token",
+        "content-type",
+        "x-chat-secret",
+        "x-user-signature",
+    ] {
+        assert!(allowed.contains(h), "{allowed}");
+    }
     assert!(pre.header("access-control-max-age").is_some());
 
     // Real replies carry the header too, errors included, so the widget can read them.
@@ -705,48 +736,102 @@ async fn cors_preflight_and_headers() {
     }
 }
 
+/// A server whose campaigns have the identity secret [`SECRET`].
+async fn with_identity_secret() -> T {
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--test-control",
+        "--identity-secret",
+        SECRET,
+    ];
+    T::with(Config::from_args(args.into_iter().map(str::to_owned)).unwrap()).await
+}
+
+const SECRET: &str = "site-identity-secret";
+
+/// What the site's server computes: hex(HMAC-SHA256(secret, id or lower-cased email)).
+fn signature(signed: &str) -> String {
+    devserver::identity::sign(SECRET, &devserver::identity::UserKey::Id(signed.to_owned()))
+}
+
 #[tokio::test]
-async fn history_extension_lists_and_transcripts() {
-    let t = T::start().await;
+async fn history_extension_lists_and_transcripts_for_the_signed_user() {
+    let t = with_identity_secret().await;
     t.force(ENGLISH, Some(true)).await;
     let user = json!({"email":"ada@example.org","firstname":"Ada","lastname":"Lovelace",
-                      "id": 42, "labels": ["vip"], "assigned_user": "nobody"});
+                      "id": 42, "labels": ["vip"], "assigned_user": "nobody",
+                      "signature": signature("42")});
+    let tracker = "user:id:42";
     let first: ChatSession = t
-        .new_session(json!({"campaign_id": ENGLISH, "tracker_id": "v1", "user": user}))
+        .new_session(json!({"campaign_id": ENGLISH, "tracker_id": tracker, "user": user}))
         .await
         .parse()
         .unwrap();
-    let second = t
-        .new_session(json!({"campaign_id": ENGLISH, "tracker_id": "v1"}))
-        .await;
-    let second: ChatSession = second.parse().unwrap();
+    let second: ChatSession = t
+        .new_session(json!({"campaign_id": ENGLISH, "tracker_id": tracker, "user": user}))
+        .await
+        .parse()
+        .unwrap();
+    // The same user without a signature (anyone can type an id): not their history.
+    let mut unsigned = user.clone();
+    unsigned["signature"] = Value::Null;
+    let forged: ChatSession = t
+        .new_session(json!({"campaign_id": ENGLISH, "tracker_id": tracker, "user": unsigned}))
+        .await
+        .parse()
+        .unwrap();
     t.new_session(json!({"campaign_id": ENGLISH, "tracker_id": "v2"}))
         .await;
 
-    // The user object is stored and the visitor is identified by the email.
+    // The user object is stored (without the signature) and identifies the visitor.
     let stored = t
-        .api("GET", &format!("chatsessions/{}", first.id), None)
+        .visitor(&first, "GET", &format!("chatsessions/{}", first.id), None)
         .await
         .json();
     assert_eq!(stored["user"]["email"], "ada@example.org");
     assert_eq!(stored["user"]["id"], 42);
     assert_eq!(stored["user"]["labels"], json!(["vip"]));
+    assert_eq!(stored["user"]["verified"], true);
+    assert!(stored["user"].get("signature").is_none());
+    assert!(
+        stored.get("visitor_secret").is_none(),
+        "returned once, on creation"
+    );
     assert_eq!(stored["visitor_identifier"], "ada@example.org");
 
-    let list = t.api("GET", "chatsessions?tracker_id=v1", None).await;
-    assert_eq!(list.status, 200);
+    let sig = signature("42");
+    let signed = [("X-User-Signature", sig.as_str())];
+    let path = format!("chatsessions?tracker_id={tracker}&campaign_id={ENGLISH}");
+    let list = t.api_with(&signed, "GET", &path, None).await;
+    assert_eq!(list.status, 200, "{}", list.body);
     let list: Vec<ChatSession> = list.parse().unwrap();
     let ids: Vec<_> = list.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, [second.id.as_str(), first.id.as_str()]);
-    let empty: Vec<ChatSession> = t
-        .api("GET", "chatsessions?tracker_id=nobody", None)
-        .await
-        .parse()
-        .unwrap();
-    assert!(empty.is_empty());
-    let no_param = t.api("GET", "chatsessions", None).await;
+    assert!(!ids.contains(&forged.id.as_str()));
+    assert!(list.iter().all(|s| s.visitor_secret.is_none()));
+    let other_user = t
+        .api_with(
+            &[("X-User-Signature", &signature("43"))],
+            "GET",
+            &format!("chatsessions?tracker_id=user:id:43&campaign_id={ENGLISH}"),
+            None,
+        )
+        .await;
+    assert!(other_user.parse::<Vec<ChatSession>>().unwrap().is_empty());
+    let no_param = t.api_with(&signed, "GET", "chatsessions", None).await;
     assert_eq!(no_param.status, 400);
     assert!(no_param.error_message().contains("tracker_id"));
+    let no_campaign = t
+        .api_with(
+            &signed,
+            "GET",
+            &format!("chatsessions?tracker_id={tracker}"),
+            None,
+        )
+        .await;
+    assert_eq!(no_campaign.status, 400);
+    assert!(no_campaign.error_message().contains("campaign_id"));
 
     // Transcripts are recorded by the XMPP side (here: the hub and the control surface).
     let hub = t.server.hub();
@@ -771,21 +856,22 @@ async fn history_extension_lists_and_transcripts() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let tr = t
-        .api(
-            "GET",
-            &format!("chatsessions/{}/transcript", first.id),
-            None,
-        )
-        .await;
-    assert_eq!(tr.status, 200);
-    let tr: Transcript = tr.parse().unwrap();
-    assert_eq!(tr.chatsession_id, first.id);
-    let bodies: Vec<_> = tr.messages.iter().map(|m| m.body.as_str()).collect();
-    assert_eq!(bodies, ["hello", "<b>hi</b>"]);
-    assert_eq!(tr.messages[1].from, Sender::Agent);
+    // The signed user reads it from anywhere; its visitor with the chat's secret.
+    let transcript_path = format!("chatsessions/{}/transcript", first.id);
+    for tr in [
+        t.api_with(&signed, "GET", &transcript_path, None).await,
+        t.visitor(&first, "GET", &transcript_path, None).await,
+    ] {
+        assert_eq!(tr.status, 200, "{}", tr.body);
+        let tr: Transcript = tr.parse().unwrap();
+        assert_eq!(tr.chatsession_id, first.id);
+        let bodies: Vec<_> = tr.messages.iter().map(|m| m.body.as_str()).collect();
+        assert_eq!(bodies, ["hello", "<b>hi</b>"]);
+        assert_eq!(tr.messages[1].from, Sender::Agent);
+    }
     let empty: Transcript = t
-        .api(
+        .api_with(
+            &signed,
             "GET",
             &format!("chatsessions/{}/transcript", second.id),
             None,
@@ -794,12 +880,193 @@ async fn history_extension_lists_and_transcripts() {
         .parse()
         .unwrap();
     assert!(empty.messages.is_empty());
+    // The user's signature opens none of the forged chat (it is the forger's).
+    let forged_read = t
+        .api_with(
+            &signed,
+            "GET",
+            &format!("chatsessions/{}/transcript", forged.id),
+            None,
+        )
+        .await;
+    assert_eq!(forged_read.status, 403);
     assert_eq!(
-        t.api("GET", "chatsessions/nope/transcript", None)
+        t.api_with(&signed, "GET", "chatsessions/nope/transcript", None)
             .await
             .status,
         404
     );
+}
+
+/// Every extension endpoint, and every seed endpoint that serves one chat, with no proof, a
+/// wrong one and the right one.
+#[tokio::test]
+async fn every_endpoint_checks_who_may_read_or_change_a_chat() {
+    let t = with_identity_secret().await;
+    t.force(ENGLISH, Some(true)).await;
+    let ana = json!({"email": "Ana@Example.com", "signature": signature("ana@example.com")});
+    let mine: ChatSession = t
+        .new_session(
+            json!({"campaign_id": ENGLISH, "tracker_id": "user:email:ana@example.com",
+                            "user": ana}),
+        )
+        .await
+        .parse()
+        .unwrap();
+    let theirs: ChatSession = t
+        .new_session(json!({"campaign_id": ENGLISH, "tracker_id": "someone-else"}))
+        .await
+        .parse()
+        .unwrap();
+    let creds: XmppCredentials = t
+        .visitor(
+            &mine,
+            "POST",
+            "xmppcredentials",
+            Some(&json!({"chatsession_id": mine.id}).to_string()),
+        )
+        .await
+        .parse()
+        .unwrap();
+    let their_secret = theirs.visitor_secret.clone().unwrap();
+    let ana_sig = signature("ana@example.com");
+    let bob_sig = signature("bob@example.com");
+    let survey = r#"{"survey":{"result":"good"}}"#;
+    let credentials_body = json!({"chatsession_id": mine.id}).to_string();
+    // (method, path, body, which proofs open it)
+    let calls: Vec<(&str, String, Option<&str>, bool)> = vec![
+        ("GET", format!("chatsessions/{}", mine.id), None, true),
+        (
+            "GET",
+            format!("chatsessions/{}/transcript", mine.id),
+            None,
+            true,
+        ),
+        (
+            "PATCH",
+            format!("chatsessions/{}", mine.id),
+            Some(survey),
+            false,
+        ),
+        (
+            "POST",
+            "xmppcredentials".into(),
+            Some(&credentials_body),
+            false,
+        ),
+        ("GET", format!("xmppcredentials/{}", creds.id), None, false),
+    ];
+    for (method, path, body, user_may_read) in &calls {
+        let none = t.api(method, path, *body).await;
+        assert_eq!(
+            none.status, 403,
+            "{method} {path} without proof: {}",
+            none.body
+        );
+        assert!(
+            none.error_message().contains("X-Chat-Secret"),
+            "{}",
+            none.body
+        );
+        let wrong = t
+            .api_with(&[("X-Chat-Secret", &their_secret)], method, path, *body)
+            .await;
+        assert_eq!(
+            wrong.status, 403,
+            "{method} {path} with another chat's secret"
+        );
+        let wrong_user = t
+            .api_with(&[("X-User-Signature", &bob_sig)], method, path, *body)
+            .await;
+        assert_eq!(
+            wrong_user.status, 403,
+            "{method} {path} signed as another user"
+        );
+        let right = t.visitor(&mine, method, path, *body).await;
+        assert!(
+            right.status == 200 || right.status == 201,
+            "{method} {path} as its visitor: {} {}",
+            right.status,
+            right.body
+        );
+        let as_user = t
+            .api_with(&[("X-User-Signature", &ana_sig)], method, path, *body)
+            .await;
+        let expected = if *user_may_read { 200 } else { 403 };
+        assert_eq!(
+            as_user.status, expected,
+            "{method} {path} as its signed user"
+        );
+    }
+
+    // A user's history: no signature, a wrong one, a campaign without a secret, a visitor id.
+    let history = |tracker: &str, campaign: &str| {
+        format!("chatsessions?tracker_id={tracker}&campaign_id={campaign}")
+    };
+    let ana_history = history("user:email:ana@example.com", ENGLISH);
+    type Case<'a> = (&'a [(&'a str, &'a str)], String, &'a str);
+    let cases: [Case; 4] = [
+        (&[], ana_history.clone(), "X-User-Signature"),
+        (
+            &[("X-User-Signature", &bob_sig)],
+            ana_history.clone(),
+            "does not match",
+        ),
+        (
+            &[("X-User-Signature", &ana_sig)],
+            history("user:email:ana@example.com", "campaign-without-secret"),
+            "no identity secret",
+        ),
+        (
+            &[("X-User-Signature", &ana_sig)],
+            history("someone-else", ENGLISH),
+            "signed users",
+        ),
+    ];
+    for (proofs, path, says) in cases {
+        let r = t.api_with(proofs, "GET", &path, None).await;
+        assert_eq!(r.status, 403, "{path}");
+        assert!(r.error_message().contains(says), "{path}: {}", r.body);
+        assert!(!r.body.contains(&mine.id), "no chat id leaks in a refusal");
+    }
+    let ok = t
+        .api_with(
+            &[("X-User-Signature", &ana_sig.to_uppercase())],
+            "GET",
+            &ana_history,
+            None,
+        )
+        .await;
+    let listed: Vec<ChatSession> = ok.parse().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, mine.id);
+}
+
+#[tokio::test]
+async fn a_campaign_without_identity_secret_serves_no_history() {
+    let t = T::start().await;
+    t.force(ENGLISH, Some(true)).await;
+    // Even a "signature" computed with some secret: the campaign has none to check it with.
+    let user = json!({"email": "ada@example.org", "signature": signature("ada@example.org")});
+    let s: ChatSession = t
+        .new_session(
+            json!({"campaign_id": ENGLISH, "tracker_id": "user:email:ada@example.org",
+                            "user": user}),
+        )
+        .await
+        .parse()
+        .unwrap();
+    assert_eq!(s.user.as_ref().and_then(|u| u.verified), Some(false));
+    let r = t
+        .api_with(
+            &[("X-User-Signature", &signature("ada@example.org"))],
+            "GET",
+            &format!("chatsessions?tracker_id=user:email:ada@example.org&campaign_id={ENGLISH}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.error_message().contains("no identity secret"));
 }
 
 #[tokio::test]
@@ -977,7 +1244,8 @@ async fn bot_flag_signs_in_an_unlimited_agent() {
     assert_eq!(c.available_slots, AvailableSlots::Unlimited);
     let s = t.session(GERMAN).await;
     let creds: XmppCredentials = t
-        .api(
+        .visitor(
+            &s,
             "POST",
             "xmppcredentials",
             Some(&json!({"chatsession_id": s.id}).to_string()),
@@ -1023,9 +1291,7 @@ async fn campaigns_come_from_the_config_file() {
     assert_eq!(c.survey.survey_question, None);
     let s = t.session("only").await;
     assert_eq!(
-        t.patch(&s.id, r#"{"survey":{"result":"good"}}"#)
-            .await
-            .status,
+        t.patch(&s, r#"{"survey":{"result":"good"}}"#).await.status,
         200
     );
     assert_eq!(
@@ -1034,4 +1300,58 @@ async fn campaigns_come_from_the_config_file() {
             .status,
         404
     );
+}
+
+#[tokio::test]
+async fn the_demo_signer_is_served_only_with_its_flag() {
+    let plain = with_identity_secret().await;
+    let r = http(
+        plain.addr(),
+        "POST",
+        "/demo/identity-signature",
+        &[("Content-Type", "application/json")],
+        Some(r#"{"campaign_id":"x","email":"a@b.c"}"#),
+    )
+    .await;
+    // The static files answer instead: no signature without --demo-identity-signer.
+    assert!(matches!(r.status, 404 | 405), "{} {}", r.status, r.body);
+    assert!(!r.body.contains("signature"));
+
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--identity-secret",
+        SECRET,
+        "--demo-identity-signer",
+    ];
+    let t = T::with(Config::from_args(args.into_iter().map(str::to_owned)).unwrap()).await;
+    let sign = |body: &'static str| {
+        let addr = t.addr();
+        async move {
+            http(
+                addr,
+                "POST",
+                "/demo/identity-signature",
+                &[("Content-Type", "application/json")],
+                Some(body),
+            )
+            .await
+        }
+    };
+    let by_email =
+        sign(r#"{"campaign_id":"Tm1dyqk5Nvq5TibLRSyJUkJX2kawLsHX","email":" Ana@Example.com "}"#)
+            .await;
+    assert_eq!(by_email.status, 200, "{}", by_email.body);
+    assert_eq!(by_email.json()["signature"], signature("ana@example.com"));
+    let by_id =
+        sign(r#"{"campaign_id":"Tm1dyqk5Nvq5TibLRSyJUkJX2kawLsHX","email":"a@b.c","id":42}"#).await;
+    assert_eq!(by_id.json()["signature"], signature("42"));
+    let unknown = sign(r#"{"campaign_id":"nope","email":"a@b.c"}"#).await;
+    assert_eq!(unknown.status, 404);
+    let bad = sign(r#"{"email":5}"#).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("campaign_id"));
 }

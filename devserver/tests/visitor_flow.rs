@@ -23,6 +23,7 @@ use devserver::agents::{AgentKind, SignIn};
 use devserver::campaigns::ENGLISH;
 use devserver::config::DEFAULT_TOKEN;
 use devserver::desk::{AgentAction, Typing};
+use devserver::identity::{self, UserKey};
 use devserver::{BackendChoice, Config, Server, ServerHandle, BOT_NICKNAME};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -40,6 +41,9 @@ use webchat_protocol::{
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const WAIT: Duration = Duration::from_secs(20);
+
+/// The campaigns' identity secret: the tests sign Ada as her site's server would.
+const IDENTITY_SECRET: &str = "visitor-flow-identity-secret";
 
 /// Which XMPP deployment a run uses.
 #[derive(Clone, Debug)]
@@ -101,11 +105,20 @@ struct Reply {
     body: String,
 }
 
-async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Reply {
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-API-TOKEN: {DEFAULT_TOKEN}\r\nContent-Type: application/json\r\n"
     );
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
     if let Some(b) = body {
         req.push_str(&format!("Content-Length: {}\r\n", b.len()));
     }
@@ -178,6 +191,10 @@ impl Bench {
             ping_timeout: ping * 2,
             ..Config::for_tests()
         };
+        let mut config = config;
+        for c in &mut config.campaigns {
+            c.identity_secret = Some(IDENTITY_SECRET.to_owned());
+        }
         let server = Server::start(config).await.expect("devserver starts");
         Bench { server, agent }
     }
@@ -199,39 +216,65 @@ impl Bench {
     }
 
     async fn api(&self, method: &str, path: &str, body: serde_json::Value) -> Reply {
+        self.api_with(&[], method, path, body).await
+    }
+
+    async fn api_with(
+        &self,
+        headers: &[(&str, &str)],
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Reply {
         let path = format!("/api/app.php/chatbot/v1/{path}");
         let body = body.to_string();
         http(
             self.server.addr(),
             method,
             &path,
+            headers,
             (method != "GET").then_some(body.as_str()),
         )
         .await
     }
 
-    /// `POST chatsessions` and `POST xmppcredentials`, as the widget does.
-    async fn new_chat(&self) -> (ChatSession, XmppCredentials) {
+    /// `POST chatsessions` for Ada, signed as her site's server would, routed to `agent`.
+    async fn create_session(&self, agent: &str) -> ChatSession {
+        let key = UserKey::Email("ada@example.org".into());
         let r = self
             .api(
                 "POST",
                 "chatsessions",
                 json!({"campaign_id": ENGLISH, "request_url": "https://shop.example/cart",
-                       "user": {"email": "ada@example.org", "firstname": "Ada", "lastname": "L", "assigned_user": self.agent}}),
+                       "user": {"email": "ada@example.org", "firstname": "Ada", "lastname": "L",
+                                "assigned_user": agent,
+                                "signature": identity::sign(IDENTITY_SECRET, &key)}}),
             )
             .await;
         assert_eq!(r.status, 201, "POST chatsessions: {}", r.body);
-        let session: ChatSession = serde_json::from_str(&r.body).unwrap();
-        assert_eq!(session.status, ChatSessionStatus::Created);
+        serde_json::from_str(&r.body).unwrap()
+    }
+
+    /// `POST xmppcredentials` as the chat's visitor.
+    async fn credentials(&self, session: &ChatSession) -> XmppCredentials {
+        let secret = session.visitor_secret.as_deref().expect("visitor secret");
         let r = self
-            .api(
+            .api_with(
+                &[("X-Chat-Secret", secret)],
                 "POST",
                 "xmppcredentials",
                 json!({"chatsession_id": session.id}),
             )
             .await;
         assert_eq!(r.status, 201, "POST xmppcredentials: {}", r.body);
-        let creds: XmppCredentials = serde_json::from_str(&r.body).unwrap();
+        serde_json::from_str(&r.body).unwrap()
+    }
+
+    /// `POST chatsessions` and `POST xmppcredentials`, as the widget does.
+    async fn new_chat(&self) -> (ChatSession, XmppCredentials) {
+        let session = self.create_session(&self.agent).await;
+        assert_eq!(session.status, ChatSessionStatus::Created);
+        let creds = self.credentials(&session).await;
         assert_eq!(creds.agent.nickname, self.agent);
         (session, creds)
     }
@@ -258,11 +301,11 @@ impl Bench {
     }
 
     async fn status(&self, id: &str) -> ChatSessionStatus {
-        let r = self
-            .api("GET", &format!("chatsessions/{id}"), json!(null))
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        serde_json::from_str::<ChatSession>(&r.body).unwrap().status
+        self.server
+            .hub()
+            .session(id)
+            .unwrap_or_else(|| panic!("session {id} exists"))
+            .status
     }
 
     fn act(&self, session: &str, action: AgentAction) {
@@ -279,6 +322,7 @@ impl Bench {
             self.server.addr(),
             method,
             &format!("/_test/{path}"),
+            &[],
             body.as_deref(),
         )
         .await
@@ -968,23 +1012,8 @@ async fn console_routes_a_chat() {
         .await
         .unwrap();
     console_event(&mut console, "signed_in", |v| v["type"] == "signed_in").await;
-    let r = b
-        .api(
-            "POST",
-            "chatsessions",
-            json!({"campaign_id": ENGLISH, "request_url": "https://shop.example/",
-                   "user": {"email": "ada@example.org", "firstname": "Ada", "lastname": "L", "assigned_user": "carol"}}),
-        )
-        .await;
-    let session: ChatSession = serde_json::from_str(&r.body).unwrap();
-    let r = b
-        .api(
-            "POST",
-            "xmppcredentials",
-            json!({"chatsession_id": session.id}),
-        )
-        .await;
-    let creds: XmppCredentials = serde_json::from_str(&r.body).unwrap();
+    let session = b.create_session("carol").await;
+    let creds = b.credentials(&session).await;
     assert_eq!(creds.agent.nickname, "carol");
     let mut v = Visitor::connect(&b.server.xmpp_ws_url(), &creds).await;
     v.idle(Duration::from_millis(200)).await;
@@ -994,7 +1023,10 @@ async fn console_routes_a_chat() {
             && e["chats"][0]["live"]["visitor_online"] == true
     })
     .await;
-    assert_eq!(chats["chats"][0]["request_url"], "https://shop.example/");
+    assert_eq!(
+        chats["chats"][0]["request_url"],
+        "https://shop.example/cart"
+    );
     assert_eq!(chats["chats"][0]["visitor_identifier"], "ada@example.org");
     let now = v.now();
     v.chat.set_chat_state(ChatState::Composing, now);

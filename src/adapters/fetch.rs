@@ -1,5 +1,5 @@
-//! The Public API over `fetch`: one request with the `X-API-TOKEN` header and a JSON body,
-//! answered with the status and the body text.
+//! The Public API over `fetch`: one request with the `X-API-TOKEN` header, the caller's extra
+//! headers and a JSON body, answered with the status and the body text.
 //!
 //! It does not interpret replies: the caller hands `(status, body)` to
 //! `webchat_protocol::api::parse_response`. A request whose future is dropped (widget destroyed,
@@ -13,7 +13,7 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::describe;
 
-pub use crate::session::io::Method;
+pub use crate::session::io::{Method, RequestHeaders};
 
 /// Why no reply arrived (an HTTP error status is a reply, not a `FetchError`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,13 +71,13 @@ impl Fetch {
         }
     }
 
-    /// Sends `method base+path` with extra `headers` and an optional JSON body; returns the
+    /// Sends `method base+path` with `extra` headers and an optional JSON body; returns the
     /// status and body text.
     pub async fn request(
         &self,
         method: Method,
         path: &str,
-        extra: &[(String, String)],
+        extra: &[(&'static str, String)],
         body: Option<&str>,
     ) -> Result<(u16, String), FetchError> {
         let window = web_sys::window().ok_or(FetchError::NoWindow)?;
@@ -90,6 +90,11 @@ impl Fetch {
         headers
             .set("X-API-TOKEN", &self.token)
             .map_err(|e| FetchError::Request(describe(&e)))?;
+        for (name, value) in extra {
+            headers
+                .set(name, value)
+                .map_err(|e| FetchError::Request(describe(&e)))?;
+        }
         headers
             .set("Accept", "application/json")
             .map_err(|e| FetchError::Request(describe(&e)))?;

@@ -347,8 +347,14 @@ impl Driver {
     }
 
     fn fetch(&self, request: HttpRequest) {
-        let id = request.id;
-        let reply = self.transport.fetch(request);
+        let HttpRequest {
+            id,
+            method,
+            path,
+            headers,
+            body,
+        } = request;
+        let reply = self.transport.request(method, &path, headers, body);
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let reply = match reply.await {

@@ -2,39 +2,27 @@
 //! REST replies and XMPP frames without a server.
 //!
 //! [`BrowserTransport`] is the real one (fetch + WebSocket adapters). Neither trait knows the
-//! Public API or XMPP: they carry [`HttpRequest`]s, `(status, body)` pairs and text frames.
+//! Public API or XMPP: they carry `(status, body)` pairs and text frames.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::adapters::fetch::{Fetch, FetchError, Method};
+use crate::adapters::fetch::{Fetch, FetchError, Method, RequestHeaders};
 use crate::adapters::websocket::{Socket, SocketError, SocketEvent};
-use crate::session::{HttpRequest, RequestId};
 
 /// A boxed, single-threaded future.
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// REST requests and WebSocket connections.
 pub trait Transport {
-    /// `request.method {api base}{request.path}` with its headers and JSON body →
-    /// `(status, body)`.
-    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>>;
-
-    /// A request without extra headers.
+    /// `method {api base}{path}` with `headers` and an optional JSON body → `(status, body)`.
     fn request(
         &self,
         method: Method,
         path: &str,
+        headers: RequestHeaders,
         body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
-        self.fetch(HttpRequest {
-            id: RequestId(0),
-            method,
-            path: path.to_owned(),
-            headers: Vec::new(),
-            body,
-        })
-    }
+    ) -> LocalFuture<Result<(u16, String), FetchError>>;
 
     /// Opens an XMPP WebSocket. `on_event` is never called from inside `connect` or `send`.
     fn connect(
@@ -48,6 +36,8 @@ pub trait Transport {
 pub trait Link {
     /// Sends a text frame.
     fn send(&self, frame: &str) -> Result<(), SocketError>;
+    /// Closes it normally.
+    fn close(&self);
     /// The XMPP stream is closed on both sides: when dropped, let the server close first.
     fn linger(&self) {}
 }
@@ -55,6 +45,9 @@ pub trait Link {
 impl Link for Socket {
     fn send(&self, frame: &str) -> Result<(), SocketError> {
         Socket::send(self, frame)
+    }
+    fn close(&self) {
+        Socket::close(self)
     }
     fn linger(&self) {
         self.linger_on_drop(LINGER_MS)
@@ -79,16 +72,18 @@ impl BrowserTransport {
 }
 
 impl Transport for BrowserTransport {
-    fn fetch(&self, request: HttpRequest) -> LocalFuture<Result<(u16, String), FetchError>> {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: RequestHeaders,
+        body: Option<String>,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
         let fetch = self.fetch.clone();
+        let path = path.to_owned();
         Box::pin(async move {
             fetch
-                .request(
-                    request.method,
-                    &request.path,
-                    &request.headers,
-                    request.body.as_deref(),
-                )
+                .request(method, &path, &headers, body.as_deref())
                 .await
         })
     }

@@ -2,7 +2,7 @@
 //! same moment (the controller and the visibility rules both read the campaign at start), the
 //! API sees one request and both get its reply.
 //!
-//! Only `GET`s, and only while one is in flight: a later read goes to the network again (the
+//! Only `GET`s without extra headers, and only while one is in flight: a later read goes to the network again (the
 //! visibility rules poll for fresh availability). Writes and WebSockets pass straight through.
 //! It knows nothing of what it carries.
 
@@ -13,10 +13,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::adapters::fetch::{FetchError, Method};
+use crate::adapters::fetch::{FetchError, Method, RequestHeaders};
 use crate::adapters::websocket::{SocketError, SocketEvent};
 use crate::controller::transport::{Link, LocalFuture, Transport};
-use crate::session::HttpRequest;
 
 type Reply = Result<(u16, String), FetchError>;
 
@@ -62,28 +61,28 @@ impl Future for Waiting {
 }
 
 impl Transport for SharedReads {
-    fn fetch(&self, request: HttpRequest) -> LocalFuture<Reply> {
-        if request.method != Method::Get {
-            return self.inner.fetch(request);
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: RequestHeaders,
+        body: Option<String>,
+    ) -> LocalFuture<Reply> {
+        // A read with proofs is one caller's own: never shared.
+        if method != Method::Get || !headers.is_empty() {
+            return self.inner.request(method, path, headers, body);
         }
-        // Reads with different headers are different reads.
-        let key = request
-            .headers
-            .iter()
-            .fold(request.path.clone(), |key, (name, value)| {
-                format!("{key}\n{name}: {value}")
-            });
-        if let Some(slot) = self.in_flight.borrow().get(&key) {
+        if let Some(slot) = self.in_flight.borrow().get(path) {
             return Box::pin(Waiting(slot.clone()));
         }
         let slot = Rc::new(RefCell::new(Slot::default()));
         self.in_flight
             .borrow_mut()
-            .insert(key.clone(), slot.clone());
+            .insert(path.to_owned(), slot.clone());
         // Driven on its own, not by the first caller's future: a caller that stops waiting
         // (a reset) must not leave the others waiting forever.
-        let request = self.inner.fetch(request);
-        let (in_flight, shared) = (self.in_flight.clone(), slot.clone());
+        let request = self.inner.request(method, path, headers, body);
+        let (in_flight, key, shared) = (self.in_flight.clone(), path.to_owned(), slot.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let reply = request.await;
             in_flight.borrow_mut().remove(&key);

@@ -30,7 +30,7 @@ use webchat_protocol::json::{FromJson, Value};
 use webchat_protocol::json;
 use webchat_protocol::{Chat, ResumeState};
 
-use super::identity::UserInfo;
+use super::identity::{visitor_proof, UserInfo};
 use super::io::{encode_path, HttpReply, Level, Method, Save, Stored, ViewUpdate};
 use super::lifecycle::{parse_reply, Failure, Retry, Stage};
 use super::saved::{self, SavedEntry};
@@ -83,7 +83,8 @@ pub enum SavedStatus {
 pub struct SavedChat {
     /// Where it was.
     pub status: SavedStatus,
-    /// The chat session (`POST chatsessions`'s answer).
+    /// The chat session (`POST chatsessions`'s answer, with the chat's `visitor_secret`: the
+    /// proof this browser is its visitor).
     pub session: Option<ChatSession>,
     /// The credentials' id, for `GET xmppcredentials/{id}`.
     pub credentials_id: Option<String>,
@@ -426,10 +427,12 @@ impl Session {
         };
         let path = format!("xmppcredentials/{}", encode_path(cid));
         let epoch = self.life.epoch;
+        // The saved chat kept its secret: the credentials are asked for as its visitor.
+        let proof = visitor_proof(self.link.session.as_ref());
         self.request(
             Purpose::RestoreCredentials { epoch },
-            Method::Get,
-            path,
+            (Method::Get, path),
+            proof,
             None,
         );
     }
@@ -481,6 +484,8 @@ mod tests {
                 status: ChatSessionStatus::Active,
                 user: None,
                 survey: None,
+                // The chat's proof for its transcript, survey and credentials: kept with it.
+                visitor_secret: Some("k3y".into()),
             }),
             credentials_id: Some("cr-1".into()),
             resume: Some(ResumeState {

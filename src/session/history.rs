@@ -1,18 +1,20 @@
 //! A tagged user's earlier chats, shown before the current one.
 //!
-//! From the backend: `GET chatsessions?tracker_id=…` lists the user's chats (newest first), and
-//! the last [`HISTORY_CHATS`] of them other than the current one are read one after the other
-//! with `GET chatsessions/{id}/transcript`. Without that (an error, no network) the chats this
-//! browser kept are shown: each ended chat of a tagged user is kept under `history`, at most
+//! From the backend, proven by the user's signature (`X-User-Signature`):
+//! `GET chatsessions?tracker_id=…&campaign_id=…` lists the user's chats (newest first), and the
+//! last [`HISTORY_CHATS`] of them other than the current one are read one after the other with
+//! `GET chatsessions/{id}/transcript`. Without that (no signature, a refusal, an error, no
+//! network) the chats this browser kept are shown: each ended chat of a tagged user is kept under `history`, at most
 //! [`HISTORY_ENTRIES`] rows. Each earlier chat comes after a separator dated by its first
 //! message.
 
 use std::collections::VecDeque;
 
-use webchat_protocol::api::{self, ChatSession, Transcript};
+use webchat_protocol::api::{self, ApiError, ChatSession, Transcript};
 
 use super::continuity::HISTORY_KEY;
-use super::io::{encode_path, HttpReply, Level, Method, RequestId};
+use super::identity::UserInfo;
+use super::io::{encode_path, HttpReply, Level, Method, RequestHeaders, RequestId};
 use super::saved::{self, SavedEntry};
 use super::view::{MessageStatus, Notice, Sender};
 use super::{Purpose, Session};
@@ -29,6 +31,8 @@ struct Load {
     epoch: u64,
     /// The request waited for.
     request: RequestId,
+    /// The user's signature, for the list and every transcript.
+    proof: RequestHeaders,
     /// Chats whose transcripts are still to be read, oldest first.
     remaining: VecDeque<ChatSession>,
     /// What was read so far.
@@ -49,16 +53,33 @@ impl History {
 }
 
 impl Session {
-    /// Shows a tagged user's earlier chats.
+    /// Shows a tagged user's earlier chats, proven by the user's signature; without one, what
+    /// this browser kept (the backend gives no history to an unsigned user).
     pub(super) fn load_history(&mut self) {
+        let Some(proof) = self.who.user.as_ref().and_then(UserInfo::signature_proof) else {
+            self.log(
+                Level::Warn,
+                "webchat: CV.user.tag() without a `signature`: the user's chats from other browsers are not shown (the site's server signs its users; see \"Signed identity\" in the README)",
+            );
+            self.history.load = None;
+            let kept = self.kept_history();
+            return self.show_history(kept);
+        };
         let path = format!(
-            "chatsessions?tracker_id={}",
-            encode_path(&self.tracker_id())
+            "chatsessions?tracker_id={}&campaign_id={}",
+            encode_path(&self.tracker_id()),
+            encode_path(&self.options.campaign)
         );
-        let request = self.request(Purpose::HistoryList, Method::Get, path, None);
+        let request = self.request(
+            Purpose::HistoryList,
+            (Method::Get, path),
+            proof.clone(),
+            None,
+        );
         self.history.load = Some(Load {
             epoch: self.who.epoch,
             request,
+            proof,
             remaining: VecDeque::new(),
             entries: Vec::new(),
         });
@@ -80,9 +101,10 @@ impl Session {
         }
         let listed = match reply {
             HttpReply::Response { status, body } => {
-                api::parse_response::<Vec<ChatSession>>(status, &body).map_err(|e| e.to_string())
+                api::parse_response::<Vec<ChatSession>>(status, &body)
+                    .map_err(|e| (matches!(e, ApiError::Forbidden(_)), e.to_string()))
             }
-            HttpReply::Failed(why) => Err(why),
+            HttpReply::Failed(why) => Err((false, why)),
         };
         match listed {
             Ok(sessions) => {
@@ -97,11 +119,19 @@ impl Session {
                 }
                 self.read_next_transcript();
             }
-            Err(why) => {
-                self.log(
-                    Level::Info,
-                    format!("webchat: no chat history from the backend ({why}); showing what this browser kept"),
-                );
+            Err((refused, why)) => {
+                if refused {
+                    // The backend does not vouch for this user: say why, once; the chat goes on.
+                    self.log(
+                        Level::Warn,
+                        format!("webchat: the user's chat history was refused ({why}); check the `signature` given to CV.user.tag()"),
+                    );
+                } else {
+                    self.log(
+                        Level::Info,
+                        format!("webchat: no chat history from the backend ({why}); showing what this browser kept"),
+                    );
+                }
                 self.history.load = None;
                 let kept = self.kept_history();
                 self.show_history(kept);
@@ -116,7 +146,9 @@ impl Session {
         match load.remaining.pop_front() {
             Some(chat) => {
                 let path = format!("chatsessions/{}/transcript", encode_path(&chat.id));
-                let request = self.request(Purpose::HistoryTranscript, Method::Get, path, None);
+                let proof = load.proof.clone();
+                let request =
+                    self.request(Purpose::HistoryTranscript, (Method::Get, path), proof, None);
                 if let Some(load) = self.history.load.as_mut() {
                     load.request = request;
                 }

@@ -3,24 +3,45 @@
 //! and the agents' first names.
 //!
 //! A visitor has a random id (`tracker_id`), kept in `sessionStorage` or `localStorage` (see
-//! `docs/protocol.md`). A tagged user is identified by the host's user id when given, else by
-//! the lower-cased email: that key is the `tracker_id` of the user's chats, so their history
+//! `docs/protocol.md` §4). A tagged user is identified by the host's user id when given, else
+//! by the lower-cased email: that key is the `tracker_id` of the user's chats, so their history
 //! can be found again from any browser (`GET chatsessions?tracker_id=…`), and the email becomes
 //! the `visitor_identifier` the agent sees. Tagging another user, and a reset, first end the
-//! chat properly and forget every stored key of the previous one.
+//! chat properly and forget every stored key of the previous one. Anyone can type an email into
+//! `CV.user.tag`, so the backend trusts a user only with a `signature` from the site's own
+//! server (HMAC-SHA256 of the id, or of the lower-cased email, with the campaign's identity
+//! secret); the proofs the session sends are built here ([`UserInfo::signature_proof`],
+//! [`visitor_proof`]).
 
 use std::collections::HashMap;
 use std::fmt;
 
-use webchat_protocol::api::{TaggedUser, UserId};
+use webchat_protocol::api::{ChatSession, TaggedUser, UserId};
 use webchat_protocol::json::{self, Value};
 
-use super::io::{RandomExt, Save};
+use super::io::{RandomExt, RequestHeaders, Save};
 use super::lifecycle::Stage;
 use super::tabs::ToLeader;
 use super::timers::Timer;
 use super::Session;
 use crate::events::{self, HostEvent};
+
+/// The header proving the caller is a chat's own visitor (the chat's `visitor_secret`).
+pub const CHAT_SECRET_HEADER: &str = "X-Chat-Secret";
+
+/// The header proving the caller is a signed user (the `signature` given to `tag`).
+pub const USER_SIGNATURE_HEADER: &str = "X-User-Signature";
+
+/// Length of a signature: hex of a SHA-256 HMAC.
+const SIGNATURE_HEX_LEN: usize = 64;
+
+/// The proof that this browser is `session`'s visitor; none when the backend gave no secret.
+pub fn visitor_proof(session: Option<&ChatSession>) -> RequestHeaders {
+    session
+        .and_then(|s| s.visitor_secret.clone())
+        .map(|secret| vec![(CHAT_SECRET_HEADER, secret)])
+        .unwrap_or_default()
+}
 
 /// A logged-in user as given to `CV.user.tag({...})`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +58,9 @@ pub struct UserInfo {
     pub labels: Vec<String>,
     /// The agent (nickname or address) this user should be routed to.
     pub assigned_user: Option<String>,
+    /// `hex(HMAC-SHA256(identity secret, id or lower-cased email))` from the site's server;
+    /// without it the user gets no history and no routing.
+    pub signature: Option<String>,
 }
 
 /// Why `CV.user.tag` refused its argument.
@@ -48,6 +72,8 @@ pub enum TagError {
     MissingEmail,
     /// `email` is not an address.
     InvalidEmail(String),
+    /// `signature` is not 64 hexadecimal digits.
+    InvalidSignature,
     /// A field has the wrong type.
     WrongType {
         /// The field.
@@ -62,10 +88,13 @@ impl fmt::Display for TagError {
         f.write_str("CV.user.tag: ")?;
         match self {
             TagError::NotAnObject => f.write_str(
-                "expected an object like {email, firstname, lastname, id?, labels?, assignedUser?}",
+                "expected an object like {email, firstname, lastname, id?, labels?, assignedUser?, signature?}",
             ),
             TagError::MissingEmail => f.write_str("`email` is required"),
             TagError::InvalidEmail(e) => write!(f, "`email` {e:?} is not an email address"),
+            TagError::InvalidSignature => f.write_str(
+                "`signature` must be the 64 hex digits of HMAC-SHA256(identity secret, id or lower-cased email), computed by your server",
+            ),
             TagError::WrongType { key, expected } => write!(f, "`{key}` must be {expected}"),
         }
     }
@@ -145,6 +174,12 @@ impl UserInfo {
             None => text(obj, "assigned_user")?,
         }
         .filter(|a| !a.is_empty());
+        let signature = text(obj, "signature")?.filter(|s| !s.is_empty());
+        if signature.as_deref().is_some_and(|s| {
+            s.len() != SIGNATURE_HEX_LEN || !s.bytes().all(|b| b.is_ascii_hexdigit())
+        }) {
+            return Err(TagError::InvalidSignature);
+        }
         Ok(UserInfo {
             email,
             firstname: text(obj, "firstname")?.unwrap_or_default(),
@@ -152,6 +187,7 @@ impl UserInfo {
             id,
             labels,
             assigned_user,
+            signature,
         })
     }
 
@@ -173,6 +209,12 @@ impl UserInfo {
         format!("user:{}", self.key())
     }
 
+    /// The proof that the caller is this user, for their history; `None` without a signature.
+    pub fn signature_proof(&self) -> Option<RequestHeaders> {
+        let signature = self.signature.clone()?;
+        Some(vec![(USER_SIGNATURE_HEADER, signature)])
+    }
+
     /// The `user` object of `POST chatsessions`.
     pub fn to_api(&self) -> TaggedUser {
         TaggedUser {
@@ -182,6 +224,8 @@ impl UserInfo {
             id: self.id.clone(),
             labels: self.labels.clone(),
             assigned_user: self.assigned_user.clone(),
+            signature: self.signature.clone(),
+            verified: None,
         }
     }
 
@@ -207,6 +251,7 @@ impl UserInfo {
             id: u.id,
             labels: u.labels,
             assigned_user: u.assigned_user,
+            signature: u.signature,
         })
     }
 }
@@ -243,8 +288,8 @@ impl Session {
         });
     }
 
-    /// `CV.user.tag(user)`: the same user again changes nothing; a different one first resets
-    /// (nothing of the previous one stays). The user's fields go with the next chat's
+    /// `CV.user.tag(user)`: the same user again changes nothing (but a signature it now
+    /// has); a different one first resets (nothing of the previous one stays). The user's fields go with the next chat's
     /// `POST chatsessions`, and their earlier chats are shown.
     pub(super) fn tag(&mut self, user: UserInfo) -> Result<(), TagError> {
         if user.email.trim().is_empty() {
@@ -257,7 +302,16 @@ impl Session {
             return Ok(());
         }
         match &self.who.user {
-            Some(u) if u.key() == user.key() => {}
+            Some(u) if u.key() == user.key() => {
+                // The same user, perhaps now signed: later chats carry the signature.
+                if user.signature.is_some() && u.signature != user.signature {
+                    self.write(Save::Set {
+                        key: super::continuity::USER_KEY,
+                        value: user.to_json(),
+                    });
+                    self.who.user = Some(user);
+                }
+            }
             Some(_) => {
                 self.reset();
                 self.attach(user);
@@ -358,7 +412,8 @@ mod tests {
     fn a_full_user_is_read() {
         let u = UserInfo::from_json(&json!({
             "email": " John.Doe@Example.com ", "firstname": "John", "lastname": "Doe",
-            "labels": ["vip"], "assignedUser": "agent1@chatvisor.com", "id": 42
+            "labels": ["vip"], "assignedUser": "agent1@chatvisor.com", "id": 42,
+            "signature": "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
         }))
         .unwrap();
         assert_eq!(u.email, "John.Doe@Example.com");
@@ -370,6 +425,43 @@ mod tests {
         assert_eq!(back, u);
         let api = u.to_api().to_json();
         assert_eq!(api["assigned_user"], "agent1@chatvisor.com");
+        assert_eq!(api["signature"].as_str().map(str::len), Some(64));
+        let proof = u.signature_proof().unwrap();
+        assert_eq!(proof[0].0, USER_SIGNATURE_HEADER);
+        assert!(proof[0].1.starts_with("9F86D0"));
+    }
+
+    #[test]
+    fn without_a_signature_there_is_no_proof() {
+        let u = UserInfo::from_json(&json!({"email": "a@b.c", "signature": ""})).unwrap();
+        assert_eq!(u.signature, None);
+        assert_eq!(u.signature_proof(), None);
+        assert!(u.to_api().to_json().get("signature").is_none());
+    }
+
+    #[test]
+    fn a_chats_own_secret_is_its_visitors_proof() {
+        let mut session = ChatSession {
+            id: "s1".into(),
+            campaign_id: "c".into(),
+            tracker_id: None,
+            visitor_identifier: None,
+            request_url: None,
+            status: webchat_protocol::api::ChatSessionStatus::Created,
+            user: None,
+            survey: None,
+            visitor_secret: None,
+        };
+        assert!(
+            visitor_proof(Some(&session)).is_empty(),
+            "a backend without secrets"
+        );
+        assert!(visitor_proof(None).is_empty());
+        session.visitor_secret = Some("k3y".into());
+        assert_eq!(
+            visitor_proof(Some(&session)),
+            vec![(CHAT_SECRET_HEADER, "k3y".to_string())]
+        );
     }
 
     #[test]
@@ -411,6 +503,19 @@ mod tests {
         assert!(matches!(
             err(json!({"email": "a@b.c", "id": {"x": 1}})),
             TagError::WrongType { key: "id", .. }
+        ));
+        for bad in [json!("abc"), json!("g".repeat(64)), json!("a".repeat(63))] {
+            assert_eq!(
+                err(json!({"email": "a@b.c", "signature": bad})),
+                TagError::InvalidSignature
+            );
+        }
+        assert!(matches!(
+            err(json!({"email": "a@b.c", "signature": 7})),
+            TagError::WrongType {
+                key: "signature",
+                ..
+            }
         ));
         assert!(matches!(
             err(json!({"email": "a@b.c", "firstname": 3})),

@@ -87,6 +87,10 @@ impl Method {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
 
+/// Headers a request carries besides the token, e.g. the proofs that the caller is a chat's
+/// visitor (`X-Chat-Secret`) or a signed user (`X-User-Signature`).
+pub type RequestHeaders = Vec<(&'static str, String)>;
+
 /// A Public API request, as data: the driver adds the base URL and the API token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -97,7 +101,7 @@ pub struct HttpRequest {
     /// The path under the API base URL (path segments already percent-encoded).
     pub path: String,
     /// Extra headers.
-    pub headers: Vec<(String, String)>,
+    pub headers: RequestHeaders,
     /// A JSON body.
     pub body: Option<String>,
 }
@@ -266,7 +270,7 @@ impl Outputs {
         &mut self,
         method: Method,
         path: String,
-        headers: Vec<(String, String)>,
+        headers: RequestHeaders,
         body: Option<String>,
     ) -> RequestId {
         self.next_request += 1;

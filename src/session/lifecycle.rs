@@ -16,6 +16,7 @@ use webchat_protocol::api::{
 };
 use webchat_protocol::json;
 
+use super::identity::visitor_proof;
 use super::io::{encode_path, HttpReply, Level, Method, RandomExt, ViewUpdate};
 use super::timers::Timer;
 use super::{Purpose, Session};
@@ -154,7 +155,12 @@ impl Session {
     pub(super) fn load_campaign(&mut self) {
         let path = format!("campaigns/{}", encode_path(&self.options.campaign));
         let epoch = self.life.epoch;
-        self.request(Purpose::Campaign { epoch }, Method::Get, path, None);
+        self.request(
+            Purpose::Campaign { epoch },
+            (Method::Get, path),
+            Vec::new(),
+            None,
+        );
     }
 
     pub(super) fn campaign_read(&mut self, epoch: u64, reply: HttpReply) {
@@ -281,8 +287,8 @@ impl Session {
                 let body = json::to_string(&request);
                 self.request(
                     Purpose::CreateSession { epoch },
-                    Method::Post,
-                    "chatsessions".into(),
+                    (Method::Post, "chatsessions".into()),
+                    Vec::new(),
                     Some(body),
                 );
             }
@@ -294,10 +300,11 @@ impl Session {
             chatsession_id: session.id.clone(),
         });
         let epoch = self.life.epoch;
+        // The chat's own secret proves this browser is its visitor.
         self.request(
             Purpose::CreateCredentials { epoch },
-            Method::Post,
-            "xmppcredentials".into(),
+            (Method::Post, "xmppcredentials".into()),
+            visitor_proof(Some(session)),
             Some(body),
         );
     }

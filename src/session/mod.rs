@@ -481,15 +481,15 @@ impl Session {
         self.out.log(level, message);
     }
 
-    /// A request whose reply goes to `purpose`.
+    /// A request whose reply goes to `purpose`, with `headers` (the proofs it needs).
     fn request(
         &mut self,
         purpose: Purpose,
-        method: Method,
-        path: String,
+        (method, path): (Method, String),
+        headers: io::RequestHeaders,
         body: Option<String>,
     ) -> RequestId {
-        let id = self.out.request(method, path, Vec::new(), body);
+        let id = self.out.request(method, path, headers, body);
         self.pending.insert(id, purpose);
         id
     }

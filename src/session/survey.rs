@@ -8,6 +8,7 @@
 use webchat_protocol::api::{self, SurveyAnswer, SurveyPatch};
 use webchat_protocol::json;
 
+use super::identity::visitor_proof;
 use super::io::{encode_path, HttpReply, Level, Method};
 use super::view::CobrowseState;
 use super::view::SurveyState;
@@ -29,6 +30,7 @@ impl Session {
             return;
         };
         let path = format!("chatsessions/{}", encode_path(&session.id));
+        let proof = visitor_proof(Some(session));
         let patch = SurveyPatch {
             survey: SurveyAnswer {
                 result: value,
@@ -40,7 +42,7 @@ impl Session {
             result: patch.survey.result,
             comment: patch.survey.message,
         });
-        self.request(Purpose::Survey, Method::Patch, path, Some(body));
+        self.request(Purpose::Survey, (Method::Patch, path), proof, Some(body));
     }
 
     pub(super) fn survey_saved(&mut self, reply: HttpReply) {

@@ -544,6 +544,7 @@ impl Inner {
         let fut = i.deps.transport.request(
             Method::Get,
             &format!("campaigns/{}", encode_path(&i.deps.campaign)),
+            Vec::new(),
             None,
         );
         let me = i.me.clone();

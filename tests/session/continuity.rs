@@ -62,6 +62,12 @@ fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
         ["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"sm1\" h=\"1\"/>"]
     );
     assert_eq!(t.paths(), ["campaigns/camp1", "xmppcredentials/cr-1"]);
+    // The saved chat kept its secret: the credentials are asked for as its visitor.
+    assert_eq!(
+        t.header(Method::Get, "xmppcredentials/cr-1", "X-Chat-Secret")
+            .as_deref(),
+        Some("k3y")
+    );
     t.frame("<resumed xmlns='urn:xmpp:sm:3' previd='sm1' h='4'/>");
     let out = t.sent();
     assert_eq!(out[0], unacked, "the same stanza, same id, re-sent once");

@@ -7,12 +7,16 @@ use webchat::session::{Method, TagError, UiAction, UserInfo};
 
 use crate::sim::{campaign, Storage, Tab, SESSION};
 
-const HISTORY_PATH: &str = "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example";
+const HISTORY_PATH: &str =
+    "chatsessions?tracker_id=user%3Aemail%3Ajohn%40x.example&campaign_id=camp1";
+
+/// What John's site's server signed for him (any 64 hex digits: the backend checks it).
+const JOHN_SIGNATURE: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
 
 fn john() -> UserInfo {
     UserInfo::from_json(&webchat_protocol::json!({
         "email": "John@x.example", "firstname": "John", "lastname": "Doe",
-        "labels": ["vip"], "assignedUser": "ana"
+        "labels": ["vip"], "assignedUser": "ana", "signature": JOHN_SIGNATURE
     }))
     .unwrap()
 }
@@ -127,6 +131,21 @@ fn tag_sends_the_user_and_brings_the_history_back() {
         })
         .collect();
     assert_eq!(marks, [(true, Some(1)), (true, Some(2)), (true, Some(3))]);
+    // The list and every transcript carry John's signature, and nothing else proves anything.
+    let reads: Vec<_> = t
+        .requests
+        .iter()
+        .filter(|r| r.path.starts_with("chatsessions"))
+        .collect();
+    assert_eq!(reads.len(), 3);
+    for r in reads {
+        assert_eq!(
+            r.headers,
+            [("X-User-Signature", JOHN_SIGNATURE.to_owned())],
+            "{}",
+            r.path
+        );
+    }
     // The same user again (the page tags on every load): nothing happens.
     let before = t.requests.len();
     let mut again = john();
@@ -141,8 +160,12 @@ fn tag_sends_the_user_and_brings_the_history_back() {
     assert_eq!(body["user"]["email"], "John@x.example");
     assert_eq!(body["user"]["assigned_user"], "ana");
     assert_eq!(body["user"]["labels"][0], "vip");
+    assert_eq!(body["user"]["signature"], JOHN_SIGNATURE);
     // Another user: a reset first — nothing of John stays.
-    let jane = UserInfo::from_json(&webchat_protocol::json!({"email": "jane@x.example"})).unwrap();
+    let jane = UserInfo::from_json(
+        &webchat_protocol::json!({"email": "jane@x.example", "signature": "ab".repeat(32)}),
+    )
+    .unwrap();
     tag(&mut t, jane).unwrap();
     assert!(t.texts().is_empty(), "{:?}", t.texts());
     let user = t.stored("user").unwrap();
@@ -152,7 +175,7 @@ fn tag_sends_the_user_and_brings_the_history_back() {
     );
     assert_eq!(
         t.paths().last().map(String::as_str),
-        Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example")
+        Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example&campaign_id=camp1")
     );
     // John's chat start is forgotten.
     t.reply(Method::Post, "chatsessions", 201, SESSION);
@@ -233,4 +256,45 @@ fn a_tagged_users_ended_chat_is_kept_by_the_browser_for_the_next_one() {
     );
     assert_eq!(kept[0]["at"], kept[1]["at"], "dated by its first message");
     assert!(t.texts().is_empty());
+}
+
+#[test]
+fn an_unsigned_tag_asks_for_no_history_and_a_refused_signature_leaves_the_chat_working() {
+    let mut t = Tab::loaded(&campaign(true, true));
+    // Anyone can type an email: without the site's signature nothing is asked of the backend.
+    let mut unsigned = john();
+    unsigned.signature = None;
+    tag(&mut t, unsigned).unwrap();
+    assert!(t
+        .requests
+        .iter()
+        .all(|r| !r.path.starts_with("chatsessions")));
+    assert!(t.take_logs()[0].starts_with("Warn: webchat: CV.user.tag() without a `signature`"));
+    assert!(t.texts().is_empty());
+    // The same user, now signed: chats carry the signature from now on.
+    tag(&mut t, john()).unwrap();
+    assert!(t.stored("user").unwrap().contains(JOHN_SIGNATURE));
+    assert!(t
+        .requests
+        .iter()
+        .all(|r| !r.path.starts_with("chatsessions")));
+
+    // Another page whose backend refuses the signature: no history, one warning, the chat goes
+    // on.
+    let mut t = Tab::loaded(&campaign(true, true));
+    tag(&mut t, john()).unwrap();
+    t.reply(
+        Method::Get,
+        HISTORY_PATH,
+        403,
+        r#"{"Status":403,"StatusText":"Forbidden","Message":"the X-User-Signature does not match this user with the campaign's identity secret"}"#,
+    );
+    let logs = t.take_logs();
+    assert_eq!(logs.len(), 1);
+    assert!(logs[0].starts_with("Warn: webchat: the user's chat history was refused (not allowed (403): the X-User-Signature does not match"), "{logs:?}");
+    assert_eq!(t.phase(), Phase::Idle);
+    t.say("still here");
+    t.reply(Method::Post, "chatsessions", 201, SESSION);
+    assert_eq!(t.texts(), ["still here"]);
+    assert_eq!(t.phase(), Phase::Connecting);
 }

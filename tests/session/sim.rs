@@ -31,7 +31,7 @@ pub fn campaign(active: bool, availability: bool) -> String {
     )
 }
 
-pub const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created"}"#;
+pub const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created","visitor_secret":"k3y"}"#;
 pub const CREDS: &str = r#"{"id":"cr-1","agent":{"firstname":"Ana","nickname":"ana","jid":"ana@internal.webchat.test"},"credentials":{"user":"v1@webchat.test","password":"pw","domain":"webchat.test","resource":"web"}}"#;
 pub const AGENT: &str = "ana@internal.webchat.test/console";
 pub const OPEN_S: &str =
@@ -311,6 +311,19 @@ impl Tab {
     /// Every path asked for, in order.
     pub fn paths(&self) -> Vec<String> {
         self.requests.iter().map(|r| r.path.clone()).collect()
+    }
+
+    /// The value of header `name` on the last `method path` request.
+    pub fn header(&self, method: Method, path: &str, name: &str) -> Option<String> {
+        let r = self
+            .requests
+            .iter()
+            .rfind(|r| r.method == method && r.path == path)
+            .unwrap_or_else(|| panic!("no {method:?} {path}"));
+        r.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
     }
 
     /// The body of the last `method path` request, as JSON.

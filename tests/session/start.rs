@@ -22,10 +22,20 @@ fn the_first_message_creates_the_session_then_the_credentials_then_the_socket() 
     assert_eq!(body["tracker_id"], t.s.visitor_id().as_str());
     assert_eq!(body["request_url"], "http://shop.test/cart");
     assert!(body.get("user").is_none() || body["user"].is_null());
+    assert!(
+        t.requests.last().unwrap().headers.is_empty(),
+        "nothing to prove yet"
+    );
     t.reply(Method::Post, "chatsessions", 201, SESSION);
     assert_eq!(
         t.requests.last().unwrap().body.as_deref(),
         Some(r#"{"chatsession_id":"cs-1"}"#)
+    );
+    // The chat's own secret proves this browser is its visitor.
+    assert_eq!(
+        t.header(Method::Post, "xmppcredentials", "X-Chat-Secret")
+            .as_deref(),
+        Some("k3y")
     );
     t.reply(Method::Post, "xmppcredentials", 201, CREDS);
     assert_eq!(t.connects.len(), 1);

@@ -39,6 +39,11 @@ fn the_survey_is_sent_and_can_be_changed() {
         t.requests.last().unwrap().body.as_deref(),
         Some(r#"{"survey":{"result":"good","message":"Quick and kind"}}"#)
     );
+    assert_eq!(
+        t.header(Method::Patch, "chatsessions/cs-1", "X-Chat-Secret")
+            .as_deref(),
+        Some("k3y")
+    );
     t.reply(Method::Patch, "chatsessions/cs-1", 200, "{}");
     assert_eq!(
         t.take_events(),

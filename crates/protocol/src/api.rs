@@ -244,6 +244,20 @@ pub struct TaggedUser {
         )
     )]
     pub assigned_user: Option<String>,
+    /// Request only: `hex(HMAC-SHA256(identity secret, id or lower-cased email))`, computed by
+    /// the customer's server. Never echoed back.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub signature: Option<String>,
+    /// Reply only: whether the backend checked the signature. An unverified user is shown to
+    /// the agent as such, gets no history and is not routed to `assigned_user`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub verified: Option<bool>,
 }
 
 /// A host system's user id: kept as the host gave it, a string or a number.
@@ -282,6 +296,13 @@ pub struct ChatSession {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub survey: Option<SurveyAnswer>,
+    /// Extension, in `POST chatsessions`'s reply only: the secret that proves the caller is
+    /// this chat's visitor (sent back as `X-Chat-Secret`). Kept with the chat, never shown.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub visitor_secret: Option<String>,
 }
 
 /// The three statuses of the seed: `created`, then `active` once the agent has the chat, then
@@ -452,6 +473,9 @@ pub enum Sender {
 pub enum ApiError {
     /// 401: the `X-API-TOKEN` is missing, wrong or revoked.
     Unauthorized,
+    /// 403: the token is fine but this caller may not have this: a chat that is not its own,
+    /// a user's history without a valid signature. Carries the server's message.
+    Forbidden(String),
     /// 404: no such campaign, chat session or credentials.
     NotFound,
     /// 409 `No Availability`: no agent signed in and available with a free slot.
@@ -471,6 +495,8 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::Unauthorized => f.write_str("the API token was refused (401)"),
+            ApiError::Forbidden(m) if m.is_empty() => f.write_str("not allowed (403)"),
+            ApiError::Forbidden(m) => write!(f, "not allowed (403): {m}"),
             ApiError::NotFound => f.write_str("not found (404)"),
             ApiError::NoAvailability => f.write_str("no agent is available (409 No Availability)"),
             ApiError::CampaignInactive => {
@@ -504,7 +530,8 @@ pub fn parse_response<T: FromJson>(status: u16, body: &str) -> Result<T, ApiErro
 pub fn check_status(status: u16, body: &str) -> Result<(), ApiError> {
     match status {
         200..=299 => Ok(()),
-        401 | 403 => Err(ApiError::Unauthorized),
+        401 => Err(ApiError::Unauthorized),
+        403 => Err(ApiError::Forbidden(error_message(body))),
         404 => Err(ApiError::NotFound),
         // The markers are matched anywhere in the body: servers wrap them differently
         // (`{"Message": ...}`, `{"message": ...}`, plain text).
@@ -676,6 +703,8 @@ impl FromJson for TaggedUser {
             assigned_user: o
                 .member("assigned_user", "assignedUser")
                 .map_or(Ok(None), Option::from_json)?,
+            signature: o.opt("signature")?,
+            verified: o.opt("verified")?,
         })
     }
 }
@@ -689,6 +718,8 @@ impl ToJson for TaggedUser {
             .with_some("id", &self.id)
             .with_json("labels", &self.labels)
             .with_some("assigned_user", &self.assigned_user)
+            .with_some("signature", &self.signature)
+            .with_some("verified", &self.verified)
             .build()
     }
 }
@@ -729,6 +760,7 @@ impl FromJson for ChatSession {
             status: o.req("status")?,
             user: o.opt("user")?,
             survey: o.opt("survey")?,
+            visitor_secret: o.opt("visitor_secret")?,
         })
     }
 }
@@ -744,6 +776,7 @@ impl ToJson for ChatSession {
             .with_json("status", &self.status)
             .with_some("user", &self.user)
             .with_some("survey", &self.survey)
+            .with_some("visitor_secret", &self.visitor_secret)
             .build()
     }
 }
@@ -1157,11 +1190,15 @@ mod tests {
                 id: Some(UserId::Number(42)),
                 labels: vec!["vip".into()],
                 assigned_user: Some("agent1".into()),
+                signature: Some("5bdc".repeat(16)),
+                verified: None,
             }),
         };
         let json = full.to_json();
         assert_eq!(json["user"]["id"], 42);
         assert_eq!(json["user"]["assigned_user"], "agent1");
+        assert_eq!(json["user"]["signature"], "5bdc".repeat(16).as_str());
+        assert!(json["user"].get("verified").is_none());
         let back = ChatSessionRequest::from_json(&json).unwrap();
         assert_eq!(back, full);
     }
@@ -1180,6 +1217,8 @@ mod tests {
         assert_eq!(big.id, Some(UserId::Text("18446744073709551615".into())));
         assert!(json::from_str::<TaggedUser>(r#"{"firstname":"no email"}"#).is_err());
         assert!(json::from_str::<TaggedUser>(r#"{"email":"a@b","id":[1]}"#).is_err());
+        let checked: TaggedUser = json::from_str(r#"{"email":"a@b","verified":false}"#).unwrap();
+        assert_eq!((checked.verified, checked.signature), (Some(false), None));
     }
 
     #[test]
@@ -1331,6 +1370,24 @@ mod tests {
         assert_eq!(
             parse_response::<Campaign>(401, ""),
             Err(ApiError::Unauthorized)
+        );
+        let forbidden = check_status(
+            403,
+            r#"{"Status":403,"StatusText":"Forbidden","Message":"the X-Chat-Secret is not this chat's"}"#,
+        );
+        assert_eq!(
+            forbidden,
+            Err(ApiError::Forbidden(
+                "the X-Chat-Secret is not this chat's".into()
+            ))
+        );
+        assert_eq!(
+            forbidden.unwrap_err().to_string(),
+            "not allowed (403): the X-Chat-Secret is not this chat's"
+        );
+        assert_eq!(
+            check_status(403, "<html>denied</html>"),
+            Err(ApiError::Forbidden(String::new()))
         );
         assert_eq!(
             parse_response::<Campaign>(
