@@ -607,12 +607,13 @@ pub fn parse_tap(stdout: &str) -> Option<Counts> {
     seen.then_some(counts)
 }
 
-/// lint: rustfmt and clippy, each counted as one check.
+/// lint: rustfmt, clippy natively and clippy for the widget's wasm32 target (its browser test
+/// files included), each counted as one check.
 fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
     banner("lint");
     let started = Instant::now();
     let mut counts = Counts::default();
-    let checks: [(&[&str], &str); 2] = [
+    let checks: [(&[&str], &str); 3] = [
         (
             &["fmt", "--all", "--check"],
             "code is not rustfmt-formatted: run `cargo fmt --all` (or `cargo fmt -p CRATE`)",
@@ -627,6 +628,20 @@ fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
                 "warnings",
             ],
             "clippy found warnings (above): fix them",
+        ),
+        (
+            &[
+                "clippy",
+                "-p",
+                "webchat",
+                "--target",
+                setup::WASM_TARGET,
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            "clippy found warnings in the widget's wasm32 build (above): fix them",
         ),
     ];
     let log_path = log_dir.join("lint.log");
