@@ -2,8 +2,9 @@
 //!
 //! - `style/widget.css` minified to `$OUT_DIR/widget.css` for `mount::WIDGET_CSS` (see
 //!   `style/minify.rs`);
-//! - the text catalogue `i18n/*.txt` compiled to `$OUT_DIR/i18n.rs` and one chat table per
-//!   language, `$OUT_DIR/i18n/<tag>.chat`, for `i18n::catalogue` (see `i18n/codegen.rs`). A file
+//! - the text catalogue `i18n/*.txt` compiled to Rust source (`i18n` in `$OUT_DIR`) and one chat
+//!   table per language, `$OUT_DIR/i18n/<tag>.chat`, for `i18n::catalogue` (see
+//!   `i18n/codegen.rs`). A file
 //!   that cannot be read stops the build; an incomplete translation only warns (its missing texts
 //!   show in English) and fails the catalogue tests.
 

@@ -18,7 +18,7 @@ pub const FORM_SEP: char = '\u{1e}';
 
 /// What `build.rs` writes.
 pub struct Output {
-    /// Rust source for `$OUT_DIR/i18n.rs`.
+    /// Rust source, written as `i18n` plus `.rs` in `$OUT_DIR`.
     pub code: String,
     /// `(tag, table)`: the chat table of each language, for `$OUT_DIR/i18n/<tag>.chat`.
     pub chat_tables: Vec<(String, String)>,

@@ -7,38 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::model::{ChatState, MessageId};
-
-/// Something the visitor did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UiAction {
-    /// Opened the window.
-    Open,
-    /// Minimised the window.
-    Minimise,
-    /// Sent a message (already trimmed, never empty).
-    SendText(String),
-    /// Asked to send a failed message again.
-    Retry(MessageId),
-    /// The visitor's chat state changed (debounced).
-    ChatState(ChatState),
-    /// Confirmed "End chat".
-    EndChat,
-    /// Asked for a new chat after the end.
-    StartNewChat,
-    /// Answered (or changed) the survey.
-    SurveyAnswer {
-        /// `good`, `moderate` or `bad`.
-        value: String,
-        /// The comment, when enabled and written.
-        comment: Option<String>,
-    },
-    /// Answered the co-browsing prompt.
-    CobrowseAnswer {
-        /// True for accept.
-        accepted: bool,
-    },
-}
+pub use crate::session::view::UiAction;
 
 /// Receives the visitor's actions; implemented by the controller.
 pub trait ActionSink {

@@ -17,10 +17,11 @@ use wasm_bindgen::prelude::*;
 use crate::actions::UiAction;
 use crate::i18n::Lang;
 use crate::model::{
-    ChatStore, CobrowseConfig, EndedBy, MessageStatus, Notice, Phase, SurveyConfig, SurveyOption,
-    WidgetConfig,
+    ChatStore, CobrowseConfig, CobrowseState, EndedBy, MessageStatus, Notice, Phase, SurveyConfig,
+    SurveyOption, SurveyState, WidgetConfig,
 };
 use crate::mount::mount_widget;
+use crate::session::ViewUpdate;
 
 fn param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
@@ -88,6 +89,13 @@ fn sample_conversation(store: ChatStore) {
     store.set_message_status(&"v2".into(), MessageStatus::Sent);
 }
 
+/// The end of a chat as the session shows it: a notice, the phase, the survey.
+fn ended(store: ChatStore, by: EndedBy) {
+    store.add_notice(Notice::Ended(by));
+    store.set_phase(Phase::Ended);
+    store.apply(ViewUpdate::Survey(SurveyState::Open));
+}
+
 #[wasm_bindgen(start)]
 pub fn start() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
@@ -111,21 +119,25 @@ pub fn start() {
         }
         "cobrowse" => {
             sample_conversation(store);
-            store.cobrowse_requested();
+            store.apply(ViewUpdate::Cobrowse(CobrowseState::Requested));
         }
         "survey" | "thumbs" | "ended" => {
             sample_conversation(store);
-            store.chat_ended(EndedBy::Agent);
+            ended(store, EndedBy::Agent);
         }
         "blocked" => {
             sample_conversation(store);
-            store.blocked();
+            store.add_notice(Notice::Blocked);
+            store.set_phase(Phase::Blocked);
         }
         "notices" => {
             sample_conversation(store);
             store.add_notice(Notice::AgentUnavailable);
             store.add_notice(Notice::AgentAvailable);
-            store.agent_transferred("Bo");
+            store.add_notice(Notice::Transferred {
+                firstname: "Bo".into(),
+            });
+            store.set_agent_name(Some("Bo".into()));
         }
         _ => {}
     }
@@ -164,7 +176,7 @@ pub fn start() {
                 Duration::from_millis(2200),
             );
         }
-        UiAction::EndChat => store.chat_ended(EndedBy::Visitor),
+        UiAction::EndChat => ended(store, EndedBy::Visitor),
         other => leptos::logging::log!("webchat demo: {other:?}"),
     };
     match mount_widget(&host, store, Rc::new(sink)) {
@@ -201,6 +213,7 @@ fn start_real(host: web_sys::HtmlElement) {
         visitor_ids: crate::adapters::storage::StorageKind::Session,
         language: param("lang").and_then(|l| Lang::from_tag(&l)),
         container: crate::entry::Container::Element(host),
+        embed: Default::default(),
     };
     let (token, campaign) = (options.api_token.clone(), options.campaign.clone());
     match crate::entry::start(options) {

@@ -1,203 +1,21 @@
-//! Starting a widget: the widget's options ([`InitOptions`], read from the JS options object) and
-//! [`Widget`], which mounts the view with a controller and removes everything again when dropped.
-//!
-//! Options are read by hand with `Reflect` (serde-wasm-bindgen would cost size), with a clear
-//! error for every missing key or wrong type. The JS API object (`init`, `CV.*`) is
-//! [`embed`](crate::embed)'s; embedding-only options (`position`, `zIndex`, `visibility`) are read
-//! there too. This module does not talk to the page beyond mounting.
+//! Starting a widget: [`Widget`], which mounts the view with a controller and removes everything
+//! again when dropped, from checked [`InitOptions`]. The JS API object (`init`, `CV.*`) and the
+//! options' reading are [`embed`](crate::embed)'s. This module does not talk to the page beyond
+//! mounting.
 
-use std::fmt;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use crate::adapters::storage::{Storage, StorageKind};
+use crate::adapters::storage::Storage;
+use crate::controller::time::{BrowserTime, Time};
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::controller::{Controller, ControllerOptions};
-use crate::i18n::Lang;
+pub use crate::embed::options::{Container, InitError, InitOptions};
 use crate::model::ChatStore;
 use crate::mount::{mount_widget, MountedWidget};
-
-/// Where the widget lives on the page.
-#[derive(Clone, Debug)]
-pub enum Container {
-    /// A floating widget in a `<div>` the widget appends to `<body>` (and removes on destroy).
-    Floating,
-    /// An element the page gave (a CSS selector or the element itself).
-    Element(HtmlElement),
-}
-
-/// The options of `init`, checked.
-#[derive(Clone, Debug)]
-pub struct InitOptions {
-    /// `apiUrl`: the Public API base URL.
-    pub api_url: String,
-    /// `apiToken`: sent as `X-API-TOKEN`.
-    pub api_token: String,
-    /// `campaign`: the campaign id.
-    pub campaign: String,
-    /// `websocketUrl`: the XMPP WebSocket (`ws://` or `wss://`).
-    pub websocket_url: String,
-    /// `visitorIds`: `"session"` (default) or `"persistent"`.
-    pub visitor_ids: StorageKind,
-    /// `language`: overrides the campaign's.
-    pub language: Option<Lang>,
-    /// `container`: where to mount.
-    pub container: Container,
-}
-
-/// Why `init` refused its options or could not start.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InitError {
-    /// `options` is not an object.
-    NotAnObject,
-    /// A required option is missing or empty.
-    Missing(&'static str),
-    /// An option has the wrong type.
-    WrongType {
-        /// The option.
-        key: &'static str,
-        /// What it must be.
-        expected: &'static str,
-    },
-    /// An option has a value the widget does not know.
-    BadValue {
-        /// The option.
-        key: &'static str,
-        /// What was given.
-        value: String,
-        /// What is accepted.
-        expected: &'static str,
-    },
-    /// `container` matched no element.
-    NoContainer(String),
-    /// Mounting failed.
-    Mount(String),
-}
-
-impl fmt::Display for InitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InitError::NotAnObject => f.write_str("webchat.init: options must be an object"),
-            InitError::Missing(k) => write!(f, "webchat.init: option `{k}` is required"),
-            InitError::WrongType { key, expected } => {
-                write!(f, "webchat.init: option `{key}` must be {expected}")
-            }
-            InitError::BadValue {
-                key,
-                value,
-                expected,
-            } => write!(
-                f,
-                "webchat.init: option `{key}` is {value:?}; expected {expected}"
-            ),
-            InitError::NoContainer(sel) => {
-                write!(f, "webchat.init: `container` {sel:?} matches no element")
-            }
-            InitError::Mount(e) => write!(f, "webchat.init: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for InitError {}
-
-impl From<InitError> for JsValue {
-    fn from(e: InitError) -> JsValue {
-        js_sys::Error::new(&e.to_string()).into()
-    }
-}
-
-fn get(options: &JsValue, key: &'static str) -> JsValue {
-    js_sys::Reflect::get(options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn optional_string(options: &JsValue, key: &'static str) -> Result<Option<String>, InitError> {
-    let v = get(options, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    match v.as_string() {
-        Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => Ok(Some(s.trim().to_owned())),
-        None => Err(InitError::WrongType {
-            key,
-            expected: "a string",
-        }),
-    }
-}
-
-fn required_string(options: &JsValue, key: &'static str) -> Result<String, InitError> {
-    optional_string(options, key)?.ok_or(InitError::Missing(key))
-}
-
-impl InitOptions {
-    /// Reads and checks the options object given to `init`.
-    pub fn from_js(options: &JsValue) -> Result<InitOptions, InitError> {
-        if !options.is_object() {
-            return Err(InitError::NotAnObject);
-        }
-        let visitor_ids = match optional_string(options, "visitorIds")?.as_deref() {
-            None | Some("session") => StorageKind::Session,
-            Some("persistent") => StorageKind::Local,
-            Some(other) => {
-                return Err(InitError::BadValue {
-                    key: "visitorIds",
-                    value: other.to_owned(),
-                    expected: "\"session\" or \"persistent\"",
-                })
-            }
-        };
-        let language = match optional_string(options, "language")? {
-            None => None,
-            // `auto`: the browser's languages, or the campaign's when none has a table.
-            Some(tag) if crate::i18n::is_auto(&tag) => Lang::from_setting(&tag),
-            Some(tag) => Some(Lang::from_tag(&tag).ok_or(InitError::BadValue {
-                key: "language",
-                value: tag,
-                expected: "a supported language tag such as \"en\" or \"pt-BR\", or \"auto\"",
-            })?),
-        };
-        let websocket_url = required_string(options, "websocketUrl")?;
-        if !(websocket_url.starts_with("ws://") || websocket_url.starts_with("wss://")) {
-            return Err(InitError::BadValue {
-                key: "websocketUrl",
-                value: websocket_url,
-                expected: "a ws:// or wss:// URL",
-            });
-        }
-        let container = {
-            let v = get(options, "container");
-            if v.is_undefined() || v.is_null() {
-                Container::Floating
-            } else if let Some(el) = v.dyn_ref::<HtmlElement>() {
-                Container::Element(el.clone())
-            } else if let Some(selector) = v.as_string() {
-                let found = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.query_selector(&selector).ok().flatten())
-                    .and_then(|e| e.dyn_into::<HtmlElement>().ok());
-                Container::Element(found.ok_or(InitError::NoContainer(selector))?)
-            } else {
-                return Err(InitError::WrongType {
-                    key: "container",
-                    expected: "a CSS selector or an HTML element",
-                });
-            }
-        };
-        Ok(InitOptions {
-            api_url: required_string(options, "apiUrl")?,
-            api_token: required_string(options, "apiToken")?,
-            campaign: required_string(options, "campaign")?,
-            websocket_url,
-            visitor_ids,
-            language,
-            container,
-        })
-    }
-}
 
 /// A running widget: the controller, the mounted view and its reactive owner.
 pub struct Widget {
@@ -209,15 +27,25 @@ pub struct Widget {
 }
 
 impl Widget {
-    /// Mounts a widget on `host` driven by `transport` (tests pass a scripted one).
+    /// Mounts a widget on `host` driven by `transport` and `time` (tests pass scripted ones).
     pub fn start(
         host: HtmlElement,
         created_host: bool,
         transport: Rc<dyn Transport>,
+        time: Rc<dyn Time>,
         storage: &Storage,
         options: ControllerOptions,
     ) -> Result<Widget, InitError> {
-        let widget = Widget::prepare(host, created_host, transport, storage, options);
+        let (owner, store) = Widget::new_store();
+        let widget = Widget::start_controller(
+            owner,
+            store,
+            host,
+            created_host,
+            (transport, time),
+            storage,
+            options,
+        );
         widget.mount()?;
         Ok(widget)
     }
@@ -238,7 +66,7 @@ impl Widget {
             store,
             host,
             created_host,
-            transport,
+            (transport, Rc::new(BrowserTime)),
             storage,
             options,
         )
@@ -256,7 +84,7 @@ impl Widget {
         store: ChatStore,
         host: HtmlElement,
         created_host: bool,
-        transport: Rc<dyn Transport>,
+        (transport, time): (Rc<dyn Transport>, Rc<dyn Time>),
         storage: &Storage,
         options: ControllerOptions,
     ) -> Widget {
@@ -272,8 +100,17 @@ impl Widget {
                 }
             })
         };
-        let controller = owner
-            .with(|| Controller::start(store, transport, storage, host.clone(), options, on_hide));
+        let controller = owner.with(|| {
+            Controller::start(
+                store,
+                transport,
+                time,
+                storage,
+                host.clone(),
+                options,
+                on_hide,
+            )
+        });
         Widget {
             controller,
             mounted,
@@ -377,7 +214,13 @@ pub async fn prepare_paced(
     let (owner, store) = Widget::new_store();
     crate::embed::pace::yield_to_page().await;
     Ok(Widget::start_controller(
-        owner, store, host, created, transport, &storage, options,
+        owner,
+        store,
+        host,
+        created,
+        (transport, Rc::new(BrowserTime)),
+        &storage,
+        options,
     ))
 }
 

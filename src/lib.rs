@@ -8,8 +8,9 @@
 //!
 //! - [`viewport`]: keeps the mobile full-screen window above the on-screen keyboard.
 //! - [`adapters`]: thin browser capabilities (fetch, WebSocket, timer, clock, entropy, storage).
-//! - [`controller`]: the chat flow (campaign → session → credentials → XMPP through the
-//!   `webchat_protocol` core), feeding the store and implementing the sink.
+//! - [`session`]: the visitor's session as a sans-IO core (campaign → chat session →
+//!   credentials → XMPP through `webchat_protocol`, continuity, identity, tabs, survey), tested
+//!   natively; [`controller`]: its browser driver, feeding the store and implementing the sink.
 //! - [`entry`]: the widget's options and [`Widget`](entry::Widget) (mount + controller).
 //! - [`embed`]: the JavaScript API (`init` → `user`, `chat`, `on`/`off`, `destroy`);
 //!   [`events`] names the host events it delivers.
@@ -45,6 +46,7 @@ pub mod i18n;
 pub mod linkify;
 pub mod model;
 pub mod mount;
+pub mod session;
 pub mod theme;
 pub mod viewport;
 pub mod visibility;

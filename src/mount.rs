@@ -10,11 +10,12 @@ use std::fmt;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::actions::{ActionSink, Actions};
-use crate::components::Widget;
+use crate::adapters::describe;
+use crate::components::Root;
 use crate::model::ChatStore;
 use crate::theme::Theme;
 use crate::viewport::ViewportSync;
@@ -53,23 +54,13 @@ impl fmt::Display for MountError {
 
 impl std::error::Error for MountError {}
 
-/// A JS exception as text for an error message.
-fn describe(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            e.dyn_ref::<js_sys::Error>()
-                .map(|err| String::from(err.message()))
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
-}
-
 /// A mounted widget. Dropping it unmounts the view, disposes its reactive owner and removes
 /// everything it put into the shadow root.
 pub struct MountedWidget {
     shadow: ShadowRoot,
     container: web_sys::Element,
     // Dropped first (field order): unmounting runs while the container is still attached.
-    widget: Option<Widget>,
+    root: Option<Root>,
     owner: Owner,
     _viewport: Rc<RefCell<Option<ViewportSync>>>,
 }
@@ -83,7 +74,7 @@ impl MountedWidget {
 
 impl Drop for MountedWidget {
     fn drop(&mut self) {
-        drop(self.widget.take());
+        drop(self.root.take());
         self.owner.cleanup();
         self.container.remove();
         self.shadow.set_adopted_style_sheets(&js_sys::Array::new());
@@ -103,10 +94,10 @@ pub fn base_sheet() -> Result<CssStyleSheet, MountError> {
     if let Some(sheet) = BASE_SHEET.with_borrow(|s| s.clone()) {
         return Ok(sheet);
     }
-    let sheet = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
+    let sheet = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(&e)))?;
     sheet
         .replace_sync(WIDGET_CSS)
-        .map_err(|e| MountError::Stylesheet(describe(e)))?;
+        .map_err(|e| MountError::Stylesheet(describe(&e)))?;
     BASE_SHEET.with_borrow_mut(|s| *s = Some(sheet.clone()));
     Ok(sheet)
 }
@@ -124,26 +115,26 @@ pub fn mount_widget(
         Some(existing) => existing,
         None => host
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-            .map_err(|e| MountError::AttachShadow(describe(e)))?,
+            .map_err(|e| MountError::AttachShadow(describe(&e)))?,
     };
 
     let base = base_sheet()?;
-    let theme = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(e)))?;
+    let theme = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(&e)))?;
     let config = store.config();
     // Themed before the first paint: the effect below only follows later changes.
     let initial = Theme::from_color(config.with_untracked(|c| c.color.clone()).as_deref()).css();
     theme
         .replace_sync(&initial)
-        .map_err(|e| MountError::Stylesheet(describe(e)))?;
+        .map_err(|e| MountError::Stylesheet(describe(&e)))?;
     shadow.set_adopted_style_sheets(&js_sys::Array::of2(&base, &theme));
 
     let container = document
         .create_element("div")
-        .map_err(|e| MountError::Dom(describe(e)))?;
+        .map_err(|e| MountError::Dom(describe(&e)))?;
     container.set_class_name("wc-mount");
     shadow
         .append_child(&container)
-        .map_err(|e| MountError::Dom(describe(e)))?;
+        .map_err(|e| MountError::Dom(describe(&e)))?;
     let mount_point: HtmlElement = container.clone().unchecked_into();
     // Only the open window (full-screen on phones) needs the visual viewport, and reading it
     // forces a layout of the host page: start following it on the first open, not at mount.
@@ -153,7 +144,7 @@ pub fn mount_widget(
     // Leptos's executor runs the effects; `entry::prepare` sets it up too, tests may not.
     crate::entry::init_executor();
     let owner = Owner::current().unwrap_or_default().child();
-    let widget = owner.with(|| {
+    let root = owner.with(|| {
         Effect::new(move |prev: Option<String>| {
             let css = Theme::from_color(config.with(|c| c.color.clone()).as_deref()).css();
             if prev.as_deref() != Some(css.as_str()) {
@@ -170,21 +161,21 @@ pub fn mount_widget(
                 }
             }
         });
-        Widget::new(&document, store, Actions::new(sink))
+        Root::new(&document, store, Actions::new(sink))
     });
-    let widget = widget.map_err(|e| {
+    let root = root.map_err(|e| {
         owner.cleanup();
         container.remove();
         MountError::Dom(e)
     })?;
     mount_point
-        .append_child(widget.root())
-        .map_err(|e| MountError::Dom(describe(e)))?;
+        .append_child(root.element())
+        .map_err(|e| MountError::Dom(describe(&e)))?;
 
     Ok(MountedWidget {
         shadow,
         container,
-        widget: Some(widget),
+        root: Some(root),
         owner,
         _viewport: viewport,
     })

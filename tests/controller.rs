@@ -1,11 +1,16 @@
 #![cfg(target_arch = "wasm32")]
-//! Browser tests of the controller against a scripted transport: REST replies and XMPP frames
-//! are written by the test, every request and frame the widget sends is recorded. No network.
+//! Browser tests of the controller (the session core's driver) against a scripted transport
+//! and a clock the test moves: REST replies and XMPP frames are written by the test, every
+//! request and frame the widget sends is recorded. No network, no waiting for real time.
+//!
+//! The chat flow itself is tested natively (`tests/session`); these keep what only a browser
+//! shows: the DOM, DOM events on the host, the real `sessionStorage`/`localStorage`, `pagehide`,
+//! Web Locks and `BroadcastChannel` between two widgets, the JS options object.
 //!
 //! Each test mounts a fresh widget on its own host element (the page is shared with the other
 //! tests and the runner's `#output`), clears the widget's storage keys, and removes its host.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -16,8 +21,10 @@ use web_sys::HtmlElement;
 
 use webchat::actions::UiAction;
 use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
+use webchat::adapters::next_task::NextTask;
 use webchat::adapters::storage::{Storage, StorageKind};
 use webchat::adapters::websocket::{SocketError, SocketEvent};
+use webchat::controller::time::{Time, Wakeup};
 use webchat::controller::transport::{Link, LocalFuture, Transport};
 use webchat::controller::ControllerOptions;
 use webchat::entry::Widget;
@@ -25,11 +32,98 @@ use webchat::i18n::Lang;
 use webchat::model::{
     ChatStore, CobrowseState, EntryKind, MessageStatus, Notice, Phase, Sender, SurveyState,
 };
+use webchat::session::Now;
+use webchat_protocol::Instant;
 
 mod support;
 use support::{document, settle, sleep};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+// ---------- the test's clock ----------
+
+type Callback = Rc<RefCell<Box<dyn FnMut()>>>;
+
+/// A clock that moves only when the test says so. "In the next task" still happens in the next
+/// task (as in the browser); a later deadline waits for [`FakeTime::advance`].
+#[derive(Clone, Default)]
+struct FakeTime(Rc<Clock>);
+
+#[derive(Default)]
+struct Clock {
+    now: Cell<u64>,
+    timers: RefCell<Vec<Rc<FakeWake>>>,
+}
+
+struct FakeWake {
+    at: Cell<Option<u64>>,
+    f: Callback,
+    soon: Option<NextTask>,
+    clock: std::rc::Weak<Clock>,
+}
+
+struct Handle(Rc<FakeWake>);
+
+impl Time for FakeTime {
+    fn now(&self) -> Now {
+        Now {
+            at: Instant::from_millis(self.0.now.get()),
+            wall_ms: js_sys::Date::now() as u64,
+        }
+    }
+
+    fn timer(&self, on_fire: Box<dyn FnMut()>) -> Box<dyn Wakeup> {
+        let f: Callback = Rc::new(RefCell::new(on_fire));
+        let soon_f = f.clone();
+        let wake = Rc::new(FakeWake {
+            at: Cell::new(None),
+            f,
+            soon: NextTask::new(move || (soon_f.borrow_mut())()),
+            clock: Rc::downgrade(&self.0),
+        });
+        self.0.timers.borrow_mut().push(wake.clone());
+        Box::new(Handle(wake))
+    }
+}
+
+impl Wakeup for Handle {
+    fn arm(&self, at: Instant) {
+        let now = self.0.clock.upgrade().map_or(0, |c| c.now.get());
+        if at.as_millis() <= now {
+            self.0.at.set(None);
+            assert!(self.0.soon.as_ref().is_some_and(NextTask::post));
+        } else {
+            self.0.at.set(Some(at.as_millis()));
+        }
+    }
+    fn cancel(&self) {
+        self.0.at.set(None);
+    }
+}
+
+impl FakeTime {
+    /// Moves the clock by `ms`, firing every deadline on the way (in order).
+    async fn advance(&self, ms: u64) {
+        let end = self.0.now.get() + ms;
+        loop {
+            let next = self
+                .0
+                .timers
+                .borrow()
+                .iter()
+                .filter_map(|t| t.at.get().map(|at| (at, t.clone())))
+                .filter(|(at, _)| *at <= end)
+                .min_by_key(|(at, _)| *at);
+            let Some((at, timer)) = next else { break };
+            self.0.now.set(self.0.now.get().max(at));
+            timer.at.set(None);
+            (timer.f.borrow_mut())();
+            settle().await;
+        }
+        self.0.now.set(end);
+        settle().await;
+    }
+}
 
 // ---------- the scripted transport ----------
 
@@ -111,16 +205,17 @@ impl Transport for Fake {
         body: Option<String>,
     ) -> LocalFuture<Result<(u16, String), FetchError>> {
         let mut s = self.0.borrow_mut();
+        let path = path.to_owned();
         s.requests.push(Request {
             method,
-            path: path.into(),
+            path: path.clone(),
             headers,
             body,
         });
         let pos = s
             .replies
             .iter()
-            .position(|(m, p, _, _)| *m == method && p == path);
+            .position(|(m, p, _, _)| *m == method && *p == path);
         match pos.and_then(|i| s.replies.remove(i)) {
             Some((_, _, 0, _)) => {
                 Box::pin(async { Err(FetchError::Network("scripted failure".into())) })
@@ -168,6 +263,7 @@ const FEATURES_BIND: &str = "<stream:features xmlns:stream='http://etherx.jabber
 
 struct Harness {
     fake: Fake,
+    time: FakeTime,
     widget: Option<Widget>,
     host: HtmlElement,
     /// A reload keeps the storage for the next page.
@@ -254,10 +350,12 @@ impl Harness {
         for (m, p, st, b) in replies {
             fake.reply(*m, p, *st, b);
         }
+        let time = FakeTime::default();
         let widget = Widget::start(
             host.clone(),
             false,
             Rc::new(fake.clone()),
+            Rc::new(time.clone()),
             &storage,
             ControllerOptions {
                 campaign: CAMPAIGN_ID.into(),
@@ -269,6 +367,7 @@ impl Harness {
         .expect("widget starts");
         Harness {
             fake,
+            time,
             widget: Some(widget),
             host,
             keep_storage: false,
@@ -416,12 +515,6 @@ async fn campaign_is_applied() {
 }
 
 #[wasm_bindgen_test]
-async fn unavailable_campaign_is_offline() {
-    let h = Harness::start(200, &campaign(true, false)).await;
-    assert_eq!(h.store().phase().get_untracked(), Phase::Offline);
-}
-
-#[wasm_bindgen_test]
 async fn inactive_campaign_hides_the_widget() {
     let h = Harness::start(200, &campaign(false, true)).await;
     settle().await;
@@ -436,52 +529,6 @@ async fn unknown_campaign_and_bad_token_hide_the_widget() {
         settle().await;
         assert!(h.host.hidden(), "status {status}");
     }
-}
-
-#[wasm_bindgen_test]
-async fn no_availability_keeps_the_text() {
-    let h = Harness::start(200, &campaign(true, true)).await;
-    // The window is built on the first open; the visitor has it open.
-    h.store().open_window();
-    h.fake.reply(
-        Method::Post,
-        "chatsessions",
-        409,
-        r#"{"Status":409,"StatusText":"Conflict","Message":"No Availability"}"#,
-    );
-    h.act(UiAction::SendText("Is my order on its way?".into()));
-    // Shown at once as "sending", before any reply.
-    assert_eq!(
-        visitor_messages(&h.store()),
-        vec![("Is my order on its way?".into(), MessageStatus::Sending)]
-    );
-    settle().await;
-    assert_eq!(h.store().phase().get_untracked(), Phase::Offline);
-    assert_eq!(
-        visitor_messages(&h.store()),
-        vec![("Is my order on its way?".into(), MessageStatus::Failed)]
-    );
-    assert!(h.shadow_text().contains("Is my order on its way?"));
-    let post = h
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.path == "chatsessions")
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(post.body.as_deref().unwrap()).unwrap();
-    assert_eq!(body["campaign_id"], CAMPAIGN_ID);
-    assert_eq!(
-        body["tracker_id"].as_str(),
-        Some(
-            h.widget
-                .as_ref()
-                .unwrap()
-                .controller()
-                .visitor_id()
-                .as_str()
-        )
-    );
-    assert_eq!(body["request_url"], "http://shop.test/cart");
 }
 
 #[wasm_bindgen_test]
@@ -596,9 +643,16 @@ async fn a_whole_chat_with_survey() {
             listener.as_ref().unchecked_ref(),
         )
         .unwrap();
-    store.cobrowse_answered(true);
-    h.act(UiAction::CobrowseAnswer { accepted: true });
+    // Answered through the prompt's button.
     settle().await;
+    let root = h.widget.as_ref().unwrap().shadow_root().unwrap();
+    root.query_selector(".wc-cobrowse-accept")
+        .unwrap()
+        .expect("the prompt shows")
+        .unchecked_into::<HtmlElement>()
+        .click();
+    settle().await;
+    assert_eq!(store.cobrowse().get_untracked(), CobrowseState::Accepted);
     assert_eq!(*seen.borrow(), vec![true]);
     assert!(h
         .fake
@@ -635,10 +689,15 @@ async fn a_whole_chat_with_survey() {
         Some(r#"{"survey":{"result":"good","message":"Quick and kind"}}"#)
     );
 
-    // A new chat can be started after the end.
-    assert!(store.start_new_chat());
-    h.act(UiAction::StartNewChat);
+    // A new chat can be started after the end (the composer's button).
+    settle().await;
+    root.query_selector(".wc-new-chat")
+        .unwrap()
+        .expect("offered after the end")
+        .unchecked_into::<HtmlElement>()
+        .click();
     assert_eq!(store.phase().get_untracked(), Phase::Idle);
+    assert!(store.entries().get_untracked().is_empty());
 }
 
 #[wasm_bindgen_test]
@@ -664,35 +723,6 @@ async fn hostile_agent_text_stays_text() {
 }
 
 #[wasm_bindgen_test]
-async fn blocked_means_no_new_chat() {
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
-    h.fake.reply(Method::Post, "xmppcredentials", 201, CREDS);
-    h.act(UiAction::SendText("hi".into()));
-    settle().await;
-    h.log_in().await;
-    h.agent(
-        "<blocked xmlns='http://jabber.org/protocol/chatstates'/>",
-        "b1",
-    );
-    settle().await;
-    let store = h.store();
-    assert_eq!(store.phase().get_untracked(), Phase::Blocked);
-    assert!(notices(&store).contains(&Notice::Blocked));
-    h.act(UiAction::StartNewChat);
-    h.act(UiAction::SendText("again".into()));
-    assert_eq!(store.phase().get_untracked(), Phase::Blocked);
-    assert_eq!(
-        h.fake
-            .requests()
-            .iter()
-            .filter(|r| r.path == "chatsessions")
-            .count(),
-        1
-    );
-}
-
-#[wasm_bindgen_test]
 async fn network_errors_retry_calmly() {
     // Status 0 in the script is a network error (no reply at all).
     let h = Harness::start(0, "").await;
@@ -711,7 +741,10 @@ async fn network_errors_retry_calmly() {
         200,
         &campaign(true, true),
     );
-    sleep(2_500).await;
+    // The first backoff is 0.5–1 s.
+    h.time.advance(499).await;
+    assert_eq!(h.fake.requests().len(), 1, "not before the backoff");
+    h.time.advance(501).await;
     settle().await;
     let gets = h
         .fake
@@ -804,7 +837,7 @@ async fn a_dropped_connection_reconnects() {
         visitor_messages(&h.store())[1],
         ("still there?".into(), MessageStatus::Sending)
     );
-    sleep(2_500).await;
+    h.time.advance(1_000).await;
     assert_eq!(h.fake.0.borrow().connects.len(), 2);
     // A new stream with the same credentials (no new REST calls).
     let after = h.log_in().await;
@@ -825,7 +858,7 @@ async fn a_dropped_connection_reconnects() {
     );
 }
 
-// ---------- identity and continuity (issue 7) ----------
+// ---------- identity and continuity ----------
 
 const FEATURES_BIND_SM: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>";
 
@@ -1032,75 +1065,6 @@ async fn a_reload_mid_chat_shows_the_chat_at_once_and_resumes_the_stream() {
 }
 
 #[wasm_bindgen_test]
-async fn a_reload_without_resumption_logs_in_sends_the_outbox_and_reads_the_archive() {
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.chatting(false).await;
-    h.agent("<body>hello</body>", "m1");
-    h.fake.drop_socket();
-    settle().await;
-    assert_eq!(h.store().phase().get_untracked(), Phase::Reconnecting);
-    h.act(UiAction::SendText("typed in the tunnel".into()));
-    h.act(UiAction::SendText("and this".into()));
-    let ids = visitor_ids(&h.store());
-    h.unload();
-
-    let h = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Session),
-        &[(Method::Get, "xmppcredentials/cr-1", 200, CREDS)],
-    );
-    assert_eq!(
-        visitor_messages(&h.store()),
-        vec![
-            ("hi".into(), MessageStatus::Sent),
-            ("typed in the tunnel".into(), MessageStatus::Sending),
-            ("and this".into(), MessageStatus::Sending)
-        ]
-    );
-    settle().await;
-    let out = h.log_in().await;
-    let bodies: Vec<&String> = out.iter().filter(|f| f.contains("<body>")).collect();
-    assert_eq!(bodies.len(), 2, "{out:?}");
-    assert_eq!(attr_of(bodies[0], "id"), ids[1], "in order, same ids");
-    assert_eq!(attr_of(bodies[1], "id"), ids[2]);
-    let query = out
-        .iter()
-        .find(|f| f.contains("urn:xmpp:mam:2"))
-        .expect("the archive is asked what was missed");
-    let (iq, qid) = (attr_of(query, "id"), attr_of(query, "queryid"));
-    let result = |id: &str, from: &str, attrs: &str, body: &str| {
-        format!("<message xmlns='jabber:client' to='v1@webchat.test/web'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='{from}' to='v1@webchat.test' type='chat'{attrs}><body>{body}</body></message></forwarded></result></message>")
-    };
-    h.fake.frame(&result(
-        "A0",
-        "v1@webchat.test/web",
-        &format!(" id='{}'", ids[0]),
-        "hi",
-    ));
-    h.fake.frame(&result("A1", AGENT, " id='m1'", "hello"));
-    h.fake.frame(&result("A2", AGENT, "", "missed while away"));
-    h.fake.frame(&format!(
-        "<iq xmlns='jabber:client' type='result' id='{iq}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"
-    ));
-    settle().await;
-    assert_eq!(
-        texts(&h.store()),
-        vec![
-            "hi",
-            "hello",
-            "typed in the tunnel",
-            "and this",
-            "missed while away"
-        ]
-    );
-    // Without stream management what went out on a live stream counts as sent.
-    assert!(visitor_messages(&h.store())
-        .iter()
-        .all(|(_, s)| *s == MessageStatus::Sent));
-}
-
-#[wasm_bindgen_test]
 async fn reset_ends_the_chat_forgets_everything_and_makes_a_new_visitor() {
     let h = Harness::start(200, &campaign(true, true)).await;
     let ended = listen(&h.host, "chat:ended", "by");
@@ -1142,27 +1106,6 @@ async fn reset_ends_the_chat_forgets_everything_and_makes_a_new_visitor() {
     let body: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["tracker_id"], newest.as_str());
     assert!(body.get("user").is_none());
-}
-
-#[wasm_bindgen_test]
-async fn reset_before_the_campaign_is_read_is_safe() {
-    clear_storage();
-    let h = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Session),
-        &[],
-    );
-    h.controller().reset();
-    h.controller().reset();
-    settle().await;
-    assert_eq!(h.store().phase().get_untracked(), Phase::Idle);
-    // The new visitor's id, and the campaign read after the resets (its look for the next
-    // page view).
-    assert_eq!(
-        stored_keys(StorageKind::Session),
-        vec!["campaign", "visitor_id"]
-    );
 }
 
 const HISTORY_PATH: &str =
@@ -1305,111 +1248,6 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
         h.fake.requests().last().map(|r| r.path.clone()).as_deref(),
         Some("chatsessions?tracker_id=user%3Aemail%3Ajane%40x.example&campaign_id=camp1")
     );
-}
-
-#[wasm_bindgen_test]
-async fn an_unsigned_tag_asks_for_no_history_and_a_refused_signature_leaves_the_chat_working() {
-    clear_storage();
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.store().open_window();
-    // Anyone can type an email: without the site's signature nothing is asked of the backend.
-    let mut unsigned = john();
-    unsigned.signature = None;
-    h.controller().tag(unsigned).unwrap();
-    settle().await;
-    assert!(
-        h.fake
-            .requests()
-            .iter()
-            .all(|r| !r.path.starts_with("chatsessions")),
-        "{:?}",
-        h.fake.requests()
-    );
-    assert!(texts(&h.store()).is_empty());
-    // The same user, now signed: chats carry the signature from now on.
-    h.controller().tag(john()).unwrap();
-    settle().await;
-    assert!(stored_user().contains(JOHN_SIGNATURE));
-
-    // Another user whose signature the backend refuses: no history, the chat goes on.
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.store().open_window();
-    h.fake.reply(
-        Method::Get,
-        HISTORY_PATH,
-        403,
-        r#"{"Status":403,"StatusText":"Forbidden","Message":"the X-User-Signature does not match this user with the campaign's identity secret"}"#,
-    );
-    h.controller().tag(john()).unwrap();
-    settle().await;
-    assert!(texts(&h.store()).is_empty());
-    assert_eq!(h.store().phase().get_untracked(), Phase::Idle);
-    h.fake.reply(Method::Post, "chatsessions", 201, SESSION);
-    h.act(UiAction::SendText("still here".into()));
-    settle().await;
-    assert_eq!(texts(&h.store()), vec!["still here"]);
-    assert_eq!(h.store().phase().get_untracked(), Phase::Connecting);
-}
-
-fn stored_user() -> String {
-    web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("webchat:user")
-        .unwrap()
-        .unwrap_or_default()
-}
-
-#[wasm_bindgen_test]
-async fn history_falls_back_to_what_the_browser_kept_and_bad_users_are_refused() {
-    clear_storage();
-    let s = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap();
-    s.set_item(
-        "webchat:history",
-        r#"[{"id":"k1","from":"agent","nick":"Ana","text":"kept by this browser","status":"sent"}]"#,
-    )
-    .unwrap();
-    let h = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Session),
-        &[(
-            Method::Get,
-            HISTORY_PATH,
-            404,
-            r#"{"Status":404,"StatusText":"Not Found","Message":"Not found"}"#,
-        )],
-    );
-    settle().await;
-    h.controller().tag(john()).unwrap();
-    settle().await;
-    assert_eq!(texts(&h.store()), vec!["kept by this browser"]);
-    // Kept before chats were marked: still under one separator.
-    assert_eq!(
-        notices(&h.store()),
-        vec![Notice::EarlierChat { at_ms: None }]
-    );
-    let mut bad = john();
-    bad.email = "not-an-email".into();
-    assert_eq!(
-        h.controller().tag(bad),
-        Err(webchat::controller::TagError::InvalidEmail(
-            "not-an-email".into()
-        ))
-    );
-    let mut empty = john();
-    empty.email = " ".into();
-    assert_eq!(
-        h.controller().tag(empty),
-        Err(webchat::controller::TagError::MissingEmail)
-    );
-    assert_eq!(h.controller().visitor_id(), "user:email:john@x.example");
 }
 
 #[wasm_bindgen_test]
@@ -1594,41 +1432,6 @@ async fn tabs_with_a_persistent_visitor_share_one_connection_and_take_over() {
     assert_eq!(paths, vec!["campaigns/camp1", "xmppcredentials/cr-1"]);
 }
 
-#[wasm_bindgen_test]
-async fn a_tagged_users_ended_chat_is_kept_by_the_browser_for_the_next_one() {
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.fake.reply(Method::Get, HISTORY_PATH, 404, "{}");
-    h.controller().tag(john()).unwrap();
-    settle().await;
-    h.chatting(false).await;
-    h.agent("<body>the answer</body>", "m1");
-    h.act(UiAction::EndChat);
-    settle().await;
-    // The UI empties the window first, then asks for a new chat.
-    assert!(h.store().start_new_chat());
-    h.act(UiAction::StartNewChat);
-    let kept = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("webchat:history")
-        .unwrap()
-        .expect("kept");
-    assert!(
-        kept.contains("\"hi\"") && kept.contains("the answer"),
-        "{kept}"
-    );
-    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
-    assert_eq!(
-        kept[0]["notice"], "earlier_chat",
-        "kept as one dated earlier chat: {kept}"
-    );
-    assert_eq!(kept[0]["at"], kept[1]["at"], "dated by its first message");
-    assert!(kept[1]["at"].as_u64().is_some());
-    assert!(texts(&h.store()).is_empty());
-}
-
 fn agent_rows(store: &ChatStore) -> Vec<(String, String, Option<u64>)> {
     store
         .entries()
@@ -1642,33 +1445,6 @@ fn agent_rows(store: &ChatStore) -> Vec<(String, String, Option<u64>)> {
             EntryKind::Notice(_) => None,
         })
         .collect()
-}
-
-#[wasm_bindgen_test]
-async fn a_message_the_server_held_back_shows_when_it_was_sent() {
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.store().open_window();
-    h.chatting(false).await;
-    h.agent(
-        "<body>sorry, I was away</body><delay xmlns='urn:xmpp:delay' from='webchat.test' stamp='2026-12-05T10:42:00Z'/>",
-        "d1",
-    );
-    h.agent(
-        "<body>back now</body><delay xmlns='urn:xmpp:delay' stamp='not a time'/>",
-        "d2",
-    );
-    settle().await;
-    let rows = agent_rows(&h.store());
-    assert_eq!(rows[0].1, "sorry, I was away");
-    assert_eq!(
-        rows[0].2,
-        Some(1_796_467_320_000),
-        "the stamp's time, not arrival"
-    );
-    // A stamp that is not a time: the arrival time instead, never none.
-    let now = js_sys::Date::now() as u64;
-    let at = rows[1].2.expect("a time");
-    assert!(now.abs_diff(at) < 60_000, "{at} vs {now}");
 }
 
 #[wasm_bindgen_test]
@@ -1727,7 +1503,7 @@ async fn agents_are_shown_by_first_name_and_messages_carry_their_time() {
         4
     );
     // Kept across a reload: the names and the times.
-    sleep(100).await; // saved in batches
+    h.time.advance(100).await; // saved in batches
     let saved = web_sys::window()
         .unwrap()
         .session_storage()
@@ -1748,43 +1524,6 @@ async fn agents_are_shown_by_first_name_and_messages_carry_their_time() {
     assert!(
         transcript.contains(&format!("\"at\":{}", rows[0].2.unwrap())),
         "{transcript}"
-    );
-}
-
-#[wasm_bindgen_test]
-async fn archive_messages_keep_the_time_they_were_written() {
-    // After a reload without resumption the archive fills the gap: its stamps are the times.
-    let h = Harness::start(200, &campaign(true, true)).await;
-    h.chatting(false).await;
-    h.unload();
-    let h = Harness::boot(
-        200,
-        &campaign(true, true),
-        Storage::open(StorageKind::Session),
-        &[(Method::Get, "xmppcredentials/cr-1", 200, CREDS)],
-    );
-    settle().await;
-    let out = h.log_in().await;
-    let query = out
-        .iter()
-        .find(|f| f.contains("urn:xmpp:mam:2"))
-        .unwrap_or_else(|| panic!("archive query: {out:?}"));
-    let (iq, qid) = (attr_of(query, "id"), attr_of(query, "queryid"));
-    h.fake.frame(&format!(
-        "<message xmlns='jabber:client' to='v1@webchat.test/web'><result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='A1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-12-05T12:00:00Z'/><message xmlns='jabber:client' type='chat' from='{AGENT}' to='v1@webchat.test' id='x1'><body>while you were away</body><nick xmlns='http://jabber.org/protocol/nick'>ana</nick></message></forwarded></result></message>"
-    ));
-    h.fake.frame(&format!(
-        "<iq xmlns='jabber:client' type='result' id='{iq}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"
-    ));
-    settle().await;
-    assert_eq!(
-        agent_rows(&h.store()),
-        vec![(
-            "Ana".into(),
-            "while you were away".into(),
-            Some(1_796_472_000_000)
-        )],
-        "first name from the credentials, time from the archive's stamp"
     );
 }
 
@@ -1880,7 +1619,6 @@ async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
     assert!(b_root.query_selector(".wc-survey").unwrap().is_some());
 
     // Answered in the second tab: answered in the first, sent once.
-    b.store().survey_submitted("good", None);
     b.act(UiAction::SurveyAnswer {
         value: "good".into(),
         comment: None,
@@ -1904,7 +1642,6 @@ async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
     assert!(b.fake.requests().iter().all(|r| r.method != Method::Patch));
 
     // Changed in the first tab: the second follows.
-    a.store().survey_submitted("bad", Some("slow".into()));
     a.act(UiAction::SurveyAnswer {
         value: "bad".into(),
         comment: Some("slow".into()),
@@ -1925,7 +1662,7 @@ async fn a_follower_tab_mirrors_the_cobrowsing_prompt_and_the_survey() {
 async fn leaving_the_page_saves_what_was_still_batched() {
     let h = Harness::start(200, &campaign(true, true)).await;
     h.chatting(false).await;
-    sleep(100).await;
+    h.time.advance(100).await;
     let stored = || {
         web_sys::window()
             .unwrap()

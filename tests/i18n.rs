@@ -12,10 +12,13 @@ use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
 use webchat::actions::UiAction;
-use webchat::controller::campaign::widget_config;
 use webchat::i18n::{Category, Key, Lang};
-use webchat::model::{ChatStore, EndedBy, Phase, SurveyConfig, SurveyOption, WidgetConfig};
+use webchat::model::campaign::widget_config;
+use webchat::model::{
+    ChatStore, EndedBy, Notice, Phase, SurveyConfig, SurveyOption, SurveyState, WidgetConfig,
+};
 use webchat::mount::{mount_widget, MountedWidget};
+use webchat::session::ViewUpdate;
 use webchat_protocol::api::{parse_response, Campaign};
 
 mod support;
@@ -427,7 +430,10 @@ async fn text_without_spaces_wraps_inside_bubbles_header_and_buttons() {
         f.open().await;
         f.store.set_phase(Phase::Chatting);
         f.store.add_agent_message("a1", "Ana", text);
-        f.store.chat_ended(EndedBy::Agent);
+        // The end as the session shows it: the notice, the phase, the survey.
+        f.store.add_notice(Notice::Ended(EndedBy::Agent));
+        f.store.set_phase(Phase::Ended);
+        f.store.apply(ViewUpdate::Survey(SurveyState::Open));
         settle().await;
         let window = f.el(".wc-window");
         let bubble = f.el(".wc-msg--agent .wc-bubble");

@@ -157,6 +157,8 @@ struct Setup {
     identity: Rc<RefCell<Identity>>,
     storage: Storage,
     events: Rc<RefCell<Vec<(bool, String)>>>,
+    /// What the rules reported about availability, in order.
+    available: Rc<RefCell<Vec<bool>>>,
     _listener: Closure<dyn FnMut(web_sys::CustomEvent)>,
     owner: Owner,
 }
@@ -206,6 +208,7 @@ impl Setup {
             })),
             storage: Storage::memory(),
             events,
+            available: Rc::default(),
             _listener: listener,
             owner,
         }
@@ -224,6 +227,10 @@ impl Setup {
             campaign: "c1".into(),
             storage: self.storage.clone(),
             now,
+            availability: {
+                let seen = self.available.clone();
+                Rc::new(move |available| seen.borrow_mut().push(available))
+            },
         }
     }
 
@@ -560,7 +567,6 @@ fn clear_session_mark() {
 #[wasm_bindgen_test]
 async fn agent_rules_follow_the_campaign() {
     let s = Setup::new();
-    s.store.set_phase(Phase::Offline);
     s.campaign.set(false, 0, "0");
     let v = s.start(r#"{"agentOnline": true, "agentAvailable": true}"#, fixed(0));
     // Hidden until the campaign answers, then still hidden: nobody online.
@@ -575,13 +581,13 @@ async fn agent_rules_follow_the_campaign() {
     sleep(0).await;
     assert_eq!(v.state(), (false, Reason::AgentAvailable));
 
-    // A slot frees up: visible, and the composer is usable (Offline → Idle).
+    // A slot frees up: visible, and the session hears a chat can start.
     s.campaign.set(true, 1, "\"∞\"");
     v.recheck();
     sleep(0).await;
     assert_eq!(v.state(), (true, Reason::Rules));
     assert!(s.visible());
-    assert_eq!(s.store.phase().get_untracked(), Phase::Idle);
+    assert_eq!(s.available.borrow().last(), Some(&true));
     assert_eq!(s.campaign.requests.get(), 3);
 
     // Everyone leaves: hidden again, offline.
@@ -589,7 +595,7 @@ async fn agent_rules_follow_the_campaign() {
     v.recheck();
     sleep(0).await;
     assert_eq!(v.state(), (false, Reason::AgentOnline));
-    assert_eq!(s.store.phase().get_untracked(), Phase::Offline);
+    assert_eq!(*s.available.borrow(), [false, false, true, false]);
     assert_eq!(
         s.events(),
         [

@@ -16,10 +16,11 @@ use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent, Keyboard
 use webchat::actions::UiAction;
 use webchat::i18n::Lang;
 use webchat::model::{
-    ChatState, ChatStore, CobrowseConfig, EndedBy, MessageStatus, Notice, Phase, SurveyConfig,
-    SurveyOption, WidgetConfig,
+    ChatState, ChatStore, CobrowseConfig, CobrowseState, EndedBy, MessageStatus, Notice, Phase,
+    SurveyConfig, SurveyOption, SurveyState, WidgetConfig,
 };
 use webchat::mount::{mount_widget, MountedWidget};
+use webchat::session::ViewUpdate;
 
 mod support;
 use support::{document, settle};
@@ -118,7 +119,10 @@ async fn mount_with(config: WidgetConfig, available: bool) -> Fixture {
     let widget = mount_widget(
         &host,
         store,
-        Rc::new(move |a: UiAction| sink.0.borrow_mut().push(a)),
+        Rc::new(move |a: UiAction| {
+            answer_like_the_session(store, &a);
+            sink.0.borrow_mut().push(a)
+        }),
     )
     .unwrap();
     settle().await;
@@ -132,6 +136,46 @@ async fn mount_with(config: WidgetConfig, available: bool) -> Fixture {
 
 async fn mount() -> Fixture {
     mount_with(WidgetConfig::default(), true).await
+}
+
+/// What the session shows after an answer or a new chat (the survey, the prompt and the
+/// conversation are its to change): the components only send the action.
+fn answer_like_the_session(store: ChatStore, action: &UiAction) {
+    match action {
+        UiAction::SurveyAnswer { value, comment } => {
+            store.apply(ViewUpdate::Survey(SurveyState::Submitted {
+                value: value.clone(),
+                comment: comment.clone(),
+            }))
+        }
+        UiAction::CobrowseAnswer { accepted } => store.apply(ViewUpdate::Cobrowse(if *accepted {
+            CobrowseState::Accepted
+        } else {
+            CobrowseState::Denied
+        })),
+        UiAction::StartNewChat => {
+            store.apply(ViewUpdate::Clear { unread: false });
+            store.apply(ViewUpdate::Survey(SurveyState::Hidden));
+            store.set_phase(Phase::Idle);
+        }
+        _ => {}
+    }
+}
+
+/// The end of a chat as the session shows it: the notice, the phase, the survey when the
+/// campaign has one.
+fn chat_ended(f: &Fixture, by: EndedBy) {
+    f.store.add_notice(Notice::Ended(by));
+    f.store.set_phase(Phase::Ended);
+    if f.store.config().get_untracked().survey.is_some() {
+        f.store.apply(ViewUpdate::Survey(SurveyState::Open));
+    }
+}
+
+/// The agent asks to co-browse.
+fn cobrowse_requested(f: &Fixture) {
+    f.store
+        .apply(ViewUpdate::Cobrowse(CobrowseState::Requested));
 }
 
 fn key(target: &Element, key: &str, shift: bool) {
@@ -395,10 +439,13 @@ async fn each_system_notice_is_shown_localised() {
     f.store.set_phase(Phase::Chatting);
     f.store.add_notice(Notice::AgentUnavailable);
     f.store.add_notice(Notice::AgentAvailable);
-    f.store.agent_transferred("Bo");
-    f.store.chat_ended(EndedBy::Agent);
+    f.store.add_notice(Notice::Transferred {
+        firstname: "Bo".into(),
+    });
+    f.store.add_notice(Notice::Ended(EndedBy::Agent));
     f.store.add_notice(Notice::Ended(EndedBy::Visitor));
-    f.store.blocked();
+    f.store.add_notice(Notice::Blocked);
+    f.store.set_phase(Phase::Blocked);
     settle().await;
     let expect = [
         (
@@ -578,7 +625,7 @@ async fn smiley_survey_with_comment_and_thanks_can_be_changed() {
     .await;
     f.store.open_window();
     f.store.set_phase(Phase::Chatting);
-    f.store.chat_ended(EndedBy::Agent);
+    chat_ended(&f, EndedBy::Agent);
     settle().await;
     assert_eq!(
         f.attr(".wc-survey", "data-style").as_deref(),
@@ -663,7 +710,7 @@ async fn thumbs_survey_without_comment_or_thanks_sends_on_tap() {
     )
     .await;
     f.store.set_phase(Phase::Chatting);
-    f.store.chat_ended(EndedBy::Visitor);
+    chat_ended(&f, EndedBy::Visitor);
     f.store.open_window();
     settle().await;
     assert_eq!(
@@ -722,7 +769,7 @@ async fn never_saved_survey_with_null_texts_and_no_options() {
     )
     .await;
     f.store.set_phase(Phase::Chatting);
-    f.store.chat_ended(EndedBy::Agent);
+    chat_ended(&f, EndedBy::Agent);
     f.store.open_window();
     settle().await;
     assert_eq!(
@@ -751,7 +798,7 @@ async fn never_saved_survey_with_null_texts_and_no_options() {
 async fn no_survey_without_campaign_survey() {
     let f = mount().await;
     f.store.set_phase(Phase::Chatting);
-    f.store.chat_ended(EndedBy::Agent);
+    chat_ended(&f, EndedBy::Agent);
     f.store.open_window();
     settle().await;
     assert!(f.q(".wc-survey").is_none());
@@ -782,7 +829,7 @@ async fn cobrowse_prompt_uses_campaign_texts_and_reports_the_answer() {
     .await;
     f.store.open_window();
     f.store.set_phase(Phase::Chatting);
-    assert!(f.store.cobrowse_requested());
+    cobrowse_requested(&f);
     settle().await;
     assert_eq!(f.text(".wc-cobrowse-text"), "Screen sharing?");
     assert_eq!(f.text(".wc-cobrowse-accept"), "Yes");
@@ -813,7 +860,7 @@ async fn cobrowse_prompt_with_null_texts_uses_the_catalogue() {
     )
     .await;
     f.store.set_phase(Phase::Chatting);
-    f.store.cobrowse_requested();
+    cobrowse_requested(&f);
     f.store.open_window();
     settle().await;
     assert_eq!(
@@ -831,18 +878,6 @@ async fn cobrowse_prompt_with_null_texts_uses_the_catalogue() {
         f.text(".wc-notice[data-notice=\"cobrowse-denied\"]"),
         "Scherm delen geweigerd."
     );
-}
-
-#[wasm_bindgen_test]
-async fn cobrowse_is_ignored_when_the_campaign_has_it_off() {
-    let f = mount().await;
-    f.store.open_window();
-    f.store.set_phase(Phase::Chatting);
-    assert!(!f.store.cobrowse_requested());
-    settle().await;
-    // The window is there (built on open), and it shows no prompt.
-    assert!(f.q(".wc-log").is_some());
-    assert!(f.q(".wc-cobrowse").is_none());
 }
 
 // ---------- text safety ----------
@@ -1091,7 +1126,7 @@ async fn cobrowse_prompt_sits_where_the_request_arrived() {
     f.store.open_window();
     f.store.set_phase(Phase::Chatting);
     f.store.add_agent_message("a1", "Ana", "Let me show you");
-    assert!(f.store.cobrowse_requested());
+    cobrowse_requested(&f);
     // Each stanza arrives in its own WebSocket event, so the view updates in between.
     settle().await;
     f.store.add_agent_message("a2", "Ana", "Click Yes");
@@ -1117,7 +1152,7 @@ async fn cobrowse_prompt_sits_where_the_request_arrived() {
     );
 
     // A second request is asked at the end of the conversation as it is then.
-    assert!(f.store.cobrowse_requested());
+    cobrowse_requested(&f);
     settle().await;
     assert_eq!(log_rows(&f).last().map(String::as_str), Some("prompt"));
 }
@@ -1157,7 +1192,7 @@ async fn a_message_sent_from_the_composer_outlives_the_composer() {
         Some("sending")
     );
 
-    f.store.chat_ended(EndedBy::Agent);
+    chat_ended(&f, EndedBy::Agent);
     settle().await;
     assert!(
         f.q(".wc-new-chat").is_some(),
@@ -1311,15 +1346,15 @@ async fn earlier_chats_are_separated_labelled_and_marked() {
         text: format!("text {id}"),
         status: MessageStatus::Sent,
         at_ms: Some(at),
-        earlier: false,
+        earlier: true,
     };
-    f.store.prepend_history(vec![
+    f.store.apply(ViewUpdate::Prepend(vec![
         SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(NOON) }),
         msg("h1", NOON),
         msg("h2", NOON + 60_000),
         SavedEntry::Notice(Notice::EarlierChat { at_ms: None }),
         msg("h3", NOON + 7_200_000),
-    ]);
+    ]));
     settle().await;
     let seps = f.all(".wc-history-sep");
     assert_eq!(seps.len(), 2, "one per earlier chat, none inside one");
@@ -1375,17 +1410,14 @@ async fn a_survey_answered_in_another_tab_shows_as_answered_here() {
     .await;
     f.store.open_window();
     f.store.set_phase(Phase::Chatting);
-    f.store.chat_ended(EndedBy::Agent);
+    chat_ended(&f, EndedBy::Agent);
     settle().await;
     assert!(f.q(".wc-survey-thanks").is_none());
     // What the controller does with the leader tab's view.
-    f.store.mirror_prompts(
-        webchat::model::SurveyState::Submitted {
-            value: "bad".into(),
-            comment: Some("too slow".into()),
-        },
-        webchat::model::CobrowseState::Idle,
-    );
+    f.store.apply(ViewUpdate::Survey(SurveyState::Submitted {
+        value: "bad".into(),
+        comment: Some("too slow".into()),
+    }));
     settle().await;
     assert_eq!(
         f.attr(".wc-survey-option[data-value=\"bad\"]", "aria-pressed")
@@ -1449,7 +1481,7 @@ async fn long_history(f: &Fixture, n: u32) -> HtmlElement {
             earlier: false,
         })
         .collect();
-    f.store.restore(saved);
+    f.store.apply(ViewUpdate::Restore(saved));
     let log = f.el("[role=log]");
     log.style().set_property("scroll-behavior", "auto").unwrap();
     settle_frames().await;

@@ -5,7 +5,7 @@
 //! credentials over HTTP, connects N `webchat_protocol::visitor::Chat`s over WebSockets, holds
 //! them all, then has every visitor send M messages one after another (waiting for the bot's
 //! `You said: …` each time) and reports sessions held, messages per second and the p50/p99
-//! round trip. Target (issue 4): 500 sessions, p99 < 100 ms on a 2-core machine.
+//! round trip. Target: 500 sessions, p99 < 100 ms on a 2-core machine.
 //! What it does not: run in `cargo test` (it is a `harness = false` bench), or measure the
 //! external servers.
 //!
@@ -280,7 +280,7 @@ impl LagProbe {
     }
 }
 
-/// Issue 4's target for the round trip.
+/// The target for the round trip.
 const TARGET_P99: Duration = Duration::from_millis(100);
 
 /// User + system CPU time of this process so far (Linux `/proc`; `None` elsewhere).

@@ -1,6 +1,6 @@
 //! The agent registry: who is signed in (console, bot, test), available, and with how many slots.
 //!
-//! What it does: keeps the signed-in agents, computes a campaign's availability the way seed 003
+//! What it does: keeps the signed-in agents, computes a campaign's availability the way the Public API
 //! defines it (agents signed in and "Available" with free slots; `"∞"` when one of them has no
 //! limit) and picks the agent for a new chat session.
 //! What it does not: count chats itself (the caller passes each agent's current load from the

@@ -2,14 +2,14 @@
 //!
 //! What it does: describes what a manager configured for each campaign (name, active flag,
 //! color, language, co-browsing and survey plugins, and how availability is decided), loads and
-//! validates a config file, and provides defaults that cover every shape seed 003 shows.
+//! validates a config file, and provides defaults that cover every shape the Public API documents.
 //! What it does not: compute live availability (that follows the agent registry, see
 //! `agents.rs`) or serve HTTP.
 //!
 //! File format (JSON): `{"campaigns": [ {"id": "...", "name": "...", "active": true,
 //! "color": "#0a6018", "language": "en", "availability_mode": "agents", "cobrowsing": {...},
 //! "survey": {...}, "webchat": {"visibilityOverrides": true}, "identity_secret": "..."} ]}`
-//! where `cobrowsing`, `survey` and `webchat` (the widget's features beyond seed 003) are
+//! where `cobrowsing`, `survey` and `webchat` (the widget's features beyond the Public API) are
 //! exactly the objects of `GET campaigns/{id}`, `availability_mode` is `agents` (default),
 //! `always` or `never`, and the optional `identity_secret` is the key signed users are checked
 //! with.
@@ -57,7 +57,7 @@ pub struct CampaignDef {
     /// served or logged.
     #[serde(default, skip_serializing)]
     pub identity_secret: Option<String>,
-    /// The widget's features beyond seed 003 (`visibilityOverrides`: the per-visitor read of
+    /// The widget's features beyond the Public API (`visibilityOverrides`: the per-visitor read of
     /// the operator's overrides). Absent: all off.
     #[serde(default)]
     pub webchat: WidgetFeatures,
@@ -153,8 +153,8 @@ fn text(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// The built-in campaigns: one per shape of seed 003. The English one (the demo's) also reads
-/// the operator's visibility overrides.
+/// The built-in campaigns: one per shape the Public API documents. The English one (the
+/// demo's) also reads the operator's visibility overrides.
 pub fn defaults() -> Vec<CampaignDef> {
     vec![
         CampaignDef {

@@ -5,7 +5,7 @@
 //! what the rest of devserver shows — session status (`created → active` when the visitor's
 //! directed presence arrives, `closed` on a `closed` chat state from either side), the
 //! transcript, the visitor typing, online state and co-browsing answers — and turns agent
-//! actions (console, bot, control surface) into the stanzas of PROTOCOL.md §3, built with the
+//! actions (console, bot, control surface) into the stanzas of `docs/protocol.md` §3, built with the
 //! protocol crate (`chatstates`, `nick`, `forward`, `cobrowsing`). It keeps the stanzas each
 //! agent received for the test control surface.
 //! What it does not: move bytes. Stanzas go out through an [`AgentOutlet`] (the embedded
@@ -419,9 +419,8 @@ impl Desk {
                 m.id.clone()
                     .or_else(|| m.stanza_ids.first().map(|s| s.id.clone()))
                     .unwrap_or_else(|| ids::random_id(16));
-            // The id is only unique per sender: prefix it with the visitor's JID.
             let message = TranscriptMessage {
-                id: format!("{}:{id}", from.bare()),
+                id: TranscriptMessage::visitor_message_id(from.bare(), &id),
                 from: Sender::Visitor,
                 nick: None,
                 body: body.to_owned(),

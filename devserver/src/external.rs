@@ -10,7 +10,7 @@
 //! roster after login, which makes it an "interested resource" (RFC 6121): Prosody 0.12
 //! delivers the visitor's `subscribed` only to such resources, ejabberd to any.
 //! After a transfer, stanzas to the visitor still leave through the connection of the agent
-//! JID in the visitor's credentials: the visitor accepts stanzas from that JID only (seed 003:
+//! JID in the visitor's credentials: the visitor accepts stanzas from that JID only (the Public API:
 //! "Agent info may not be changed after chat forwarding"), and a server stamps `from` with
 //! the sending connection's JID, so the new agent's own connection cannot speak for it. When
 //! that first agent signs out, its connection stays up as a relay until those chats close.

@@ -1,6 +1,6 @@
 //! devserver: webchat's native backend for demos and tests.
 //!
-//! What it does: serves the CoBrowser Public API (seed 003) with campaigns from a config file,
+//! What it does: serves the CoBrowser Public API (`docs/protocol.md` §1) with campaigns from a config file,
 //! CORS for pages on other origins, static files (the built widget and demo page) at `/`, the
 //! agent console at `/agent`, the operator API at `/operator/v1/` (the customer's server sets
 //! visibility overrides), and — behind `--test-control` — a control surface for tests under

@@ -1,4 +1,4 @@
-//! The Public API over HTTP: seed 003's endpoints under `/api/app.php/chatbot/v1/` and our
+//! The Public API over HTTP: its endpoints (`docs/protocol.md` §1) under `/api/app.php/chatbot/v1/` and our
 //! documented extensions (see `devserver/API.md`).
 //!
 //! What it does: routes, the `X-API-TOKEN` check, JSON bodies parsed with clear 400s, and the

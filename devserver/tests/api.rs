@@ -1,5 +1,5 @@
 //! End-to-end tests of devserver's HTTP surfaces: the Public API (every endpoint and error of
-//! seed 003), our extensions, CORS, the token check, the test control surface, static files
+//! `docs/protocol.md` §1), our extensions, CORS, the token check, the test control surface, static files
 //! and the agent console channel. Each test starts its own server in-process on 127.0.0.1:0
 //! and speaks raw HTTP/1.1 over TCP, so exactly what a browser would see is asserted.
 

@@ -156,7 +156,7 @@ async fn the_operator_api_needs_the_operator_token_not_the_public_one() {
     )
     .await;
     assert_eq!(r.status, 401);
-    // Nothing was changed by the refused calls.
+    // The refused calls changed nothing.
     assert_eq!(t.verdict("v1", None).await, VisibilityVerdict::AUTO);
 
     // The right token.

@@ -1,4 +1,4 @@
-//! The in-browser figures of issue #9, for `cargo xtask bench` (areas `frames` and `history`):
+//! The in-browser figures of the size and speed budget, for `cargo xtask bench` (areas `frames` and `history`):
 //! stanza handling in wasm, a 1,000-message history (store update → DOM → painted), a live
 //! message on top of it, scrolling the log, and memory (wasm linear memory + JS heap).
 //!

@@ -1,4 +1,4 @@
-//! The fault scenario of issue #7 as a benchmark, for `cargo xtask bench` (area `fault`): the
+//! The fault scenario (1,000 messages, 20 drops) as a benchmark, for `cargo xtask bench` (area `fault`): the
 //! browser reaches the XMPP WebSocket through `e2e/lib/proxy.mjs`, which cuts the connection
 //! `--drops` times at random moments while the visitor and an agent each send `--messages`
 //! messages. Unlike `e2e/tests/identity-proxy.test.mjs` (the same scenario, smaller, asserting

@@ -1,4 +1,4 @@
-// The fault scenario of issue 7, shared by `e2e/tests/identity-proxy.test.mjs` (which asserts
+// The fault scenario (1,000 messages, 20 connection drops), shared by `e2e/tests/identity-proxy.test.mjs` (which asserts
 // exactly-once delivery) and `e2e/bench/fault.mjs` (which counts): with the page's WebSocket
 // going through `proxy` (`lib/proxy.mjs`), the visitor types `messages` messages (`v001` …), the
 // agent sends as many (`a001` …) and the proxy cuts the connection `drops` times at random

@@ -130,7 +130,7 @@ export function onlyOn(t, ...backends) {
 
 // ---- browser ----------------------------------------------------------------------------------
 
-/// Chromium's flags for running as root on a closed network (CONTRACTS.md).
+/// Chromium's flags for running as root on a closed network.
 export const CHROMIUM_ARGS = Object.freeze([
   '--headless',
   '--no-sandbox',

@@ -1,4 +1,4 @@
-// Continuity (issue 7) in Chromium against devserver and the run's XMPP backend: a reload in the
+// Continuity in Chromium against devserver and the run's XMPP backend: a reload in the
 // middle of a chat with agent messages sent while the page is away (each shown exactly once, no
 // flash of an empty chat, no new chat session), a navigation to another page, and session-based
 // vs persistent visitor ids across pages and browser contexts.

@@ -1,4 +1,4 @@
-// Fault injection (issue 7): the browser reaches the XMPP WebSocket through `lib/proxy.mjs`,
+// Fault injection: the browser reaches the XMPP WebSocket through `lib/proxy.mjs`,
 // which cuts the TCP connection ten times at random moments while the visitor and the agent
 // each send 200 messages (`lib/fault.mjs`, shared with the benchmark). Every message must arrive exactly once and in order on both sides
 // (stream management resumption, the widget's outbox, de-duplication by stable ids).

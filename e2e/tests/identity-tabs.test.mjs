@@ -1,4 +1,4 @@
-// Two tabs of one browser profile with a persistent visitor (issue 7): one tab holds the XMPP
+// Two tabs of one browser profile with a persistent visitor: one tab holds the XMPP
 // connection, the other shows the same chat live and sends through it (messages and typing);
 // when the leader tab closes the other takes the chat over (stream resumed or logged in again),
 // and every message still arrives exactly once on both sides.

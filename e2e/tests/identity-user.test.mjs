@@ -1,6 +1,6 @@
-// Logged-in users (seed 001) in Chromium against devserver and the run's XMPP backend:
-// `user.tag` with the site's signature sends the user with the chat (the agent sees who it is)
-// and brings the user's earlier chats back in another browser; `user.reset` ends the chat
+// Logged-in users (`docs/protocol.md` §4) in Chromium against devserver and the run's XMPP
+// backend: `user.tag` with the site's signature sends the user with the chat (the agent sees who
+// it is) and brings the user's earlier chats back in another browser; `user.reset` ends the chat
 // properly, leaves nothing of the user in storage or DOM, and the next chat is a new visitor's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Visibility rules end to end (issue 8): the launcher follows agent availability flipped live
+// Visibility rules end to end: the launcher follows agent availability flipped live
 // through devserver's /_test/ surface, a single-page app's route changes, an ongoing chat
 // survives its rule turning false, bad rules leave the widget visible with one clear console
 // error, and chat.hide()/show()/auto() override the rules. Hidden means no launcher and no chat

@@ -1,5 +1,5 @@
 // A whole chat in the browser against devserver and the run's XMPP backend, driven from the
-// agent side through `/_test/`: every row of PROTOCOL.md §3 (message with nick, composing,
+// agent side through `/_test/`: every row of `docs/protocol.md` §3 (message with nick, composing,
 // closed, blocked, transfer, unavailable / available again, internal messages never shown raw),
 // a 12-message conversation both ways, the visitor's typing, the visitor's end and the agent's
 // end, and the survey submitted and changed (the PATCH checked in devserver's request log).

@@ -15,31 +15,7 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::describe;
 
-/// HTTP methods the Public API uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// `GET`.
-    Get,
-    /// `POST`.
-    Post,
-    /// `PATCH`.
-    Patch,
-}
-
-impl Method {
-    /// The method's name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Patch => "PATCH",
-        }
-    }
-}
-
-/// Headers a request carries besides the token, e.g. the proofs that the caller is a chat's
-/// visitor (`X-Chat-Secret`) or a signed user (`X-User-Signature`).
-pub type RequestHeaders = Vec<(&'static str, String)>;
+pub use crate::session::io::{Method, RequestHeaders};
 
 /// Why no reply arrived (an HTTP error status is a reply, not a `FetchError`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +111,11 @@ impl Fetch {
     ) -> Result<Revalidated, FetchError> {
         let window = web_sys::window().ok_or(FetchError::NoWindow)?;
         let headers = Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
+        for (name, value) in extra {
+            headers
+                .set(name, value)
+                .map_err(|e| FetchError::Request(describe(&e)))?;
+        }
         headers
             .set("X-API-TOKEN", &self.token)
             .map_err(|e| FetchError::Request(describe(&e)))?;

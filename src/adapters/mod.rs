@@ -15,8 +15,16 @@ pub mod websocket;
 
 use wasm_bindgen::{JsCast, JsValue};
 
+/// `target[key]`, or `None` when it is missing, `undefined` or `null` (reading a property of a
+/// JS object the page or the browser gave: options, `navigator`, a `MessageChannel`).
+pub fn js_get(target: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
 /// A JS exception as text for an error message.
-pub(crate) fn describe(e: &JsValue) -> String {
+pub fn describe(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| {
             e.dyn_ref::<js_sys::Error>()

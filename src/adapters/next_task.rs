@@ -11,6 +11,8 @@ use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::js_get;
+
 /// One `MessageChannel` whose first port runs `f` for every message posted to the second.
 pub struct NextTask {
     port1: JsValue,
@@ -23,11 +25,12 @@ impl NextTask {
     /// `None` when the browser has no `MessageChannel` (the caller then does the work at once
     /// or on a timer).
     pub fn new(f: impl FnMut() + 'static) -> Option<NextTask> {
-        let get = |target: &JsValue, key: &str| Reflect::get(target, &key.into()).ok();
-        let ctor: Function = get(&js_sys::global(), "MessageChannel")?.dyn_into().ok()?;
+        let ctor: Function = js_get(&js_sys::global(), "MessageChannel")?
+            .dyn_into()
+            .ok()?;
         let channel = Reflect::construct(&ctor, &Array::new()).ok()?;
-        let (port1, port2) = (get(&channel, "port1")?, get(&channel, "port2")?);
-        let post: Function = get(&port2, "postMessage")?.dyn_into().ok()?;
+        let (port1, port2) = (js_get(&channel, "port1")?, js_get(&channel, "port2")?);
+        let post: Function = js_get(&port2, "postMessage")?.dyn_into().ok()?;
         let callback = Closure::<dyn FnMut()>::new(f);
         // Setting `onmessage` also starts the port.
         Reflect::set(&port1, &"onmessage".into(), callback.as_ref()).ok()?;

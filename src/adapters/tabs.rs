@@ -16,6 +16,8 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::js_get;
+
 /// Membership in the group of tabs: the lock request and the channel.
 pub struct Tabs {
     channel: JsValue,
@@ -24,12 +26,6 @@ pub struct Tabs {
     alive: Rc<Cell<bool>>,
     /// Resolves the promise that holds the lock (present once granted).
     release: Rc<RefCell<Option<Function>>>,
-}
-
-fn get(target: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(target, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
 impl Tabs {
@@ -42,13 +38,13 @@ impl Tabs {
         mut on_message: impl FnMut(String) + 'static,
     ) -> Option<Tabs> {
         let global: JsValue = js_sys::global().into();
-        let locks = get(&global, "navigator").and_then(|n| get(&n, "locks"))?;
-        let request: Function = get(&locks, "request")?.dyn_into().ok()?;
-        let ctor: Function = get(&global, "BroadcastChannel")?.dyn_into().ok()?;
+        let locks = js_get(&global, "navigator").and_then(|n| js_get(&n, "locks"))?;
+        let request: Function = js_get(&locks, "request")?.dyn_into().ok()?;
+        let ctor: Function = js_get(&global, "BroadcastChannel")?.dyn_into().ok()?;
         let channel =
             Reflect::construct(&ctor, &js_sys::Array::of1(&JsValue::from_str(name))).ok()?;
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-            if let Some(text) = get(&event, "data").and_then(|d| d.as_string()) {
+            if let Some(text) = js_get(&event, "data").and_then(|d| d.as_string()) {
                 on_message(text);
             }
         });
@@ -92,7 +88,7 @@ impl Tabs {
     /// Posts `text` to every other tab of the group.
     pub fn post(&self, text: &str) {
         if let Some(post) =
-            get(&self.channel, "postMessage").and_then(|f| f.dyn_into::<Function>().ok())
+            js_get(&self.channel, "postMessage").and_then(|f| f.dyn_into::<Function>().ok())
         {
             let _ = post.call1(&self.channel, &JsValue::from_str(text));
         }
@@ -112,7 +108,8 @@ impl Drop for Tabs {
             &JsValue::from_str("onmessage"),
             &JsValue::NULL,
         );
-        if let Some(close) = get(&self.channel, "close").and_then(|f| f.dyn_into::<Function>().ok())
+        if let Some(close) =
+            js_get(&self.channel, "close").and_then(|f| f.dyn_into::<Function>().ok())
         {
             let _ = close.call0(&self.channel);
         }

@@ -26,10 +26,7 @@ pub fn CobrowsePrompt() -> impl IntoView {
             .with(|c| c.cobrowse.clone())
             .unwrap_or_default()
     };
-    let answer = move |accepted: bool| {
-        store.cobrowse_answered(accepted);
-        actions.dispatch(UiAction::CobrowseAnswer { accepted });
-    };
+    let answer = move |accepted: bool| actions.dispatch(UiAction::CobrowseAnswer { accepted });
 
     move || {
         match state.get() {

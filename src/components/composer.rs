@@ -150,11 +150,7 @@ pub fn Composer() -> impl IntoView {
                     <button
                         type="button"
                         class="wc-btn wc-btn--primary wc-new-chat"
-                        on:click=move |_| {
-                            if store.start_new_chat() {
-                                actions.dispatch(UiAction::StartNewChat);
-                            }
-                        }
+                        on:click=move |_| actions.dispatch(UiAction::StartNewChat)
                     >
                         {tr(lang, Key::NewChat)}
                     </button>

@@ -9,13 +9,12 @@
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlButtonElement};
+use web_sys::{Document, HtmlButtonElement};
 
+use super::icons::{dom_icon, Paint, CHAT, CHEVRON_DOWN};
 use crate::actions::{Actions, UiAction};
 use crate::i18n::Key;
 use crate::model::ChatStore;
-
-const SVG_NS: Option<&str> = Some("http://www.w3.org/2000/svg");
 
 /// The launcher's DOM and the effects that keep it in step with the store. Dropping it stops
 /// the effects and removes the click listener; the element goes with its parent.
@@ -39,33 +38,20 @@ impl Launcher {
         for (name, value) in [("aria-controls", "wc-window"), ("aria-haspopup", "dialog")] {
             button.set_attribute(name, value).map_err(err)?;
         }
-        let chat = icon_span(
+        let chat = dom_icon(
             document,
             "wc-launcher-icon wc-launcher-icon--chat",
             28,
-            |path| {
-                path.set_attribute("fill", "currentColor")?;
-                path.set_attribute("d", CHAT_PATH)
-            },
+            Paint::Fill,
+            CHAT,
         )
         .map_err(err)?;
-        let close = icon_span(
+        let close = dom_icon(
             document,
             "wc-launcher-icon wc-launcher-icon--close",
             22,
-            |path| {
-                for (name, value) in [
-                    ("fill", "none"),
-                    ("stroke", "currentColor"),
-                    ("stroke-width", "2.2"),
-                    ("stroke-linecap", "round"),
-                    ("stroke-linejoin", "round"),
-                    ("d", CHEVRON_PATH),
-                ] {
-                    path.set_attribute(name, value)?;
-                }
-                Ok(())
-            },
+            Paint::Stroke,
+            CHEVRON_DOWN,
         )
         .map_err(err)?;
         let badge = document.create_element("span").map_err(err)?;
@@ -156,39 +142,4 @@ fn badge_text(n: u32) -> String {
     } else {
         n.to_string()
     }
-}
-
-/// A speech bubble (the same drawing as [`ChatIcon`](super::icons::ChatIcon)).
-const CHAT_PATH: &str = "M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4.3 21l4-2.1c1.2.4 2.4.6 3.7.6 5.5 0 10-3.8 10-8.5S17.5 3 12 3zm-4 9.8a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm4 0a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6z";
-/// A downward chevron (the same drawing as [`ChevronDownIcon`](super::icons::ChevronDownIcon)).
-const CHEVRON_PATH: &str = "M6 9.5l6 6 6-6";
-
-/// `<span class=… aria-hidden><svg class="wc-svg" …><path …/></svg></span>`, the path's
-/// attributes set by `path`.
-fn icon_span(
-    document: &Document,
-    class: &str,
-    size: u32,
-    path: impl FnOnce(&Element) -> Result<(), wasm_bindgen::JsValue>,
-) -> Result<Element, wasm_bindgen::JsValue> {
-    let span = document.create_element("span")?;
-    span.set_class_name(class);
-    span.set_attribute("aria-hidden", "true")?;
-    let svg = document.create_element_ns(SVG_NS, "svg")?;
-    let size = size.to_string();
-    for (name, value) in [
-        ("class", "wc-svg"),
-        ("viewBox", "0 0 24 24"),
-        ("width", size.as_str()),
-        ("height", size.as_str()),
-        ("aria-hidden", "true"),
-        ("focusable", "false"),
-    ] {
-        svg.set_attribute(name, value)?;
-    }
-    let p = document.create_element_ns(SVG_NS, "path")?;
-    path(&p)?;
-    svg.append_child(&p)?;
-    span.append_child(&svg)?;
-    Ok(span)
 }

@@ -86,7 +86,6 @@ fn SurveyCard(
         } else {
             None
         };
-        store.survey_submitted(value.clone(), note.clone());
         actions.dispatch(UiAction::SurveyAnswer {
             value,
             comment: note,

@@ -11,8 +11,7 @@
 //! bound into the `user` and `chat` namespaces, so every call lands in Rust and bad calls throw a
 //! JS `Error` with one clear message instead of breaking the widget.
 //!
-//! - [`options`]: `position`, `zIndex`, `visibility` (the widget's own options are
-//!   [`InitOptions`]).
+//! - [`options`]: every option of `init`, read and checked ([`InitOptions`]).
 //! - [`host_css`]: the host-level stylesheet for those options and for `chat.hide()`.
 //! - [`pace`]: yields to the host page between start-up steps, so `init` adds no long task.
 //!
@@ -36,13 +35,13 @@ use web_sys::HtmlElement;
 use crate::actions::UiAction;
 use crate::adapters::fetch::Fetch;
 use crate::adapters::storage::Storage;
-use crate::controller::identity::UserInfo;
 use crate::controller::transport::{BrowserTransport, Transport};
-use crate::entry::{self, Container, InitOptions, Widget};
+use crate::entry::{self, Widget};
 use crate::events::{self, HostEvent};
 use crate::model::Phase;
+use crate::session::{TagError, UserInfo};
 use crate::visibility::{Deps as VisibilityDeps, Identity, Visibility};
-use options::{EmbedOptions, Position};
+use options::{Container, InitOptions, Position};
 use shared_reads::SharedReads;
 
 thread_local! {
@@ -305,7 +304,7 @@ impl Api {
     /// `cv.user.tag(user)`.
     #[wasm_bindgen(js_name = userTag)]
     pub fn user_tag(&self, user: JsValue) -> Result<(), JsValue> {
-        let user = UserInfo::from_js(&user)?;
+        let user = user_from_js(&user).map_err(tag_error)?;
         if !self.state.alive("user.tag()") {
             return Ok(());
         }
@@ -316,7 +315,7 @@ impl Api {
             .as_ref()
             .map(|w| w.controller().clone());
         if let Some(controller) = controller {
-            controller.tag(user)?;
+            controller.tag(user).map_err(tag_error)?;
             // The operator may hide or show this user: ask for their verdict.
             self.state
                 .visibility("user.tag()", Visibility::identity_changed);
@@ -406,15 +405,25 @@ impl Api {
 
 /// `chat.state()`'s spelling of the chat's phase.
 pub fn state_name(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Offline => "offline",
-        Phase::Idle => "idle",
-        Phase::Connecting => "connecting",
-        Phase::Chatting => "chatting",
-        Phase::Reconnecting => "reconnecting",
-        Phase::Ended => "ended",
-        Phase::Blocked => "blocked",
+    phase.name()
+}
+
+/// `CV.user.tag`'s argument, validated.
+pub fn user_from_js(value: &JsValue) -> Result<UserInfo, TagError> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(TagError::NotAnObject);
     }
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or(TagError::NotAnObject)?;
+    let obj = webchat_protocol::json::parse(&json).map_err(|_| TagError::NotAnObject)?;
+    UserInfo::from_json(&obj)
+}
+
+/// A refused `CV.user.tag` call throws a `TypeError` with the message.
+fn tag_error(e: TagError) -> JsValue {
+    type_error(&e.to_string())
 }
 
 /// The `user` and `chat` namespaces: name in the namespace → the class method behind it.
@@ -465,7 +474,7 @@ fn init_error(e: impl std::fmt::Display) -> JsValue {
 #[wasm_bindgen]
 pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let widget_options = InitOptions::from_js(&options)?;
-    let embed = EmbedOptions::from_js(&options).map_err(init_error)?;
+    let embed = widget_options.embed.clone();
     // One transport for the controller and the visibility rules (agent rules poll the
     // campaign): their reads of the campaign at start become one request.
     let transport: Rc<dyn Transport> = Rc::new(SharedReads::new(Rc::new(BrowserTransport::new(
@@ -516,7 +525,9 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let store = widget.controller().store();
     if inline {
         store.open_window();
+        widget.controller().window_opened();
     }
+    let controller = widget.controller().clone();
     let state = Rc::new(State {
         visibility: RefCell::new(None),
         widget: RefCell::new(Some(widget)),
@@ -543,10 +554,10 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         .as_ref()
         .filter(|w| !w.host().hidden())
         .map(|widget| {
-            let controller = widget.controller().clone();
+            let asked = widget.controller().clone();
             let identity = Rc::new(move || Identity {
-                tracker_id: controller.visitor_id(),
-                user: controller.user().map(|u| u.tracker_id()),
+                tracker_id: asked.visitor_id(),
+                user: asked.user().map(|u| u.tracker_id()),
             });
             widget.with_owner(|| {
                 Visibility::start(
@@ -560,6 +571,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
                         campaign,
                         storage,
                         now: VisibilityDeps::date_now(),
+                        availability: Rc::new(move |available| controller.set_available(available)),
                     },
                 )
             })

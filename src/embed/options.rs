@@ -1,14 +1,20 @@
-//! The embedding options `init` reads besides the widget's own ([`InitOptions`](crate::entry::InitOptions)):
-//! `position`, `zIndex` and `visibility`, checked into [`EmbedOptions`].
+//! The options of `init` (and the loader's `data-*` attributes, which it turns into the same
+//! object), read from the JS object in one place and checked into [`InitOptions`], with a clear
+//! [`InitError`] for every missing key, wrong type or bad value.
 //!
-//! The value checks are plain functions over strings and numbers (unit-tested natively); reading
-//! them off the JS options object is a thin layer on top. This module does not apply anything:
-//! [`host_css`](super::host_css) turns the result into CSS and the visibility rules are parsed by
-//! the visibility module.
+//! Read by hand with `Reflect` (serde-wasm-bindgen would cost size). The value checks are plain
+//! functions over strings and numbers (unit-tested natively). This module applies nothing:
+//! [`host_css`](super::host_css) turns the embedding options into CSS, the visibility rules are
+//! parsed by the visibility module, and [`entry`](crate::entry) starts the widget.
 
 use std::fmt;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::HtmlElement;
+
+use crate::adapters::js_get;
+use crate::adapters::storage::StorageKind;
+use crate::i18n::Lang;
 
 /// Which corner the floating launcher and window sit in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,11 +28,11 @@ pub enum Position {
 
 impl Position {
     /// Parses the `position` option / `data-position` attribute.
-    pub fn parse(value: &str) -> Result<Position, EmbedOptionError> {
+    pub fn parse(value: &str) -> Result<Position, InitError> {
         match value.trim() {
             "" | "bottom-right" => Ok(Position::BottomRight),
             "bottom-left" => Ok(Position::BottomLeft),
-            other => Err(EmbedOptionError::BadValue {
+            other => Err(InitError::BadValue {
                 key: "position",
                 value: other.to_owned(),
                 expected: "\"bottom-right\" or \"bottom-left\"",
@@ -48,8 +54,8 @@ pub const MAX_Z_INDEX: i64 = 2_147_483_647;
 
 /// Checks a `zIndex` option: an integer within the browser's range. Strings (from
 /// `data-z-index`) are accepted when they hold such an integer.
-pub fn parse_z_index(value: &str) -> Result<i64, EmbedOptionError> {
-    let bad = || EmbedOptionError::BadValue {
+pub fn parse_z_index(value: &str) -> Result<i64, InitError> {
+    let bad = || InitError::BadValue {
         key: "zIndex",
         value: value.to_owned(),
         expected: "an integer between -2147483648 and 2147483647",
@@ -73,17 +79,51 @@ pub struct EmbedOptions {
     pub visibility: Option<String>,
 }
 
-/// Why an embedding option was refused.
+/// Where the widget lives on the page.
+#[derive(Clone, Debug)]
+pub enum Container {
+    /// A floating widget in a `<div>` the widget appends to `<body>` (and removes on destroy).
+    Floating,
+    /// An element the page gave (a CSS selector or the element itself).
+    Element(HtmlElement),
+}
+
+/// The options of `init`, checked.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// `apiUrl`: the Public API base URL.
+    pub api_url: String,
+    /// `apiToken`: sent as `X-API-TOKEN`.
+    pub api_token: String,
+    /// `campaign`: the campaign id.
+    pub campaign: String,
+    /// `websocketUrl`: the XMPP WebSocket (`ws://` or `wss://`).
+    pub websocket_url: String,
+    /// `visitorIds`: `"session"` (default) or `"persistent"`.
+    pub visitor_ids: StorageKind,
+    /// `language`: overrides the campaign's.
+    pub language: Option<Lang>,
+    /// `container`: where to mount.
+    pub container: Container,
+    /// `position`, `zIndex`, `visibility`.
+    pub embed: EmbedOptions,
+}
+
+/// Why `init` refused its options or could not start.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EmbedOptionError {
-    /// Wrong JS type.
+pub enum InitError {
+    /// `options` is not an object.
+    NotAnObject,
+    /// A required option is missing or empty.
+    Missing(&'static str),
+    /// An option has the wrong type.
     WrongType {
         /// The option.
         key: &'static str,
         /// What it must be.
         expected: &'static str,
     },
-    /// A value the widget does not know.
+    /// An option has a value the widget does not know.
     BadValue {
         /// The option.
         key: &'static str,
@@ -92,15 +132,21 @@ pub enum EmbedOptionError {
         /// What is accepted.
         expected: &'static str,
     },
+    /// `container` matched no element.
+    NoContainer(String),
+    /// Mounting failed.
+    Mount(String),
 }
 
-impl fmt::Display for EmbedOptionError {
+impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EmbedOptionError::WrongType { key, expected } => {
+            InitError::NotAnObject => f.write_str("webchat.init: options must be an object"),
+            InitError::Missing(k) => write!(f, "webchat.init: option `{k}` is required"),
+            InitError::WrongType { key, expected } => {
                 write!(f, "webchat.init: option `{key}` must be {expected}")
             }
-            EmbedOptionError::BadValue {
+            InitError::BadValue {
                 key,
                 value,
                 expected,
@@ -108,30 +154,119 @@ impl fmt::Display for EmbedOptionError {
                 f,
                 "webchat.init: option `{key}` is {value:?}; expected {expected}"
             ),
+            InitError::NoContainer(sel) => {
+                write!(f, "webchat.init: `container` {sel:?} matches no element")
+            }
+            InitError::Mount(e) => write!(f, "webchat.init: {e}"),
         }
     }
 }
 
-impl std::error::Error for EmbedOptionError {}
+impl std::error::Error for InitError {}
 
-fn get(options: &JsValue, key: &str) -> Option<JsValue> {
-    js_sys::Reflect::get(options, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+impl From<InitError> for JsValue {
+    fn from(e: InitError) -> JsValue {
+        js_sys::Error::new(&e.to_string()).into()
+    }
+}
+
+fn optional_string(options: &JsValue, key: &'static str) -> Result<Option<String>, InitError> {
+    let Some(v) = js_get(options, key) else {
+        return Ok(None);
+    };
+    match v.as_string() {
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => Ok(Some(s.trim().to_owned())),
+        None => Err(InitError::WrongType {
+            key,
+            expected: "a string",
+        }),
+    }
+}
+
+fn required_string(options: &JsValue, key: &'static str) -> Result<String, InitError> {
+    optional_string(options, key)?.ok_or(InitError::Missing(key))
+}
+
+impl InitOptions {
+    /// Reads and checks the options object given to `init`.
+    pub fn from_js(options: &JsValue) -> Result<InitOptions, InitError> {
+        if !options.is_object() {
+            return Err(InitError::NotAnObject);
+        }
+        let visitor_ids = match optional_string(options, "visitorIds")?.as_deref() {
+            None | Some("session") => StorageKind::Session,
+            Some("persistent") => StorageKind::Local,
+            Some(other) => {
+                return Err(InitError::BadValue {
+                    key: "visitorIds",
+                    value: other.to_owned(),
+                    expected: "\"session\" or \"persistent\"",
+                })
+            }
+        };
+        let language = match optional_string(options, "language")? {
+            None => None,
+            // `auto`: the browser's languages, or the campaign's when none has a table.
+            Some(tag) if crate::i18n::is_auto(&tag) => Lang::from_setting(&tag),
+            Some(tag) => Some(Lang::from_tag(&tag).ok_or(InitError::BadValue {
+                key: "language",
+                value: tag,
+                expected: "a supported language tag such as \"en\" or \"pt-BR\", or \"auto\"",
+            })?),
+        };
+        let websocket_url = required_string(options, "websocketUrl")?;
+        if !(websocket_url.starts_with("ws://") || websocket_url.starts_with("wss://")) {
+            return Err(InitError::BadValue {
+                key: "websocketUrl",
+                value: websocket_url,
+                expected: "a ws:// or wss:// URL",
+            });
+        }
+        let container = match js_get(options, "container") {
+            None => Container::Floating,
+            Some(v) => {
+                if let Some(el) = v.dyn_ref::<HtmlElement>() {
+                    Container::Element(el.clone())
+                } else if let Some(selector) = v.as_string() {
+                    let found = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.query_selector(&selector).ok().flatten())
+                        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+                    Container::Element(found.ok_or(InitError::NoContainer(selector))?)
+                } else {
+                    return Err(InitError::WrongType {
+                        key: "container",
+                        expected: "a CSS selector or an HTML element",
+                    });
+                }
+            }
+        };
+        Ok(InitOptions {
+            api_url: required_string(options, "apiUrl")?,
+            api_token: required_string(options, "apiToken")?,
+            campaign: required_string(options, "campaign")?,
+            websocket_url,
+            visitor_ids,
+            language,
+            container,
+            embed: EmbedOptions::from_js(options)?,
+        })
+    }
 }
 
 impl EmbedOptions {
     /// Reads `position`, `zIndex` and `visibility` from the options object (already known to be
     /// an object).
-    pub fn from_js(options: &JsValue) -> Result<EmbedOptions, EmbedOptionError> {
-        let position = match get(options, "position") {
+    fn from_js(options: &JsValue) -> Result<EmbedOptions, InitError> {
+        let position = match js_get(options, "position") {
             None => Position::default(),
-            Some(v) => Position::parse(&v.as_string().ok_or(EmbedOptionError::WrongType {
+            Some(v) => Position::parse(&v.as_string().ok_or(InitError::WrongType {
                 key: "position",
                 expected: "a string",
             })?)?,
         };
-        let z_index = match get(options, "zIndex") {
+        let z_index = match js_get(options, "zIndex") {
             None => None,
             Some(v) => {
                 let text = match (v.as_f64(), v.as_string()) {
@@ -144,7 +279,7 @@ impl EmbedOptions {
                     (None, Some(s)) if s.trim().is_empty() => String::new(),
                     (None, Some(s)) => s,
                     (None, None) => {
-                        return Err(EmbedOptionError::WrongType {
+                        return Err(InitError::WrongType {
                             key: "zIndex",
                             expected: "an integer",
                         })
@@ -157,7 +292,7 @@ impl EmbedOptions {
                 }
             }
         };
-        let visibility = match get(options, "visibility") {
+        let visibility = match js_get(options, "visibility") {
             None => None,
             Some(v) => {
                 if let Some(s) = v.as_string() {
@@ -166,7 +301,7 @@ impl EmbedOptions {
                     // An object literal is friendlier in JS than a JSON string: accept it.
                     js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string())
                 } else {
-                    return Err(EmbedOptionError::WrongType {
+                    return Err(InitError::WrongType {
                         key: "visibility",
                         expected: "a JSON string or an object",
                     });

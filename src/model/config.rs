@@ -1,7 +1,7 @@
 //! What the widget needs from a campaign, as the UI sees it.
 //!
-//! The controller maps the REST campaign (where texts may be `null` and `survey_options` may be
-//! `[]`) into these types; `None` texts fall back to the catalogue in the components. This module
+//! [`campaign`](super::campaign) maps the REST campaign (where texts may be `null` and
+//! `survey_options` may be `[]`) into these types; `None` texts fall back to the catalogue in the components. This module
 //! does not parse JSON.
 
 use crate::i18n::Lang;

@@ -1,18 +1,20 @@
 //! The chat view model: plain data the components render, held in Leptos signals.
 //!
-//! The controller (later: protocol events in, REST replies in) mutates it only through
-//! [`ChatStore`]'s methods; components read it and send what the visitor does out as
-//! [`UiAction`](crate::actions::UiAction)s. No protocol or network logic lives here.
+//! The session core decides what is shown and the controller applies its
+//! [`ViewUpdate`](crate::session::ViewUpdate)s with [`ChatStore::apply`]; the page's own state
+//! (whether the window is open, the unread count, visibility) is set here directly. Components
+//! read it and send what the visitor does out as [`UiAction`](crate::actions::UiAction)s. No
+//! protocol or network logic lives here.
 
+pub mod campaign;
 mod config;
-pub mod saved;
 mod store;
 mod typing;
 
-pub use config::{CobrowseConfig, SurveyConfig, SurveyOption, SurveyStyle, WidgetConfig};
-pub use saved::SavedEntry;
-pub use store::{
-    ChatStore, CobrowseState, EndedBy, Entry, EntryKind, Message, MessageId, MessageStatus, Notice,
-    Phase, Sender, SurveyState,
+pub use crate::session::saved::{self, SavedEntry};
+pub use crate::session::view::{
+    CobrowseState, EndedBy, MessageId, MessageStatus, Notice, Phase, Sender, SurveyState,
 };
+pub use config::{CobrowseConfig, SurveyConfig, SurveyOption, SurveyStyle, WidgetConfig};
+pub use store::{ChatStore, Entry, EntryKind, Message};
 pub use typing::{ChatState, TypingTracker, PAUSE_AFTER_MS};

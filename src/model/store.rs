@@ -1,89 +1,21 @@
-//! [`ChatStore`]: the reactive chat view model and the only way to change it.
+//! [`ChatStore`]: the reactive chat view model.
 //!
-//! Every field is a signal the components read through getters; every change goes through a
-//! method named after what happened ("agent message arrived", "chat ended"), which the controller
-//! calls when protocol events arrive and the components call for purely local UI state (open,
-//! survey answered). It holds no protocol logic and does no I/O.
+//! Every field is a signal the components read through getters. What the chat shows (rows,
+//! phase, agent, typing, survey, co-browsing prompt) changes only through
+//! [`ChatStore::apply`], with the session core's [`ViewUpdate`]s; the page's own state (the
+//! window open, the unread count, visibility, the configuration) has its own setters. A few
+//! helpers (`add_agent_message`, `set_phase` …) are `apply` spelled out, for the demo scenes
+//! and the component tests. It holds no protocol logic and does no I/O.
 
 use leptos::prelude::*;
 
 use super::config::WidgetConfig;
 use super::saved::SavedEntry;
 use crate::i18n::Lang;
-
-/// Where the chat is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Phase {
-    /// No agent available: offline text, composer disabled.
-    Offline,
-    /// Ready: the first message will start a chat.
-    #[default]
-    Idle,
-    /// Starting the chat session and connection.
-    Connecting,
-    /// Connected to an agent.
-    Chatting,
-    /// Connection lost, trying again.
-    Reconnecting,
-    /// Over (by either side); a new chat can be started.
-    Ended,
-    /// The agent blocked the visitor: no new chat in this session.
-    Blocked,
-}
-
-impl Phase {
-    /// Whether the visitor can write (messages wait as "sending" until connected).
-    pub fn can_write(self) -> bool {
-        matches!(
-            self,
-            Phase::Idle | Phase::Connecting | Phase::Chatting | Phase::Reconnecting
-        )
-    }
-
-    /// Whether a chat is under way (the End chat control is shown).
-    pub fn in_chat(self) -> bool {
-        matches!(
-            self,
-            Phase::Connecting | Phase::Chatting | Phase::Reconnecting
-        )
-    }
-}
-
-/// A message's identity: the protocol's `uid`/`stanza-id`/`id` for agent messages, the
-/// controller's own id for the visitor's.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct MessageId(pub String);
-
-impl<T: Into<String>> From<T> for MessageId {
-    fn from(value: T) -> Self {
-        MessageId(value.into())
-    }
-}
-
-/// Who wrote a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Sender {
-    /// The visitor (this browser).
-    Visitor,
-    /// An agent, with the nick to show.
-    Agent {
-        /// The agent's nick (first name when known).
-        nick: String,
-    },
-    /// The system (a campaign greeting, say): shown as an agent-side bubble without a name.
-    System,
-}
-
-/// Delivery state of the visitor's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MessageStatus {
-    /// Shown at once, not yet on the wire.
-    Sending,
-    /// Handed to the server.
-    Sent,
-    /// Could not be delivered.
-    Failed,
-}
+use crate::session::view::{
+    CobrowseState, MessageId, MessageStatus, Notice, Phase, Sender, SurveyState,
+};
+use crate::session::ViewUpdate;
 
 /// A chat message.
 #[derive(Clone, Debug)]
@@ -121,38 +53,6 @@ impl Message {
     }
 }
 
-/// How a chat ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndedBy {
-    /// The agent sent `closed`.
-    Agent,
-    /// The visitor confirmed End chat.
-    Visitor,
-}
-
-/// A system notice in the conversation, localised when rendered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Notice {
-    /// The agent went unavailable.
-    AgentUnavailable,
-    /// The agent is available again.
-    AgentAvailable,
-    /// The chat moved to another agent.
-    Transferred {
-        /// The new agent's first name.
-        firstname: String,
-    },
-    /// The chat ended.
-    Ended(EndedBy),
-    /// The agent blocked the visitor.
-    Blocked,
-    /// The start of one of a tagged user's earlier chats (shown as a labelled separator).
-    EarlierChat {
-        /// When that chat began (ms since the Unix epoch), when known.
-        at_ms: Option<u64>,
-    },
-}
-
 /// What one row of the conversation shows.
 #[derive(Clone, Debug)]
 pub enum EntryKind {
@@ -169,37 +69,6 @@ pub struct Entry {
     pub seq: u64,
     /// What it shows.
     pub kind: EntryKind,
-}
-
-/// The post-chat survey.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum SurveyState {
-    /// Not shown (no survey, or chat not over).
-    #[default]
-    Hidden,
-    /// Waiting for an answer.
-    Open,
-    /// Answered; the visitor may still change it.
-    Submitted {
-        /// `good`, `moderate` or `bad`.
-        value: String,
-        /// The comment, when the campaign enables comments and the visitor wrote one.
-        comment: Option<String>,
-    },
-}
-
-/// The co-browsing consent prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CobrowseState {
-    /// No request.
-    #[default]
-    Idle,
-    /// The agent asked; the prompt is shown.
-    Requested,
-    /// The visitor allowed it.
-    Accepted,
-    /// The visitor declined.
-    Denied,
 }
 
 /// The chat view model. `Copy`: every field is an arena-allocated signal.
@@ -331,7 +200,7 @@ impl ChatStore {
     }
     /// Moves to another phase.
     pub fn set_phase(&self, phase: Phase) {
-        self.phase.set(phase);
+        self.apply(ViewUpdate::Phase(phase));
     }
 
     // ---- window (components and embedding API) ----
@@ -345,8 +214,61 @@ impl ChatStore {
     pub fn minimise_window(&self) {
         self.open.set(false);
     }
+}
 
-    // ---- conversation (controller) ----
+/// What the chat shows: the session's updates, and the helpers spelling them out.
+impl ChatStore {
+    /// Applies one change the session core decided. (The campaign and "unavailable" are the
+    /// controller's to apply: they concern the configuration and the host element.)
+    pub fn apply(&self, update: ViewUpdate) {
+        match update {
+            ViewUpdate::Campaign(_) | ViewUpdate::Unavailable => {}
+            ViewUpdate::Phase(phase) => {
+                if self.phase.get_untracked() != phase {
+                    self.phase.set(phase);
+                }
+            }
+            ViewUpdate::Window(true) => self.open_window(),
+            ViewUpdate::Window(false) => self.minimise_window(),
+            ViewUpdate::Restore(saved) => self.restore(saved),
+            ViewUpdate::Sync(saved) => self.sync(saved),
+            ViewUpdate::Append(entry) => {
+                self.append(entry);
+            }
+            ViewUpdate::Status(id, status) => {
+                self.set_message_status(&id, status);
+            }
+            ViewUpdate::Prepend(saved) => {
+                let mut entries = self.build(saved, Vec::new());
+                entries.extend(self.entries.get_untracked());
+                Self::regroup(&mut entries);
+                self.entries.set(entries);
+            }
+            ViewUpdate::Clear { unread } => {
+                self.entries.set(Vec::new());
+                if unread {
+                    self.unread.set(0);
+                }
+            }
+            ViewUpdate::AgentName(name) => self.agent_name.set(name),
+            ViewUpdate::AgentTyping(typing) => {
+                // Only a change re-renders the indicator.
+                if self.agent_typing.get_untracked() != typing {
+                    self.agent_typing.set(typing);
+                }
+            }
+            ViewUpdate::Survey(survey) => {
+                if self.survey.get_untracked() != survey {
+                    self.survey.set(survey);
+                }
+            }
+            ViewUpdate::Cobrowse(cobrowse) => {
+                if self.cobrowse.get_untracked() != cobrowse {
+                    self.cobrowse.set(cobrowse);
+                }
+            }
+        }
+    }
 
     fn push(&self, mut kind: EntryKind) {
         if let EntryKind::Message(message) = &mut kind {
@@ -361,15 +283,49 @@ impl ChatStore {
 
     fn find_message(&self, id: &MessageId) -> Option<Message> {
         self.entries.with_untracked(|entries| {
-            entries.iter().find_map(|e| match &e.kind {
+            entries.iter().rev().find_map(|e| match &e.kind {
                 EntryKind::Message(m) if &m.id == id => Some(m.clone()),
                 _ => None,
             })
         })
     }
 
-    /// The visitor's message, shown at once as "sending". Returns false (and changes nothing)
-    /// when a message with this id is already shown.
+    /// A new row at the end; false (nothing changes) for a message whose id is shown. An
+    /// agent message counts as unread while the window is closed.
+    fn append(&self, entry: SavedEntry) -> bool {
+        let kind = match entry {
+            SavedEntry::Message {
+                id,
+                sender,
+                text,
+                status,
+                at_ms,
+                earlier,
+            } => {
+                let id = MessageId(id);
+                if self.find_message(&id).is_some() {
+                    return false;
+                }
+                if matches!(sender, Sender::Agent { .. }) && !self.open.get_untracked() {
+                    self.unread.update(|n| *n = n.saturating_add(1));
+                }
+                EntryKind::Message(Message {
+                    id,
+                    sender,
+                    text,
+                    status: RwSignal::new(status),
+                    at_ms,
+                    earlier,
+                    continues_group: false,
+                })
+            }
+            SavedEntry::Notice(n) => EntryKind::Notice(n),
+        };
+        self.push(kind);
+        true
+    }
+
+    /// The visitor's message, shown as "sending"; false when its id is shown already.
     pub fn add_visitor_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
         self.add_visitor_message_at(id, text, None)
     }
@@ -381,20 +337,63 @@ impl ChatStore {
         text: impl Into<String>,
         at_ms: Option<u64>,
     ) -> bool {
-        let id = id.into();
-        if self.find_message(&id).is_some() {
-            return false;
-        }
-        self.push(EntryKind::Message(Message {
-            id,
+        self.append(SavedEntry::Message {
+            id: id.into().0,
             sender: Sender::Visitor,
             text: text.into(),
-            status: RwSignal::new(MessageStatus::Sending),
+            status: MessageStatus::Sending,
             at_ms,
             earlier: false,
-            continues_group: false,
-        }));
-        true
+        })
+    }
+
+    /// An agent message (ends the typing indicator); false when its id is shown already.
+    pub fn add_agent_message(
+        &self,
+        id: impl Into<MessageId>,
+        nick: impl Into<String>,
+        text: impl Into<String>,
+    ) -> bool {
+        self.add_agent_message_at(id, nick, text, None)
+    }
+
+    /// [`ChatStore::add_agent_message`] with the time it was written.
+    pub fn add_agent_message_at(
+        &self,
+        id: impl Into<MessageId>,
+        nick: impl Into<String>,
+        text: impl Into<String>,
+        at_ms: Option<u64>,
+    ) -> bool {
+        let added = self.append(SavedEntry::Message {
+            id: id.into().0,
+            sender: Sender::Agent { nick: nick.into() },
+            text: text.into(),
+            status: MessageStatus::Sent,
+            at_ms,
+            earlier: false,
+        });
+        if added {
+            self.set_agent_typing(false);
+        }
+        added
+    }
+
+    /// A message from the system side (a greeting): shown like an agent message without a name.
+    pub fn add_system_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
+        self.append(SavedEntry::Message {
+            id: id.into().0,
+            sender: Sender::System,
+            text: text.into(),
+            status: MessageStatus::Sent,
+            at_ms: None,
+            earlier: false,
+        })
+    }
+
+    /// Shows a system notice.
+    pub fn add_notice(&self, notice: Notice) {
+        self.append(SavedEntry::Notice(notice));
     }
 
     /// Updates a visitor message's delivery state. Returns false for an unknown id.
@@ -411,155 +410,17 @@ impl ChatStore {
         }
     }
 
-    /// An agent message arrived. Duplicates (same id, e.g. replayed after a reconnect) are
-    /// dropped and return false. Clears the typing indicator; counts as unread while closed.
-    pub fn add_agent_message(
-        &self,
-        id: impl Into<MessageId>,
-        nick: impl Into<String>,
-        text: impl Into<String>,
-    ) -> bool {
-        self.add_agent_message_at(id, nick, text, None)
-    }
-
-    /// [`ChatStore::add_agent_message`] with the time it was written (received, or the
-    /// archive's stamp).
-    pub fn add_agent_message_at(
-        &self,
-        id: impl Into<MessageId>,
-        nick: impl Into<String>,
-        text: impl Into<String>,
-        at_ms: Option<u64>,
-    ) -> bool {
-        let id = id.into();
-        if self.find_message(&id).is_some() {
-            return false;
-        }
-        let nick = nick.into();
-        self.push(EntryKind::Message(Message {
-            id,
-            sender: Sender::Agent { nick },
-            text: text.into(),
-            status: RwSignal::new(MessageStatus::Sent),
-            at_ms,
-            earlier: false,
-            continues_group: false,
-        }));
-        self.set_agent_typing(false);
-        if !self.open.get_untracked() {
-            self.unread.update(|n| *n = n.saturating_add(1));
-        }
-        true
-    }
-
-    /// A message from the system side (a greeting): shown like an agent message without a name.
-    pub fn add_system_message(&self, id: impl Into<MessageId>, text: impl Into<String>) -> bool {
-        let id = id.into();
-        if self.find_message(&id).is_some() {
-            return false;
-        }
-        self.push(EntryKind::Message(Message {
-            id,
-            sender: Sender::System,
-            text: text.into(),
-            status: RwSignal::new(MessageStatus::Sent),
-            at_ms: None,
-            earlier: false,
-            continues_group: false,
-        }));
-        true
-    }
-
-    /// Shows a system notice.
-    pub fn add_notice(&self, notice: Notice) {
-        self.push(EntryKind::Notice(notice));
-    }
-
     /// The agent's name for the header (`None` before one is assigned).
     pub fn set_agent_name(&self, name: Option<String>) {
-        self.agent_name.set(name);
+        self.apply(ViewUpdate::AgentName(name));
     }
 
     /// The agent started or stopped typing.
     pub fn set_agent_typing(&self, typing: bool) {
-        // Every agent message clears it: only a change re-renders the indicator.
-        if self.agent_typing.get_untracked() != typing {
-            self.agent_typing.set(typing);
-        }
+        self.apply(ViewUpdate::AgentTyping(typing));
     }
 
-    /// The chat moved to another agent: notice, and the new name from now on.
-    pub fn agent_transferred(&self, firstname: impl Into<String>) {
-        let firstname = firstname.into();
-        self.set_agent_typing(false);
-        self.agent_name.set(Some(firstname.clone()));
-        self.add_notice(Notice::Transferred { firstname });
-    }
-
-    /// The chat is over: notice, phase `Ended`, and the survey when the campaign has one.
-    pub fn chat_ended(&self, by: EndedBy) {
-        self.set_agent_typing(false);
-        self.add_notice(Notice::Ended(by));
-        self.phase.set(Phase::Ended);
-        if self.cobrowse.get_untracked() == CobrowseState::Requested {
-            self.cobrowse.set(CobrowseState::Idle);
-        }
-        if self.config.with_untracked(|c| c.survey.is_some()) {
-            self.survey.set(SurveyState::Open);
-        }
-    }
-
-    /// The agent blocked the visitor: notice and phase `Blocked` (no survey, no new chat).
-    pub fn blocked(&self) {
-        self.set_agent_typing(false);
-        self.add_notice(Notice::Blocked);
-        self.phase.set(Phase::Blocked);
-        self.survey.set(SurveyState::Hidden);
-        self.cobrowse.set(CobrowseState::Idle);
-    }
-
-    /// The agent asks for co-browsing. Ignored (false) when the campaign has it off or the chat
-    /// is not under way.
-    pub fn cobrowse_requested(&self) -> bool {
-        let enabled = self.config.with_untracked(|c| c.cobrowse.is_some());
-        if !enabled || !self.phase.get_untracked().in_chat() {
-            return false;
-        }
-        self.cobrowse.set(CobrowseState::Requested);
-        true
-    }
-
-    /// The visitor answered the co-browsing prompt (component).
-    pub fn cobrowse_answered(&self, accepted: bool) {
-        self.cobrowse.set(if accepted {
-            CobrowseState::Accepted
-        } else {
-            CobrowseState::Denied
-        });
-    }
-
-    /// The visitor submitted (or changed) the survey answer (component).
-    pub fn survey_submitted(&self, value: impl Into<String>, comment: Option<String>) {
-        self.survey.set(SurveyState::Submitted {
-            value: value.into(),
-            comment,
-        });
-    }
-
-    /// Shows the survey and the co-browsing prompt as the tab holding the chat has them (a
-    /// follower tab): answered there, answered here.
-    pub fn mirror_prompts(&self, survey: SurveyState, cobrowse: CobrowseState) {
-        if self.survey.get_untracked() != survey {
-            self.survey.set(survey);
-        }
-        if self.cobrowse.get_untracked() != cobrowse {
-            self.cobrowse.set(cobrowse);
-        }
-    }
-
-    // ---- continuity (controller) ----
-
-    /// The conversation as it is to be kept between page loads.
+    /// The conversation as it is shown.
     pub fn snapshot(&self) -> Vec<SavedEntry> {
         self.entries.with_untracked(|entries| {
             entries
@@ -623,7 +484,7 @@ impl ChatStore {
 
     /// Replaces the conversation with a saved one (a page reload), without counting anything
     /// as unread.
-    pub fn restore(&self, saved: Vec<SavedEntry>) {
+    fn restore(&self, saved: Vec<SavedEntry>) {
         let mut entries = self.build(saved, Vec::new());
         Self::regroup(&mut entries);
         self.entries.set(entries);
@@ -632,7 +493,7 @@ impl ChatStore {
     /// Brings the conversation in line with `saved` (another tab's, which holds the chat):
     /// when what is shown is the beginning of it, only the new rows are added (no re-render of
     /// the rest) and delivery states are updated; otherwise it is replaced.
-    pub fn sync(&self, saved: Vec<SavedEntry>) {
+    fn sync(&self, saved: Vec<SavedEntry>) {
         let current = self.snapshot();
         let same = |a: &SavedEntry, b: &SavedEntry| match (a, b) {
             (SavedEntry::Message { id: x, .. }, SavedEntry::Message { id: y, .. }) => x == y,
@@ -645,11 +506,7 @@ impl ChatStore {
         }
         for s in &saved[..current.len()] {
             if let SavedEntry::Message { id, status, .. } = s {
-                if let Some(m) = self.find_message(&MessageId(id.clone())) {
-                    if m.status.get_untracked() != *status {
-                        m.status.set(*status);
-                    }
-                }
+                self.set_message_status(&MessageId(id.clone()), *status);
             }
         }
         if saved.len() > current.len() {
@@ -659,98 +516,11 @@ impl ChatStore {
             self.entries.set(entries);
         }
     }
-
-    /// Puts earlier conversations (a tagged user's history) before the current one, marked as
-    /// earlier. Each chat in `saved` starts with a [`Notice::EarlierChat`] separator. Messages
-    /// whose id is already shown are skipped, and so is a separator left with no message;
-    /// returns how many messages were added.
-    pub fn prepend_history(&self, saved: Vec<SavedEntry>) -> usize {
-        let known: std::collections::HashSet<String> = self.entries.with_untracked(|entries| {
-            entries
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EntryKind::Message(m) => Some(m.id.0.clone()),
-                    EntryKind::Notice(_) => None,
-                })
-                .collect()
-        });
-        let mut seen = known.clone();
-        let mut fresh: Vec<SavedEntry> = saved
-            .into_iter()
-            .filter(|s| match s {
-                SavedEntry::Message { id, .. } => seen.insert(id.clone()),
-                SavedEntry::Notice(_) => true,
-            })
-            .map(|mut s| {
-                if let SavedEntry::Message { earlier, .. } = &mut s {
-                    *earlier = true;
-                }
-                s
-            })
-            .collect();
-        // A separator whose chat had nothing new would label nothing.
-        let mut keep = vec![true; fresh.len()];
-        let mut open_separator: Option<usize> = None;
-        for (i, s) in fresh.iter().enumerate() {
-            match s {
-                SavedEntry::Notice(Notice::EarlierChat { .. }) => {
-                    if let Some(j) = open_separator.replace(i) {
-                        keep[j] = false;
-                    }
-                }
-                SavedEntry::Message { .. } => open_separator = None,
-                SavedEntry::Notice(_) => {}
-            }
-        }
-        if let Some(j) = open_separator {
-            keep[j] = false;
-        }
-        let mut keep = keep.into_iter();
-        fresh.retain(|_| keep.next().unwrap_or(true));
-        let added = fresh
-            .iter()
-            .filter(|s| matches!(s, SavedEntry::Message { .. }))
-            .count();
-        if added == 0 {
-            return 0;
-        }
-        let mut entries = self.build(fresh, Vec::new());
-        entries.extend(self.entries.get_untracked());
-        Self::regroup(&mut entries);
-        self.entries.set(entries);
-        added
-    }
-
-    /// Forgets everything of the visitor (`CV.user.reset()`): conversation, agent, typing,
-    /// unread count, survey and co-browsing prompt. The phase is the controller's to set.
-    pub fn reset(&self) {
-        self.entries.set(Vec::new());
-        self.agent_name.set(None);
-        self.set_agent_typing(false);
-        self.unread.set(0);
-        self.survey.set(SurveyState::Hidden);
-        self.cobrowse.set(CobrowseState::Idle);
-    }
-
-    /// Clears the conversation for a new chat after the end. Refused (false) after a block.
-    pub fn start_new_chat(&self) -> bool {
-        if self.phase.get_untracked() == Phase::Blocked {
-            return false;
-        }
-        self.entries.set(Vec::new());
-        self.agent_name.set(None);
-        self.set_agent_typing(false);
-        self.survey.set(SurveyState::Hidden);
-        self.cobrowse.set(CobrowseState::Idle);
-        self.phase.set(Phase::Idle);
-        true
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CobrowseConfig, SurveyConfig};
 
     fn store() -> ChatStore {
         ChatStore::new(WidgetConfig::default(), true)
@@ -856,62 +626,7 @@ mod tests {
     }
 
     #[test]
-    fn transfer_renames_the_agent() {
-        let s = store();
-        s.set_agent_name(Some("Ana".into()));
-        s.agent_transferred("Bo");
-        assert_eq!(s.agent_name().get_untracked().as_deref(), Some("Bo"));
-        assert!(matches!(
-            s.entries().get_untracked().last().map(|e| e.kind.clone()),
-            Some(EntryKind::Notice(Notice::Transferred { firstname })) if firstname == "Bo"
-        ));
-    }
-
-    #[test]
-    fn end_opens_the_survey_only_when_configured() {
-        let s = store();
-        s.chat_ended(EndedBy::Agent);
-        assert_eq!(s.phase().get_untracked(), Phase::Ended);
-        assert_eq!(s.survey().get_untracked(), SurveyState::Hidden);
-
-        let s = ChatStore::new(
-            WidgetConfig {
-                survey: Some(SurveyConfig::default()),
-                ..Default::default()
-            },
-            true,
-        );
-        s.chat_ended(EndedBy::Visitor);
-        assert_eq!(s.survey().get_untracked(), SurveyState::Open);
-        s.survey_submitted("good", None);
-        s.survey_submitted("bad", Some("slow".into()));
-        assert_eq!(
-            s.survey().get_untracked(),
-            SurveyState::Submitted {
-                value: "bad".into(),
-                comment: Some("slow".into())
-            }
-        );
-    }
-
-    #[test]
-    fn no_new_chat_after_a_block() {
-        let s = store();
-        s.blocked();
-        assert_eq!(s.phase().get_untracked(), Phase::Blocked);
-        assert!(!s.start_new_chat());
-        assert_eq!(s.phase().get_untracked(), Phase::Blocked);
-
-        let s = store();
-        s.add_agent_message("1", "Ana", "x");
-        s.chat_ended(EndedBy::Agent);
-        assert!(s.start_new_chat());
-        assert!(s.entries().get_untracked().is_empty());
-        assert_eq!(s.phase().get_untracked(), Phase::Idle);
-    }
-
-    #[test]
-    fn snapshot_restores_with_groups_and_history_goes_first_once() {
+    fn snapshot_restores_with_groups_and_history_goes_first() {
         let s = store();
         s.add_agent_message("a1", "Ana", "hi");
         s.add_visitor_message("v1", "hello");
@@ -921,7 +636,7 @@ mod tests {
         let saved = s.snapshot();
 
         let t = store();
-        t.restore(saved.clone());
+        t.apply(ViewUpdate::Restore(saved.clone()));
         assert_eq!(t.snapshot(), saved);
         assert_eq!(
             t.unread().get_untracked(),
@@ -939,26 +654,15 @@ mod tests {
             .collect();
         assert_eq!(groups, vec![false, false, true]);
 
-        let old = vec![
-            SavedEntry::Message {
-                id: "h1".into(),
-                sender: Sender::Visitor,
-                text: "last week".into(),
-                status: MessageStatus::Sent,
-                at_ms: Some(1_000),
-                earlier: false,
-            },
-            SavedEntry::Message {
-                id: "a1".into(),
-                sender: Sender::Agent { nick: "Ana".into() },
-                text: "hi".into(),
-                status: MessageStatus::Sent,
-                at_ms: None,
-                earlier: false,
-            },
-        ];
-        assert_eq!(t.prepend_history(old.clone()), 1);
-        assert_eq!(t.prepend_history(old), 0, "twice changes nothing");
+        let old = vec![SavedEntry::Message {
+            id: "h1".into(),
+            sender: Sender::Visitor,
+            text: "last week".into(),
+            status: MessageStatus::Sent,
+            at_ms: Some(1_000),
+            earlier: true,
+        }];
+        t.apply(ViewUpdate::Prepend(old));
         assert_eq!(messages(&t)[0], (Sender::Visitor, "last week".into()));
         assert_eq!(messages(&t).len(), 4);
         let seqs: std::collections::HashSet<u64> =
@@ -970,7 +674,8 @@ mod tests {
         );
 
         t.set_agent_typing(true);
-        t.reset();
+        t.apply(ViewUpdate::Clear { unread: true });
+        t.set_agent_typing(false);
         assert!(t.entries().get_untracked().is_empty());
         assert!(!t.agent_typing().get_untracked());
     }
@@ -980,11 +685,11 @@ mod tests {
         let leader = store();
         leader.add_visitor_message("v1", "hi");
         let follower = store();
-        follower.sync(leader.snapshot());
+        follower.apply(ViewUpdate::Sync(leader.snapshot()));
         let first_seq = follower.entries().get_untracked()[0].seq;
         leader.set_message_status(&"v1".into(), MessageStatus::Sent);
         leader.add_agent_message("a1", "Ana", "hello");
-        follower.sync(leader.snapshot());
+        follower.apply(ViewUpdate::Sync(leader.snapshot()));
         assert_eq!(follower.snapshot(), leader.snapshot());
         assert_eq!(
             follower.entries().get_untracked()[0].seq,
@@ -993,7 +698,7 @@ mod tests {
         );
         // A row the leader does not have (yet): replaced by the leader's view.
         follower.add_visitor_message("v2", "mine");
-        follower.sync(leader.snapshot());
+        follower.apply(ViewUpdate::Sync(leader.snapshot()));
         assert_eq!(follower.snapshot(), leader.snapshot());
     }
 
@@ -1036,96 +741,7 @@ mod tests {
         );
         // A reload groups the same way.
         let r = store();
-        r.restore(s.snapshot());
+        r.apply(ViewUpdate::Restore(s.snapshot()));
         assert_eq!(groups(&r), vec![false, true, false, true]);
-    }
-
-    #[test]
-    fn history_is_marked_earlier_and_empty_separators_are_dropped() {
-        let s = store();
-        s.add_visitor_message_at("now", "today", Some(9_000));
-        let msg = |id: &str, at: u64| SavedEntry::Message {
-            id: id.into(),
-            sender: Sender::Visitor,
-            text: id.into(),
-            status: MessageStatus::Sent,
-            at_ms: Some(at),
-            earlier: false,
-        };
-        let sep = |at: u64| SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(at) });
-        let history = vec![
-            sep(1_000),
-            msg("a", 1_000),
-            msg("b", 1_100),
-            sep(2_000),
-            msg("now", 9_000), // already shown: that chat adds nothing
-            sep(3_000),
-            msg("c", 3_000),
-        ];
-        assert_eq!(s.prepend_history(history), 3);
-        let rows: Vec<String> = s
-            .snapshot()
-            .into_iter()
-            .map(|e| match e {
-                SavedEntry::Message { id, earlier, .. } => format!("{id}:{earlier}"),
-                SavedEntry::Notice(Notice::EarlierChat { at_ms }) => format!("sep{at_ms:?}"),
-                SavedEntry::Notice(_) => "notice".into(),
-            })
-            .collect();
-        assert_eq!(
-            rows,
-            vec![
-                "sepSome(1000)",
-                "a:true",
-                "b:true",
-                "sepSome(3000)",
-                "c:true",
-                "now:false"
-            ]
-        );
-        // The current chat does not join the last earlier chat's group.
-        assert_eq!(groups(&s), vec![false, true, false, false]);
-    }
-
-    #[test]
-    fn another_tabs_survey_and_prompt_are_mirrored() {
-        let s = ChatStore::new(
-            WidgetConfig {
-                survey: Some(SurveyConfig::default()),
-                cobrowse: Some(CobrowseConfig::default()),
-                ..Default::default()
-            },
-            true,
-        );
-        s.mirror_prompts(SurveyState::Open, CobrowseState::Requested);
-        assert_eq!(s.survey().get_untracked(), SurveyState::Open);
-        assert_eq!(s.cobrowse().get_untracked(), CobrowseState::Requested);
-        let answered = SurveyState::Submitted {
-            value: "good".into(),
-            comment: None,
-        };
-        s.mirror_prompts(answered.clone(), CobrowseState::Denied);
-        assert_eq!(s.survey().get_untracked(), answered);
-        assert_eq!(s.cobrowse().get_untracked(), CobrowseState::Denied);
-    }
-
-    #[test]
-    fn cobrowse_needs_the_campaign_and_a_chat() {
-        let s = store();
-        s.set_phase(Phase::Chatting);
-        assert!(!s.cobrowse_requested(), "campaign has co-browsing off");
-
-        let s = ChatStore::new(
-            WidgetConfig {
-                cobrowse: Some(CobrowseConfig::default()),
-                ..Default::default()
-            },
-            true,
-        );
-        assert!(!s.cobrowse_requested(), "no chat yet");
-        s.set_phase(Phase::Chatting);
-        assert!(s.cobrowse_requested());
-        s.cobrowse_answered(false);
-        assert_eq!(s.cobrowse().get_untracked(), CobrowseState::Denied);
     }
 }

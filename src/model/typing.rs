@@ -7,16 +7,7 @@
 /// How long without input before `composing` becomes `paused`.
 pub const PAUSE_AFTER_MS: f64 = 3000.0;
 
-/// A chat state the visitor's side reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChatState {
-    /// Not typing (after sending or clearing the text).
-    Active,
-    /// Typing.
-    Composing,
-    /// Stopped typing without sending.
-    Paused,
-}
+pub use crate::session::view::ChatState;
 
 /// Debounces raw composer events into chat-state transitions.
 #[derive(Clone, Debug)]

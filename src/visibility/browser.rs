@@ -29,124 +29,30 @@
 //! the widget stays), then the operator, then the rules. Everything is released on drop. This
 //! module makes no decision itself; the rules are [`Rules::evaluate`]'s.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use leptos::prelude::{Dispose, Effect, Get, GetUntracked};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 use webchat_protocol::api::{self, Campaign, VisibilityVerdict};
 
 use super::engine::{AgentStatus, Decision, Inputs, Reason};
-use super::operator::{self, combine, poll_interval_ms, Identity, Remembered, Verdict};
+use super::history_hook::HistoryHook;
+use super::intl_zone::{IntlZone, NoZone};
+use super::operator::{self, combine, Identity, Remembered, Verdict};
+use super::poll::Poll;
 use super::rules::{RuleError, Rules};
 use super::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
-use super::zone::{days_from_civil, ZoneOffsets, DAY_MS};
+use super::zone::ZoneOffsets;
 use crate::adapters::fetch::{Fetch, FetchError, Method, Revalidated};
 use crate::adapters::storage::{Storage, StorageKind};
 use crate::adapters::timer::Timer;
 use crate::controller::transport::{LocalFuture, Transport};
 use crate::events::{self, HostEvent};
-use crate::model::{ChatStore, Phase};
-
-// ---------------------------------------------------------------------------------------------
-// Time zones through Intl
-
-/// A time zone answered by the browser's `Intl.DateTimeFormat` (`formatToParts` in the zone,
-/// read back as a wall time).
-pub struct IntlZone {
-    format: js_sys::Intl::DateTimeFormat,
-}
-
-impl IntlZone {
-    /// The zone `name` (IANA, e.g. `Europe/Vienna`), or [`RuleError::UnknownTimeZone`] when the
-    /// browser does not know it.
-    pub fn new(name: &str) -> Result<IntlZone, RuleError> {
-        let unknown = || RuleError::UnknownTimeZone(name.to_owned());
-        let intl =
-            js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).map_err(|_| unknown())?;
-        let ctor: js_sys::Function = js_sys::Reflect::get(&intl, &"DateTimeFormat".into())
-            .ok()
-            .and_then(|c| c.dyn_into().ok())
-            .ok_or_else(unknown)?;
-        let options = js_sys::Object::new();
-        for (k, v) in [
-            ("timeZone", name),
-            ("hourCycle", "h23"),
-            ("year", "numeric"),
-            ("month", "numeric"),
-            ("day", "numeric"),
-            ("hour", "numeric"),
-            ("minute", "numeric"),
-            ("second", "numeric"),
-        ] {
-            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
-        }
-        let args = js_sys::Array::of2(&"en-US".into(), &options);
-        // The constructor throws a RangeError for a zone it does not know: caught here.
-        let format = js_sys::Reflect::construct(&ctor, &args).map_err(|_| unknown())?;
-        Ok(IntlZone {
-            format: format.unchecked_into(),
-        })
-    }
-
-    /// The wall time at `utc_ms` as ms since 1970-01-01 00:00 local, or `None` if the browser's
-    /// answer cannot be read.
-    fn wall_ms(&self, utc_ms: i64) -> Option<i64> {
-        let date = js_sys::Date::new(&JsValue::from_f64(utc_ms as f64));
-        let parts = self.format.format_to_parts(&date);
-        let (mut y, mut mo, mut d, mut h, mut mi, mut s) = (None, None, None, None, None, None);
-        for part in parts.iter() {
-            let get = |k: &str| {
-                js_sys::Reflect::get(&part, &k.into())
-                    .ok()
-                    .and_then(|v| v.as_string())
-            };
-            let (Some(kind), Some(value)) = (get("type"), get("value")) else {
-                continue;
-            };
-            let n = value.trim().parse::<i64>().ok();
-            match kind.as_str() {
-                "year" => y = n,
-                "month" => mo = n,
-                "day" => d = n,
-                "hour" => h = n,
-                "minute" => mi = n,
-                "second" => s = n,
-                _ => {}
-            }
-        }
-        let days = days_from_civil(
-            i32::try_from(y?).ok()?,
-            u8::try_from(mo?).ok()?,
-            u8::try_from(d?).ok()?,
-        );
-        // Some engines still say "24" for midnight despite h23.
-        let h = h? % 24;
-        Some(days * DAY_MS + ((h * 60 + mi?) * 60 + s?) * 1000)
-    }
-}
-
-impl ZoneOffsets for IntlZone {
-    fn offset_minutes(&self, utc_ms: i64) -> i32 {
-        // Whole seconds: Intl drops the milliseconds.
-        let utc_s = utc_ms.div_euclid(1000) * 1000;
-        match self.wall_ms(utc_s) {
-            Some(wall) => (wall - utc_s + 30_000).div_euclid(60_000) as i32,
-            None => 0,
-        }
-    }
-}
-
-/// A zone for rules without `openingHours` (never asked).
-struct NoZone;
-
-impl ZoneOffsets for NoZone {
-    fn offset_minutes(&self, _utc_ms: i64) -> i32 {
-        0
-    }
-}
+use crate::model::ChatStore;
+use crate::session::io::encode_path;
 
 // ---------------------------------------------------------------------------------------------
 // The handle
@@ -157,9 +63,6 @@ type Listener = (
     &'static str,
     Closure<dyn FnMut(web_sys::Event)>,
 );
-
-/// A `history` method replacement: `(state, unused, url)` → the original's result.
-type HistoryFn = Closure<dyn FnMut(JsValue, JsValue, JsValue) -> Result<JsValue, JsValue>>;
 
 /// Where the operator's per-visitor verdict is read: a conditional `GET` (browser tests script
 /// it).
@@ -202,83 +105,15 @@ pub struct Deps {
     pub storage: Storage,
     /// The wall clock in ms since the Unix epoch (`Date.now()`; tests pass a fake one).
     pub now: Rc<dyn Fn() -> i64>,
+    /// Told whether a chat could start now, after every campaign poll (the chat's phase is
+    /// the session's to decide).
+    pub availability: Rc<dyn Fn(bool)>,
 }
 
 impl Deps {
     /// The real clock.
     pub fn date_now() -> Rc<dyn Fn() -> i64> {
         Rc::new(|| js_sys::Date::now() as i64)
-    }
-}
-
-/// One periodic read: its timer, when it last went out and how the last ones went.
-struct Poll {
-    timer: Option<Timer>,
-    armed: bool,
-    in_flight: bool,
-    last_ms: Option<i64>,
-    failures: u32,
-}
-
-impl Poll {
-    fn new(timer: Timer) -> Poll {
-        Poll {
-            timer: Some(timer),
-            armed: false,
-            in_flight: false,
-            last_ms: None,
-            failures: 0,
-        }
-    }
-
-    /// Whether a read should go out now (then it counts as sent). Otherwise arms the timer for
-    /// when one is due, or disarms it when no read is `wanted`.
-    fn due(&mut self, wanted: bool, poll_seconds: u32) -> bool {
-        if !wanted {
-            if self.armed {
-                if let Some(t) = &self.timer {
-                    t.cancel();
-                }
-                self.armed = false;
-            }
-            return false;
-        }
-        if self.in_flight || self.armed {
-            return false;
-        }
-        let now = js_sys::Date::now() as i64;
-        let due = self
-            .last_ms
-            .map_or(now, |t| t + poll_interval_ms(poll_seconds, self.failures));
-        if due > now {
-            if let Some(t) = &self.timer {
-                self.armed = t.arm(u64::try_from(due - now).unwrap_or(0));
-            }
-            return false;
-        }
-        self.in_flight = true;
-        self.last_ms = Some(now);
-        true
-    }
-
-    /// Forgets the schedule: the next [`due`](Self::due) reads at once.
-    fn restart(&mut self) {
-        self.last_ms = None;
-        self.failures = 0;
-        if let Some(t) = &self.timer {
-            t.cancel();
-        }
-        self.armed = false;
-    }
-
-    /// The reply to the read in flight arrived.
-    fn done(&mut self, ok: bool) {
-        self.in_flight = false;
-        self.failures = if ok {
-            0
-        } else {
-            self.failures.saturating_add(1)
-        };
     }
 }
 
@@ -332,7 +167,7 @@ pub struct Visibility {
 
 impl Visibility {
     /// Starts applying `rules` (JSON text, `None` = no rules). A bad rule is logged once with
-    /// `console.error` and the widget stays visible (seed 000: visible by default).
+    /// `console.error` and the widget stays visible (visible by default, `docs/protocol.md` §5).
     pub fn start(rules: Option<&str>, deps: Deps) -> Visibility {
         let parsed = match rules.map(str::trim) {
             None | Some("") => Ok(Rules::default()),
@@ -380,7 +215,7 @@ impl Visibility {
                 let me = me.clone();
                 Timer::new(move || {
                     if let Some(i) = me.upgrade() {
-                        which(&mut i.borrow_mut()).armed = false;
+                        which(&mut i.borrow_mut()).fired();
                         Inner::update(&i);
                     }
                 })
@@ -524,8 +359,8 @@ impl Drop for Visibility {
             let mut i = self.inner.borrow_mut();
             i.stopped = true;
             i.check_timer = None;
-            i.campaign_poll.timer = None;
-            i.overrides.poll.timer = None;
+            i.campaign_poll.stop();
+            i.overrides.poll.stop();
         }
         if let Some(e) = self.effect.take() {
             e.dispose();
@@ -691,7 +526,7 @@ impl Inner {
     fn read_campaign(i: &Inner) {
         let fut = i.deps.transport.request(
             Method::Get,
-            &format!("campaigns/{}", encode_segment(&i.deps.campaign)),
+            &format!("campaigns/{}", encode_path(&i.deps.campaign)),
             Vec::new(),
             None,
         );
@@ -712,18 +547,19 @@ impl Inner {
                         i.campaign_poll.done(true);
                         let status = AgentStatus::from_campaign(&c);
                         i.agents = Some(status);
-                        if i.rules.needs_agents() {
-                            follow_availability(i.deps.store, status.available && c.active);
-                        }
                         let on = c.webchat.visibility_overrides;
                         i.overrides_on = Some(on);
                         if !on {
                             // Switched off: nothing of the operator's counts any more.
                             i.forget_verdict();
                         }
+                        let report = i.deps.availability.clone();
+                        let available = status.available && c.active;
+                        // After this borrow: the session may change what the store shows.
+                        wasm_bindgen_futures::spawn_local(async move { report(available) });
                     }
                     Err(e) => {
-                        if i.campaign_poll.failures == 0 && i.rules.needs_agents() {
+                        if i.campaign_poll.healthy() && i.rules.needs_agents() {
                             web_sys::console::warn_1(
                                 &format!("webchat: visibility: reading the campaign failed ({e}); trying again later").into(),
                             );
@@ -825,7 +661,7 @@ impl Inner {
     }
 
     fn warn_verdict_failed(&self, e: &str) {
-        if self.overrides.poll.failures == 0 {
+        if self.overrides.poll.healthy() {
             web_sys::console::warn_1(
                 &format!("webchat: visibility: reading the operator's verdict failed ({e}); trying again later").into(),
             );
@@ -859,98 +695,5 @@ impl Inner {
                 Inner::update(&i);
             }
         });
-    }
-}
-
-/// Keeps the composer's state in line with live availability: the controller decides
-/// `Offline`/`Idle` from the campaign it read at start; when the poll shows agents came (or
-/// went) while no chat is under way, the launcher that appears must be usable.
-fn follow_availability(store: ChatStore, available: bool) {
-    match store.phase().try_get_untracked() {
-        Some(Phase::Offline) if available => store.set_phase(Phase::Idle),
-        Some(Phase::Idle) if !available => store.set_phase(Phase::Offline),
-        _ => {}
-    }
-}
-
-/// Percent-encodes a path segment (the campaign id is the page's input).
-fn encode_segment(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
-}
-
-// ---------------------------------------------------------------------------------------------
-// History API hook
-
-/// `history.pushState`/`replaceState` wrapped to report route changes; restored on drop.
-struct HistoryHook {
-    history: JsValue,
-    originals: Vec<(&'static str, JsValue, JsValue)>,
-    active: Rc<Cell<bool>>,
-    closures: Vec<HistoryFn>,
-}
-
-impl HistoryHook {
-    fn install(notify: Rc<dyn Fn()>) -> Option<HistoryHook> {
-        let window = web_sys::window()?;
-        let history = js_sys::Reflect::get(&window, &"history".into()).ok()?;
-        let active = Rc::new(Cell::new(true));
-        let mut hook = HistoryHook {
-            history: history.clone(),
-            originals: Vec::new(),
-            active: active.clone(),
-            closures: Vec::new(),
-        };
-        for name in ["pushState", "replaceState"] {
-            let original: js_sys::Function = js_sys::Reflect::get(&history, &name.into())
-                .ok()?
-                .dyn_into()
-                .ok()?;
-            let (history_this, notify, active) = (history.clone(), notify.clone(), active.clone());
-            let orig = original.clone();
-            let closure = HistoryFn::new(move |state: JsValue, unused: JsValue, url: JsValue| {
-                // `url` left out by the page arrives as undefined, which the browser treats
-                // as missing: the call is the page's own, unchanged.
-                let result = js_sys::Reflect::apply(
-                    &orig,
-                    &history_this,
-                    &js_sys::Array::of3(&state, &unused, &url),
-                )?;
-                if active.get() {
-                    notify();
-                }
-                Ok(result)
-            });
-            let wrapper: &JsValue = closure.as_ref();
-            if js_sys::Reflect::set(&history, &name.into(), wrapper).is_err() {
-                continue;
-            }
-            hook.originals
-                .push((name, original.into(), wrapper.clone()));
-            hook.closures.push(closure);
-        }
-        Some(hook)
-    }
-}
-
-impl Drop for HistoryHook {
-    fn drop(&mut self) {
-        self.active.set(false);
-        let mut still_referenced = false;
-        for (name, original, wrapper) in &self.originals {
-            let current =
-                js_sys::Reflect::get(&self.history, &(*name).into()).unwrap_or(JsValue::UNDEFINED);
-            if current == *wrapper {
-                let _ = js_sys::Reflect::set(&self.history, &(*name).into(), original);
-            } else {
-                // Someone wrapped our wrapper: removing it would break their chain. It stays as
-                // a silent pass-through (inactive), so its closure must outlive us.
-                still_referenced = true;
-            }
-        }
-        if still_referenced {
-            for c in self.closures.drain(..) {
-                c.forget();
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
-//! Visibility (seed 000): when the chat's launcher is shown at all.
+//! Visibility rules: when the chat's launcher is shown at all.
 //!
-//! Seed 000: "If nothing is configured, the chat is visible per default." A page may set rules —
+//! Without rules the chat is visible (`docs/protocol.md` §5). A page may set rules —
 //! agents online / available, opening hours, seconds on the page, visit number, pages — combined
 //! with AND; the customer's server may show or hide the chat per visitor, tagged user or
 //! campaign over REST (the operator's overrides); and the page's own code overrides both
@@ -20,14 +20,18 @@
 
 pub mod browser;
 pub mod engine;
+pub mod history_hook;
 pub mod hours;
+pub mod intl_zone;
 pub mod operator;
+mod poll;
 pub mod rules;
 pub mod visits;
 pub mod zone;
 
-pub use browser::{Deps, IntlZone, OverrideSource, Visibility};
+pub use browser::{Deps, OverrideSource, Visibility};
 pub use engine::{AgentStatus, Decision, Inputs, Reason};
+pub use intl_zone::IntlZone;
 pub use operator::{combine, Identity, Verdict};
 pub use rules::{Pages, RuleError, Rules};
 pub use zone::{SimulatedZone, ZoneOffsets};

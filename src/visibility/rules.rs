@@ -136,7 +136,7 @@ fn wildcard(p: &[u8], s: &[u8]) -> bool {
     p[pi..].iter().all(|&b| b == b'*')
 }
 
-/// Why the rules were refused. The widget then stays visible (seed 000: visible by default) and
+/// Why the rules were refused. The widget then stays visible (visible by default, `docs/protocol.md` §5) and
 /// logs this message once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleError {

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick] [--only AREA,AREA]`: every figure of issue #9, side by side with
+//! `cargo xtask bench [--quick] [--only AREA,AREA]`: every figure of the size and speed budget, side by side with
 //! converse.js where a reference makes sense, written to `bench/RESULTS.md` with a chart.
 //!
 //! Areas (in this order; `--only` picks some):
@@ -15,9 +15,9 @@
 //! - `roundtrip`: visitor → agent → visitor through the widget and devserver's embedded backend
 //!   (the bot answers), p50/p99, and the widget's own share (`e2e/bench/roundtrip.mjs`).
 //! - `ejabberd`: the same through a private ejabberd on loopback.
-//! - `fault`: issue #7's 1,000-message / 20-drop scenario: lost, duplicated, reordered,
+//! - `fault`: the 1,000-message / 20-drop scenario: lost, duplicated, reordered,
 //!   recovery time (`e2e/bench/fault.mjs`).
-//! - `load`: devserver's load benchmark (issue 4): 500 visitors, paced and at saturation.
+//! - `load`: devserver's load benchmark: 500 visitors, paced and at saturation.
 //!
 //! A full run writes `bench/RESULTS.md` and `bench/results-chart.svg`; `--quick` (fewer runs,
 //! smaller scenarios) or `--only` write them under `target/bench/` instead, so a partial run
@@ -45,7 +45,7 @@ use crate::setup::{self, Needs};
 use report::{Panel, Report, Section, Status, Table, Target};
 use stats::{kb, percentile, Samples, Stats};
 
-/// Issue #9's budgets.
+/// The budgets.
 const BUDGET_BROTLI: f64 = 100_000.0;
 const LOADER_BUDGET_BROTLI: f64 = 2_000.0;
 const NATIVE_FPS_TARGET: f64 = 200_000.0;
@@ -1338,7 +1338,7 @@ fn fault(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         bad.map(|b| b == 0.0),
     );
     Ok(Section {
-        title: "Fault injection (issue #7)".into(),
+        title: "Fault injection".into(),
         intro: vec![format!(
             "`e2e/bench/fault.mjs`: the identity-proxy scenario at benchmark size. The browser reaches \
              devserver's XMPP WebSocket (embedded backend) through `e2e/lib/proxy.mjs`, which cuts the \
@@ -1352,7 +1352,7 @@ fn fault(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     })
 }
 
-// ---- load (issue 4) -----------------------------------------------------------------------------
+// ---- load --------------------------------------------------------------------------------------
 
 fn load(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     let (sessions, messages) = if ctx.opts.quick {
@@ -1412,7 +1412,7 @@ fn load(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         ]);
     }
     Ok(Section {
-        title: "devserver under load (issue 4)".into(),
+        title: "devserver under load".into(),
         intro: vec![
             "`devserver/benches/load.rs`: visitors through the Public API and the embedded XMPP \
              backend, in one process with devserver, each chatting with the bot (native-release \

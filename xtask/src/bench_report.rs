@@ -66,7 +66,7 @@ pub struct Section {
     pub notes: Vec<String>,
 }
 
-/// A target of issue #9 and where this run stands.
+/// A target of the budget and where this run stands.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub figure: String,
@@ -81,7 +81,7 @@ pub struct Target {
 pub enum Status {
     Met,
     NotMet,
-    /// A figure the issue asks to report, without a budget.
+    /// A figure reported without a budget.
     Reported,
     /// It did not come out of this run.
     NotMeasured,
@@ -147,7 +147,7 @@ impl Report {
                 "![size and loading, webchat vs converse.js]({chart})\n"
             );
         }
-        out.push_str("## Targets (issue #9)\n\n");
+        out.push_str("## Targets\n\n");
         let mut t = Table::new(&["figure", "webchat", "converse.js", "target", "status"]);
         for x in &self.targets {
             t.row(vec![

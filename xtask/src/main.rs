@@ -14,6 +14,8 @@ mod proc;
 mod servers;
 mod setup;
 mod test_cmd;
+#[cfg(test)]
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -45,7 +47,7 @@ commands:
                          with raw/gzip/brotli sizes; fails over the 100 KB brotli budget unless
                          --no-budget (the table still shows where it stands)
   bench [--quick] [--only A,A]
-                         every figure of issue #9 side by side with converse.js, written to
+                         every figure of the size and speed budget side by side with converse.js, written to
                          bench/RESULTS.md (+ chart); areas: size, tbt, frames, history,
                          roundtrip, ejabberd, fault, load. --quick: fewer runs, smaller
                          scenarios; --quick/--only write under target/bench/ instead";

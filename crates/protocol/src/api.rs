@@ -1,4 +1,4 @@
-//! Public API types (PROTOCOL.md §1, seed 003) and the typed errors of its replies.
+//! Public API types (`docs/protocol.md` §1) and the typed errors of its replies.
 //!
 //! What it does: serde types for every call of the CoBrowser Public API (`campaigns`,
 //! `chatsessions`, `xmppcredentials`), our documented extensions (the `user` object on
@@ -78,8 +78,8 @@ pub struct Campaign {
         serde(default, deserialize_with = "serde_impls::null_default")
     )]
     pub survey: Survey,
-    /// Extension: the widget's features beyond seed 003 (`"webchat": {…}`, camelCase keys).
-    /// Absent (as from a seed-only backend) means every feature off.
+    /// Extension: the widget's features beyond the Public API (`"webchat": {…}`, camelCase
+    /// keys). Absent (as from a backend without extensions) means every feature off.
     #[cfg_attr(
         feature = "serde",
         serde(
@@ -91,7 +91,8 @@ pub struct Campaign {
     pub webchat: WidgetFeatures,
 }
 
-/// Extension: the campaign's `webchat` object, switches for widget features beyond seed 003.
+/// Extension: the campaign's `webchat` object, switches for widget features beyond the Public
+/// API.
 /// Unknown keys are ignored (later features add theirs); a missing key is off.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -507,6 +508,27 @@ pub struct TranscriptMessage {
         serde(default, deserialize_with = "serde_impls::null_default")
     )]
     pub timestamp: u64,
+}
+
+impl TranscriptMessage {
+    /// The transcript id of a visitor's message: stanza ids are only unique per sender, so the
+    /// backend prefixes them with the visitor's bare JID (`visitorjid:stanzaid`).
+    pub fn visitor_message_id(visitor_bare_jid: &str, stanza_id: &str) -> String {
+        format!("{visitor_bare_jid}:{stanza_id}")
+    }
+
+    /// The id the sender's client knows the message by: for a visitor's message the stanza id
+    /// (what follows the last `:` of [`TranscriptMessage::visitor_message_id`]), for an agent's
+    /// the id as it is.
+    pub fn client_id(&self) -> &str {
+        match self.from {
+            Sender::Visitor => self
+                .id
+                .rsplit_once(':')
+                .map_or(self.id.as_str(), |(_, s)| s),
+            Sender::Agent => &self.id,
+        }
+    }
 }
 
 /// Who wrote a transcript message.
@@ -1113,7 +1135,7 @@ pub(crate) mod serde_impls {
 mod tests {
     use super::*;
 
-    /// `GET campaigns/{id}` exactly as seed 003 shows it.
+    /// `GET campaigns/{id}` exactly as the API's documentation shows it.
     const SEED_CAMPAIGN: &str = r##"{
 "id": "Tm1dyqk5Nvq5TibLRSyJUkJX2kawLsHX",
 "name": "First Chat campaign",
@@ -1459,6 +1481,22 @@ mod tests {
         assert_eq!(t.messages[0].nick, None);
         let list: Vec<ChatSession> = parse_response(200, "[]").unwrap();
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn transcript_ids_map_back_to_what_the_client_sent() {
+        let id = TranscriptMessage::visitor_message_id("v1@webchat.test", "vabc");
+        assert_eq!(id, "v1@webchat.test:vabc");
+        let message = |id: &str, from| TranscriptMessage {
+            id: id.into(),
+            from,
+            nick: None,
+            body: "x".into(),
+            timestamp: 0,
+        };
+        assert_eq!(message(&id, Sender::Visitor).client_id(), "vabc");
+        assert_eq!(message("plain", Sender::Visitor).client_id(), "plain");
+        assert_eq!(message("a:b", Sender::Agent).client_id(), "a:b");
     }
 
     #[test]

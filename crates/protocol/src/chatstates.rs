@@ -20,9 +20,9 @@ pub enum ChatState {
     Inactive,
     /// Left the conversation (XEP-0085).
     Gone,
-    /// Seed 003: the chat is over.
+    /// Not in XEP-0085: the chat is over (`docs/protocol.md` §2, §3).
     Closed,
-    /// Seed 003: the agent blocked the visitor.
+    /// Not in XEP-0085: the agent blocked the visitor (`docs/protocol.md` §3).
     Blocked,
 }
 

@@ -123,6 +123,19 @@ pub enum CloseReason {
     Xml(XmlError),
 }
 
+impl CloseReason {
+    /// Whether a new stream with the same credentials would end the same way: the server
+    /// refused them (SASL, registration) or we cannot authenticate with what it offers. Any
+    /// other reason (a dropped network, a timeout, a restart of the server) is worth a
+    /// reconnect.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            CloseReason::AuthFailed { .. } | CloseReason::Sasl(_) | CloseReason::RegisterFailed(_)
+        )
+    }
+}
+
 impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -284,6 +297,12 @@ impl Connection {
     /// Whether stanzas flow.
     pub fn is_ready(&self) -> bool {
         matches!(self.phase, Phase::Ready)
+    }
+
+    /// Whether the server acknowledges stanzas (XEP-0198 is on for this stream). Without it
+    /// nothing is ever confirmed: what went out on a ready stream is all that can be known.
+    pub fn acks_stanzas(&self) -> bool {
+        self.sm_enabled
     }
 
     /// Whether the connection is over.

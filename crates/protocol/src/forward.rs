@@ -70,7 +70,7 @@ mod tests {
     use crate::stanza::Message;
     use crate::xml::parse;
 
-    // Seed 003, "transfered chat message", verbatim.
+    // The API documentation's "transfered chat message", verbatim.
     const SEED: &str = r#"<message xmlns="jabber:client"
 from="bc1234@jaxlecho.localhost"
 to="anonymous.64be335b901133024ca85c437138128f@localhost"

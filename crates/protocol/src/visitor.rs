@@ -1,4 +1,4 @@
-//! The visitor's side of the chat protocol (PROTOCOL.md §2–§3, seed 003) on top of a
+//! The visitor's side of the chat protocol (`docs/protocol.md` §2–§3) on top of a
 //! [`Connection`]: the three presences, the answer to the agent's `subscribe`, outgoing
 //! messages and chat states, typed events for everything the agent sends, the close
 //! sequence (`closed` chat state, then `<close/>`), de-duplication, reconnection with
@@ -92,7 +92,8 @@ pub enum ChatEvent {
     AgentAvailable,
     /// The agent asks to co-browse; answer with [`Chat::answer_cobrowsing`].
     CobrowsingRequested,
-    /// The server acknowledged our message with this local id.
+    /// Our message with this local id reached the server: it acknowledged it (XEP-0198), or,
+    /// on a stream without acknowledgements, the message went out on the ready stream.
     Delivered(String),
     /// A page of archived messages, oldest first, without ones already seen.
     History {
@@ -369,12 +370,27 @@ impl Chat {
 
     fn send_or_hold(&mut self, el: Element) {
         if self.conn.is_ready() {
-            let _ = self.conn.send_stanza(el);
+            let sent = self.unacked_message_id(&el);
+            if self.conn.send_stanza(el).is_ok() {
+                self.events.extend(sent.map(ChatEvent::Delivered));
+            }
         } else {
             // Held here (not in the connection) so that on a new session the three presences
             // go out first: the backend only sees the chat after them.
             self.outbox.push(el);
         }
+    }
+
+    /// The id of one of our chat messages that no acknowledgement will ever confirm (the
+    /// stream has no XEP-0198): it counts as delivered once written to the ready stream.
+    fn unacked_message_id(&self, el: &Element) -> Option<String> {
+        if self.conn.acks_stanzas() || el.name != "message" {
+            return None;
+        }
+        el.get_child("body", crate::ns::CLIENT)?;
+        el.attr("id")
+            .filter(|id| self.own_ids.contains(*id))
+            .map(str::to_owned)
     }
 
     fn send_state(&mut self, state: ChatState) {
@@ -431,6 +447,7 @@ impl Chat {
     }
 
     fn on_ready(&mut self, jid: Jid, resumed: bool, now: Instant) {
+        let mut delivered = Vec::new();
         if !resumed {
             let agent = self.config.agent.clone();
             let _ = self.conn.send_stanza(Presence::default().to_element());
@@ -446,15 +463,19 @@ impl Chat {
             for frame in core::mem::take(&mut self.resend) {
                 if let Ok(el) = crate::xml::parse(&frame, crate::ns::CLIENT) {
                     if el.name == "message" && el.get_child("body", crate::ns::CLIENT).is_some() {
+                        delivered.extend(self.unacked_message_id(&el));
                         let _ = self.conn.send_stanza(el);
                     }
                 }
             }
         }
         for el in core::mem::take(&mut self.outbox) {
+            delivered.extend(self.unacked_message_id(&el));
             let _ = self.conn.send_stanza(el);
         }
         self.events.push_back(ChatEvent::Connected { jid, resumed });
+        self.events
+            .extend(delivered.into_iter().map(ChatEvent::Delivered));
         if resumed {
             // Nothing was lost: the server re-sends what we had not handled.
             self.fetch_after_connect = false;

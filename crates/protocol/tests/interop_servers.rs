@@ -26,7 +26,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Longest wait for any one server reply; replies on loopback take milliseconds.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The server under test, from the env var contract in CONTRACTS.md.
+/// The server under test, from the `WEBCHAT_XMPP_*` variables xtask sets (README, "Test servers").
 struct Target {
     server: String,
     ws_url: String,

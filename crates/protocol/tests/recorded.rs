@@ -1,7 +1,7 @@
 //! Table tests over frames recorded verbatim from Debian's ejabberd 23.01 and Prosody 0.12
 //! (`WEBCHAT_XMPP_TRACE=1 cargo test --test interop -- --ignored --nocapture`; only the random
 //! account names were replaced by `visitor`/`agent`). Every frame must parse into what it is,
-//! and the real-server differences PROTOCOL.md §6 lists must show up as the core expects.
+//! and the real-server differences `docs/protocol.md` §6 lists must show up as the core expects.
 
 use webchat_protocol::features::Features;
 use webchat_protocol::framing::{Close, Open};

@@ -712,6 +712,28 @@ fn auth_problems_are_typed() {
     );
 }
 
+#[test]
+fn only_refused_credentials_are_fatal() {
+    let fatal = [
+        CloseReason::AuthFailed {
+            condition: "not-authorized".into(),
+            text: None,
+        },
+        CloseReason::Sasl(webchat_protocol::sasl::SaslError::NoMechanism),
+    ];
+    assert!(fatal.iter().all(CloseReason::is_fatal));
+    let worth_a_reconnect = [
+        CloseReason::TransportClosed,
+        CloseReason::Timeout,
+        CloseReason::ServerClosed {
+            see_other_uri: None,
+        },
+        CloseReason::Protocol("x"),
+        CloseReason::BindFailed(None),
+    ];
+    assert!(!worth_a_reconnect.iter().any(CloseReason::is_fatal));
+}
+
 /// Every truncation and a set of hostile frames at every phase: no panic, and a clear end.
 #[test]
 fn hostile_frames_never_panic() {
@@ -1076,4 +1098,42 @@ fn an_unanswered_resume_is_given_up_for_a_fresh_session() {
         }]
     );
     assert_eq!(s.chat.resume_state().unwrap().id, "smid2");
+}
+
+/// A server without stream management never acknowledges: a message written to the ready
+/// stream is as delivered as it will ever be known to be, held ones once the stream is up.
+#[test]
+fn without_stream_management_what_goes_out_counts_as_delivered() {
+    let mut s = Sim::new(config());
+    s.sent();
+    let at = Instant::from_millis(0);
+    s.chat
+        .send_message_with_id("v-early", "before", at)
+        .unwrap();
+    s.recv(OPEN_S);
+    let auth = s.recv("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>");
+    assert!(auth[0].contains("mechanism=\"PLAIN\""), "{auth:?}");
+    s.recv("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    s.recv(OPEN_S);
+    s.recv("<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>");
+    let out = s.recv(&format!("<iq xmlns='jabber:client' type='result' id='{}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>v1@webchat.test/web</jid></bind></iq>", ids(1)));
+    assert!(
+        out.last().unwrap().contains("<body>before</body>"),
+        "{out:?}"
+    );
+    assert_eq!(
+        s.events(),
+        vec![
+            ChatEvent::Connected {
+                jid: Jid::parse("v1@webchat.test/web").unwrap(),
+                resumed: false
+            },
+            ChatEvent::Delivered("v-early".into())
+        ]
+    );
+    s.chat.send_message_with_id("v-now", "live", at).unwrap();
+    assert_eq!(s.events(), vec![ChatEvent::Delivered("v-now".into())]);
+    // Chat states are not messages of ours to confirm.
+    s.chat.set_chat_state(ChatState::Composing, at);
+    assert!(s.events().is_empty());
 }

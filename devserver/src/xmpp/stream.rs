@@ -13,7 +13,7 @@
 //! `webchat_protocol::xml::parse`.
 //! What it does not: route stanzas between users (the router does), own a socket or a
 //! timer (the endpoint does), keep an archive (the router does), TLS, SCRAM-SHA-256 (real
-//! servers on loopback offer SHA-1 and PLAIN, see PROTOCOL.md §6), or rosters beyond an
+//! servers on loopback offer SHA-1 and PLAIN, see `docs/protocol.md` §6), or rosters beyond an
 //! empty one.
 
 use std::collections::VecDeque;

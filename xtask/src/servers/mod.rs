@@ -98,7 +98,7 @@ impl Server {
         self.kind
     }
 
-    /// The env var contract of CONTRACTS.md for tests against this server.
+    /// The `WEBCHAT_XMPP_*` variables (README, "Test servers") for tests against this server.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("WEBCHAT_XMPP_SERVER", self.kind.name().to_owned()),

@@ -200,7 +200,7 @@ mod tests {
     use super::*;
     use crate::xml::parse;
 
-    // Seed 003, "a regular chat message".
+    // The API documentation's "a regular chat message".
     const SEED_CHAT: &str = r#"<message xmlns="jabber:client"
 from="bc1234@jaxlecho.localhost"
 to="anonymous.64be335b901133024ca85c437138128f@localhost"

@@ -4,14 +4,14 @@
 //! the visitor never sees an empty chat flash by; visitor messages still `sending` are the
 //! outbox that goes out once the connection is back. The JSON is hand-written (small, stable
 //! field names, and the widget needs no serde derive for it); anything unreadable is skipped
-//! rather than failing the whole transcript. It does no I/O: the controller reads and writes
-//! the storage.
+//! rather than failing the whole transcript. It does no I/O: the session core decides what is
+//! saved and the browser driver writes it.
 
 use webchat_protocol::json::{Map, Value};
 // The `json` module and the `json!` macro.
 use webchat_protocol::json;
 
-use super::store::{EndedBy, MessageStatus, Notice, Sender};
+use super::view::{EndedBy, MessageStatus, Notice, Sender};
 
 /// One saved row of the conversation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,8 +26,7 @@ pub enum SavedEntry {
         text: String,
         /// Delivery state (visitor messages): `Sending` ones are the outbox.
         status: MessageStatus,
-        /// When it was written (ms since the Unix epoch); absent in data saved before times
-        /// were kept.
+        /// When it was written (ms since the Unix epoch), when known.
         at_ms: Option<u64>,
         /// Part of an earlier chat (history).
         earlier: bool,
@@ -138,18 +137,29 @@ impl SavedEntry {
     }
 }
 
+/// A whole conversation as a JSON array.
+pub fn to_json(entries: &[SavedEntry]) -> Value {
+    Value::Array(entries.iter().map(SavedEntry::to_json).collect())
+}
+
+/// Reads a conversation written by [`to_json`]; anything but an array gives an empty list and
+/// unreadable entries are skipped.
+pub fn from_json(value: &Value) -> Vec<SavedEntry> {
+    match value {
+        Value::Array(items) => items.iter().filter_map(SavedEntry::from_json).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A whole conversation as JSON text.
 pub fn to_json_text(entries: &[SavedEntry]) -> String {
-    Value::Array(entries.iter().map(SavedEntry::to_json).collect()).to_string()
+    to_json(entries).to_string()
 }
 
 /// Reads a conversation saved by [`to_json_text`]; unreadable text gives an empty list and
 /// unreadable entries are skipped.
 pub fn from_json_text(text: &str) -> Vec<SavedEntry> {
-    match json::parse(text) {
-        Ok(Value::Array(items)) => items.iter().filter_map(SavedEntry::from_json).collect(),
-        _ => Vec::new(),
-    }
+    json::parse(text).map(|v| from_json(&v)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -223,8 +233,8 @@ mod tests {
     }
 
     #[test]
-    fn data_saved_before_times_were_kept_still_loads() {
-        // The exact form earlier versions wrote: no `at`, no `earlier`.
+    fn entries_without_times_still_load() {
+        // The minimal form: no `at`, no `earlier`.
         let old = r#"[{"id":"v1","from":"visitor","text":"hi","status":"sent"},
             {"id":"u1","from":"agent","nick":"agent1","text":"hello","status":"sent"}]"#;
         let read = from_json_text(old);

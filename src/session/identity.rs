@@ -1,24 +1,30 @@
-//! Who the visitor is: the anonymous visitor id, and the logged-in user attached with
-//! `CV.user.tag({...})` ([`UserInfo`], validated into a clear [`TagError`]).
+//! Who the visitor is: the anonymous visitor id, the logged-in user attached with
+//! `CV.user.tag({...})` ([`UserInfo`], validated into a clear [`TagError`]), `CV.user.reset()`,
+//! and the agents' first names.
 //!
-//! Seed 001: a visitor has a random id (`tracker_id`), kept in `sessionStorage` or
-//! `localStorage`. A tagged user is identified by the host's user id when given, else by the
-//! lower-cased email: that key is the `tracker_id` of the user's chats, so their history can be
-//! found again from any browser (`GET chatsessions?tracker_id=…`), and the email becomes the
-//! `visitor_identifier` the agent sees. Anyone can type an email into `CV.user.tag`, so the
-//! backend trusts a user only with a `signature` from the site's own server (HMAC-SHA256 of the
-//! id, or of the lower-cased email, with the campaign's identity secret); the proofs the
-//! widget sends are built here ([`UserInfo::signature_proof`], [`visitor_proof`]). This module
-//! validates and converts; it does not store, fetch or decide when to reset (the controller
-//! does).
+//! A visitor has a random id (`tracker_id`), kept in `sessionStorage` or `localStorage` (see
+//! `docs/protocol.md` §4). A tagged user is identified by the host's user id when given, else
+//! by the lower-cased email: that key is the `tracker_id` of the user's chats, so their history
+//! can be found again from any browser (`GET chatsessions?tracker_id=…`), and the email becomes
+//! the `visitor_identifier` the agent sees. Tagging another user, and a reset, first end the
+//! chat properly and forget every stored key of the previous one. Anyone can type an email into
+//! `CV.user.tag`, so the backend trusts a user only with a `signature` from the site's own
+//! server (HMAC-SHA256 of the id, or of the lower-cased email, with the campaign's identity
+//! secret); the proofs the session sends are built here ([`UserInfo::signature_proof`],
+//! [`visitor_proof`]).
 
+use std::collections::HashMap;
 use std::fmt;
 
-use wasm_bindgen::JsValue;
 use webchat_protocol::api::{ChatSession, TaggedUser, UserId};
 use webchat_protocol::json::{self, Value};
 
-use crate::adapters::fetch::RequestHeaders;
+use super::io::{RandomExt, RequestHeaders, Save};
+use super::lifecycle::Stage;
+use super::tabs::ToLeader;
+use super::timers::Timer;
+use super::Session;
+use crate::events::{self, HostEvent};
 
 /// The header proving the caller is a chat's own visitor (the chat's `visitor_secret`).
 pub const CHAT_SECRET_HEADER: &str = "X-Chat-Secret";
@@ -95,12 +101,6 @@ impl fmt::Display for TagError {
 }
 
 impl std::error::Error for TagError {}
-
-impl From<TagError> for JsValue {
-    fn from(e: TagError) -> JsValue {
-        js_sys::TypeError::new(&e.to_string()).into()
-    }
-}
 
 /// A plausible email address: one `@`, non-empty local part, a dotless-or-dotted domain
 /// without spaces, at most 254 characters. (Deliverability is the host's business.)
@@ -191,19 +191,6 @@ impl UserInfo {
         })
     }
 
-    /// Validates a JavaScript value (`CV.user.tag`'s argument).
-    pub fn from_js(value: &JsValue) -> Result<UserInfo, TagError> {
-        if !value.is_object() || js_sys::Array::is_array(value) {
-            return Err(TagError::NotAnObject);
-        }
-        let json = js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or(TagError::NotAnObject)?;
-        let obj: Value = json::parse(&json).map_err(|_| TagError::NotAnObject)?;
-        UserInfo::from_json(&obj)
-    }
-
     /// What identifies the user across browsers: the host's id when given, else the email
     /// (ASCII letters lower-cased). Tagging a user with the same key again changes nothing.
     /// Only ASCII case is folded: that is the case-insensitive part of addresses in practice
@@ -242,14 +229,18 @@ impl UserInfo {
         }
     }
 
-    /// The user as the controller stores it.
+    /// The user as it is stored.
     pub fn to_json(&self) -> String {
         json::to_string(&self.to_api())
     }
 
     /// A stored user (as written by [`UserInfo::to_json`]); `None` when unreadable.
     pub fn from_stored(text: &str) -> Option<UserInfo> {
-        let u: TaggedUser = json::from_str(text).ok()?;
+        UserInfo::from_api(json::from_str(text).ok()?)
+    }
+
+    /// The user of a `TaggedUser` object; `None` without a plausible email.
+    pub fn from_api(u: TaggedUser) -> Option<UserInfo> {
         if !is_email(&u.email) {
             return None;
         }
@@ -262,6 +253,152 @@ impl UserInfo {
             assigned_user: u.assigned_user,
             signature: u.signature,
         })
+    }
+}
+
+/// The identity part of the state.
+#[derive(Debug, Default)]
+pub(crate) struct Identity {
+    /// The anonymous visitor id (stored); the `tracker_id` while no user is tagged.
+    pub visitor_id: String,
+    /// The tagged user (stored).
+    pub user: Option<UserInfo>,
+    /// Bumped by tag and reset: a history reply for an earlier identity is dropped.
+    pub epoch: u64,
+    /// Agents' first names by nick (credentials, transfers): bubbles show the first name.
+    pub agent_names: HashMap<String, String>,
+}
+
+impl Session {
+    /// The `tracker_id`: the tagged user's stable id, else the visitor id.
+    pub(super) fn tracker_id(&self) -> String {
+        match &self.who.user {
+            Some(u) => u.tracker_id(),
+            None => self.who.visitor_id.clone(),
+        }
+    }
+
+    /// A new random visitor id, stored at once.
+    pub(super) fn new_visitor(&mut self) {
+        self.who.visitor_id = self.random.hex(16);
+        let value = self.who.visitor_id.clone();
+        self.write(Save::Set {
+            key: super::continuity::VISITOR_ID_KEY,
+            value,
+        });
+    }
+
+    /// `CV.user.tag(user)`: the same user again changes nothing (but a signature it now
+    /// has); a different one first resets (nothing of the previous one stays). The user's fields go with the next chat's
+    /// `POST chatsessions`, and their earlier chats are shown.
+    pub(super) fn tag(&mut self, user: UserInfo) -> Result<(), TagError> {
+        if user.email.trim().is_empty() {
+            return Err(TagError::MissingEmail);
+        }
+        if !is_email(&user.email) {
+            return Err(TagError::InvalidEmail(user.email));
+        }
+        if self.forward(ToLeader::Tag(user.clone())) {
+            return Ok(());
+        }
+        match &self.who.user {
+            Some(u) if u.key() == user.key() => {
+                // The same user, perhaps now signed: later chats carry the signature.
+                if user.signature.is_some() && u.signature != user.signature {
+                    self.write(Save::Set {
+                        key: super::continuity::USER_KEY,
+                        value: user.to_json(),
+                    });
+                    self.who.user = Some(user);
+                }
+            }
+            Some(_) => {
+                self.reset();
+                self.attach(user);
+            }
+            None => self.attach(user),
+        }
+        Ok(())
+    }
+
+    fn attach(&mut self, user: UserInfo) {
+        self.write(Save::Set {
+            key: super::continuity::USER_KEY,
+            value: user.to_json(),
+        });
+        self.who.user = Some(user);
+        self.who.epoch += 1;
+        self.load_history();
+    }
+
+    /// `CV.user.reset()`: ends a chat under way properly (`closed`, then `<close/>`), forgets
+    /// every stored key of the visitor and the user, makes a new visitor id and empties the
+    /// window. Safe twice, or before the campaign is read.
+    pub(super) fn reset(&mut self) {
+        let live = matches!(self.life.stage, Stage::Live(_))
+            && self.link.chat.as_ref().is_some_and(|c| !c.is_ended());
+        self.leave_chat();
+        self.keep.restoring = None;
+        self.keep.restore_creds = None;
+        self.keep.last_resume = None;
+        self.outbox.clear();
+        if self.life.retry != Some(super::lifecycle::Retry::LoadCampaign) {
+            self.cancel_retry();
+        }
+        if matches!(
+            self.life.stage,
+            Stage::Ready | Stage::Starting | Stage::Live(_) | Stage::Over { .. }
+        ) {
+            // Replies for the old chat (session, credentials) are ignored from now on.
+            self.life.epoch += 1;
+            self.life.stage = Stage::Ready;
+        }
+        // A save still pending from before would write the old chat back.
+        self.keep.save_pending = false;
+        self.keep.active_pending = false;
+        self.timers.stop(Timer::Save);
+        self.write(Save::ClearAll);
+        self.keep.forget_written();
+        self.new_visitor();
+        self.who.user = None;
+        self.who.epoch += 1;
+        self.history.cancel();
+        self.view.reset();
+        if live {
+            self.emit(HostEvent::ChatEnded {
+                by: events::EndedBy::Visitor,
+            });
+        }
+    }
+
+    /// Remembers an agent's first name (XEP-0172 nicks are what messages carry).
+    pub(super) fn learn_name(&mut self, nick: &str, firstname: &str) {
+        let firstname = firstname.trim();
+        if !nick.is_empty() && !firstname.is_empty() {
+            self.who
+                .agent_names
+                .insert(nick.to_owned(), firstname.to_owned());
+        }
+    }
+
+    /// The name shown for an agent's nick: the first name when known, else the nick.
+    pub(super) fn shown_name(&self, nick: &str) -> String {
+        self.who
+            .agent_names
+            .get(nick)
+            .cloned()
+            .unwrap_or_else(|| nick.to_owned())
+    }
+
+    pub(super) fn sorted_agent_names(&self) -> Vec<(String, String)> {
+        let mut names: Vec<(String, String)> = self
+            .who
+            .agent_names
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        names.sort();
+        names
     }
 }
 

@@ -3,8 +3,8 @@
 
 use webchat_protocol::api::Campaign;
 
+use super::{CobrowseConfig, SurveyConfig, SurveyOption, WidgetConfig};
 use crate::i18n::Lang;
-use crate::model::{CobrowseConfig, SurveyConfig, SurveyOption, WidgetConfig};
 
 /// The widget configuration for `campaign`; `language` is the host page's override.
 pub fn widget_config(campaign: &Campaign, language: Option<Lang>) -> WidgetConfig {
@@ -43,11 +43,6 @@ pub fn widget_config(campaign: &Campaign, language: Option<Lang>) -> WidgetConfi
     }
 }
 
-/// Whether a chat can start: the campaign says agents are available.
-pub fn is_available(campaign: &Campaign) -> bool {
-    campaign.availability
-}
-
 // Never-saved texts arrive as `null` or `""`: both mean "use the catalogue's".
 fn non_empty(text: &Option<String>) -> Option<String> {
     text.as_ref().filter(|t| !t.trim().is_empty()).cloned()
@@ -81,6 +76,5 @@ mod tests {
         let cb = w.cobrowse.expect("cobrowse");
         assert_eq!(cb.accept.as_deref(), Some("Yes"));
         assert_eq!(cb.deny, None);
-        assert!(!is_available(&c));
     }
 }

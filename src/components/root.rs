@@ -23,7 +23,7 @@ use crate::model::ChatStore;
 
 /// The root element, its launcher and (once built) its window. Dropping it stops every effect,
 /// unmounts the window and disposes the reactive owner the window was built under.
-pub struct Widget {
+pub struct Root {
     root: Element,
     // Kept alive here (the effects hold clones); its click listener goes with the last one.
     _launcher: Rc<Launcher>,
@@ -32,8 +32,8 @@ pub struct Widget {
     _effects: Vec<RenderEffect<()>>,
 }
 
-impl Widget {
-    /// Builds the root with its launcher (the caller inserts [`Widget::root`] into the page).
+impl Root {
+    /// Builds the root with its launcher (the caller inserts [`Root::element`] into the page).
     /// `store` is the chat view model the controller feeds; `actions` is where the visitor's
     /// actions go.
     pub fn new(document: &Document, store: ChatStore, actions: Actions) -> Result<Self, String> {
@@ -148,7 +148,7 @@ impl Widget {
             });
         });
 
-        Ok(Widget {
+        Ok(Root {
             root,
             _launcher: launcher,
             window,
@@ -158,12 +158,12 @@ impl Widget {
     }
 
     /// The root element.
-    pub fn root(&self) -> &Element {
+    pub fn element(&self) -> &Element {
         &self.root
     }
 }
 
-impl Drop for Widget {
+impl Drop for Root {
     fn drop(&mut self) {
         if let Some(mut window) = self.window.borrow_mut().take() {
             window.unmount();

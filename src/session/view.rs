@@ -1,0 +1,287 @@
+//! What the visitor sees and does, as plain data: the vocabulary the session core and the view
+//! model share.
+//!
+//! The core keeps its own copy of what is shown (in [`conversation`](super::conversation)) and
+//! tells the view model every change as a [`ViewUpdate`](super::io::ViewUpdate) made of these
+//! types; components send [`UiAction`]s back. Nothing here renders, stores or sends anything.
+
+/// Where the chat is in its life (what the composer and the header show).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// No agent available: offline text, composer disabled.
+    Offline,
+    /// Ready: the first message will start a chat.
+    #[default]
+    Idle,
+    /// Starting the chat session and connection.
+    Connecting,
+    /// Connected to an agent.
+    Chatting,
+    /// Connection lost, trying again.
+    Reconnecting,
+    /// Over (by either side); a new chat can be started.
+    Ended,
+    /// The agent blocked the visitor: no new chat in this session.
+    Blocked,
+}
+
+impl Phase {
+    /// Whether the visitor can write (messages wait as "sending" until connected).
+    pub fn can_write(self) -> bool {
+        matches!(
+            self,
+            Phase::Idle | Phase::Connecting | Phase::Chatting | Phase::Reconnecting
+        )
+    }
+
+    /// Whether a chat is under way (the End chat control is shown).
+    pub fn in_chat(self) -> bool {
+        matches!(
+            self,
+            Phase::Connecting | Phase::Chatting | Phase::Reconnecting
+        )
+    }
+
+    /// The phase's name, as `chat.state()` and the tabs spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Offline => "offline",
+            Phase::Idle => "idle",
+            Phase::Connecting => "connecting",
+            Phase::Chatting => "chatting",
+            Phase::Reconnecting => "reconnecting",
+            Phase::Ended => "ended",
+            Phase::Blocked => "blocked",
+        }
+    }
+
+    /// The phase named `name` ([`Phase::name`]).
+    pub fn from_name(name: &str) -> Option<Phase> {
+        [
+            Phase::Offline,
+            Phase::Idle,
+            Phase::Connecting,
+            Phase::Chatting,
+            Phase::Reconnecting,
+            Phase::Ended,
+            Phase::Blocked,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+}
+
+/// A message's identity: the protocol's `uid`/`stanza-id`/`id` for agent messages, the
+/// session's own id for the visitor's (also its stanza id).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MessageId(pub String);
+
+impl<T: Into<String>> From<T> for MessageId {
+    fn from(value: T) -> Self {
+        MessageId(value.into())
+    }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// The visitor (this browser).
+    Visitor,
+    /// An agent, with the nick to show.
+    Agent {
+        /// The agent's nick (first name when known).
+        nick: String,
+    },
+    /// The system (a campaign greeting, say): shown as an agent-side bubble without a name.
+    System,
+}
+
+/// Delivery state of the visitor's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// Shown at once, not yet on the wire.
+    Sending,
+    /// Handed to the server.
+    Sent,
+    /// Could not be delivered.
+    Failed,
+}
+
+/// How a chat ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndedBy {
+    /// The agent sent `closed`.
+    Agent,
+    /// The visitor confirmed End chat.
+    Visitor,
+}
+
+/// A system notice in the conversation, localised when rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The agent went unavailable.
+    AgentUnavailable,
+    /// The agent is available again.
+    AgentAvailable,
+    /// The chat moved to another agent.
+    Transferred {
+        /// The new agent's first name.
+        firstname: String,
+    },
+    /// The chat ended.
+    Ended(EndedBy),
+    /// The agent blocked the visitor.
+    Blocked,
+    /// The start of one of a tagged user's earlier chats (shown as a labelled separator).
+    EarlierChat {
+        /// When that chat began (ms since the Unix epoch), when known.
+        at_ms: Option<u64>,
+    },
+}
+
+/// The post-chat survey.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum SurveyState {
+    /// Not shown (no survey, or chat not over).
+    #[default]
+    Hidden,
+    /// Waiting for an answer.
+    Open,
+    /// Answered; the visitor may still change it.
+    Submitted {
+        /// `good`, `moderate` or `bad`.
+        value: String,
+        /// The comment, when the campaign enables comments and the visitor wrote one.
+        comment: Option<String>,
+    },
+}
+
+/// The co-browsing consent prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CobrowseState {
+    /// No request.
+    #[default]
+    Idle,
+    /// The agent asked; the prompt is shown.
+    Requested,
+    /// The visitor allowed it.
+    Accepted,
+    /// The visitor declined.
+    Denied,
+}
+
+impl CobrowseState {
+    /// The state's name, as the tabs spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CobrowseState::Idle => "idle",
+            CobrowseState::Requested => "requested",
+            CobrowseState::Accepted => "accepted",
+            CobrowseState::Denied => "denied",
+        }
+    }
+
+    /// The state named `name` ([`CobrowseState::name`]).
+    pub fn from_name(name: &str) -> Option<CobrowseState> {
+        [
+            CobrowseState::Idle,
+            CobrowseState::Requested,
+            CobrowseState::Accepted,
+            CobrowseState::Denied,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
+    }
+}
+
+/// A chat state the visitor's side reports (XEP-0085, as the composer debounces it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatState {
+    /// Not typing (after sending or clearing the text).
+    Active,
+    /// Typing.
+    Composing,
+    /// Stopped typing without sending.
+    Paused,
+}
+
+impl ChatState {
+    /// The state's name, as the tabs spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChatState::Active => "active",
+            ChatState::Composing => "composing",
+            ChatState::Paused => "paused",
+        }
+    }
+
+    /// The protocol's chat state.
+    pub fn to_protocol(self) -> webchat_protocol::ChatState {
+        match self {
+            ChatState::Active => webchat_protocol::ChatState::Active,
+            ChatState::Composing => webchat_protocol::ChatState::Composing,
+            ChatState::Paused => webchat_protocol::ChatState::Paused,
+        }
+    }
+}
+
+/// Something the visitor did in the widget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UiAction {
+    /// Opened the window.
+    Open,
+    /// Minimised the window.
+    Minimise,
+    /// Sent a message (already trimmed, never empty).
+    SendText(String),
+    /// Asked to send a failed message again.
+    Retry(MessageId),
+    /// The visitor's chat state changed (debounced).
+    ChatState(ChatState),
+    /// Confirmed "End chat".
+    EndChat,
+    /// Asked for a new chat after the end.
+    StartNewChat,
+    /// Answered (or changed) the survey.
+    SurveyAnswer {
+        /// `good`, `moderate` or `bad`.
+        value: String,
+        /// The comment, when enabled and written.
+        comment: Option<String>,
+    },
+    /// Answered the co-browsing prompt.
+    CobrowseAnswer {
+        /// True for accept.
+        accepted: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in [
+            Phase::Offline,
+            Phase::Idle,
+            Phase::Connecting,
+            Phase::Chatting,
+            Phase::Reconnecting,
+            Phase::Ended,
+            Phase::Blocked,
+        ] {
+            assert_eq!(Phase::from_name(p.name()), Some(p));
+        }
+        assert_eq!(Phase::from_name("dancing"), None);
+        for c in [
+            CobrowseState::Idle,
+            CobrowseState::Requested,
+            CobrowseState::Accepted,
+            CobrowseState::Denied,
+        ] {
+            assert_eq!(CobrowseState::from_name(c.name()), Some(c));
+        }
+        assert_eq!(CobrowseState::from_name("maybe"), None);
+    }
+}
