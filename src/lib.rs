@@ -41,15 +41,15 @@ pub mod components;
 pub mod controller;
 pub mod embed;
 pub mod entry;
-pub mod events;
 pub mod i18n;
 pub mod linkify;
 pub mod model;
 pub mod mount;
 pub mod session;
-pub mod theme;
 pub mod viewport;
 pub mod visibility;
+
+pub use webchat_launcher::{events, theme};
 
 #[cfg(feature = "bench")]
 pub mod bench;

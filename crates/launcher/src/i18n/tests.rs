@@ -4,9 +4,9 @@
 //! right tables, and the README lists every language. What needs a browser (`Intl`,
 //! `navigator.languages`, layout) is tested in `tests/i18n.rs`.
 
-#[path = "../../i18n/check.rs"]
+#[path = "../../../../i18n/check.rs"]
 mod check;
-#[path = "../../i18n/source.rs"]
+#[path = "../../../../i18n/source.rs"]
 mod source;
 
 use std::path::Path;
@@ -15,7 +15,7 @@ use super::*;
 use source::{parse, Source};
 
 fn sources() -> Vec<Source> {
-    source::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n")).unwrap()
+    source::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../i18n")).unwrap()
 }
 
 fn source_of(sources: &[Source], lang: Lang) -> &Source {
@@ -434,7 +434,8 @@ fn auto_takes_the_first_browser_language_that_has_a_table() {
 #[test]
 fn the_readme_lists_every_language_and_tag() {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
     for source in sources() {
         let row = format!("| {} | `{}` |", source.name, source.tag);
         assert!(

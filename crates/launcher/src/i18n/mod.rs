@@ -10,6 +10,10 @@
 //! and writes the number with `Intl.NumberFormat`. Tags as people write them map to tables in
 //! [`tags`]; the setting `auto` follows the browser's languages.
 //!
+//! The launcher's tables of every language are compiled in; a chat table comes at run time
+//! ([`load_chat_table`]): the chat stage downloads the one of the language in use. Tests and the
+//! demo embed them all (feature `all-chat-tables`).
+//!
 //! This module knows nothing about campaigns: texts that a campaign configures (survey question,
 //! co-browsing text, …) override these in the components.
 
@@ -20,13 +24,50 @@ pub mod tags;
 #[cfg(test)]
 mod tests;
 
+#[cfg(any(test, feature = "all-chat-tables"))]
+use catalogue::CHAT;
+pub use catalogue::CHAT_EN;
 pub use catalogue::{Key, Lang};
-use catalogue::{CHAT, LAUNCHER, LAUNCHER_KEYS, META};
+use catalogue::{LAUNCHER, LAUNCHER_KEYS, META};
 pub use plural::Category;
 pub use tags::is_auto;
 
 /// Ends every text of a compiled table.
 const TEXT_END: char = '\u{1f}';
+
+thread_local! {
+    /// Chat tables given at run time ([`load_chat_table`]).
+    static CHAT_TABLES: std::cell::RefCell<Vec<(Lang, &'static str)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Gives the catalogue `lang`'s chat texts: a table as the chat stage downloads it (complete,
+/// `i18n/codegen.rs`'s `resolved_chat_table`), or [`CHAT_EN`]. The first table given for a
+/// language stays: tables are kept for the page's lifetime, so a widget started again finds them.
+pub fn load_chat_table(lang: Lang, table: String) {
+    CHAT_TABLES.with_borrow_mut(|tables| {
+        if !tables.iter().any(|(l, _)| *l == lang) {
+            tables.push((lang, Box::leak(table.into_boxed_str())));
+        }
+    });
+}
+
+/// Whether `lang`'s chat texts are there (loaded, or embedded in tests and the demo).
+pub fn has_chat_table(lang: Lang) -> bool {
+    chat_table(lang).is_some()
+}
+
+fn chat_table(lang: Lang) -> Option<&'static str> {
+    let loaded = CHAT_TABLES.with_borrow(|tables| {
+        tables
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, table)| *table)
+    });
+    #[cfg(any(test, feature = "all-chat-tables"))]
+    let loaded = loaded.or(Some(CHAT[lang as usize]));
+    loaded
+}
 
 /// The download stage whose table holds a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +123,7 @@ impl Lang {
     fn own(self, key: Key) -> Option<&'static str> {
         let (table, i) = match key.stage() {
             Stage::Launcher => (LAUNCHER[self as usize], key as usize),
-            Stage::Chat => (CHAT[self as usize], key as usize - LAUNCHER_KEYS),
+            Stage::Chat => (chat_table(self)?, key as usize - LAUNCHER_KEYS),
         };
         table.split(TEXT_END).nth(i).filter(|t| !t.is_empty())
     }
@@ -133,13 +174,4 @@ impl Lang {
         };
         Lang::resolve(setting, &preferred)
     }
-}
-
-/// A reactive catalogue text for views. Every call returns the same closure type, so all the
-/// widget's translated attributes and text nodes share one compiled instantiation (wasm size).
-pub fn tr<L>(lang: L, key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static
-where
-    L: leptos::prelude::Get<Value = Lang> + Copy + Send + Sync + 'static,
-{
-    move || lang.get().text(key)
 }
