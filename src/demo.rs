@@ -280,7 +280,7 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
                     }),
                     _ => None,
                 };
-                let user = webchat_protocol::json!({
+                let user = serde_json::json!({
                     "email": email, "firstname": firstname, "lastname": "", "signature": signature
                 });
                 match crate::controller::UserInfo::from_json(&user) {

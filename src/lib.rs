@@ -47,9 +47,7 @@ pub mod model;
 pub mod mount;
 pub mod session;
 pub mod viewport;
-pub mod visibility;
-
-pub use webchat_launcher::{events, theme};
+pub use webchat_launcher::{events, theme, visibility};
 
 #[cfg(feature = "bench")]
 pub mod bench;

@@ -40,9 +40,10 @@ use crate::entry::{self, Widget};
 use crate::events::{self, HostEvent};
 use crate::model::Phase;
 use crate::session::{TagError, UserInfo};
-use crate::visibility::{Deps as VisibilityDeps, Identity, Visibility};
+use crate::visibility::{Deps as VisibilityDeps, Identity, Surface, Visibility};
 use options::{Container, InitOptions, Position};
 use shared_reads::SharedReads;
+use webchat_launcher::adapters::api::{ApiRead, LocalFuture, NetError, Reply};
 
 thread_local! {
     /// Every widget not yet destroyed (keeps them alive without the page holding the object).
@@ -80,9 +81,82 @@ struct Listener {
     closure: Closure<dyn Fn(web_sys::Event)>,
 }
 
+/// The visibility rules' view of the widget: its store.
+struct StoreSurface(crate::model::ChatStore);
+
+impl Surface for StoreSurface {
+    fn configured(&self) -> bool {
+        self.0.configured().try_get_untracked() != Some(false)
+    }
+
+    fn ongoing(&self) -> bool {
+        let store = self.0;
+        // The widget's reactive owner is gone (destroyed first): nothing is under way.
+        match (
+            store.phase().try_get_untracked(),
+            store.is_open().try_get_untracked(),
+            store.unread().try_get_untracked(),
+        ) {
+            (Some(phase), Some(open), Some(unread)) => phase.in_chat() || open || unread > 0,
+            _ => false,
+        }
+    }
+
+    fn set_visible(&self, visible: bool) {
+        self.0.set_visible(visible);
+    }
+}
+
+/// The visibility rules' reads: plain ones through the widget's transport (shared with the
+/// controller's campaign read), conditional ones through `fetch`.
+struct Reads {
+    transport: Rc<dyn Transport>,
+    conditional: Fetch,
+}
+
+impl ApiRead for Reads {
+    fn get(&self, path: &str, etag: Option<&str>) -> LocalFuture<Result<Reply, NetError>> {
+        let path = path.to_owned();
+        match etag {
+            None => {
+                let read = self.transport.request(
+                    crate::adapters::fetch::Method::Get,
+                    &path,
+                    Vec::new(),
+                    None,
+                );
+                Box::pin(async move {
+                    read.await
+                        .map(|(status, body)| Reply {
+                            status,
+                            etag: None,
+                            body,
+                        })
+                        .map_err(|e| NetError::Network(e.to_string()))
+                })
+            }
+            Some(tag) => {
+                let (fetch, tag) = (self.conditional.clone(), tag.to_owned());
+                Box::pin(async move {
+                    fetch
+                        .revalidate(&path, Some(&tag))
+                        .await
+                        .map(|r| Reply {
+                            status: r.status,
+                            etag: r.etag,
+                            body: r.body,
+                        })
+                        .map_err(|e| NetError::Network(e.to_string()))
+                })
+            }
+        }
+    }
+}
+
 struct State {
     // Dropped before the widget (destroy): its effect watches the widget's store.
     visibility: RefCell<Option<Visibility>>,
+    refresh: RefCell<Option<leptos::prelude::Effect<leptos::prelude::LocalStorage>>>,
     widget: RefCell<Option<Widget>>,
     host: HtmlElement,
     inline: bool,
@@ -417,7 +491,7 @@ pub fn user_from_js(value: &JsValue) -> Result<UserInfo, TagError> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or(TagError::NotAnObject)?;
-    let obj = webchat_protocol::json::parse(&json).map_err(|_| TagError::NotAnObject)?;
+    let obj = webchat_launcher::json::parse(&json).ok_or(TagError::NotAnObject)?;
     UserInfo::from_json(&obj)
 }
 
@@ -485,10 +559,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         widget_options.campaign.clone(),
         Storage::open(widget_options.visitor_ids),
     );
-    let overrides = Rc::new(Fetch::new(
-        &widget_options.api_url,
-        &widget_options.api_token,
-    ));
+    let conditional = Fetch::new(&widget_options.api_url, &widget_options.api_token);
     let place = match &widget_options.container {
         Container::Floating => None,
         Container::Element(el) => Some(el.clone()),
@@ -530,6 +601,7 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
     let controller = widget.controller().clone();
     let state = Rc::new(State {
         visibility: RefCell::new(None),
+        refresh: RefCell::new(None),
         widget: RefCell::new(Some(widget)),
         host: host.clone(),
         inline,
@@ -564,9 +636,11 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
                     embed.visibility.as_deref(),
                     VisibilityDeps {
                         host,
-                        store,
-                        transport,
-                        overrides,
+                        surface: Rc::new(StoreSurface(store)),
+                        api: Rc::new(Reads {
+                            transport,
+                            conditional,
+                        }),
                         identity,
                         campaign,
                         storage,
@@ -602,6 +676,31 @@ pub async fn init(options: JsValue) -> Result<JsValue, JsValue> {
         }
     };
     let visibility = visibility.filter(|_| shown);
+    if visibility.is_some() {
+        // A chat starting, ending or its window closing can change what the rules may hide.
+        let watched = Rc::downgrade(&state);
+        let effect = state.widget.borrow().as_ref().map(|w| {
+            w.with_owner(|| {
+                leptos::prelude::Effect::new(move |_| {
+                    use leptos::prelude::Get;
+                    let _ = (
+                        store.phase().get(),
+                        store.is_open().get(),
+                        store.unread().get(),
+                    );
+                    let Some(state) = watched.upgrade() else {
+                        return;
+                    };
+                    if let Ok(visibility) = state.visibility.try_borrow() {
+                        if let Some(v) = visibility.as_ref() {
+                            v.refresh();
+                        }
+                    };
+                })
+            })
+        });
+        *state.refresh.borrow_mut() = effect;
+    }
     *state.visibility.borrow_mut() = visibility;
     LIVE.with(|live| live.borrow_mut().push(state.clone()));
     let api = JsValue::from(Api {

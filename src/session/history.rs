@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use webchat_protocol::api::{self, ApiError, ChatSession, Transcript};
 
 use super::continuity::HISTORY_KEY;
-use super::identity::UserInfo;
+use super::identity::{UserApi, UserInfo};
 use super::io::{encode_path, HttpReply, Level, Method, RequestHeaders, RequestId};
 use super::saved::{self, SavedEntry};
 use super::view::{MessageStatus, Notice, Sender};

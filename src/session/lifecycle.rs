@@ -16,7 +16,7 @@ use webchat_protocol::api::{
 };
 use webchat_protocol::json;
 
-use super::identity::visitor_proof;
+use super::identity::{visitor_proof, UserApi};
 use super::io::{encode_path, HttpReply, Level, Method, RandomExt, ViewUpdate};
 use super::timers::Timer;
 use super::{Purpose, Session};

@@ -281,6 +281,8 @@ fn run_group(root: &Path, log_dir: &Path, group: Group) -> Outcome {
                 "test",
                 "-p",
                 "webchat",
+                "-p",
+                "webchat-launcher",
                 "--no-fail-fast",
                 "--target",
                 setup::WASM_TARGET,

@@ -8,9 +8,17 @@
 //!   at a time), language tags, plural forms.
 //! - [`theme`]: the campaign colour and a text colour with WCAG contrast.
 //! - [`events`]: the host events and their delivery as DOM events.
-//! - [`adapters`]: storage, random ids, a timer, reading JS objects.
+//! - [`identity`]: the visitor id and the tagged user.
+//! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means.
+//! - [`visibility`]: the visibility rules and the operator's overrides.
+//! - [`json`]: JSON trees (`serde_json::Value`) read and written by the browser.
+//! - [`adapters`]: the API's reads, storage, random ids, a timer, reading JS objects.
 
 pub mod adapters;
+pub mod campaign;
 pub mod events;
 pub mod i18n;
+pub mod identity;
+pub mod json;
 pub mod theme;
+pub mod visibility;

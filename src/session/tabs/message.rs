@@ -15,7 +15,7 @@ use webchat_protocol::api::TaggedUser;
 use webchat_protocol::json;
 use webchat_protocol::json::{FromJson, ToJson, Value};
 
-use crate::session::identity::UserInfo;
+use crate::session::identity::{user_from_api, UserApi, UserInfo};
 use crate::session::saved::{self, SavedEntry};
 use crate::session::view::{ChatState, CobrowseState, MessageId, Phase, SurveyState};
 
@@ -115,7 +115,7 @@ fn user_to_json(user: &UserInfo) -> Value {
 }
 
 fn user_from_json(v: &Value) -> Option<UserInfo> {
-    UserInfo::from_api(TaggedUser::from_json(v).ok()?)
+    user_from_api(TaggedUser::from_json(v).ok()?)
 }
 
 impl ToLeader {
@@ -242,7 +242,7 @@ mod tests {
     use crate::session::view::{MessageStatus, Sender};
 
     fn user() -> UserInfo {
-        UserInfo::from_json(&json!({
+        UserInfo::from_json(&serde_json::json!({
             "email": "ana@x.example", "firstname": "Ana", "id": 7, "labels": ["vip"]
         }))
         .unwrap()

@@ -5,6 +5,7 @@
 //! They move strings, ticks and random numbers between the browser and their callers. They know
 //! nothing of XMPP or the Public API: no adapter looks inside what it carries.
 
+pub mod api;
 pub mod entropy;
 pub mod storage;
 pub mod timer;

@@ -12,22 +12,18 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use leptos::prelude::{GetUntracked, Owner};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
-use webchat::adapters::fetch::{FetchError, Method, RequestHeaders, Revalidated};
-use webchat::adapters::storage::Storage;
-use webchat::adapters::websocket::{SocketError, SocketEvent};
-use webchat::controller::transport::{Link, LocalFuture, Transport};
-use webchat::model::{ChatStore, Phase, WidgetConfig};
-use webchat::visibility::operator::REMEMBERED_KEY;
-use webchat::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
-use webchat::visibility::zone::{utc_ms, SimulatedZone};
-use webchat::visibility::{
-    Deps, Identity, IntlZone, OverrideSource, Reason, RuleError, Rules, Visibility, ZoneOffsets,
+use webchat_launcher::adapters::api::{ApiRead, LocalFuture, NetError, Reply};
+use webchat_launcher::adapters::storage::Storage;
+use webchat_launcher::visibility::operator::REMEMBERED_KEY;
+use webchat_launcher::visibility::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
+use webchat_launcher::visibility::zone::{utc_ms, SimulatedZone};
+use webchat_launcher::visibility::{
+    Deps, Identity, IntlZone, Reason, RuleError, Rules, Surface, Visibility, ZoneOffsets,
 };
 
 mod support;
@@ -56,6 +52,15 @@ impl FakeCampaign {
         *self.body.borrow_mut() = format!(
             r#"{{"id":"c1","name":"n","active":true,"availability":true,"available_agents":1,"available_slots":1,"webchat":{{"visibilityOverrides":{on}}}}}"#
         );
+    }
+
+    fn reply(&self) -> Reply {
+        self.requests.set(self.requests.get() + 1);
+        Reply {
+            status: 200,
+            etag: None,
+            body: self.body.borrow().clone(),
+        }
     }
 }
 
@@ -86,19 +91,13 @@ impl FakeOperator {
     fn requests(&self) -> Vec<Read> {
         self.requests.borrow().clone()
     }
-}
 
-impl OverrideSource for FakeOperator {
-    fn revalidate(
-        &self,
-        path: &str,
-        etag: Option<&str>,
-    ) -> LocalFuture<Result<Revalidated, FetchError>> {
+    fn reply(&self, path: &str, etag: Option<&str>) -> Reply {
         self.requests
             .borrow_mut()
             .push((path.to_owned(), etag.map(str::to_owned)));
-        let reply = match self.verdict.borrow().clone() {
-            None => Revalidated {
+        match self.verdict.borrow().clone() {
+            None => Reply {
                 status: 404,
                 etag: None,
                 body: r#"{"Status":404,"StatusText":"Not Found","Message":"Not found"}"#.into(),
@@ -107,51 +106,80 @@ impl OverrideSource for FakeOperator {
                 let until_json = until.map_or("null".to_owned(), |t| t.to_string());
                 let tag = format!("\"{visibility}-{until_json}\"");
                 if etag == Some(tag.as_str()) {
-                    Revalidated {
+                    Reply {
                         status: 304,
                         etag: Some(tag),
                         body: String::new(),
                     }
                 } else {
-                    Revalidated {
+                    Reply {
                         status: 200,
                         etag: Some(tag),
                         body: format!(r#"{{"visibility":"{visibility}","until":{until_json}}}"#),
                     }
                 }
             }
+        }
+    }
+}
+
+/// The API as the rules see it: the campaign and the operator's verdicts.
+struct FakeApi {
+    campaign: FakeCampaign,
+    operator: FakeOperator,
+}
+
+impl ApiRead for FakeApi {
+    fn get(&self, path: &str, etag: Option<&str>) -> LocalFuture<Result<Reply, NetError>> {
+        let reply = if path.starts_with("visibility?") {
+            self.operator.reply(path, etag)
+        } else {
+            assert_eq!((path, etag), ("campaigns/c1", None));
+            self.campaign.reply()
         };
         Box::pin(async move { Ok(reply) })
     }
 }
 
-impl Transport for FakeCampaign {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        _headers: RequestHeaders,
-        _body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
-        assert_eq!((method, path), (Method::Get, "campaigns/c1"));
-        self.requests.set(self.requests.get() + 1);
-        let body = self.body.borrow().clone();
-        Box::pin(async move { Ok((200, body)) })
-    }
+/// The widget as the rules see it: what is going on, and whether it is shown.
+#[derive(Default)]
+struct FakeSurface {
+    configured: Cell<bool>,
+    open: Cell<bool>,
+    chatting: Cell<bool>,
+    unread: Cell<u32>,
+    visible: Cell<bool>,
+}
 
-    fn connect(
-        &self,
-        _url: &str,
-        _on_event: Box<dyn FnMut(SocketEvent)>,
-    ) -> Result<Box<dyn Link>, SocketError> {
-        panic!("visibility never opens a socket")
+impl FakeSurface {
+    fn new(configured: bool) -> Rc<FakeSurface> {
+        let s = FakeSurface {
+            visible: Cell::new(true),
+            ..FakeSurface::default()
+        };
+        s.configured.set(configured);
+        Rc::new(s)
     }
 }
 
-/// A test's widget-less setup: host element, store, the events it received.
+impl Surface for FakeSurface {
+    fn configured(&self) -> bool {
+        self.configured.get()
+    }
+
+    fn ongoing(&self) -> bool {
+        self.open.get() || self.chatting.get() || self.unread.get() > 0
+    }
+
+    fn set_visible(&self, visible: bool) {
+        self.visible.set(visible);
+    }
+}
+
+/// A test's widget-less setup: host element, surface, the events it received.
 struct Setup {
     host: HtmlElement,
-    store: ChatStore,
+    surface: Rc<FakeSurface>,
     campaign: FakeCampaign,
     operator: FakeOperator,
     identity: Rc<RefCell<Identity>>,
@@ -160,7 +188,6 @@ struct Setup {
     /// What the rules reported about availability, in order.
     available: Rc<RefCell<Vec<bool>>>,
     _listener: Closure<dyn FnMut(web_sys::CustomEvent)>,
-    owner: Owner,
 }
 
 impl Setup {
@@ -188,18 +215,12 @@ impl Setup {
             listener.as_ref().unchecked_ref(),
         )
         .unwrap();
-        // Effects need Leptos's executor, which mounting sets up (the real widget is mounted
-        // before its visibility starts): mount nothing on a detached element once.
-        let scratch: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-        leptos::mount::mount_to(scratch, || ()).forget();
-        let owner = Owner::new();
-        let store = owner.with(|| ChatStore::new(WidgetConfig::default(), true));
         clear_visit_keys();
         let campaign = FakeCampaign::default();
         campaign.with_overrides(false);
         Setup {
             host,
-            store,
+            surface: FakeSurface::new(true),
             campaign,
             operator: FakeOperator::default(),
             identity: Rc::new(RefCell::new(Identity {
@@ -210,16 +231,17 @@ impl Setup {
             events,
             available: Rc::default(),
             _listener: listener,
-            owner,
         }
     }
 
     fn deps(&self, now: Rc<dyn Fn() -> i64>) -> Deps {
         Deps {
             host: self.host.clone(),
-            store: self.store,
-            transport: Rc::new(self.campaign.clone()),
-            overrides: Rc::new(self.operator.clone()),
+            surface: self.surface.clone(),
+            api: Rc::new(FakeApi {
+                campaign: self.campaign.clone(),
+                operator: self.operator.clone(),
+            }),
             identity: {
                 let identity = self.identity.clone();
                 Rc::new(move || identity.borrow().clone())
@@ -235,8 +257,7 @@ impl Setup {
     }
 
     fn start(&self, rules: &str, now: Rc<dyn Fn() -> i64>) -> Visibility {
-        self.owner
-            .with(|| Visibility::start(Some(rules), self.deps(now)))
+        Visibility::start(Some(rules), self.deps(now))
     }
 
     /// The events received so far (`emit` dispatches in a microtask: await [`sleep`] first).
@@ -245,7 +266,7 @@ impl Setup {
     }
 
     fn visible(&self) -> bool {
-        self.store.visible().get_untracked()
+        self.surface.visible.get()
     }
 }
 
@@ -393,7 +414,7 @@ fn opening_hours_across_the_spring_change_with_intl() {
 #[wasm_bindgen_test]
 async fn no_rules_are_visible_by_default_and_say_so() {
     let s = Setup::new();
-    let v = s.owner.with(|| Visibility::start(None, s.deps(fixed(0))));
+    let v = Visibility::start(None, s.deps(fixed(0)));
     assert!(v.is_visible() && s.visible());
     sleep(0).await;
     assert_eq!(s.events(), [(true, "default".to_owned())]);
@@ -692,29 +713,29 @@ async fn an_ongoing_chat_survives_its_rule_turning_false() {
     );
     // Thursday 1 Jan 1970: open.
     assert!(s.visible());
-    s.store.open_window();
-    s.store.set_phase(Phase::Chatting);
+    s.surface.open.set(true);
+    s.surface.chatting.set(true);
+    v.refresh();
     // Sunday 4 Jan: closed, but the chat goes on in sight.
     clock.set(3 * 86_400_000);
     v.recheck();
     assert_eq!(v.state(), (true, Reason::Chat));
     assert!(s.visible());
     // The chat ends and the visitor reads the end, window still open: still there.
-    s.store.set_phase(Phase::Ended);
-    sleep(0).await;
+    s.surface.chatting.set(false);
+    v.refresh();
     assert!(s.visible());
     // Minimised while the agent's last words arrive: unread, so still there.
-    s.store.minimise_window();
-    s.store.add_agent_message("m-last", "Ana", "Goodbye!");
-    sleep(0).await;
+    s.surface.open.set(false);
+    s.surface.unread.set(1);
+    v.refresh();
     assert!(s.visible(), "unread agent messages keep the widget");
-    // The visitor reads them and closes the window: now the rule applies (the store changes
-    // alone re-evaluate).
-    s.store.open_window();
-    s.store.minimise_window();
-    sleep(0).await;
+    // The visitor reads them and closes the window: now the rule applies.
+    s.surface.unread.set(0);
+    v.refresh();
     assert!(!s.visible());
     assert_eq!(v.state(), (false, Reason::OpeningHours));
+    sleep(0).await;
     assert_eq!(
         s.events(),
         [
@@ -722,50 +743,6 @@ async fn an_ongoing_chat_survives_its_rule_turning_false() {
             (false, "rule:openingHours".to_owned())
         ]
     );
-}
-
-// ---------- the widget respects the flag ----------
-
-#[wasm_bindgen_test]
-async fn a_hidden_widget_shows_no_launcher() {
-    let s = Setup::new();
-    let mounted = s
-        .owner
-        .with(|| {
-            webchat::mount::mount_widget(
-                &s.host,
-                s.store,
-                Rc::new(|_: webchat::actions::UiAction| {}),
-            )
-        })
-        .expect("mounted");
-    let root = mounted
-        .shadow_root()
-        .query_selector(".wc-root")
-        .unwrap()
-        .expect("root");
-    let launcher: HtmlElement = mounted
-        .shadow_root()
-        .query_selector(".wc-launcher")
-        .unwrap()
-        .expect("launcher")
-        .unchecked_into();
-    sleep(0).await;
-    assert!(!root.has_attribute("hidden"));
-    assert!(launcher.offset_width() > 0, "launcher laid out");
-
-    let (clock, now) = movable(0);
-    let v = s.start(r#"{"secondsOnPage": 5}"#, now);
-    sleep(0).await;
-    assert!(root.has_attribute("hidden"));
-    assert_eq!(launcher.offset_width(), 0, "no launcher while hidden");
-    clock.set(5_000);
-    v.recheck();
-    sleep(0).await;
-    assert!(!root.has_attribute("hidden"));
-    assert!(launcher.offset_width() > 0);
-    drop(v);
-    drop(mounted);
 }
 
 #[wasm_bindgen_test]
@@ -964,17 +941,18 @@ async fn a_running_chat_is_never_hidden_by_the_operator() {
     s.operator.set("auto", None);
     let v = s.start("{}", fixed(0));
     sleep(0).await;
-    s.store.open_window();
-    s.store.set_phase(Phase::Chatting);
+    s.surface.open.set(true);
+    s.surface.chatting.set(true);
+    v.refresh();
     s.operator.set("hidden", None);
     v.recheck();
     sleep(0).await;
     assert_eq!(v.state(), (true, Reason::Chat));
     assert!(s.visible());
     // The chat ends and the visitor closes the window: now the operator's hidden applies.
-    s.store.set_phase(Phase::Ended);
-    s.store.minimise_window();
-    sleep(0).await;
+    s.surface.chatting.set(false);
+    s.surface.open.set(false);
+    v.refresh();
     assert_eq!(v.state(), (false, Reason::Rest));
     assert!(!s.visible());
 }
@@ -1103,32 +1081,24 @@ async fn a_first_view_waits_for_the_verdict_before_showing_the_launcher() {
     s.campaign.with_overrides(true);
     s.operator.set("hidden", None);
     // The campaign is not read yet (no remembered look): nothing shown so far.
-    let store = s.owner.with(ChatStore::awaiting_campaign);
-    let deps = Deps {
-        store,
-        ..s.deps(fixed(0))
-    };
-    let v = s.owner.with(|| Visibility::start(None, deps));
-    assert!(!store.visible().get_untracked(), "held until the verdict");
+    s.surface.configured.set(false);
+    let v = Visibility::start(None, s.deps(fixed(0)));
+    assert!(!s.visible(), "held until the verdict");
     assert!(!v.is_visible());
     sleep(0).await;
     assert_eq!(v.state(), (false, Reason::Rest));
-    assert!(!store.visible().get_untracked());
+    assert!(!s.visible());
     // The page heard only what it could see: hidden, never a "visible" first.
     assert_eq!(s.events(), [(false, "rest".to_owned())]);
     drop(v);
 
     // With the overrides off, the hold ends with the campaign's answer.
     let s = Setup::new();
-    let store = s.owner.with(ChatStore::awaiting_campaign);
-    let deps = Deps {
-        store,
-        ..s.deps(fixed(0))
-    };
-    let v = s.owner.with(|| Visibility::start(None, deps));
-    assert!(!store.visible().get_untracked());
+    s.surface.configured.set(false);
+    let v = Visibility::start(None, s.deps(fixed(0)));
+    assert!(!s.visible());
     sleep(0).await;
-    assert!(store.visible().get_untracked());
+    assert!(s.visible());
     assert_eq!(v.state(), (true, Reason::Default));
 }
 

@@ -8,7 +8,7 @@
 //! operator's overrides, the page's `show()`/`hide()` and "never hide an ongoing chat" sit on
 //! top of this ([`operator::combine`](super::operator::combine)).
 
-use webchat_protocol::api::Campaign;
+use crate::campaign::CampaignInfo;
 
 use super::rules::Rules;
 use super::zone::ZoneOffsets;
@@ -25,13 +25,10 @@ pub struct AgentStatus {
 
 impl AgentStatus {
     /// The agent status of a campaign reply.
-    pub fn from_campaign(c: &Campaign) -> AgentStatus {
-        let available = c.availability && c.available_slots.has_room();
+    pub fn from_campaign(c: &CampaignInfo) -> AgentStatus {
         AgentStatus {
-            // A backend that leaves `available_agents` at 0 but reports availability still has
-            // someone online.
-            online: c.available_agents > 0 || available,
-            available,
+            online: c.agent_online(),
+            available: c.availability && c.slots.has_room(),
         }
     }
 }

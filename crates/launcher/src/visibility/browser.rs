@@ -22,7 +22,7 @@
 //! - `pages`: re-evaluated on `popstate` and on `history.pushState`/`replaceState`, which are
 //!   wrapped while a `pages` rule exists and restored on drop.
 //!
-//! The decision lands in the store's `visible` flag (the Widget component hides its root) and
+//! The decision lands in the [`Surface`] (the launcher's shell hides the widget's root) and
 //! every change is announced with `HostEvent::Visibility`. What wins is
 //! [`operator::combine`]'s table: the page's `show()` / `hide()` (until `auto()`), then an
 //! ongoing chat (while a chat is under way, its window is open or agent messages are unread,
@@ -32,11 +32,9 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use leptos::prelude::{Dispose, Effect, Get, GetUntracked};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
-use webchat_protocol::api::{self, Campaign, VisibilityVerdict};
 
 use super::engine::{AgentStatus, Decision, Inputs, Reason};
 use super::history_hook::HistoryHook;
@@ -46,13 +44,12 @@ use super::poll::Poll;
 use super::rules::{RuleError, Rules};
 use super::visits::{VisitRecord, SESSION_MARK_KEY, VISITS_KEY};
 use super::zone::ZoneOffsets;
-use crate::adapters::fetch::{Fetch, FetchError, Method, Revalidated};
+use crate::adapters::api::ApiRead;
 use crate::adapters::storage::{Storage, StorageKind};
 use crate::adapters::timer::Timer;
-use crate::controller::transport::{LocalFuture, Transport};
+use crate::campaign::{self, CampaignInfo};
 use crate::events::{self, HostEvent};
-use crate::model::ChatStore;
-use crate::session::io::encode_path;
+use crate::json;
 
 // ---------------------------------------------------------------------------------------------
 // The handle
@@ -64,39 +61,27 @@ type Listener = (
     Closure<dyn FnMut(web_sys::Event)>,
 );
 
-/// Where the operator's per-visitor verdict is read: a conditional `GET` (browser tests script
-/// it).
-pub trait OverrideSource {
-    /// `GET {api base}{path}` with `If-None-Match: etag` when given.
-    fn revalidate(
-        &self,
-        path: &str,
-        etag: Option<&str>,
-    ) -> LocalFuture<Result<Revalidated, FetchError>>;
-}
-
-impl OverrideSource for Fetch {
-    fn revalidate(
-        &self,
-        path: &str,
-        etag: Option<&str>,
-    ) -> LocalFuture<Result<Revalidated, FetchError>> {
-        let (fetch, path, etag) = (self.clone(), path.to_owned(), etag.map(str::to_owned));
-        Box::pin(async move { fetch.revalidate(&path, etag.as_deref()).await })
-    }
+/// What the rules show and hide, and what they must never hide.
+pub trait Surface {
+    /// Whether the widget's look is known (read now, or remembered from an earlier page view):
+    /// on a first view the launcher also waits for the operator's first verdict.
+    fn configured(&self) -> bool;
+    /// A chat under way, its window open, or agent messages not yet read: never hidden by a
+    /// rule or the operator. Call [`Visibility::refresh`] when it changes.
+    fn ongoing(&self) -> bool;
+    /// Shows or hides the whole widget.
+    fn set_visible(&self, visible: bool);
 }
 
 /// What a [`Visibility`] works with.
 pub struct Deps {
     /// The widget's host element: receives `webchat:visibility`.
     pub host: HtmlElement,
-    /// The view model: its `visible` flag is set; its phase and open state tell whether a chat
-    /// is under way.
-    pub store: ChatStore,
-    /// For `GET campaigns/{id}` (once at start, then for the agent rules).
-    pub transport: Rc<dyn Transport>,
-    /// For the operator's per-visitor verdict (`GET visibility?…`).
-    pub overrides: Rc<dyn OverrideSource>,
+    /// What is shown or hidden.
+    pub surface: Rc<dyn Surface>,
+    /// For `GET campaigns/{id}` (once at start, then for the agent rules) and the operator's
+    /// per-visitor verdict (`GET visibility?…`, conditional).
+    pub api: Rc<dyn ApiRead>,
     /// Who the visitor is now (`tag()` and `reset()` change it).
     pub identity: Rc<dyn Fn() -> Identity>,
     /// The campaign id.
@@ -162,7 +147,6 @@ pub struct Visibility {
     inner: Rc<RefCell<Inner>>,
     listeners: Vec<Listener>,
     history: Option<HistoryHook>,
-    effect: Option<Effect<leptos::prelude::LocalStorage>>,
 }
 
 impl Visibility {
@@ -207,8 +191,7 @@ impl Visibility {
             .and_then(|t| Remembered::decode(&t))
             .filter(|r| r.identity == identity);
         // A first view (no campaign remembered, nothing shown yet) waits for the verdict too.
-        let held =
-            remembered.is_none() && deps.store.configured().try_get_untracked() == Some(false);
+        let held = remembered.is_none() && !deps.surface.configured();
         let inner = Rc::new_cyclic(|me: &Weak<RefCell<Inner>>| {
             let check_me = me.clone();
             let poll_timer = |which: fn(&mut Inner) -> &mut Poll| {
@@ -277,26 +260,18 @@ impl Visibility {
             let me = Rc::downgrade(&inner);
             history = HistoryHook::install(Rc::new(move || Inner::route_changed(&me)));
         }
-        // A chat starting, ending or its window closing can change what the rules may hide.
-        let store = inner.borrow().deps.store;
-        let effect_me = Rc::downgrade(&inner);
-        let effect = Effect::new(move |_| {
-            let _ = (
-                store.phase().get(),
-                store.is_open().get(),
-                store.unread().get(),
-            );
-            if let Some(i) = effect_me.upgrade() {
-                Inner::update(&i);
-            }
-        });
         Inner::update(&inner);
         Visibility {
             inner,
             listeners,
             history,
-            effect: Some(effect),
         }
+    }
+
+    /// Evaluates again: what the [`Surface`] calls ongoing changed (a chat started or ended,
+    /// the window opened or closed, messages were read).
+    pub fn refresh(&self) {
+        Inner::update(&self.inner);
     }
 
     /// Shows the widget whatever the rules say, until [`auto`](Self::auto).
@@ -362,9 +337,6 @@ impl Drop for Visibility {
             i.campaign_poll.stop();
             i.overrides.poll.stop();
         }
-        if let Some(e) = self.effect.take() {
-            e.dispose();
-        }
         for (target, name, closure) in self.listeners.drain(..) {
             let _ =
                 target.remove_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
@@ -394,6 +366,17 @@ fn count_visit(storage: &Storage, now: i64) -> VisitRecord {
     let record = VisitRecord::page_view(prev, new_session, now);
     storage.set(VISITS_KEY, &record.encode());
     record
+}
+
+/// The verdict of a `GET visibility` reply, or what was wrong with it.
+fn verdict_of(status: u16, body: &str) -> Result<Verdict, String> {
+    if !(200..=299).contains(&status) {
+        return Err(format!("HTTP {status}"));
+    }
+    json::parse(body)
+        .as_ref()
+        .and_then(Verdict::from_reply)
+        .ok_or_else(|| "unreadable reply".to_owned())
 }
 
 fn document_hidden() -> bool {
@@ -456,18 +439,9 @@ impl Inner {
                 timer.cancel();
             }
 
-            let store = i.deps.store;
-            // The widget's reactive owner is gone (destroyed before us): nothing to show.
-            let (Some(phase), Some(open), Some(unread)) = (
-                store.phase().try_get_untracked(),
-                store.is_open().try_get_untracked(),
-                store.unread().try_get_untracked(),
-            ) else {
-                return;
-            };
             // A chat under way, a window the visitor is looking at, or agent messages not yet
             // read (a chat that ended while minimised): never hidden by a rule or the operator.
-            let ongoing = phase.in_chat() || open || unread > 0;
+            let ongoing = i.deps.surface.ongoing();
             let (visible, reason) = combine(
                 (decision.visible, decision.reason),
                 operator,
@@ -501,12 +475,12 @@ impl Inner {
             if i.held {
                 // Not shown and not announced until the verdict is in: the page hears the
                 // first state it can see.
-                store.set_visible(false);
+                i.deps.surface.set_visible(false);
                 None
             } else {
                 let changed = i.shown != Some(visible);
                 i.shown = Some(visible);
-                store.set_visible(visible);
+                i.deps.surface.set_visible(visible);
                 changed.then(|| (i.deps.host.clone(), visible, reason))
             }
         };
@@ -524,12 +498,7 @@ impl Inner {
 
     /// Reads the campaign: its switches, and the agents for the agent rules.
     fn read_campaign(i: &Inner) {
-        let fut = i.deps.transport.request(
-            Method::Get,
-            &format!("campaigns/{}", encode_path(&i.deps.campaign)),
-            Vec::new(),
-            None,
-        );
+        let fut = i.deps.api.get(&campaign::path(&i.deps.campaign), None);
         let me = i.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let reply = fut.await;
@@ -539,15 +508,19 @@ impl Inner {
                 if i.stopped {
                     return;
                 }
-                let campaign = reply.map_err(|e| e.to_string()).and_then(|(s, b)| {
-                    api::parse_response::<Campaign>(s, &b).map_err(|e| e.to_string())
-                });
+                let campaign: Result<CampaignInfo, String> = reply
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| match campaign::Reply::read(r.status, &r.body) {
+                        campaign::Reply::Usable(c) => Ok(c),
+                        campaign::Reply::Unusable(why) => Err(why.to_string()),
+                        campaign::Reply::Retry(why) => Err(why),
+                    });
                 match campaign {
                     Ok(c) => {
                         i.campaign_poll.done(true);
                         let status = AgentStatus::from_campaign(&c);
                         i.agents = Some(status);
-                        let on = c.webchat.visibility_overrides;
+                        let on = c.visibility_overrides;
                         i.overrides_on = Some(on);
                         if !on {
                             // Switched off: nothing of the operator's counts any more.
@@ -581,7 +554,7 @@ impl Inner {
             // The known tag is someone else's answer.
             i.overrides.etag = None;
         }
-        let fut = i.deps.overrides.revalidate(
+        let fut = i.deps.api.get(
             &identity.read_path(&i.deps.campaign),
             i.overrides.etag.as_deref(),
         );
@@ -612,11 +585,11 @@ impl Inner {
                         i.forget_verdict();
                         true
                     }
-                    Ok(r) => match api::parse_response::<VisibilityVerdict>(r.status, &r.body) {
-                        Ok(v) => {
+                    Ok(r) => match verdict_of(r.status, &r.body) {
+                        Ok(verdict) => {
                             let remembered = Remembered {
                                 identity,
-                                verdict: Verdict::from_api(&v),
+                                verdict,
                                 etag: r.etag.unwrap_or_default(),
                             };
                             // Only an override is worth keeping for the next page view
@@ -634,7 +607,7 @@ impl Inner {
                             true
                         }
                         Err(e) => {
-                            i.warn_verdict_failed(&e.to_string());
+                            i.warn_verdict_failed(&e);
                             false
                         }
                     },

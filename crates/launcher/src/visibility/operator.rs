@@ -21,8 +21,7 @@
 //! "A chat going on" is the browser side's: a chat under way, the window open, or agent messages
 //! not yet read. This module does not fetch, store or time anything.
 
-use webchat_protocol::api::{OverrideVisibility, VisibilityVerdict};
-use webchat_protocol::json::{self, Value};
+use crate::json::{self, Map, Value};
 
 use super::engine::Reason;
 
@@ -46,16 +45,20 @@ impl Verdict {
         until_ms: None,
     };
 
-    /// The verdict of a `GET visibility` reply.
-    pub fn from_api(v: &VisibilityVerdict) -> Verdict {
-        Verdict {
-            visible: match v.visibility {
-                OverrideVisibility::Shown => Some(true),
-                OverrideVisibility::Hidden => Some(false),
-                OverrideVisibility::Auto => None,
-            },
-            until_ms: v.until.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-        }
+    /// The verdict of a `GET visibility` reply body, `{"visibility": "shown" | "hidden" |
+    /// "auto", "until": ms | null}` (`until` may be left out); `None` when it says anything else.
+    pub fn from_reply(v: &Value) -> Option<Verdict> {
+        let visible = match v.get("visibility")?.as_str()? {
+            "shown" => Some(true),
+            "hidden" => Some(false),
+            "auto" => None,
+            _ => return None,
+        };
+        let until_ms = match v.get("until") {
+            None | Some(Value::Null) => None,
+            Some(t) => Some(i64::try_from(t.as_u64()?).unwrap_or(i64::MAX)),
+        };
+        Some(Verdict { visible, until_ms })
     }
 
     /// What it says at `now_ms`: shown, hidden, or nothing (automatic or expired). The server
@@ -131,7 +134,7 @@ pub struct Remembered {
 impl Remembered {
     /// The stored form (JSON).
     pub fn encode(&self) -> String {
-        let mut o = json::Map::new();
+        let mut o = Map::new();
         o.insert(
             "tracker_id".into(),
             self.identity.tracker_id.as_str().into(),
@@ -140,12 +143,12 @@ impl Remembered {
         o.insert("visibility".into(), self.verdict.state().into());
         o.insert("until".into(), self.verdict.until_ms.into());
         o.insert("etag".into(), self.etag.as_str().into());
-        Value::Object(o).to_string()
+        json::stringify(&Value::Object(o))
     }
 
     /// Reads the stored form; anything unreadable is no record (the read then starts afresh).
     pub fn decode(text: &str) -> Option<Remembered> {
-        let v = json::parse(text).ok()?;
+        let v = json::parse(text)?;
         let visible = match v.get("visibility")?.as_str()? {
             "shown" => Some(true),
             "hidden" => Some(false),

@@ -7,7 +7,7 @@
 //! (`show()`/`hide()` until `auto()`).
 //!
 //! - Pure part, compiled and tested natively: [`rules`] (schema, [`Rules::parse`] with the
-//!   protocol crate's JSON reader, [`RuleError`]), [`hours`] (opening hours and their next
+//!   launcher's JSON reader, [`RuleError`]), [`hours`] (opening hours and their next
 //!   change), [`zone`] (calendar maths, the [`ZoneOffsets`] seam and a simulated DST zone),
 //!   [`visits`] (what a visit is), [`engine`] (the [`Decision`]: visible, reason, next
 //!   re-evaluation), [`operator`] (the operator's verdict, its expiry and stored form, and
@@ -15,7 +15,7 @@
 //! - Browser part: [`browser`] — the [`Visibility`] handle that feeds the engine from the page
 //!   (`Intl` time zones, a timer at the next boundary, visit counting in storage, campaign
 //!   polling, the operator's verdict read with `ETag`/`304`, History API route changes), sets
-//!   the store's `visible` flag and emits `HostEvent::Visibility`. It never hides an ongoing
+//!   the [`Surface`] and emits `HostEvent::Visibility`. It never hides an ongoing
 //!   chat.
 
 pub mod browser;
@@ -29,7 +29,7 @@ pub mod rules;
 pub mod visits;
 pub mod zone;
 
-pub use browser::{Deps, OverrideSource, Visibility};
+pub use browser::{Deps, Surface, Visibility};
 pub use engine::{AgentStatus, Decision, Inputs, Reason};
 pub use intl_zone::IntlZone;
 pub use operator::{combine, Identity, Verdict};
