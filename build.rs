@@ -1,6 +1,6 @@
-//! Build script: `style/widget.css` minified to `$OUT_DIR/widget.css` for `mount::WIDGET_CSS`
-//! (see `style/minify.rs`). The text catalogue is compiled by the launcher crate
-//! (`crates/launcher/build.rs`), which both download stages share.
+//! Build script: `style/chat.css` minified to `$OUT_DIR/chat.css` for `mount::CHAT_CSS` (see
+//! `style/minify.rs`). The launcher's sheet and the text catalogue are compiled by the launcher
+//! crate (`crates/launcher/build.rs`), which both download stages share.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,8 @@ mod minify;
 
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    println!("cargo:rerun-if-changed=style/widget.css");
+    println!("cargo:rerun-if-changed=style/chat.css");
     println!("cargo:rerun-if-changed=style/minify.rs");
-    let css = std::fs::read_to_string("style/widget.css").expect("style/widget.css is readable");
-    std::fs::write(out.join("widget.css"), minify::minify(&css)).expect("OUT_DIR is writable");
+    let css = std::fs::read_to_string("style/chat.css").expect("style/chat.css is readable");
+    std::fs::write(out.join("chat.css"), minify::minify(&css)).expect("OUT_DIR is writable");
 }

@@ -362,6 +362,7 @@ impl Harness {
                 websocket_url: "ws://127.0.0.1:9/xmpp-websocket".into(),
                 language: None,
                 request_url: Some("http://shop.test/cart".into()),
+                ready_announced: false,
             },
         )
         .expect("widget starts");
@@ -809,9 +810,12 @@ async fn init_options_are_checked() {
     .unwrap_err();
     assert_eq!(no_container, InitError::NoContainer("#nowhere-xyz".into()));
     // Through the exported entry point: a JS Error with the same message.
-    let err = webchat::embed::init(opts(r#"{"apiUrl":"/a/"}"#))
-        .await
-        .expect_err("rejected");
+    let err = webchat_launcher::embed::init(
+        opts(r#"{"apiUrl":"/a/"}"#),
+        wasm_bindgen::JsValue::UNDEFINED,
+    )
+    .await
+    .expect_err("rejected");
     let message = err.unchecked_into::<js_sys::Error>().message();
     assert_eq!(
         String::from(message),

@@ -1,10 +1,17 @@
-//! Build script: the text catalogue `i18n/*.txt` (at the repository root, shared by both download
-//! stages) compiled to Rust source (`i18n.rs` in `$OUT_DIR`) and one chat table per language,
+//! Build script, two jobs:
+//!
+//! - `style/launcher.css` minified to `$OUT_DIR/launcher.css` for `shell::LAUNCHER_CSS` (see
+//!   `style/minify.rs`);
+//! - the text catalogue `i18n/*.txt` (at the repository root, shared by both download stages)
+//!   compiled to Rust source (`i18n.rs` in `$OUT_DIR`) and one chat table per language,
 //! `$OUT_DIR/i18n/<tag>.chat`, for `i18n::catalogue` (see `i18n/codegen.rs`). A file that cannot
 //! be read stops the build; an incomplete translation only warns (its missing texts show in
 //! English) and fails the catalogue tests.
 
 use std::path::{Path, PathBuf};
+
+#[path = "../../style/minify.rs"]
+mod minify;
 
 #[path = "../../i18n/check.rs"]
 mod check;
@@ -17,6 +24,12 @@ mod source;
 
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+
+    println!("cargo:rerun-if-changed=../../style/launcher.css");
+    println!("cargo:rerun-if-changed=../../style/minify.rs");
+    let css = std::fs::read_to_string("../../style/launcher.css")
+        .expect("style/launcher.css is readable");
+    std::fs::write(out.join("launcher.css"), minify::minify(&css)).expect("OUT_DIR is writable");
     let dir = Path::new("../../i18n");
     println!("cargo:rerun-if-changed=../../i18n");
     let sources = source::load_dir(dir).unwrap_or_else(|e| panic!("{e}"));

@@ -46,6 +46,8 @@ pub struct ControllerOptions {
     pub language: Option<Lang>,
     /// The page the chat starts on (`request_url`); `None` reads `location.href`.
     pub request_url: Option<String>,
+    /// The launcher told the page `ready` already.
+    pub ready_announced: bool,
 }
 
 struct Driver {
@@ -114,6 +116,7 @@ impl Controller {
             SessionOptions {
                 campaign: options.campaign.clone(),
                 websocket_url: options.websocket_url.clone(),
+                ready_announced: options.ready_announced,
             },
             Box::new(BrowserRandom),
         );
@@ -233,6 +236,11 @@ impl Controller {
             }
             s.handle_action(action, now)
         });
+    }
+
+    /// Shows the tagged user's earlier chats (see [`Session::handle_history_due`]).
+    pub fn load_history(&self) {
+        self.run(Session::handle_history_due);
     }
 
     /// The page opened the window itself (an inline widget is always open).

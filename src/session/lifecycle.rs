@@ -185,7 +185,9 @@ impl Session {
         self.view.push(ViewUpdate::Campaign(Box::new(c.clone())));
         self.life.campaign = Some(c);
         self.life.stage = Stage::Ready;
-        self.emit(HostEvent::Ready);
+        if !std::mem::take(&mut self.options.ready_announced) {
+            self.emit(HostEvent::Ready);
+        }
         if self.follows() {
             self.follower_ready();
             return;

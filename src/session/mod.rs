@@ -73,6 +73,8 @@ pub struct SessionOptions {
     pub campaign: String,
     /// The XMPP WebSocket URL (`ws://` or `wss://`).
     pub websocket_url: String,
+    /// The page heard `ready` already (the launcher read the campaign): not again.
+    pub ready_announced: bool,
 }
 
 /// What a request in flight is for.
@@ -189,6 +191,17 @@ impl Session {
         if self.begin(now) {
             if !self.forward(ToLeader::Reset) {
                 self.reset();
+            }
+            self.finish();
+        }
+    }
+
+    /// A user was tagged before this session existed (the launcher kept them): show their
+    /// earlier chats as a tag would have.
+    pub fn handle_history_due(&mut self, now: Now) {
+        if self.begin(now) {
+            if self.who.user.is_some() && !self.follows() {
+                self.load_history();
             }
             self.finish();
         }

@@ -101,6 +101,7 @@ impl Tab {
             SessionOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: WS_URL.into(),
+                ready_announced: false,
             },
             Box::new(Counter(seed)),
         );

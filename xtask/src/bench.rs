@@ -544,7 +544,12 @@ fn size(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     let mut files = Table::new(&["file", "raw", "gzip -9", "brotli -q 11"]);
     let (mut raw, mut gz, mut br) = (0u64, 0u64, 0u64);
     let mut loader_br = 0u64;
-    for f in dist.files.iter().filter(|f| f.downloaded) {
+    let largest = dist.largest_texts().map(|f| f.path.clone());
+    for f in dist.files.iter().filter(|f| match f.stage {
+        dist::Stage::Npm => false,
+        dist::Stage::ChatTexts => Some(&f.path) == largest.as_ref(),
+        dist::Stage::FirstView | dist::Stage::Chat => true,
+    }) {
         let name = f
             .path
             .strip_prefix(&root)

@@ -17,11 +17,6 @@ use std::fmt;
 
 use crate::json::{self, Map, Value};
 
-/// The anonymous visitor id (storage key under `webchat:`).
-pub const VISITOR_ID_KEY: &str = "visitor_id";
-/// The tagged user, as [`UserInfo::to_stored`] writes it.
-pub const USER_KEY: &str = "user";
-
 /// Length of a signature: hex of a SHA-256 HMAC.
 const SIGNATURE_HEX_LEN: usize = 64;
 

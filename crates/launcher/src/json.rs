@@ -20,6 +20,32 @@ pub fn stringify(value: &Value) -> String {
     imp::stringify(value)
 }
 
+/// A JS value as a JSON tree: what `JSON.parse` gives, or an object the page passed.
+/// Functions, symbols and `undefined` become `null` (as `JSON.stringify` drops or nulls them).
+pub fn from_js(v: &wasm_bindgen::JsValue) -> Value {
+    use wasm_bindgen::JsCast;
+    if let Some(b) = v.as_bool() {
+        Value::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        number(n).unwrap_or(Value::Null)
+    } else if let Some(s) = v.as_string() {
+        Value::String(s)
+    } else if js_sys::Array::is_array(v) {
+        Value::Array(js_sys::Array::from(v).iter().map(|x| from_js(&x)).collect())
+    } else if v.is_object() && !v.is_function() {
+        let mut map = Map::new();
+        for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
+            let entry: js_sys::Array = entry.unchecked_into();
+            if let Some(key) = entry.get(0).as_string() {
+                map.insert(key, from_js(&entry.get(1)));
+            }
+        }
+        Value::Object(map)
+    } else {
+        Value::Null
+    }
+}
+
 /// What a JSON value is, for error messages ("a string", "an object" …).
 pub fn kind(v: &Value) -> &'static str {
     match v {
@@ -54,12 +80,12 @@ pub fn number(n: f64) -> Option<Value> {
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen::JsValue;
 
-    use super::{number, Map, Value};
+    use super::Value;
 
     pub fn parse(text: &str) -> Option<Value> {
-        js_sys::JSON::parse(text).ok().map(|v| from_js(&v))
+        js_sys::JSON::parse(text).ok().map(|v| super::from_js(&v))
     }
 
     pub fn stringify(value: &Value) -> String {
@@ -67,31 +93,6 @@ mod imp {
             .ok()
             .and_then(|s| s.as_string())
             .unwrap_or_default()
-    }
-
-    /// A JS value as a JSON tree: what `JSON.parse` gives, or an object the page passed.
-    /// Functions, symbols and `undefined` become `null` (as `JSON.stringify` drops or nulls them).
-    pub fn from_js(v: &JsValue) -> Value {
-        if let Some(b) = v.as_bool() {
-            Value::Bool(b)
-        } else if let Some(n) = v.as_f64() {
-            number(n).unwrap_or(Value::Null)
-        } else if let Some(s) = v.as_string() {
-            Value::String(s)
-        } else if js_sys::Array::is_array(v) {
-            Value::Array(js_sys::Array::from(v).iter().map(|x| from_js(&x)).collect())
-        } else if v.is_object() && !v.is_function() {
-            let mut map = Map::new();
-            for entry in js_sys::Object::entries(v.unchecked_ref()).iter() {
-                let entry: js_sys::Array = entry.unchecked_into();
-                if let Some(key) = entry.get(0).as_string() {
-                    map.insert(key, from_js(&entry.get(1)));
-                }
-            }
-            Value::Object(map)
-        } else {
-            Value::Null
-        }
     }
 
     pub fn number_text(n: &serde_json::Number) -> String {
@@ -123,9 +124,6 @@ mod imp {
         }
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-pub use imp::from_js;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {

@@ -1,24 +1,40 @@
 //! webchat-launcher: the widget's first download stage, and what both stages share.
 //!
-//! Every page view that embeds the widget downloads this crate's wasm (and the loader); the chat
-//! itself (the Leptos window, the session and the XMPP core, the root package `webchat`) comes
-//! only on the first sign of interest. `ARCHITECTURE.md` draws the split.
+//! Every page view that embeds the widget downloads this crate's wasm (and the loader): the
+//! launcher in the campaign's look, the visibility rules, who the visitor is, and the `CV` API.
+//! The chat itself (the Leptos window, the session and the XMPP core: the root package
+//! `webchat`) comes only on the first sign of interest. `ARCHITECTURE.md` draws the split.
 //!
-//! - [`i18n`]: the text catalogue (every language's launcher texts; one language's chat texts
-//!   at a time), language tags, plural forms.
-//! - [`theme`]: the campaign colour and a text colour with WCAG contrast.
-//! - [`events`]: the host events and their delivery as DOM events.
-//! - [`identity`]: the visitor id and the tagged user.
+//! The launcher stage:
+//! - [`embed`] (feature `entry`, the launcher's own wasm only): `init` and the API object.
+//! - [`widget`]: what every page view runs, and the handoff to the chat ([`handoff`]).
+//! - [`shell`] (host, shadow root, root, launcher, badge), [`frame`] (the window while the chat
+//!   loads), [`icons`], [`host_css`], [`options`], [`pace`].
 //! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means.
 //! - [`visibility`]: the visibility rules and the operator's overrides.
-//! - [`json`]: JSON trees (`serde_json::Value`) read and written by the browser.
-//! - [`adapters`]: the API's reads, storage, random ids, a timer, reading JS objects.
+//!
+//! Shared with the chat stage:
+//! - [`i18n`]: the text catalogue (every language's launcher texts; one language's chat texts
+//!   at a time), language tags, plural forms.
+//! - [`identity`] and [`keys`]: the visitor id, the tagged user, the storage keys.
+//! - [`theme`], [`events`], [`json`] (JSON trees read and written by the browser), [`adapters`].
 
 pub mod adapters;
 pub mod campaign;
+#[cfg(feature = "entry")]
+pub mod embed;
 pub mod events;
+pub mod frame;
+pub mod handoff;
+pub mod host_css;
 pub mod i18n;
+pub mod icons;
 pub mod identity;
 pub mod json;
+pub mod keys;
+pub mod options;
+pub mod pace;
+pub mod shell;
 pub mod theme;
 pub mod visibility;
+pub mod widget;

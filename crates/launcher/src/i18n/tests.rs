@@ -8,6 +8,10 @@
 mod check;
 #[path = "../../../../i18n/source.rs"]
 mod source;
+// Only what `cargo xtask dist` ships is tested here; the build uses the rest.
+#[allow(dead_code)]
+#[path = "../../../../i18n/codegen.rs"]
+mod codegen;
 
 use std::path::Path;
 
@@ -258,7 +262,7 @@ fn compiled_tables_say_what_the_files_say() {
 }
 
 #[test]
-fn the_launcher_carries_its_name_unread_announcement_and_greeting() {
+fn the_launcher_carries_its_name_unread_announcement_greeting_and_the_frame() {
     let launcher: Vec<Key> = Key::ALL
         .into_iter()
         .filter(|k| k.stage() == Stage::Launcher)
@@ -269,10 +273,36 @@ fn the_launcher_carries_its_name_unread_announcement_and_greeting() {
             Key::OpenChat,
             Key::OpenChatUnread,
             Key::MinimiseChat,
-            Key::Welcome
+            Key::Welcome,
+            // The window's frame while the chat loads: title, composer, status, retry.
+            Key::Title,
+            Key::TypeYourMessage,
+            Key::Send,
+            Key::StatusConnecting,
+            Key::StatusReconnecting,
+            Key::Retry
         ]
     );
-    assert_eq!(Key::Send.stage(), Stage::Chat);
+    assert_eq!(Key::EndChat.stage(), Stage::Chat);
+}
+
+#[test]
+fn a_downloaded_chat_table_is_complete_and_says_what_the_lookup_says() {
+    let sources = sources();
+    for lang in Lang::ALL {
+        let source = sources.iter().find(|s| s.tag == lang.tag()).unwrap();
+        let table = codegen::resolved_chat_table(&sources, source);
+        let texts: Vec<&str> = table.split(TEXT_END).collect();
+        let chat_keys: Vec<Key> = Key::ALL
+            .into_iter()
+            .filter(|k| k.stage() == Stage::Chat)
+            .collect();
+        assert_eq!(texts.len(), chat_keys.len() + 1, "{lang:?}");
+        for (key, text) in chat_keys.iter().zip(&texts) {
+            assert!(!text.is_empty(), "{lang:?} {key:?}");
+            assert_eq!(lang.compiled(*key), *text, "{lang:?} {key:?}");
+        }
+    }
 }
 
 #[test]

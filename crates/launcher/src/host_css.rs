@@ -5,12 +5,12 @@
 //! works under `style-src 'self'`. Its rules are `!important` where the host page could fight
 //! them: in the cascade, an important declaration from inside a shadow tree beats the page's
 //! (even `* { all: unset }` or the page's own `!important`). [`css`] is pure and unit-tested;
-//! [`adopt`] is the DOM side. It does not theme the widget (that is `mount`'s theme sheet).
+//! [`adopt`] is the DOM side. It does not theme the widget (that is the shell's theme sheet).
 
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
-use super::options::{EmbedOptions, Position, MAX_Z_INDEX};
+use crate::options::{EmbedOptions, Position, MAX_Z_INDEX};
 
 /// The host element attribute carrying the corner ([`Position::as_str`]).
 pub const POSITION_ATTR: &str = "data-wc-position";

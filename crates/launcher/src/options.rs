@@ -4,8 +4,8 @@
 //!
 //! Read by hand with `Reflect` (serde-wasm-bindgen would cost size). The value checks are plain
 //! functions over strings and numbers (unit-tested natively). This module applies nothing:
-//! [`host_css`](super::host_css) turns the embedding options into CSS, the visibility rules are
-//! parsed by the visibility module, and [`entry`](crate::entry) starts the widget.
+//! [`host_css`](crate::host_css) turns the embedding options into CSS, the visibility rules are
+//! parsed by the visibility module, and [`widget`](crate::widget) starts the widget.
 
 use std::fmt;
 
@@ -40,7 +40,7 @@ impl Position {
         }
     }
 
-    /// The `data-wc-position` value on the host element (what [`host_css`](super::host_css) keys on).
+    /// The `data-wc-position` value on the host element (what [`host_css`](crate::host_css) keys on).
     pub fn as_str(self) -> &'static str {
         match self {
             Position::BottomRight => "bottom-right",

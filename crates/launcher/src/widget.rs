@@ -1,0 +1,960 @@
+//! The launcher stage's widget: what every page view runs. It draws the [`Shell`] in the
+//! campaign's look (remembered from the last page view, then read: `GET campaigns/{id}`), runs
+//! the visibility rules, keeps who the visitor is while no chat is loaded (visitor id,
+//! `CV.user.tag`, `CV.user.reset` on the storage), opens the [`Frame`] on a click, and loads the
+//! chat stage on the first sign of interest — the pointer on the launcher, a touch, its focus,
+//! an open — or at once when the storage says a chat is running. Then it hands over through
+//! [`handoff`](crate::handoff) and forwards to the chat's handle.
+//!
+//! Who owns what: the launcher keeps the shell, the visibility rules and the campaign's look
+//! for the page's lifetime; the chat stage, once started, owns the window, the session and
+//! everything the chat decides (open state, unread count, identity), and tells the shell. A
+//! download that fails is tried again with backoff, with a clear word in the frame and a retry
+//! button; the launcher goes on working.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlElement;
+
+use crate::adapters::api::{Api, ApiRead, NetError, Reply, SharedReads};
+use crate::adapters::entropy;
+use crate::adapters::js_get;
+use crate::adapters::storage::{Storage, StorageKind};
+use crate::adapters::timer::Timer;
+use crate::campaign::{self, backoff_ms, CampaignInfo, Unusable};
+use crate::events::{self, HostEvent};
+use crate::frame::{Frame, Handlers};
+use crate::handoff::{self, bridge, chat, Functions};
+use crate::i18n::Lang;
+use crate::identity::{tagging, tracker_id, TagError, Tagging, UserInfo};
+use crate::options::{Container, InitOptions};
+use crate::shell::Shell;
+use crate::visibility::{Deps, Identity, Surface, Visibility};
+use crate::{json, keys};
+
+/// Loads the chat stage: `(tag) => Promise<{ start, table }>`, given by the loader or the npm
+/// package (they know where the files are). `start` is the chat's `startChat`; `table` its
+/// texts for the language `tag`, or `null`.
+pub type LoadChat = js_sys::Function;
+
+/// Where the campaign read stands.
+enum CampaignState {
+    /// Not answered yet (or being retried).
+    Reading,
+    /// Usable.
+    Usable,
+    /// Hidden for good.
+    Unusable,
+}
+
+/// Where the chat stage stands.
+enum ChatStage {
+    /// Not asked for.
+    Idle,
+    /// Wanted, but the language (and so its texts) is not known yet: loads with the campaign.
+    Waiting,
+    /// Being downloaded (or started).
+    Loading,
+    /// The last download failed; tried again by the timer or the retry button.
+    Failed,
+    /// Started: the handle `startChat` returned.
+    Started(JsValue),
+}
+
+struct Inner {
+    me: Weak<RefCell<Inner>>,
+    options: InitOptions,
+    host: HtmlElement,
+    created_host: bool,
+    inline: bool,
+    storage: Storage,
+    api: Rc<dyn ApiRead>,
+    shell: Rc<Shell>,
+    frame: Option<Frame>,
+    visibility: Option<Visibility>,
+    load_chat: LoadChat,
+    campaign: CampaignState,
+    /// The definitive reply to the campaign read (`status`, `body`), once there.
+    campaign_reply: Option<(u16, String)>,
+    /// `resolve` functions of the chat's `campaign()` promises waiting for it.
+    campaign_waiters: Vec<js_sys::Function>,
+    campaign_attempt: u32,
+    campaign_timer: Option<Timer>,
+    available: bool,
+    visitor_id: String,
+    user: Option<UserInfo>,
+    /// A user was tagged while no chat was loaded: the chat shows their earlier chats.
+    history_due: bool,
+    chat: ChatStage,
+    chat_attempt: u32,
+    chat_timer: Option<Timer>,
+    bridge: Option<Functions>,
+    /// Hidden until the chat is in place: a running chat shows as it was, not as a launcher
+    /// that then opens.
+    held: bool,
+    /// What the rules last said.
+    rules_visible: bool,
+    /// A chat is under way (the chat stage says).
+    chatting: bool,
+    ready_sent: bool,
+    destroyed: bool,
+}
+
+/// The launcher stage's widget. Cheap to clone; [`Widget::destroy`] removes it.
+#[derive(Clone)]
+pub struct Widget(Rc<RefCell<Inner>>);
+
+/// What the visibility rules see: the shell, and whether a chat is going on.
+struct WidgetSurface(Weak<RefCell<Inner>>);
+
+impl Surface for WidgetSurface {
+    fn configured(&self) -> bool {
+        self.0
+            .upgrade()
+            .and_then(|i| i.try_borrow().ok().map(|i| i.shell.is_configured()))
+            .unwrap_or(true)
+    }
+
+    fn ongoing(&self) -> bool {
+        self.0
+            .upgrade()
+            .and_then(|i| {
+                i.try_borrow()
+                    .ok()
+                    .map(|i| i.chatting || i.shell.is_open() || i.shell.unread() > 0)
+            })
+            .unwrap_or(false)
+    }
+
+    fn set_visible(&self, visible: bool) {
+        if let Some(inner) = self.0.upgrade() {
+            if let Ok(mut i) = inner.try_borrow_mut() {
+                i.rules_visible = visible;
+                i.show();
+            }
+        }
+    }
+}
+
+fn warn(text: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(text));
+}
+
+impl Widget {
+    /// Starts the launcher on `host` (created for a floating widget when `created_host`).
+    /// The visibility rules (`options.embed.visibility`) start in the same task, before the
+    /// launcher's first paint, so rules that hide it hide it before it is ever seen.
+    pub fn start(
+        options: InitOptions,
+        host: HtmlElement,
+        created_host: bool,
+        load_chat: LoadChat,
+    ) -> Result<Widget, crate::options::InitError> {
+        let rules = options.embed.visibility.clone();
+        let storage = Storage::open(options.visitor_ids);
+        let api: Rc<dyn ApiRead> = Rc::new(SharedReads::new(Rc::new(Api::new(
+            &options.api_url,
+            &options.api_token,
+        ))));
+        let shell = Shell::mount(&host)
+            .map(Rc::new)
+            .map_err(|e| crate::options::InitError::Mount(e.to_string()))?;
+        if crate::host_css::adopt(shell.shadow(), &options.embed).is_none() {
+            warn("webchat: the embedding stylesheet was refused; position and zIndex are ignored");
+        }
+        let visitor_id = match storage.get(keys::VISITOR_ID).filter(|v| !v.is_empty()) {
+            Some(id) => id,
+            None => new_visitor(&storage),
+        };
+        let user = storage
+            .get(keys::USER)
+            .and_then(|t| UserInfo::from_stored(&t));
+        let running = keys::chat_running(
+            storage.get(keys::CHAT).as_deref(),
+            storage.get(keys::OPEN).as_deref(),
+        );
+        let inline = matches!(options.container, Container::Element(_));
+        let inner = Rc::new_cyclic(|me| {
+            RefCell::new(Inner {
+                me: me.clone(),
+                options,
+                host,
+                created_host,
+                inline,
+                storage,
+                api,
+                shell,
+                frame: None,
+                visibility: None,
+                load_chat,
+                campaign: CampaignState::Reading,
+                campaign_reply: None,
+                campaign_waiters: Vec::new(),
+                campaign_attempt: 0,
+                campaign_timer: None,
+                available: true,
+                visitor_id,
+                user,
+                history_due: false,
+                chat: ChatStage::Idle,
+                chat_attempt: 0,
+                chat_timer: None,
+                bridge: None,
+                held: running,
+                rules_visible: true,
+                chatting: false,
+                ready_sent: false,
+                destroyed: false,
+            })
+        });
+        let widget = Widget(inner);
+        widget.wire();
+        widget.remembered_look();
+        widget.start_visibility(rules.as_deref());
+        widget.read_campaign();
+        if running || inline {
+            widget.want_chat();
+        }
+        if inline {
+            widget.open_frame();
+        }
+        Ok(widget)
+    }
+
+    fn wire(&self) {
+        let i = self.0.borrow();
+        let me = Rc::downgrade(&self.0);
+        i.shell.on_toggle(move || {
+            if let Some(w) = me.upgrade() {
+                Widget(w).toggle();
+            }
+        });
+        let me = Rc::downgrade(&self.0);
+        i.shell.on_intent(move || {
+            if let Some(w) = me.upgrade() {
+                Widget(w).want_chat();
+            }
+        });
+    }
+
+    /// Starts the visibility rules (`rules`: JSON text).
+    fn start_visibility(&self, rules: Option<&str>) {
+        let (deps, me) = {
+            let i = self.0.borrow();
+            if i.destroyed || matches!(i.campaign, CampaignState::Unusable) {
+                return;
+            }
+            let me = Rc::downgrade(&self.0);
+            let ask = me.clone();
+            let report = me.clone();
+            let deps = Deps {
+                host: i.host.clone(),
+                surface: Rc::new(WidgetSurface(me.clone())),
+                api: i.api.clone(),
+                identity: Rc::new(move || {
+                    ask.upgrade()
+                        .map(|w| Widget(w).identity())
+                        .unwrap_or_else(|| Identity {
+                            tracker_id: String::new(),
+                            user: None,
+                        })
+                }),
+                campaign: i.options.campaign.clone(),
+                storage: i.storage.clone(),
+                now: Deps::date_now(),
+                availability: Rc::new(move |available| {
+                    if let Some(w) = report.upgrade() {
+                        Widget(w).set_available(available);
+                    }
+                }),
+            };
+            (deps, me)
+        };
+        let visibility = Visibility::start(rules, deps);
+        if let Some(inner) = me.upgrade() {
+            inner.borrow_mut().visibility = Some(visibility);
+        }
+    }
+
+    // ---- the campaign ----
+
+    /// The look an earlier page view read: the launcher shows at once in its colour and
+    /// language while the campaign is read again.
+    fn remembered_look(&self) {
+        let info = {
+            let i = self.0.borrow();
+            i.storage
+                .get(keys::CAMPAIGN)
+                .and_then(|text| json::parse(&text))
+                .and_then(|v| CampaignInfo::from_json(&v))
+                .filter(|c| c.active)
+        };
+        if let Some(c) = info {
+            self.0.borrow_mut().apply_look(&c);
+        }
+    }
+
+    fn read_campaign(&self) {
+        let (read, path) = {
+            let i = self.0.borrow();
+            let path = campaign::path(&i.options.campaign);
+            (i.api.get(&path, None), path)
+        };
+        let me = Rc::downgrade(&self.0);
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = read.await;
+            if let Some(w) = me.upgrade() {
+                Widget(w).campaign_read(reply, &path);
+            }
+        });
+    }
+
+    fn campaign_read(&self, reply: Result<Reply, NetError>, path: &str) {
+        let mut i = self.0.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        let meaning = match &reply {
+            Ok(r) => campaign::Reply::read(r.status, &r.body),
+            Err(e) => campaign::Reply::Retry(e.to_string()),
+        };
+        match meaning {
+            campaign::Reply::Usable(c) => {
+                let body = reply.map(|r| r.body).unwrap_or_default();
+                i.storage.set(keys::CAMPAIGN, &body);
+                i.campaign_attempt = 0;
+                i.available = c.available();
+                i.apply_look(&c);
+                i.campaign = CampaignState::Usable;
+                i.settle_campaign(200, body);
+                if let Some(frame) = &i.frame {
+                    frame.set_available(i.available);
+                }
+                if !i.ready_sent {
+                    i.ready_sent = true;
+                    events::emit(&i.host, &HostEvent::Ready);
+                }
+                if matches!(i.chat, ChatStage::Waiting) {
+                    i.chat = ChatStage::Idle;
+                    drop(i);
+                    self.want_chat();
+                }
+            }
+            campaign::Reply::Unusable(why) => {
+                let status = reply.as_ref().map(|r| r.status).unwrap_or_default();
+                let body = reply.map(|r| r.body).unwrap_or_default();
+                i.settle_campaign(status, body);
+                drop(i);
+                self.unusable(&why);
+            }
+            campaign::Reply::Retry(why) => {
+                i.campaign_attempt = i.campaign_attempt.saturating_add(1);
+                let delay = backoff_ms(i.campaign_attempt, js_sys::Math::random());
+                warn(&format!(
+                    "webchat: reading {path} failed ({why}); trying again in {} s",
+                    delay / 1000
+                ));
+                let me = Rc::downgrade(&self.0);
+                let timer = Timer::new(move || {
+                    if let Some(w) = me.upgrade() {
+                        Widget(w).read_campaign();
+                    }
+                });
+                timer.arm(delay);
+                i.campaign_timer = Some(timer);
+            }
+        }
+    }
+
+    /// The campaign cannot be used: hidden for good, with one clear error.
+    fn unusable(&self, why: &Unusable) {
+        let (visibility, frame, handle, host, message) = {
+            let mut i = self.0.borrow_mut();
+            i.campaign = CampaignState::Unusable;
+            i.storage.remove(keys::CAMPAIGN);
+            let message = format!("webchat: hidden: {why} (campaign {})", i.options.campaign);
+            let handle = match std::mem::replace(&mut i.chat, ChatStage::Idle) {
+                ChatStage::Started(h) => Some(h),
+                _ => None,
+            };
+            (
+                i.visibility.take(),
+                i.frame.take(),
+                handle,
+                i.host.clone(),
+                message,
+            )
+        };
+        drop((visibility, frame));
+        if let Some(handle) = handle {
+            _ = handoff::call(&handle, chat::DESTROY, &[]);
+        }
+        web_sys::console::error_1(&JsValue::from_str(&message));
+        events::emit(&host, &HostEvent::Error { message });
+        host.set_hidden(true);
+    }
+
+    // ---- the chat stage ----
+
+    /// Loads the chat stage (once; again after a failure) and starts it when it is there.
+    fn want_chat(&self) {
+        let (load, tag) = {
+            let mut i = self.0.borrow_mut();
+            if i.destroyed || matches!(i.campaign, CampaignState::Unusable) {
+                return;
+            }
+            match i.chat {
+                ChatStage::Idle | ChatStage::Failed => {}
+                ChatStage::Waiting | ChatStage::Loading | ChatStage::Started(_) => return,
+            }
+            // The chat texts come in the campaign's language: wait for it.
+            if !i.shell.is_configured() {
+                i.chat = ChatStage::Waiting;
+                return;
+            }
+            i.chat = ChatStage::Loading;
+            i.chat_timer = None;
+            if let Some(frame) = &i.frame {
+                frame.loading();
+            }
+            (i.load_chat.clone(), i.shell.lang().tag())
+        };
+        let promise = load.call1(&JsValue::UNDEFINED, &JsValue::from_str(tag));
+        let me = Rc::downgrade(&self.0);
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded = match promise.map(|p| js_sys::Promise::resolve(&p)) {
+                Ok(p) => JsFuture::from(p).await,
+                Err(e) => Err(e),
+            };
+            // The chat starts in a task of its own: loading ended a long way from here.
+            crate::pace::yield_to_page().await;
+            let Some(w) = me.upgrade().map(Widget) else {
+                return;
+            };
+            let started = match loaded {
+                Ok(module) => w.start_chat(&module).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = started {
+                w.chat_failed(&e);
+            }
+        });
+    }
+
+    fn chat_failed(&self, e: &JsValue) {
+        let mut i = self.0.borrow_mut();
+        if i.destroyed {
+            return;
+        }
+        i.chat = ChatStage::Failed;
+        i.chat_attempt = i.chat_attempt.saturating_add(1);
+        let delay = backoff_ms(i.chat_attempt, js_sys::Math::random());
+        warn(&format!(
+            "webchat: the chat could not be loaded ({}); trying again in {} s",
+            crate::adapters::describe(e),
+            delay / 1000
+        ));
+        if let Some(frame) = &i.frame {
+            frame.failed();
+        }
+        // A held launcher shows: the visitor can still open the frame and retry.
+        i.held = false;
+        i.show();
+        let me = Rc::downgrade(&self.0);
+        let timer = Timer::new(move || {
+            if let Some(w) = me.upgrade() {
+                Widget(w).want_chat();
+            }
+        });
+        timer.arm(delay);
+        i.chat_timer = Some(timer);
+    }
+
+    /// Hands over to the loaded chat stage: `module` is `{ start, table }`; `start(bridge)`
+    /// resolves to the chat's handle.
+    async fn start_chat(&self, module: &JsValue) -> Result<(), JsValue> {
+        let start: js_sys::Function = js_get(module, "start")
+            .and_then(|f| f.dyn_into().ok())
+            .ok_or_else(|| JsValue::from_str("the chat stage has no start function"))?;
+        let table = js_get(module, "table").and_then(|t| t.as_string());
+        let bridge = self.bridge(table)?;
+        let started = start.call1(&JsValue::UNDEFINED, &bridge)?;
+        let handle = JsFuture::from(js_sys::Promise::resolve(&started)).await?;
+        let available = {
+            let mut i = self.0.borrow_mut();
+            if i.destroyed {
+                _ = handoff::call(&handle, chat::DESTROY, &[]);
+                return Ok(());
+            }
+            i.chat = ChatStage::Started(handle.clone());
+            i.chat_attempt = 0;
+            i.available
+        };
+        if !available {
+            _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::FALSE]);
+        }
+        Ok(())
+    }
+
+    /// The bridge for `startChat` (see [`handoff`]).
+    fn bridge(&self, table: Option<String>) -> Result<JsValue, JsValue> {
+        let i = self.0.borrow();
+        let me = Rc::downgrade(&self.0);
+        let chatting = me.clone();
+        let (obj, mut functions) = handoff::shell_object(&i.shell, &i.host, move |on| {
+            if let Some(w) = chatting.upgrade() {
+                Widget(w).set_chatting(on);
+            }
+        });
+        let options = handoff::object();
+        let o = &i.options;
+        handoff::set(&options, "apiUrl", &JsValue::from_str(&o.api_url));
+        handoff::set(&options, "apiToken", &JsValue::from_str(&o.api_token));
+        handoff::set(&options, "campaign", &JsValue::from_str(&o.campaign));
+        handoff::set(
+            &options,
+            "websocketUrl",
+            &JsValue::from_str(&o.websocket_url),
+        );
+        let ids = match o.visitor_ids {
+            StorageKind::Session => "session",
+            StorageKind::Local => "persistent",
+        };
+        handoff::set(&options, "visitorIds", &JsValue::from_str(ids));
+        let language = o
+            .language
+            .map_or(JsValue::NULL, |l| JsValue::from_str(l.tag()));
+        handoff::set(&options, "language", &language);
+        handoff::set(&options, "inline", &JsValue::from_bool(i.inline));
+        handoff::set(&options, "historyDue", &JsValue::from_bool(i.history_due));
+        handoff::set(&obj, bridge::OPTIONS, &options);
+        let chat_table = match table {
+            Some(text) => {
+                let t = handoff::object();
+                handoff::set(&t, "lang", &JsValue::from_str(i.shell.lang().tag()));
+                handoff::set(&t, "text", &JsValue::from_str(&text));
+                t.into()
+            }
+            None => JsValue::NULL,
+        };
+        handoff::set(&obj, bridge::TABLE, &chat_table);
+        let ask = me.clone();
+        functions.add(&obj, bridge::CAMPAIGN, move |_| {
+            js_sys::Promise::new(&mut |resolve, _reject| {
+                if let Some(w) = ask.upgrade() {
+                    w.borrow_mut().await_campaign(resolve);
+                }
+            })
+            .into()
+        });
+        let take = me.clone();
+        functions.add(&obj, bridge::TAKE, move |_| {
+            take.upgrade()
+                .map(|w| Widget(w).take_frame())
+                .unwrap_or(JsValue::NULL)
+        });
+        let gone = me.clone();
+        functions.add(&obj, bridge::UNAVAILABLE, move |_| {
+            if let Some(w) = gone.upgrade() {
+                // The chat re-read the campaign and found it unusable: hidden for good.
+                Widget(w).unusable(&Unusable::Inactive);
+            }
+            JsValue::UNDEFINED
+        });
+        let mounted = me;
+        functions.add(&obj, bridge::MOUNTED, move |_| {
+            if let Some(w) = mounted.upgrade() {
+                Widget(w).chat_mounted();
+            }
+            JsValue::UNDEFINED
+        });
+        drop(i);
+        self.0.borrow_mut().bridge = Some(functions);
+        Ok(obj.into())
+    }
+
+    /// What the frame leaves the chat (`bridge.take()`), and that the window is open.
+    fn take_frame(&self) -> JsValue {
+        let i = self.0.borrow();
+        let left = i.frame.as_ref().map(Frame::take).unwrap_or_default();
+        let obj = handoff::object();
+        handoff::set(&obj, "open", &JsValue::from_bool(i.shell.is_open()));
+        handoff::set(&obj, "draft", &JsValue::from_str(&left.draft));
+        let queued: js_sys::Array = left.queued.iter().map(|t| JsValue::from_str(t)).collect();
+        handoff::set(&obj, "queued", &queued);
+        handoff::set(&obj, "focused", &JsValue::from_bool(left.focused));
+        obj.into()
+    }
+
+    /// The chat's window is in place: the frame goes; a held launcher shows.
+    fn chat_mounted(&self) {
+        let frame = {
+            let mut i = self.0.borrow_mut();
+            i.held = false;
+            i.show();
+            i.frame.take()
+        };
+        drop(frame);
+    }
+
+    fn set_chatting(&self, on: bool) {
+        let changed = {
+            let mut i = self.0.borrow_mut();
+            let changed = i.chatting != on;
+            i.chatting = on;
+            changed
+        };
+        if changed {
+            self.refresh_visibility();
+        }
+    }
+
+    fn set_available(&self, available: bool) {
+        let handle = {
+            let mut i = self.0.borrow_mut();
+            i.available = available;
+            if let Some(frame) = &i.frame {
+                frame.set_available(available);
+            }
+            i.handle()
+        };
+        if let Some(handle) = handle {
+            _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::from_bool(available)]);
+        }
+    }
+
+    fn refresh_visibility(&self) {
+        let i = self.0.borrow();
+        if let Some(v) = &i.visibility {
+            v.refresh();
+        }
+    }
+
+    // ---- the window ----
+
+    /// The launcher was clicked.
+    fn toggle(&self) {
+        let open = self.0.borrow().shell.is_open();
+        self.set_window(!open);
+    }
+
+    /// Opens or minimises the window: the chat's, or the frame while the chat loads.
+    pub fn set_window(&self, open: bool) {
+        if open && !self.0.borrow().rules_visible {
+            // The page asks for the chat explicitly: a hidden launcher must not swallow it.
+            let i = self.0.borrow();
+            if let Some(v) = &i.visibility {
+                v.show();
+            }
+        }
+        if let Some(handle) = self.0.borrow().handle() {
+            let name = if open { chat::OPEN } else { chat::CLOSE };
+            _ = handoff::call(&handle, name, &[]);
+            return;
+        }
+        if open {
+            self.open_frame();
+        } else {
+            self.close_frame();
+        }
+    }
+
+    fn open_frame(&self) {
+        {
+            let mut i = self.0.borrow_mut();
+            if i.destroyed || i.shell.is_open() {
+                return;
+            }
+            if i.frame.is_none() {
+                match i.new_frame() {
+                    Some(frame) => i.frame = Some(frame),
+                    None => return,
+                }
+            }
+            i.shell.set_open(true);
+            if let Some(frame) = &i.frame {
+                frame.set_available(i.available);
+                frame.show(true);
+            }
+            events::emit(&i.host, &HostEvent::Open);
+        }
+        self.refresh_visibility();
+        self.want_chat();
+    }
+
+    fn close_frame(&self) {
+        {
+            let i = self.0.borrow();
+            if !i.shell.is_open() || i.inline {
+                return;
+            }
+            if let Some(frame) = &i.frame {
+                frame.show(false);
+            }
+            i.shell.set_open(false);
+            events::emit(&i.host, &HostEvent::Close);
+        }
+        self.refresh_visibility();
+    }
+
+    // ---- who the visitor is ----
+
+    /// `CV.user.tag(user)`.
+    pub fn tag(&self, value: &JsValue) -> Result<(), TagError> {
+        let user = UserInfo::from_json(&json::from_js(value))?;
+        if let Some(handle) = self.0.borrow().handle() {
+            if let Err(e) = handoff::call(&handle, chat::TAG, &[value.clone()]) {
+                // The chat validated the same way; its message is the same.
+                let text = crate::adapters::describe(&e);
+                web_sys::console::error_1(&JsValue::from_str(&text));
+            }
+        } else {
+            let mut i = self.0.borrow_mut();
+            match tagging(i.user.as_ref(), &user) {
+                Tagging::Same { resave: false } => {}
+                Tagging::Same { resave: true } | Tagging::Attach => {
+                    i.storage.set(keys::USER, &user.to_stored());
+                    i.user = Some(user);
+                    i.history_due = true;
+                }
+                Tagging::Replace => {
+                    i.forget_visitor();
+                    i.storage.set(keys::USER, &user.to_stored());
+                    i.user = Some(user);
+                    i.history_due = true;
+                }
+            }
+        }
+        self.identity_changed();
+        Ok(())
+    }
+
+    /// `CV.user.reset()`.
+    pub fn reset(&self) {
+        if let Some(handle) = self.0.borrow().handle() {
+            _ = handoff::call(&handle, chat::RESET, &[]);
+        } else {
+            self.0.borrow_mut().forget_visitor();
+        }
+        self.identity_changed();
+    }
+
+    fn identity_changed(&self) {
+        let i = self.0.borrow();
+        if let Some(v) = &i.visibility {
+            v.identity_changed();
+        }
+    }
+
+    /// Who the visitor is now: the chat's answer once it runs, else the launcher's own.
+    pub fn identity(&self) -> Identity {
+        let i = self.0.borrow();
+        if let Some(handle) = i.handle() {
+            if let Ok(who) = handoff::call(&handle, chat::IDENTITY, &[]) {
+                if let Some(tracker_id) = js_get(&who, "trackerId").and_then(|t| t.as_string()) {
+                    let user = js_get(&who, "user").and_then(|u| u.as_string());
+                    return Identity { tracker_id, user };
+                }
+            }
+        }
+        Identity {
+            tracker_id: tracker_id(&i.visitor_id, i.user.as_ref()),
+            user: i.user.as_ref().map(UserInfo::tracker_id),
+        }
+    }
+
+    // ---- the API's questions ----
+
+    /// `chat.state()`.
+    pub fn state(&self) -> String {
+        let i = self.0.borrow();
+        if i.destroyed {
+            return "destroyed".into();
+        }
+        if let Some(handle) = i.handle() {
+            if let Some(state) = handoff::call(&handle, chat::STATE, &[])
+                .ok()
+                .and_then(|s| s.as_string())
+            {
+                return state;
+            }
+        }
+        match i.campaign {
+            CampaignState::Unusable => "unavailable",
+            CampaignState::Reading => "connecting",
+            // A chat that is running comes back with the chat stage.
+            CampaignState::Usable if i.held => "connecting",
+            CampaignState::Usable if i.available => "idle",
+            CampaignState::Usable => "offline",
+        }
+        .into()
+    }
+
+    /// `chat.isOpen()`.
+    pub fn is_open(&self) -> bool {
+        let i = self.0.borrow();
+        !i.destroyed && !matches!(i.campaign, CampaignState::Unusable) && i.shell.is_open()
+    }
+
+    /// Whether the widget can be used (the campaign is not unusable).
+    pub fn usable(&self) -> bool {
+        !matches!(self.0.borrow().campaign, CampaignState::Unusable)
+    }
+
+    /// The visibility handle's `show`/`hide`/`auto`.
+    pub fn with_visibility(&self, f: impl FnOnce(&Visibility)) {
+        let i = self.0.borrow();
+        if let Some(v) = &i.visibility {
+            f(v);
+        }
+    }
+
+    /// The host element (host events are dispatched on it).
+    pub fn host(&self) -> HtmlElement {
+        self.0.borrow().host.clone()
+    }
+
+    /// Whether the widget lives inside a page's container.
+    pub fn is_inline(&self) -> bool {
+        self.0.borrow().inline
+    }
+
+    /// Stops everything: a live chat is ended properly by the chat stage; every element,
+    /// listener and timer the launcher added goes.
+    pub fn destroy(&self) {
+        let (handle, parts) = {
+            let mut i = self.0.borrow_mut();
+            if i.destroyed {
+                return;
+            }
+            i.destroyed = true;
+            i.campaign_timer = None;
+            i.chat_timer = None;
+            let handle = match std::mem::replace(&mut i.chat, ChatStage::Idle) {
+                ChatStage::Started(h) => Some(h),
+                _ => None,
+            };
+            (
+                handle,
+                (i.visibility.take(), i.frame.take(), i.bridge.take()),
+            )
+        };
+        if let Some(handle) = handle {
+            _ = handoff::call(&handle, chat::DESTROY, &[]);
+        }
+        drop(parts);
+        let i = self.0.borrow();
+        events::discard(&i.host);
+        let _ = i.host.remove_attribute(crate::host_css::INLINE_ATTR);
+        let _ = i.host.remove_attribute(crate::host_css::POSITION_ATTR);
+        if i.created_host {
+            i.host.remove();
+        } else {
+            i.host.set_hidden(false);
+        }
+        // The shell's DOM goes when the last reference does; take it out of sight now.
+        _ = i.shell.root().remove();
+    }
+}
+
+impl Inner {
+    fn handle(&self) -> Option<JsValue> {
+        match &self.chat {
+            ChatStage::Started(h) => Some(h.clone()),
+            _ => None,
+        }
+    }
+
+    /// The language every text is in: the page's choice, else the campaign's, else English.
+    fn lang_for(&self, c: &CampaignInfo) -> Lang {
+        self.options
+            .language
+            .or_else(|| c.language.as_deref().and_then(Lang::from_setting))
+            .unwrap_or_default()
+    }
+
+    fn apply_look(&mut self, c: &CampaignInfo) {
+        let lang = self.lang_for(c);
+        self.shell.set_look(c.color.as_deref(), lang);
+    }
+
+    /// Shows what the rules allow, unless a running chat is still on its way.
+    fn show(&self) {
+        self.shell.set_visible(self.rules_visible && !self.held);
+    }
+
+    fn settle_campaign(&mut self, status: u16, body: String) {
+        for resolve in self.campaign_waiters.drain(..) {
+            _ = resolve.call1(&JsValue::UNDEFINED, &reply_object(status, &body));
+        }
+        self.campaign_reply = Some((status, body));
+    }
+
+    fn await_campaign(&mut self, resolve: js_sys::Function) {
+        match &self.campaign_reply {
+            Some((status, body)) => {
+                _ = resolve.call1(&JsValue::UNDEFINED, &reply_object(*status, body));
+            }
+            None => self.campaign_waiters.push(resolve),
+        }
+    }
+
+    fn new_frame(&self) -> Option<Frame> {
+        let document = web_sys::window()?.document()?;
+        let me = self.me.clone();
+        let sent = self.me.clone();
+        let retry = self.me.clone();
+        let handlers = Handlers {
+            minimise: Box::new(move || {
+                if let Some(w) = me.upgrade() {
+                    Widget(w).set_window(false);
+                }
+            }),
+            sent: Box::new(move || {
+                if let Some(w) = sent.upgrade() {
+                    Widget(w).want_chat();
+                }
+            }),
+            retry: Box::new(move || {
+                if let Some(w) = retry.upgrade() {
+                    Widget(w).want_chat();
+                }
+            }),
+        };
+        let frame = Frame::new(&document, self.shell.lang(), None, handlers).ok()?;
+        let root = self.shell.root();
+        root.insert_before(frame.element(), Some(self.shell.launcher()))
+            .ok()?;
+        Some(frame)
+    }
+
+    /// Forgets the visitor (a reset, or another user tagged while no chat is loaded): every
+    /// `webchat:` key goes, a new visitor id is made.
+    fn forget_visitor(&mut self) {
+        self.storage.clear_all();
+        self.visitor_id = new_visitor(&self.storage);
+        self.user = None;
+        self.history_due = false;
+    }
+}
+
+/// `{ status, body }` for the chat's `campaign()` promise.
+fn reply_object(status: u16, body: &str) -> JsValue {
+    let obj = handoff::object();
+    handoff::set(&obj, "status", &JsValue::from(status));
+    handoff::set(&obj, "body", &JsValue::from_str(body));
+    obj.into()
+}
+
+/// A new random visitor id, stored at once. Without Web Crypto (no supported browser lacks
+/// it) the id is empty and the chat makes one.
+fn new_visitor(storage: &Storage) -> String {
+    let id = entropy::hex_id(16).unwrap_or_default();
+    if !id.is_empty() {
+        storage.set(keys::VISITOR_ID, &id);
+    }
+    id
+}
