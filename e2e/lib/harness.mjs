@@ -241,7 +241,7 @@ export function pageUrl(name, params = {}) {
 }
 
 /// URL of `e2e/pages/widget.html`, which starts the widget with
-/// `import start, { init } from '/pkg/webchat.js'` and these options:
+/// `import { init } from '/dist/npm/index.js'` (the npm package) and these options:
 /// `campaign` (default the English campaign), `language`, `visitorIds`, `container`, and
 /// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`).
 export async function widgetUrl(options = {}) {

@@ -16,8 +16,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlTextAreaElement};
 
+use crate::dom::Spec;
 use crate::i18n::{Key, Lang};
-use crate::icons::{dom_icon, Paint, CHEVRON_DOWN, SEND};
+use crate::icons::{FILL_SEND, STROKE_CHEVRON};
 use crate::shell::ShellError;
 
 /// What the visitor left in the frame: handed to the chat stage once.
@@ -58,14 +59,145 @@ pub struct Frame {
     handlers: Rc<Handlers>,
 }
 
-fn dom(e: wasm_bindgen::JsValue) -> ShellError {
-    ShellError::Dom(crate::adapters::describe(&e))
-}
+/// The frame's elements, in the chat window's classes so the swap does not move a pixel. The
+/// indexes are used by [`Frame::new`].
+const TREE: [Spec; 18] = [
+    // 0
+    Spec {
+        tag: "section",
+        class: "wc-window wc-frame",
+        parent: None,
+        attrs: &[("id", "wc-window"), ("role", "dialog"), ("tabindex", "-1")],
+    },
+    Spec {
+        tag: "div",
+        class: "wc-header",
+        parent: Some(0),
+        attrs: &[],
+    },
+    Spec {
+        tag: "div",
+        class: "wc-avatar wc-avatar--empty",
+        parent: Some(1),
+        attrs: &[("aria-hidden", "true")],
+    },
+    Spec {
+        tag: "div",
+        class: "wc-heading",
+        parent: Some(1),
+        attrs: &[],
+    },
+    // 4: the title
+    Spec {
+        tag: "h2",
+        class: "wc-title",
+        parent: Some(3),
+        attrs: &[],
+    },
+    // 5: the status
+    Spec {
+        tag: "p",
+        class: "wc-status",
+        parent: Some(3),
+        attrs: &[],
+    },
+    Spec {
+        tag: "span",
+        class: "wc-dot",
+        parent: Some(5),
+        attrs: &[("aria-hidden", "true")],
+    },
+    // 7: the status text
+    Spec {
+        tag: "span",
+        class: "wc-status-text",
+        parent: Some(5),
+        attrs: &[],
+    },
+    // 8: minimise
+    Spec {
+        tag: "button",
+        class: "wc-icon-btn wc-minimise",
+        parent: Some(1),
+        attrs: &[("type", "button")],
+    },
+    Spec {
+        tag: "svg:svg",
+        class: "wc-svg",
+        parent: Some(8),
+        attrs: &[
+            ("viewBox", "0 0 24 24"),
+            ("width", "22"),
+            ("height", "22"),
+            ("aria-hidden", "true"),
+            ("focusable", "false"),
+        ],
+    },
+    Spec {
+        tag: "svg:path",
+        class: "",
+        parent: Some(9),
+        attrs: STROKE_CHEVRON,
+    },
+    // 11: the log
+    Spec {
+        tag: "div",
+        class: "wc-log",
+        parent: Some(0),
+        attrs: &[("role", "log"), ("aria-busy", "true")],
+    },
+    // 12: the greeting
+    Spec {
+        tag: "p",
+        class: "wc-welcome",
+        parent: Some(11),
+        attrs: &[],
+    },
+    // 13: the composer
+    Spec {
+        tag: "form",
+        class: "wc-composer",
+        parent: Some(0),
+        attrs: &[],
+    },
+    // 14: its text area
+    Spec {
+        tag: "textarea",
+        class: "wc-input",
+        parent: Some(13),
+        attrs: &[("rows", "1")],
+    },
+    // 15: send
+    Spec {
+        tag: "button",
+        class: "wc-send",
+        parent: Some(13),
+        attrs: &[("type", "submit"), ("disabled", "")],
+    },
+    Spec {
+        tag: "svg:svg",
+        class: "wc-svg wc-svg--flip",
+        parent: Some(15),
+        attrs: &[
+            ("viewBox", "0 0 24 24"),
+            ("width", "20"),
+            ("height", "20"),
+            ("aria-hidden", "true"),
+            ("focusable", "false"),
+        ],
+    },
+    Spec {
+        tag: "svg:path",
+        class: "",
+        parent: Some(16),
+        attrs: FILL_SEND,
+    },
+];
 
-fn element(document: &Document, tag: &str, class: &str) -> Result<Element, ShellError> {
-    let el = document.create_element(tag).map_err(dom)?;
+fn element(document: &Document, tag: &str, class: &str) -> Option<Element> {
+    let el = document.create_element(tag).ok()?;
     el.set_class_name(class);
-    Ok(el)
+    Some(el)
 }
 
 impl Frame {
@@ -77,97 +209,33 @@ impl Frame {
         title: Option<&str>,
         handlers: Handlers,
     ) -> Result<Frame, ShellError> {
+        let els = crate::dom::build(document, &TREE)
+            .ok_or(ShellError::Dom("the document refused an element".into()))?;
         let title = title.unwrap_or_else(|| lang.text(Key::Title));
-        let section: HtmlElement =
-            element(document, "section", "wc-window wc-frame")?.unchecked_into();
-        for (name, value) in [
-            ("id", "wc-window"),
-            ("role", "dialog"),
-            ("aria-label", title),
-            ("tabindex", "-1"),
-        ] {
-            section.set_attribute(name, value).map_err(dom)?;
-        }
-        section.set_hidden(true);
-
-        let header = element(document, "div", "wc-header")?;
-        let avatar = element(document, "div", "wc-avatar wc-avatar--empty")?;
-        avatar.set_attribute("aria-hidden", "true").map_err(dom)?;
-        let heading = element(document, "div", "wc-heading")?;
-        let h2 = element(document, "h2", "wc-title")?;
-        h2.set_text_content(Some(title));
-        let status = element(document, "p", "wc-status")?;
-        let dot = element(document, "span", "wc-dot")?;
-        dot.set_attribute("aria-hidden", "true").map_err(dom)?;
-        let status_text = element(document, "span", "wc-status-text")?;
-        status.append_child(&dot).map_err(dom)?;
-        status.append_child(&status_text).map_err(dom)?;
-        heading.append_child(&h2).map_err(dom)?;
-        heading.append_child(&status).map_err(dom)?;
-        let minimise: HtmlButtonElement =
-            element(document, "button", "wc-icon-btn wc-minimise")?.unchecked_into();
-        minimise.set_type("button");
-        for name in ["aria-label", "title"] {
-            minimise
-                .set_attribute(name, lang.text(Key::MinimiseChat))
-                .map_err(dom)?;
-        }
-        let chevron = dom_icon(
-            document,
-            ("wc-icon", "wc-svg"),
-            22,
-            Paint::Stroke,
-            CHEVRON_DOWN,
-        )
-        .map_err(dom)?;
-        minimise.append_child(&chevron).map_err(dom)?;
-        for child in [&avatar, &heading, minimise.unchecked_ref()] {
-            header.append_child(child).map_err(dom)?;
-        }
-
-        let log = element(document, "div", "wc-log")?;
-        log.set_attribute("role", "log").map_err(dom)?;
-        log.set_attribute("aria-busy", "true").map_err(dom)?;
-        let welcome = element(document, "p", "wc-welcome")?;
-        welcome.set_text_content(Some(lang.text(Key::Welcome)));
-        log.append_child(&welcome).map_err(dom)?;
-
-        let form = element(document, "form", "wc-composer")?;
-        let area: HtmlTextAreaElement = element(document, "textarea", "wc-input")?.unchecked_into();
-        area.set_rows(1);
         let prompt = lang.text(Key::TypeYourMessage);
-        area.set_attribute("aria-label", prompt).map_err(dom)?;
-        area.set_placeholder(prompt);
-        let send: HtmlButtonElement = element(document, "button", "wc-send")?.unchecked_into();
-        send.set_type("submit");
-        for name in ["aria-label", "title"] {
-            send.set_attribute(name, lang.text(Key::Send))
-                .map_err(dom)?;
+        let at = |i: usize| &els[i];
+        for (i, name, value) in [
+            (0, "aria-label", title),
+            (8, "aria-label", lang.text(Key::MinimiseChat)),
+            (8, "title", lang.text(Key::MinimiseChat)),
+            (14, "aria-label", prompt),
+            (14, "placeholder", prompt),
+            (15, "aria-label", lang.text(Key::Send)),
+            (15, "title", lang.text(Key::Send)),
+        ] {
+            _ = at(i).set_attribute(name, value);
         }
-        send.set_disabled(true);
-        let arrow = dom_icon(
-            document,
-            ("wc-icon", "wc-svg wc-svg--flip"),
-            20,
-            Paint::Fill,
-            SEND,
-        )
-        .map_err(dom)?;
-        send.append_child(&arrow).map_err(dom)?;
-        form.append_child(&area).map_err(dom)?;
-        form.append_child(&send).map_err(dom)?;
-
-        for child in [&header, &log, &form] {
-            section.append_child(child).map_err(dom)?;
-        }
-
+        at(4).set_text_content(Some(title));
+        at(12).set_text_content(Some(lang.text(Key::Welcome)));
+        let section: HtmlElement = at(0).clone().unchecked_into();
+        section.set_hidden(true);
         let frame = Frame {
             section,
-            log,
-            status,
-            status_text,
-            area,
-            send,
+            log: at(11).clone(),
+            status: at(5).clone(),
+            status_text: at(7).clone(),
+            area: at(14).clone().unchecked_into(),
+            send: at(15).clone().unchecked_into(),
             note: RefCell::new(None),
             queued: Rc::default(),
             lang,
@@ -175,7 +243,7 @@ impl Frame {
             handlers: Rc::new(handlers),
         };
         frame.loading();
-        frame.wire(&minimise, &form);
+        frame.wire(at(8), at(13));
         Ok(frame)
     }
 
@@ -191,7 +259,7 @@ impl Frame {
         }
     }
 
-    fn wire(&self, minimise: &HtmlButtonElement, form: &Element) {
+    fn wire(&self, minimise: &Element, form: &Element) {
         let handlers = self.handlers.clone();
         self.listen(minimise, "click", move |_| (handlers.minimise)());
         let handlers = self.handlers.clone();
@@ -298,9 +366,9 @@ impl Frame {
         let Some(document) = self.section.owner_document() else {
             return;
         };
-        let made = (|| -> Result<Element, ShellError> {
+        let made = (|| -> Option<Element> {
             let note = element(&document, "p", "wc-notice wc-frame-note")?;
-            note.set_attribute("role", "status").map_err(dom)?;
+            note.set_attribute("role", "status").ok()?;
             let text = element(&document, "span", "")?;
             text.set_text_content(Some(self.lang.text(Key::StatusReconnecting)));
             let retry: HtmlButtonElement =
@@ -308,13 +376,13 @@ impl Frame {
                     .unchecked_into();
             retry.set_type("button");
             retry.set_text_content(Some(self.lang.text(Key::Retry)));
-            note.append_child(&text).map_err(dom)?;
-            note.append_child(&retry).map_err(dom)?;
+            note.append_child(&text).ok()?;
+            note.append_child(&retry).ok()?;
             let handlers = self.handlers.clone();
             self.listen(&retry, "click", move |_| (handlers.retry)());
-            Ok(note)
+            Some(note)
         })();
-        if let Ok(note) = made {
+        if let Some(note) = made {
             _ = self.log.append_child(&note);
             *self.note.borrow_mut() = Some(note);
         }

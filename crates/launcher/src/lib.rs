@@ -9,7 +9,7 @@
 //! - [`embed`] (feature `entry`, the launcher's own wasm only): `init` and the API object.
 //! - [`widget`]: what every page view runs, and the handoff to the chat ([`handoff`]).
 //! - [`shell`] (host, shadow root, root, launcher, badge), [`frame`] (the window while the chat
-//!   loads), [`icons`], [`host_css`], [`options`], [`pace`].
+//!   loads), [`dom`] (both built from tables), [`icons`], [`host_css`], [`options`], [`pace`].
 //! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means.
 //! - [`visibility`]: the visibility rules and the operator's overrides.
 //!
@@ -21,6 +21,7 @@
 
 pub mod adapters;
 pub mod campaign;
+pub mod dom;
 #[cfg(feature = "entry")]
 pub mod embed;
 pub mod events;

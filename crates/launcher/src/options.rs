@@ -152,10 +152,10 @@ impl fmt::Display for InitError {
                 expected,
             } => write!(
                 f,
-                "webchat.init: option `{key}` is {value:?}; expected {expected}"
+                "webchat.init: option `{key}` is \"{value}\"; expected {expected}"
             ),
             InitError::NoContainer(sel) => {
-                write!(f, "webchat.init: `container` {sel:?} matches no element")
+                write!(f, "webchat.init: `container` \"{sel}\" matches no element")
             }
             InitError::Mount(e) => write!(f, "webchat.init: {e}"),
         }

@@ -21,8 +21,9 @@ use web_sys::{
 };
 
 use crate::adapters::describe;
+use crate::dom::Spec;
 use crate::i18n::{Key, Lang};
-use crate::icons::{dom_icon, Paint, CHAT, CHEVRON_DOWN};
+use crate::icons::CHAT;
 use crate::theme::Theme;
 
 /// The launcher stage's stylesheet, compiled in so nothing is fetched and no `<style>` is
@@ -97,6 +98,89 @@ pub fn adopt(shadow: &ShadowRoot, sheet: &CssStyleSheet) {
     shadow.set_adopted_style_sheets(&sheets);
 }
 
+/// The shell's elements: the mount point, the root, the launcher and its two icons (the bubble;
+/// the chevron while the window is open).
+const TREE: [Spec; 9] = [
+    Spec {
+        tag: "div",
+        class: "wc-mount",
+        parent: None,
+        attrs: &[],
+    },
+    Spec {
+        tag: "div",
+        class: "wc-root",
+        parent: Some(0),
+        attrs: &[],
+    },
+    Spec {
+        tag: "button",
+        class: "wc-launcher",
+        parent: Some(1),
+        attrs: &[
+            ("type", "button"),
+            ("aria-controls", "wc-window"),
+            ("aria-haspopup", "dialog"),
+        ],
+    },
+    Spec {
+        tag: "span",
+        class: "wc-launcher-icon wc-launcher-icon--chat",
+        parent: Some(2),
+        attrs: &[("aria-hidden", "true")],
+    },
+    Spec {
+        tag: "svg:svg",
+        class: "wc-svg",
+        parent: Some(3),
+        attrs: &[
+            ("viewBox", "0 0 24 24"),
+            ("width", "28"),
+            ("height", "28"),
+            ("aria-hidden", "true"),
+            ("focusable", "false"),
+        ],
+    },
+    Spec {
+        tag: "svg:path",
+        class: "",
+        parent: Some(4),
+        attrs: &[("fill", "currentColor"), ("d", CHAT)],
+    },
+    Spec {
+        tag: "span",
+        class: "wc-launcher-icon wc-launcher-icon--close",
+        parent: Some(2),
+        attrs: &[("aria-hidden", "true")],
+    },
+    Spec {
+        tag: "svg:svg",
+        class: "wc-svg",
+        parent: Some(6),
+        attrs: &[
+            ("viewBox", "0 0 24 24"),
+            ("width", "22"),
+            ("height", "22"),
+            ("aria-hidden", "true"),
+            ("focusable", "false"),
+        ],
+    },
+    Spec {
+        tag: "svg:path",
+        class: "",
+        parent: Some(7),
+        attrs: crate::icons::STROKE_CHEVRON,
+    },
+];
+
+/// The unread badge (in the launcher only while something is unread).
+const BADGE: [Spec; 1] = [Spec {
+    tag: "span",
+    class: "wc-badge",
+    parent: None,
+    attrs: &[("aria-hidden", "true")],
+}];
+
 /// What the shell shows, in one place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct State {
@@ -141,40 +225,13 @@ impl Shell {
         let theme = sheet(&Theme::from_color(None).css())?;
         shadow.set_adopted_style_sheets(&js_sys::Array::of2(&base, &theme));
 
-        let container = document.create_element("div").map_err(dom)?;
-        container.set_class_name("wc-mount");
-        let root = document.create_element("div").map_err(dom)?;
-        let launcher: HtmlButtonElement = document
-            .create_element("button")
-            .map_err(dom)?
-            .unchecked_into();
-        launcher.set_type("button");
-        launcher.set_class_name("wc-launcher");
-        for (name, value) in [("aria-controls", "wc-window"), ("aria-haspopup", "dialog")] {
-            launcher.set_attribute(name, value).map_err(dom)?;
-        }
-        for (class, size, paint, d) in [
-            (
-                "wc-launcher-icon wc-launcher-icon--chat",
-                28,
-                Paint::Fill,
-                CHAT,
-            ),
-            (
-                "wc-launcher-icon wc-launcher-icon--close",
-                22,
-                Paint::Stroke,
-                CHEVRON_DOWN,
-            ),
-        ] {
-            let icon = dom_icon(&document, (class, "wc-svg"), size, paint, d).map_err(dom)?;
-            launcher.append_child(&icon).map_err(dom)?;
-        }
-        let badge = document.create_element("span").map_err(dom)?;
-        badge.set_class_name("wc-badge");
-        badge.set_attribute("aria-hidden", "true").map_err(dom)?;
-        root.append_child(&launcher).map_err(dom)?;
-        container.append_child(&root).map_err(dom)?;
+        let els = crate::dom::build(&document, &TREE)
+            .ok_or(ShellError::Dom("the document refused an element".into()))?;
+        let badge = crate::dom::build(&document, &BADGE)
+            .and_then(|mut b| b.pop())
+            .ok_or(ShellError::Dom("the document refused an element".into()))?;
+        let (container, root) = (els[0].clone(), els[1].clone());
+        let launcher: HtmlButtonElement = els[2].clone().unchecked_into();
         shadow.append_child(&container).map_err(dom)?;
 
         let shell = Shell {

@@ -9,7 +9,6 @@
 //! future is dropped (widget destroyed) is aborted.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -155,7 +154,8 @@ struct Slot {
 /// (the rules poll for fresh availability); a conditional read is one caller's own.
 pub struct SharedReads {
     inner: Rc<dyn ApiRead>,
-    in_flight: Rc<RefCell<HashMap<String, Rc<RefCell<Slot>>>>>,
+    // A list, not a map: one or two entries at a time (a map's code would be most of it).
+    in_flight: Rc<RefCell<Vec<(String, Rc<RefCell<Slot>>)>>>,
 }
 
 impl SharedReads {
@@ -191,20 +191,26 @@ impl ApiRead for SharedReads {
         if etag.is_some() {
             return self.inner.get(path, etag);
         }
-        if let Some(slot) = self.in_flight.borrow().get(path) {
-            return Box::pin(Waiting(slot.clone()));
+        let found = self
+            .in_flight
+            .borrow()
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, slot)| slot.clone());
+        if let Some(slot) = found {
+            return Box::pin(Waiting(slot));
         }
         let slot = Rc::new(RefCell::new(Slot::default()));
         self.in_flight
             .borrow_mut()
-            .insert(path.to_owned(), slot.clone());
+            .push((path.to_owned(), slot.clone()));
         // Driven on its own, not by the first caller's future: a caller that stops waiting
         // must not leave the others waiting forever.
         let request = self.inner.get(path, None);
         let (in_flight, key, shared) = (self.in_flight.clone(), path.to_owned(), slot.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let reply = request.await;
-            in_flight.borrow_mut().remove(&key);
+            in_flight.borrow_mut().retain(|(p, _)| *p != key);
             let waiting = {
                 let mut s = shared.borrow_mut();
                 s.reply = Some(reply);

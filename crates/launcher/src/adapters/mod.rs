@@ -20,12 +20,14 @@ pub fn js_get(target: &JsValue, key: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-/// A JS exception as text for an error message.
+/// A JS exception as text for an error message: its message, or the value when it is a
+/// string. (Not the value's debug form: that would bring wasm-bindgen's debug printer into the
+/// first download.)
 pub fn describe(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| {
             e.dyn_ref::<js_sys::Error>()
                 .map(|err| String::from(err.message()))
         })
-        .unwrap_or_else(|| format!("{e:?}"))
+        .unwrap_or_else(|| "an exception without a message".to_owned())
 }

@@ -7,7 +7,6 @@
 //! It stores strings; it does not serialise or interpret them.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The prefix of every key the widget writes.
@@ -34,7 +33,8 @@ pub struct Storage {
     browser: Option<web_sys::Storage>,
     /// What was asked for (`None`: memory on purpose).
     kind: Option<StorageKind>,
-    memory: Rc<RefCell<HashMap<String, String>>>,
+    // A list, not a map: a handful of keys (a map's code would weigh more than they do).
+    memory: Rc<RefCell<Vec<(String, String)>>>,
 }
 
 impl Storage {
@@ -96,7 +96,12 @@ impl Storage {
         let full = format!("{PREFIX}{key}");
         match &self.browser {
             Some(s) => s.get_item(&full).ok().flatten(),
-            None => self.memory.borrow().get(&full).cloned(),
+            None => self
+                .memory
+                .borrow()
+                .iter()
+                .find(|(k, _)| *k == full)
+                .map(|(_, v)| v.clone()),
         }
     }
 
@@ -110,7 +115,9 @@ impl Storage {
             }
             Storage::warn_once();
         }
-        self.memory.borrow_mut().insert(full, value.to_owned());
+        let mut memory = self.memory.borrow_mut();
+        memory.retain(|(k, _)| *k != full);
+        memory.push((full, value.to_owned()));
     }
 
     /// Removes `key` (without the prefix).
@@ -119,7 +126,7 @@ impl Storage {
         if let Some(s) = &self.browser {
             _ = s.remove_item(&full);
         }
-        self.memory.borrow_mut().remove(&full);
+        self.memory.borrow_mut().retain(|(k, _)| *k != full);
     }
 
     /// Every key the widget has written (without the prefix), in no particular order.
@@ -127,8 +134,8 @@ impl Storage {
         let mut keys: Vec<String> = self
             .memory
             .borrow()
-            .keys()
-            .filter_map(|k| k.strip_prefix(PREFIX).map(str::to_owned))
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix(PREFIX).map(str::to_owned))
             .collect();
         if let Some(s) = &self.browser {
             let n = s.length().unwrap_or(0);

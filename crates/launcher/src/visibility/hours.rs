@@ -118,7 +118,7 @@ impl OpeningHours {
                         else {
                             return Err(RuleError::invalid(
                                 "openingHours.weekly",
-                                &format!("{day:?}"),
+                                &format!("\"{day}\""),
                                 "day names mon, tue, wed, thu, fri, sat, sun",
                             ));
                         };
@@ -319,7 +319,7 @@ const DATE_EXPECTED: &str = "a date \"YYYY-MM-DD\" (one day) or \"MM-DD\" (every
 
 fn found(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => format!("\"{s}\""),
         other => kind(other).to_owned(),
     }
 }
@@ -340,7 +340,7 @@ fn valid_zone_name(s: &str) -> bool {
 }
 
 fn parse_date(rule: &str, s: &str) -> Result<DateKey, RuleError> {
-    let bad = || RuleError::invalid(rule, &format!("{s:?}"), DATE_EXPECTED);
+    let bad = || RuleError::invalid(rule, &format!("\"{s}\""), DATE_EXPECTED);
     let num = |t: &str, len: usize| -> Option<u32> {
         (t.len() == len && t.bytes().all(|b| b.is_ascii_digit()))
             .then(|| t.parse().ok())
@@ -390,7 +390,7 @@ fn parse_ranges(rule: &str, v: &Value) -> Result<Vec<Range>, RuleError> {
 fn parse_range(rule: &str, s: &str) -> Result<Range, RuleError> {
     const EXPECTED: &str =
         "a range \"HH:MM-HH:MM\" (24-hour clock; an end at or before the start runs past midnight)";
-    let bad = || RuleError::invalid(rule, &format!("{s:?}"), EXPECTED);
+    let bad = || RuleError::invalid(rule, &format!("\"{s}\""), EXPECTED);
     let (a, b) = s.trim().split_once('-').ok_or_else(bad)?;
     let (start, end) = (
         parse_clock(a.trim()).ok_or_else(bad)?,

@@ -195,7 +195,7 @@ impl fmt::Display for RuleError {
             } => write!(f, "rule `{rule}` is {found}; expected {expected}"),
             RuleError::UnknownTimeZone(z) => write!(
                 f,
-                "rule `openingHours.timeZone`: this browser does not know the time zone {z:?}"
+                "rule `openingHours.timeZone`: this browser does not know the time zone \"{z}\""
             ),
         }
     }

@@ -15,25 +15,26 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
 
 use crate::adapters::api::{Api, ApiRead, NetError, Reply, SharedReads};
 use crate::adapters::entropy;
 use crate::adapters::js_get;
-use crate::adapters::storage::{Storage, StorageKind};
+use crate::adapters::storage::Storage;
 use crate::adapters::timer::Timer;
 use crate::campaign::{self, backoff_ms, CampaignInfo, Unusable};
 use crate::events::{self, HostEvent};
 use crate::frame::{Frame, Handlers};
-use crate::handoff::{self, bridge, chat, Functions};
+use crate::handoff::{self, chat, Functions};
 use crate::i18n::Lang;
 use crate::identity::{tagging, tracker_id, TagError, Tagging, UserInfo};
 use crate::options::{Container, InitOptions};
 use crate::shell::Shell;
 use crate::visibility::{Deps, Identity, Surface, Visibility};
 use crate::{json, keys};
+
+mod stage;
 
 /// Loads the chat stage: `(tag) => Promise<{ start, table }>`, given by the loader or the npm
 /// package (they know where the files are). `start` is the chat's `startChat`; `table` its
@@ -65,7 +66,7 @@ enum ChatStage {
 }
 
 struct Inner {
-    me: Weak<RefCell<Inner>>,
+    me: Weak<Shared>,
     options: InitOptions,
     host: HtmlElement,
     created_host: bool,
@@ -74,7 +75,6 @@ struct Inner {
     api: Rc<dyn ApiRead>,
     shell: Rc<Shell>,
     frame: Option<Frame>,
-    visibility: Option<Visibility>,
     load_chat: LoadChat,
     campaign: CampaignState,
     /// The definitive reply to the campaign read (`status`, `body`), once there.
@@ -103,39 +103,43 @@ struct Inner {
     destroyed: bool,
 }
 
+/// The widget's state, and its visibility rules apart: they call back into the state (through
+/// [`WidgetSurface`]), so they are never run while it is borrowed.
+struct Shared {
+    inner: RefCell<Inner>,
+    rules: RefCell<Option<Visibility>>,
+}
+
 /// The launcher stage's widget. Cheap to clone; [`Widget::destroy`] removes it.
 #[derive(Clone)]
-pub struct Widget(Rc<RefCell<Inner>>);
+pub struct Widget(Rc<Shared>);
 
 /// What the visibility rules see: the shell, and whether a chat is going on.
-struct WidgetSurface(Weak<RefCell<Inner>>);
+struct WidgetSurface(Weak<Shared>);
+
+impl WidgetSurface {
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Option<T> {
+        let shared = self.0.upgrade()?;
+        let mut i = shared.inner.try_borrow_mut().ok()?;
+        Some(f(&mut i))
+    }
+}
 
 impl Surface for WidgetSurface {
     fn configured(&self) -> bool {
-        self.0
-            .upgrade()
-            .and_then(|i| i.try_borrow().ok().map(|i| i.shell.is_configured()))
-            .unwrap_or(true)
+        self.with(|i| i.shell.is_configured()).unwrap_or(true)
     }
 
     fn ongoing(&self) -> bool {
-        self.0
-            .upgrade()
-            .and_then(|i| {
-                i.try_borrow()
-                    .ok()
-                    .map(|i| i.chatting || i.shell.is_open() || i.shell.unread() > 0)
-            })
+        self.with(|i| i.chatting || i.shell.is_open() || i.shell.unread() > 0)
             .unwrap_or(false)
     }
 
     fn set_visible(&self, visible: bool) {
-        if let Some(inner) = self.0.upgrade() {
-            if let Ok(mut i) = inner.try_borrow_mut() {
-                i.rules_visible = visible;
-                i.show();
-            }
-        }
+        self.with(|i| {
+            i.rules_visible = visible;
+            i.show();
+        });
     }
 }
 
@@ -177,8 +181,9 @@ impl Widget {
             storage.get(keys::OPEN).as_deref(),
         );
         let inline = matches!(options.container, Container::Element(_));
-        let inner = Rc::new_cyclic(|me| {
-            RefCell::new(Inner {
+        let shared = Rc::new_cyclic(|me| Shared {
+            rules: RefCell::new(None),
+            inner: RefCell::new(Inner {
                 me: me.clone(),
                 options,
                 host,
@@ -188,7 +193,6 @@ impl Widget {
                 api,
                 shell,
                 frame: None,
-                visibility: None,
                 load_chat,
                 campaign: CampaignState::Reading,
                 campaign_reply: None,
@@ -208,9 +212,9 @@ impl Widget {
                 chatting: false,
                 ready_sent: false,
                 destroyed: false,
-            })
+            }),
         });
-        let widget = Widget(inner);
+        let widget = Widget(shared);
         widget.wire();
         widget.remembered_look();
         widget.start_visibility(rules.as_deref());
@@ -225,7 +229,7 @@ impl Widget {
     }
 
     fn wire(&self) {
-        let i = self.0.borrow();
+        let i = self.0.inner.borrow();
         let me = Rc::downgrade(&self.0);
         i.shell.on_toggle(move || {
             if let Some(w) = me.upgrade() {
@@ -234,16 +238,21 @@ impl Widget {
         });
         let me = Rc::downgrade(&self.0);
         i.shell.on_intent(move || {
-            if let Some(w) = me.upgrade() {
-                Widget(w).want_chat();
-            }
+            // After this turn: a focus that the widget itself moved (back to the launcher as
+            // the window closes) arrives while it is busy.
+            let me = me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(w) = me.upgrade() {
+                    Widget(w).want_chat();
+                }
+            });
         });
     }
 
     /// Starts the visibility rules (`rules`: JSON text).
     fn start_visibility(&self, rules: Option<&str>) {
         let (deps, me) = {
-            let i = self.0.borrow();
+            let i = self.0.inner.borrow();
             if i.destroyed || matches!(i.campaign, CampaignState::Unusable) {
                 return;
             }
@@ -274,8 +283,8 @@ impl Widget {
             (deps, me)
         };
         let visibility = Visibility::start(rules, deps);
-        if let Some(inner) = me.upgrade() {
-            inner.borrow_mut().visibility = Some(visibility);
+        if let Some(shared) = me.upgrade() {
+            *shared.rules.borrow_mut() = Some(visibility);
         }
     }
 
@@ -285,7 +294,7 @@ impl Widget {
     /// language while the campaign is read again.
     fn remembered_look(&self) {
         let info = {
-            let i = self.0.borrow();
+            let i = self.0.inner.borrow();
             i.storage
                 .get(keys::CAMPAIGN)
                 .and_then(|text| json::parse(&text))
@@ -293,13 +302,13 @@ impl Widget {
                 .filter(|c| c.active)
         };
         if let Some(c) = info {
-            self.0.borrow_mut().apply_look(&c);
+            self.0.inner.borrow_mut().apply_look(&c);
         }
     }
 
     fn read_campaign(&self) {
         let (read, path) = {
-            let i = self.0.borrow();
+            let i = self.0.inner.borrow();
             let path = campaign::path(&i.options.campaign);
             (i.api.get(&path, None), path)
         };
@@ -313,7 +322,7 @@ impl Widget {
     }
 
     fn campaign_read(&self, reply: Result<Reply, NetError>, path: &str) {
-        let mut i = self.0.borrow_mut();
+        let mut i = self.0.inner.borrow_mut();
         if i.destroyed {
             return;
         }
@@ -371,8 +380,9 @@ impl Widget {
 
     /// The campaign cannot be used: hidden for good, with one clear error.
     fn unusable(&self, why: &Unusable) {
-        let (visibility, frame, handle, host, message) = {
-            let mut i = self.0.borrow_mut();
+        let visibility = self.0.rules.borrow_mut().take();
+        let (frame, handle, host, message) = {
+            let mut i = self.0.inner.borrow_mut();
             i.campaign = CampaignState::Unusable;
             i.storage.remove(keys::CAMPAIGN);
             let message = format!("webchat: hidden: {why} (campaign {})", i.options.campaign);
@@ -380,13 +390,7 @@ impl Widget {
                 ChatStage::Started(h) => Some(h),
                 _ => None,
             };
-            (
-                i.visibility.take(),
-                i.frame.take(),
-                handle,
-                i.host.clone(),
-                message,
-            )
+            (i.frame.take(), handle, i.host.clone(), message)
         };
         drop((visibility, frame));
         if let Some(handle) = handle {
@@ -397,260 +401,23 @@ impl Widget {
         host.set_hidden(true);
     }
 
-    // ---- the chat stage ----
-
-    /// Loads the chat stage (once; again after a failure) and starts it when it is there.
-    fn want_chat(&self) {
-        let (load, tag) = {
-            let mut i = self.0.borrow_mut();
-            if i.destroyed || matches!(i.campaign, CampaignState::Unusable) {
-                return;
-            }
-            match i.chat {
-                ChatStage::Idle | ChatStage::Failed => {}
-                ChatStage::Waiting | ChatStage::Loading | ChatStage::Started(_) => return,
-            }
-            // The chat texts come in the campaign's language: wait for it.
-            if !i.shell.is_configured() {
-                i.chat = ChatStage::Waiting;
-                return;
-            }
-            i.chat = ChatStage::Loading;
-            i.chat_timer = None;
-            if let Some(frame) = &i.frame {
-                frame.loading();
-            }
-            (i.load_chat.clone(), i.shell.lang().tag())
-        };
-        let promise = load.call1(&JsValue::UNDEFINED, &JsValue::from_str(tag));
-        let me = Rc::downgrade(&self.0);
-        wasm_bindgen_futures::spawn_local(async move {
-            let loaded = match promise.map(|p| js_sys::Promise::resolve(&p)) {
-                Ok(p) => JsFuture::from(p).await,
-                Err(e) => Err(e),
-            };
-            // The chat starts in a task of its own: loading ended a long way from here.
-            crate::pace::yield_to_page().await;
-            let Some(w) = me.upgrade().map(Widget) else {
-                return;
-            };
-            let started = match loaded {
-                Ok(module) => w.start_chat(&module).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = started {
-                w.chat_failed(&e);
-            }
-        });
-    }
-
-    fn chat_failed(&self, e: &JsValue) {
-        let mut i = self.0.borrow_mut();
-        if i.destroyed {
-            return;
-        }
-        i.chat = ChatStage::Failed;
-        i.chat_attempt = i.chat_attempt.saturating_add(1);
-        let delay = backoff_ms(i.chat_attempt, js_sys::Math::random());
-        warn(&format!(
-            "webchat: the chat could not be loaded ({}); trying again in {} s",
-            crate::adapters::describe(e),
-            delay / 1000
-        ));
-        if let Some(frame) = &i.frame {
-            frame.failed();
-        }
-        // A held launcher shows: the visitor can still open the frame and retry.
-        i.held = false;
-        i.show();
-        let me = Rc::downgrade(&self.0);
-        let timer = Timer::new(move || {
-            if let Some(w) = me.upgrade() {
-                Widget(w).want_chat();
-            }
-        });
-        timer.arm(delay);
-        i.chat_timer = Some(timer);
-    }
-
-    /// Hands over to the loaded chat stage: `module` is `{ start, table }`; `start(bridge)`
-    /// resolves to the chat's handle.
-    async fn start_chat(&self, module: &JsValue) -> Result<(), JsValue> {
-        let start: js_sys::Function = js_get(module, "start")
-            .and_then(|f| f.dyn_into().ok())
-            .ok_or_else(|| JsValue::from_str("the chat stage has no start function"))?;
-        let table = js_get(module, "table").and_then(|t| t.as_string());
-        let bridge = self.bridge(table)?;
-        let started = start.call1(&JsValue::UNDEFINED, &bridge)?;
-        let handle = JsFuture::from(js_sys::Promise::resolve(&started)).await?;
-        let available = {
-            let mut i = self.0.borrow_mut();
-            if i.destroyed {
-                _ = handoff::call(&handle, chat::DESTROY, &[]);
-                return Ok(());
-            }
-            i.chat = ChatStage::Started(handle.clone());
-            i.chat_attempt = 0;
-            i.available
-        };
-        if !available {
-            _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::FALSE]);
-        }
-        Ok(())
-    }
-
-    /// The bridge for `startChat` (see [`handoff`]).
-    fn bridge(&self, table: Option<String>) -> Result<JsValue, JsValue> {
-        let i = self.0.borrow();
-        let me = Rc::downgrade(&self.0);
-        let chatting = me.clone();
-        let (obj, mut functions) = handoff::shell_object(&i.shell, &i.host, move |on| {
-            if let Some(w) = chatting.upgrade() {
-                Widget(w).set_chatting(on);
-            }
-        });
-        let options = handoff::object();
-        let o = &i.options;
-        handoff::set(&options, "apiUrl", &JsValue::from_str(&o.api_url));
-        handoff::set(&options, "apiToken", &JsValue::from_str(&o.api_token));
-        handoff::set(&options, "campaign", &JsValue::from_str(&o.campaign));
-        handoff::set(
-            &options,
-            "websocketUrl",
-            &JsValue::from_str(&o.websocket_url),
-        );
-        let ids = match o.visitor_ids {
-            StorageKind::Session => "session",
-            StorageKind::Local => "persistent",
-        };
-        handoff::set(&options, "visitorIds", &JsValue::from_str(ids));
-        let language = o
-            .language
-            .map_or(JsValue::NULL, |l| JsValue::from_str(l.tag()));
-        handoff::set(&options, "language", &language);
-        handoff::set(&options, "inline", &JsValue::from_bool(i.inline));
-        handoff::set(&options, "historyDue", &JsValue::from_bool(i.history_due));
-        handoff::set(&obj, bridge::OPTIONS, &options);
-        let chat_table = match table {
-            Some(text) => {
-                let t = handoff::object();
-                handoff::set(&t, "lang", &JsValue::from_str(i.shell.lang().tag()));
-                handoff::set(&t, "text", &JsValue::from_str(&text));
-                t.into()
-            }
-            None => JsValue::NULL,
-        };
-        handoff::set(&obj, bridge::TABLE, &chat_table);
-        let ask = me.clone();
-        functions.add(&obj, bridge::CAMPAIGN, move |_| {
-            js_sys::Promise::new(&mut |resolve, _reject| {
-                if let Some(w) = ask.upgrade() {
-                    w.borrow_mut().await_campaign(resolve);
-                }
-            })
-            .into()
-        });
-        let take = me.clone();
-        functions.add(&obj, bridge::TAKE, move |_| {
-            take.upgrade()
-                .map(|w| Widget(w).take_frame())
-                .unwrap_or(JsValue::NULL)
-        });
-        let gone = me.clone();
-        functions.add(&obj, bridge::UNAVAILABLE, move |_| {
-            if let Some(w) = gone.upgrade() {
-                // The chat re-read the campaign and found it unusable: hidden for good.
-                Widget(w).unusable(&Unusable::Inactive);
-            }
-            JsValue::UNDEFINED
-        });
-        let mounted = me;
-        functions.add(&obj, bridge::MOUNTED, move |_| {
-            if let Some(w) = mounted.upgrade() {
-                Widget(w).chat_mounted();
-            }
-            JsValue::UNDEFINED
-        });
-        drop(i);
-        self.0.borrow_mut().bridge = Some(functions);
-        Ok(obj.into())
-    }
-
-    /// What the frame leaves the chat (`bridge.take()`), and that the window is open.
-    fn take_frame(&self) -> JsValue {
-        let i = self.0.borrow();
-        let left = i.frame.as_ref().map(Frame::take).unwrap_or_default();
-        let obj = handoff::object();
-        handoff::set(&obj, "open", &JsValue::from_bool(i.shell.is_open()));
-        handoff::set(&obj, "draft", &JsValue::from_str(&left.draft));
-        let queued: js_sys::Array = left.queued.iter().map(|t| JsValue::from_str(t)).collect();
-        handoff::set(&obj, "queued", &queued);
-        handoff::set(&obj, "focused", &JsValue::from_bool(left.focused));
-        obj.into()
-    }
-
-    /// The chat's window is in place: the frame goes; a held launcher shows.
-    fn chat_mounted(&self) {
-        let frame = {
-            let mut i = self.0.borrow_mut();
-            i.held = false;
-            i.show();
-            i.frame.take()
-        };
-        drop(frame);
-    }
-
-    fn set_chatting(&self, on: bool) {
-        let changed = {
-            let mut i = self.0.borrow_mut();
-            let changed = i.chatting != on;
-            i.chatting = on;
-            changed
-        };
-        if changed {
-            self.refresh_visibility();
-        }
-    }
-
-    fn set_available(&self, available: bool) {
-        let handle = {
-            let mut i = self.0.borrow_mut();
-            i.available = available;
-            if let Some(frame) = &i.frame {
-                frame.set_available(available);
-            }
-            i.handle()
-        };
-        if let Some(handle) = handle {
-            _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::from_bool(available)]);
-        }
-    }
-
-    fn refresh_visibility(&self) {
-        let i = self.0.borrow();
-        if let Some(v) = &i.visibility {
-            v.refresh();
-        }
-    }
-
     // ---- the window ----
 
     /// The launcher was clicked.
     fn toggle(&self) {
-        let open = self.0.borrow().shell.is_open();
+        let open = self.0.inner.borrow().shell.is_open();
         self.set_window(!open);
     }
 
     /// Opens or minimises the window: the chat's, or the frame while the chat loads.
     pub fn set_window(&self, open: bool) {
-        if open && !self.0.borrow().rules_visible {
+        let hidden = !self.0.inner.borrow().rules_visible;
+        if open && hidden {
             // The page asks for the chat explicitly: a hidden launcher must not swallow it.
-            let i = self.0.borrow();
-            if let Some(v) = &i.visibility {
-                v.show();
-            }
+            self.with_visibility(Visibility::show);
         }
-        if let Some(handle) = self.0.borrow().handle() {
+        let handle = self.0.inner.borrow().handle();
+        if let Some(handle) = handle {
             let name = if open { chat::OPEN } else { chat::CLOSE };
             _ = handoff::call(&handle, name, &[]);
             return;
@@ -664,7 +431,7 @@ impl Widget {
 
     fn open_frame(&self) {
         {
-            let mut i = self.0.borrow_mut();
+            let mut i = self.0.inner.borrow_mut();
             if i.destroyed || i.shell.is_open() {
                 return;
             }
@@ -687,7 +454,7 @@ impl Widget {
 
     fn close_frame(&self) {
         {
-            let i = self.0.borrow();
+            let i = self.0.inner.borrow();
             if !i.shell.is_open() || i.inline {
                 return;
             }
@@ -705,14 +472,15 @@ impl Widget {
     /// `CV.user.tag(user)`.
     pub fn tag(&self, value: &JsValue) -> Result<(), TagError> {
         let user = UserInfo::from_json(&json::from_js(value))?;
-        if let Some(handle) = self.0.borrow().handle() {
+        let handle = self.0.inner.borrow().handle();
+        if let Some(handle) = handle {
             if let Err(e) = handoff::call(&handle, chat::TAG, &[value.clone()]) {
                 // The chat validated the same way; its message is the same.
                 let text = crate::adapters::describe(&e);
                 web_sys::console::error_1(&JsValue::from_str(&text));
             }
         } else {
-            let mut i = self.0.borrow_mut();
+            let mut i = self.0.inner.borrow_mut();
             match tagging(i.user.as_ref(), &user) {
                 Tagging::Same { resave: false } => {}
                 Tagging::Same { resave: true } | Tagging::Attach => {
@@ -734,24 +502,22 @@ impl Widget {
 
     /// `CV.user.reset()`.
     pub fn reset(&self) {
-        if let Some(handle) = self.0.borrow().handle() {
+        let handle = self.0.inner.borrow().handle();
+        if let Some(handle) = handle {
             _ = handoff::call(&handle, chat::RESET, &[]);
         } else {
-            self.0.borrow_mut().forget_visitor();
+            self.0.inner.borrow_mut().forget_visitor();
         }
         self.identity_changed();
     }
 
     fn identity_changed(&self) {
-        let i = self.0.borrow();
-        if let Some(v) = &i.visibility {
-            v.identity_changed();
-        }
+        self.with_visibility(Visibility::identity_changed);
     }
 
     /// Who the visitor is now: the chat's answer once it runs, else the launcher's own.
     pub fn identity(&self) -> Identity {
-        let i = self.0.borrow();
+        let i = self.0.inner.borrow();
         if let Some(handle) = i.handle() {
             if let Ok(who) = handoff::call(&handle, chat::IDENTITY, &[]) {
                 if let Some(tracker_id) = js_get(&who, "trackerId").and_then(|t| t.as_string()) {
@@ -770,7 +536,7 @@ impl Widget {
 
     /// `chat.state()`.
     pub fn state(&self) -> String {
-        let i = self.0.borrow();
+        let i = self.0.inner.borrow();
         if i.destroyed {
             return "destroyed".into();
         }
@@ -795,38 +561,37 @@ impl Widget {
 
     /// `chat.isOpen()`.
     pub fn is_open(&self) -> bool {
-        let i = self.0.borrow();
+        let i = self.0.inner.borrow();
         !i.destroyed && !matches!(i.campaign, CampaignState::Unusable) && i.shell.is_open()
     }
 
     /// Whether the widget can be used (the campaign is not unusable).
     pub fn usable(&self) -> bool {
-        !matches!(self.0.borrow().campaign, CampaignState::Unusable)
+        !matches!(self.0.inner.borrow().campaign, CampaignState::Unusable)
     }
 
     /// The visibility handle's `show`/`hide`/`auto`.
     pub fn with_visibility(&self, f: impl FnOnce(&Visibility)) {
-        let i = self.0.borrow();
-        if let Some(v) = &i.visibility {
+        if let Some(v) = self.0.rules.borrow().as_ref() {
             f(v);
         }
     }
 
     /// The host element (host events are dispatched on it).
     pub fn host(&self) -> HtmlElement {
-        self.0.borrow().host.clone()
+        self.0.inner.borrow().host.clone()
     }
 
     /// Whether the widget lives inside a page's container.
     pub fn is_inline(&self) -> bool {
-        self.0.borrow().inline
+        self.0.inner.borrow().inline
     }
 
     /// Stops everything: a live chat is ended properly by the chat stage; every element,
     /// listener and timer the launcher added goes.
     pub fn destroy(&self) {
         let (handle, parts) = {
-            let mut i = self.0.borrow_mut();
+            let mut i = self.0.inner.borrow_mut();
             if i.destroyed {
                 return;
             }
@@ -837,16 +602,14 @@ impl Widget {
                 ChatStage::Started(h) => Some(h),
                 _ => None,
             };
-            (
-                handle,
-                (i.visibility.take(), i.frame.take(), i.bridge.take()),
-            )
+            (handle, (i.frame.take(), i.bridge.take()))
         };
         if let Some(handle) = handle {
             _ = handoff::call(&handle, chat::DESTROY, &[]);
         }
+        drop(self.0.rules.borrow_mut().take());
         drop(parts);
-        let i = self.0.borrow();
+        let i = self.0.inner.borrow();
         events::discard(&i.host);
         let _ = i.host.remove_attribute(crate::host_css::INLINE_ATTR);
         let _ = i.host.remove_attribute(crate::host_css::POSITION_ATTR);
