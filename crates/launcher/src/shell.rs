@@ -310,6 +310,12 @@ impl Shell {
         self.update(|s| s.unread = n);
     }
 
+    /// Takes everything out of the shadow root (the campaign turned out unusable: nothing of
+    /// the widget stays on the page). Dropping the shell does the rest.
+    pub fn remove(&self) {
+        self.container.remove();
+    }
+
     /// Whether the window is open.
     pub fn is_open(&self) -> bool {
         self.state.get().open

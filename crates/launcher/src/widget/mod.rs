@@ -385,6 +385,7 @@ impl Widget {
             let mut i = self.0.inner.borrow_mut();
             i.campaign = CampaignState::Unusable;
             i.storage.remove(keys::CAMPAIGN);
+            i.shell.remove();
             let message = format!("webchat: hidden: {why} (campaign {})", i.options.campaign);
             let handle = match std::mem::replace(&mut i.chat, ChatStage::Idle) {
                 ChatStage::Started(h) => Some(h),

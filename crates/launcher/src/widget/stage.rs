@@ -112,9 +112,8 @@ impl Widget {
             i.chat_attempt = 0;
             i.available
         };
-        if !available {
-            _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::FALSE]);
-        }
+        // What the rules' polls found since the campaign reply the chat started from.
+        _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::from_bool(available)]);
         Ok(())
     }
 
