@@ -226,6 +226,15 @@ impl Transport for Fake {
         }
     }
 
+    fn post_xml(
+        &self,
+        _url: &str,
+        _body: String,
+        _timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        panic!("no BOSH in these tests")
+    }
+
     fn connect(
         &self,
         url: &str,
@@ -360,6 +369,7 @@ impl Harness {
             ControllerOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: "ws://127.0.0.1:9/xmpp-websocket".into(),
+                bosh_url: None,
                 language: None,
                 request_url: Some("http://shop.test/cart".into()),
             },

@@ -210,6 +210,15 @@ impl Transport for SlowApi {
         })
     }
 
+    fn post_xml(
+        &self,
+        _url: &str,
+        _body: String,
+        _timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        panic!("no BOSH in these tests")
+    }
+
     fn connect(
         &self,
         _url: &str,

@@ -139,6 +139,15 @@ impl Transport for FakeCampaign {
         Box::pin(async move { Ok((200, body)) })
     }
 
+    fn post_xml(
+        &self,
+        _url: &str,
+        _body: String,
+        _timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        panic!("no BOSH in these tests")
+    }
+
     fn connect(
         &self,
         _url: &str,

@@ -242,8 +242,9 @@ export function pageUrl(name, params = {}) {
 
 /// URL of `e2e/pages/widget.html`, which starts the widget with
 /// `import start, { init } from '/pkg/webchat.js'` and these options:
-/// `campaign` (default the English campaign), `language`, `visitorIds`, `container`, and
-/// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`).
+/// `campaign` (default the English campaign), `language`, `visitorIds`, `container`,
+/// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`) and
+/// `boshUrl` (none by default).
 export async function widgetUrl(options = {}) {
   if (!xmppInfoCache) xmppInfoCache = await control.xmpp();
   return pageUrl('widget.html', {
@@ -252,6 +253,7 @@ export async function widgetUrl(options = {}) {
     visitorIds: options.visitorIds,
     container: options.container,
     ws: options.websocketUrl ?? xmppInfoCache.ws_url,
+    bosh: options.boshUrl,
     api: options.apiUrl,
     token: options.apiToken,
   });

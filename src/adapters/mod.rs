@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod entropy;
 pub mod fetch;
+pub mod http_bind;
 pub mod next_task;
 pub mod storage;
 pub mod tabs;

@@ -98,6 +98,10 @@ impl Transport for SharedReads {
         Box::pin(Waiting(slot))
     }
 
+    fn post_xml(&self, url: &str, body: String, timeout_ms: u64) -> LocalFuture<Reply> {
+        self.inner.post_xml(url, body, timeout_ms)
+    }
+
     fn connect(
         &self,
         url: &str,

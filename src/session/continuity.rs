@@ -11,6 +11,7 @@
 //! | `open` | `1` while the window is open |
 //! | `history` | a tagged user's earlier chats kept by this browser, each after a dated separator (shown when the backend has no history) |
 //! | `campaign` | the last campaign read (the API's JSON), so the next page view shows the launcher in its colour and language at once; removed when the campaign turns out unusable |
+//! | `transport` | `bosh` once a WebSocket did not get through and BOSH took over, for the rest of the visit (see [`carrier`](super::carrier)) |
 //!
 //! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again.
 //!
@@ -30,6 +31,7 @@ use webchat_protocol::json::{FromJson, Value};
 use webchat_protocol::json;
 use webchat_protocol::{Chat, ResumeState};
 
+use super::carrier::Carrier;
 use super::identity::{visitor_proof, UserInfo};
 use super::io::{encode_path, HttpReply, Level, Method, Save, Stored, ViewUpdate};
 use super::lifecycle::{parse_reply, Failure, Retry, Stage};
@@ -55,9 +57,11 @@ pub const OPEN_KEY: &str = "open";
 pub const HISTORY_KEY: &str = "history";
 /// The last campaign read, as the API sent it.
 pub const CAMPAIGN_KEY: &str = "campaign";
+/// BOSH is this visit's transport.
+pub const TRANSPORT_KEY: &str = "transport";
 
 /// Every key the session writes.
-pub const ALL_KEYS: [&str; 7] = [
+pub const ALL_KEYS: [&str; 8] = [
     VISITOR_ID_KEY,
     USER_KEY,
     CHAT_KEY,
@@ -65,6 +69,7 @@ pub const ALL_KEYS: [&str; 7] = [
     OPEN_KEY,
     HISTORY_KEY,
     CAMPAIGN_KEY,
+    TRANSPORT_KEY,
 ];
 
 /// Where the saved chat was.
@@ -194,6 +199,9 @@ impl Continuity {
 impl Session {
     /// The storage as asked for: at start, or when this tab took over the chat.
     pub(super) fn storage_loaded(&mut self, stored: Stored) {
+        if Carrier::remembered(stored.get(TRANSPORT_KEY)) {
+            self.link.carrier.over_bosh = true;
+        }
         self.keep.stored = stored;
         if self.life.stage == Stage::Booting {
             self.start_from_storage();

@@ -29,6 +29,7 @@
 //! The widget's [`Phase`] is computed from the state by one function, [`Session::phase`];
 //! nothing assigns it.
 
+pub mod carrier;
 pub mod continuity;
 pub mod conversation;
 pub mod history;
@@ -73,6 +74,8 @@ pub struct SessionOptions {
     pub campaign: String,
     /// The XMPP WebSocket URL (`ws://` or `wss://`).
     pub websocket_url: String,
+    /// The BOSH (HTTP-Bind) URL to fall back to when WebSockets do not get through.
+    pub bosh_url: Option<String>,
 }
 
 /// What a request in flight is for.
@@ -258,6 +261,8 @@ impl Session {
                 Timer::Chat => self.chat_timeout(),
                 Timer::Retry => self.retry_now(),
                 Timer::Save => self.save(),
+                Timer::Bosh => self.bosh_timeout(),
+                Timer::Opening => self.opening_timed_out(),
             }
         }
         self.finish();
