@@ -210,6 +210,11 @@ fn start_real(host: web_sys::HtmlElement) {
             "{scheme}://{ws_host}{}",
             attr("data-websocket-path", "/xmpp-websocket")
         ),
+        // devserver's BOSH endpoint, for visitors whose WebSocket does not get through.
+        bosh_url: location
+            .origin()
+            .ok()
+            .map(|origin| format!("{origin}{}", attr("data-bosh-path", "/http-bind"))),
         visitor_ids: crate::adapters::storage::StorageKind::Session,
         language: param("lang").and_then(|l| Lang::from_tag(&l)),
         container: crate::entry::Container::Element(host),
