@@ -27,6 +27,11 @@ use super::Session;
 /// How long a new WebSocket may take to bring its first frame before BOSH takes over.
 pub const OPENING_MS: u64 = 6_000;
 
+/// How long a `<resume/>` over BOSH may go unanswered before the chat binds afresh and reads
+/// the archive: servers answer it at once, and Prosody 0.12 never does over BOSH (its stream
+/// management fails there), so the usual 20 s would only keep the visitor waiting.
+pub const RESUME_OVER_BOSH: Duration = Duration::from_secs(5);
+
 /// The value of the transport key while BOSH is the choice.
 const BOSH: &str = "bosh";
 

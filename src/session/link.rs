@@ -11,7 +11,7 @@
 use webchat_protocol::api::{ChatSession, XmppCredentials};
 use webchat_protocol::{Chat, ChatConfig, ChatEvent, CloseReason, Config, Jid, ResumeState};
 
-use super::carrier::Carrier;
+use super::carrier::{Carrier, RESUME_OVER_BOSH};
 use super::io::{Level, RandomExt, SocketId, Transmit};
 use super::lifecycle::{LinkState, Retry, Stage};
 use super::timers::Timer;
@@ -98,7 +98,11 @@ impl Session {
     fn xmpp_config(&mut self, creds: &XmppCredentials) -> Config {
         let c = &creds.credentials;
         let seed = self.random.seed();
-        Config::new(&c.user, &c.password, &c.domain, &c.resource, seed)
+        let mut config = Config::new(&c.user, &c.password, &c.domain, &c.resource, seed);
+        if self.link.carrier.over_bosh {
+            config.resume_timeout = RESUME_OVER_BOSH;
+        }
+        config
     }
 
     fn open_socket(&mut self) {

@@ -1137,3 +1137,27 @@ fn without_stream_management_what_goes_out_counts_as_delivered() {
     s.chat.set_chat_state(ChatState::Composing, at);
     assert!(s.events().is_empty());
 }
+
+/// `resume_timeout` bounds only the wait for `<resumed/>`: a transport whose server may never
+/// answer it (BOSH on Prosody 0.12) gives up sooner, while every other check keeps `timeout`.
+#[test]
+fn the_resume_answer_has_its_own_timeout() {
+    let (json, _) = saved_mid_chat();
+    let mut cfg = config();
+    cfg.connection.entropy = [7; 16];
+    cfg.connection.resume = Some(webchat_protocol::json::from_str(&json).unwrap());
+    cfg.connection.resume_timeout = std::time::Duration::from_secs(5);
+    let mut s = Sim::new(cfg);
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"smid1\" h=\"1\"/>"]
+    );
+    let asked = s.now;
+    assert_eq!(s.advance_to_timeout(), vec![CLOSE]);
+    assert_eq!(s.now - asked, 5_000);
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::Disconnected(CloseReason::Timeout)]
+    );
+    assert_eq!(s.chat.resume_state(), None, "not asked again");
+}
