@@ -1094,6 +1094,8 @@ async fn console_sign_in_drives_availability() {
         "agent7@internal.webchat.test"
     );
     assert_eq!(next_event(&mut ws).await["type"], "chats");
+    assert_eq!(next_event(&mut ws).await["type"], "offline_messages");
+    assert_eq!(next_event(&mut ws).await["type"], "outbox");
     let c = t.campaign(ENGLISH).await;
     assert_eq!(
         (c.availability, c.available_slots),

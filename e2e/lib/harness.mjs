@@ -51,6 +51,8 @@ export const CAMPAIGNS = Object.freeze({
   arabic: 'campaign-ar-rtl',
   /** Language `auto` (the browser's), smiley survey without texts: every text the widget's. */
   autoLanguage: 'campaign-auto-language',
+  /** Every livechat feature on: pre-chat form, departments, offline form, greetings, transcript. */
+  allFeatures: 'campaign-all-features',
 });
 
 /// The API token devserver accepts by default.

@@ -93,9 +93,10 @@ pub struct Campaign {
 
 /// Extension: the campaign's `webchat` object, switches for widget features beyond the Public
 /// API.
-/// Unknown keys are ignored (later features add theirs); a missing key is off.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+/// Unknown keys are ignored (later features add theirs); a missing key is off. Its
+/// `Deserialize` is in `widget_config` (it also reads `[]`, PHP's empty object).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
 pub struct WidgetFeatures {
     /// `visibilityOverrides`: the widget reads this visitor's operator override
     /// (`GET visibility`) at start and with the agent rules' polling. Off: no such read at all.
@@ -108,6 +109,9 @@ pub struct WidgetFeatures {
         )
     )]
     pub visibility_overrides: bool,
+    /// The livechat configuration, side by side with the switches in the same object.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub config: crate::widget_config::WidgetConfig,
 }
 
 impl WidgetFeatures {
@@ -685,6 +689,8 @@ impl FromJson for WidgetFeatures {
         let o = Obj::new(v)?;
         Ok(WidgetFeatures {
             visibility_overrides: o.or_default("visibilityOverrides")?,
+            // The configuration is read with serde only; this reader leaves it at its default.
+            config: Default::default(),
         })
     }
 }
@@ -1253,6 +1259,15 @@ mod tests {
         assert!(c.webchat.visibility_overrides);
         let c: Campaign = parse_response(200, r#"{"id":"x","webchat":{}}"#).unwrap();
         assert!(!c.webchat.visibility_overrides);
+        // The livechat configuration's keys do not disturb the reader (serde reads them).
+        let c: Campaign = parse_response(
+            200,
+            r#"{"id":"x","webchat":{"registrationForm":true,"departments":[{"id":"s"}],
+                "triggers":[{"id":"t","message":"Hi","rules":{"secondsOnPage":5}}],
+                "visibilityOverrides":true,"offlineTitle":null}}"#,
+        )
+        .unwrap();
+        assert!(c.webchat.visibility_overrides);
     }
 
     #[test]
@@ -1677,6 +1692,7 @@ mod tests {
         let with = Campaign {
             webchat: WidgetFeatures {
                 visibility_overrides: true,
+                ..Default::default()
             },
             ..c
         };
