@@ -55,7 +55,6 @@ pub mod features;
 pub mod forward;
 pub mod framing;
 pub mod jid;
-pub mod json;
 pub mod mam;
 pub mod nick;
 pub mod ns;
