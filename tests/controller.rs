@@ -193,7 +193,6 @@ impl Link for FakeLink {
         self.0.borrow_mut().push(frame.into());
         Ok(())
     }
-    fn close(&self) {}
 }
 
 impl Transport for Fake {
