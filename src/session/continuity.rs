@@ -113,7 +113,7 @@ impl SavedChat {
 
     /// Reads what [`SavedChat::to_json_text`] wrote; `None` when unreadable.
     pub fn from_json_text(text: &str) -> Option<SavedChat> {
-        serde_json::from_str(text).ok()
+        api::from_json(text).ok()
     }
 }
 

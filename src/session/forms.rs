@@ -2,24 +2,21 @@
 //! that part's default, so an odd member costs only itself, never the whole saved chat.
 //!
 //! Used through `#[serde(deserialize_with = …)]` / `#[serde(with = …)]` on the stored types
-//! ([`SavedEntry`](super::saved::SavedEntry), [`SavedChat`](super::continuity::SavedChat)),
-//! which are read with `serde_json::from_str`. It does not decide what is stored.
+//! ([`SavedEntry`](super::saved::SavedEntry), [`SavedChat`](super::continuity::SavedChat)).
+//! It does not decide what is stored.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
 
-/// Takes the member's JSON text, then reads `T` from it; text that is not a `T` (or `null`)
-/// gives `T::default()`. The member is re-read with `serde_json::from_str`, the reader every
-/// other JSON of the widget goes through (so `T`'s reader is not compiled a second time).
-/// Only for values read by serde_json's own deserializer.
+/// Reads any JSON value, then `T` from it; a value that is not a `T` (or `null`) gives
+/// `T::default()`.
 pub fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned + Default,
 {
-    let raw = <&RawValue>::deserialize(d)?;
-    Ok(serde_json::from_str(raw.get()).unwrap_or_default())
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
 /// A text member: `None` when missing, empty or not a string.
@@ -69,6 +66,7 @@ pub mod pairs {
 mod tests {
     use super::*;
     use serde::{Deserialize, Serialize};
+    use webchat_protocol::api;
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Probe {
@@ -85,8 +83,7 @@ mod tests {
     #[test]
     fn damaged_members_read_as_defaults() {
         let p: Probe =
-            serde_json::from_str(r#"{"n":"noon","t":"","id":"a","names":{"b":"B","c":3}}"#)
-                .unwrap();
+            api::from_json(r#"{"n":"noon","t":"","id":"a","names":{"b":"B","c":3}}"#).unwrap();
         assert_eq!(
             p,
             Probe {
@@ -96,12 +93,12 @@ mod tests {
                 names: vec![("b".into(), "B".into())],
             }
         );
-        let p: Probe = serde_json::from_str(r#"{"n":7,"t":"x","names":[1]}"#).unwrap();
+        let p: Probe = api::from_json(r#"{"n":7,"t":"x","names":[1]}"#).unwrap();
         assert_eq!(
             (p.n, p.t.as_deref(), p.names.len()),
             (Some(7), Some("x"), 0)
         );
-        assert!(serde_json::from_str::<Probe>(r#"{"id":""}"#).is_err());
+        assert!(api::from_json::<Probe>(r#"{"id":""}"#).is_err());
         assert_eq!(
             serde_json::to_string(&Probe {
                 n: None,

@@ -239,7 +239,7 @@ impl UserInfo {
 
     /// A stored user (as written by [`UserInfo::to_json`]); `None` when unreadable.
     pub fn from_stored(text: &str) -> Option<UserInfo> {
-        serde_json::from_str(text).ok()
+        api::from_json(text).ok()
     }
 }
 

@@ -9,7 +9,7 @@
 //! no I/O: the session core decides what is saved and the browser driver writes it.
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use webchat_protocol::api;
 
 use super::forms;
 use super::view::{EndedBy, MessageStatus, Notice, Sender};
@@ -198,16 +198,16 @@ impl From<SavedEntry> for SavedRow {
 
 /// A whole conversation as JSON text.
 pub fn to_json_text(entries: &[SavedEntry]) -> String {
-    webchat_protocol::api::to_json(entries)
+    api::to_json(entries)
 }
 
 /// Reads a conversation saved by [`to_json_text`]; anything but an array gives an empty list
 /// and unreadable entries are skipped.
 pub fn from_json_text(text: &str) -> Vec<SavedEntry> {
-    serde_json::from_str::<Vec<&RawValue>>(text)
+    api::from_json::<Vec<serde_json::Value>>(text)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|entry| serde_json::from_str(entry.get()).ok())
+        .filter_map(|entry| serde_json::from_value(entry).ok())
         .collect()
 }
 

@@ -100,7 +100,7 @@ impl TabMessage {
 
     /// Reads what [`TabMessage::encode`] wrote; `None` for anything else.
     pub fn decode(text: &str) -> Option<TabMessage> {
-        serde_json::from_str(text).ok()
+        webchat_protocol::api::from_json(text).ok()
     }
 }
 
