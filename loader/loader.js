@@ -33,6 +33,7 @@
     apiToken: data.apiToken,
     campaign: data.campaign,
     websocketUrl: data.websocketUrl,
+    boshUrl: data.boshUrl,
     visitorIds: data.visitorIds,
     language: data.language,
     position: data.position,

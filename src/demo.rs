@@ -210,6 +210,11 @@ fn start_real(host: web_sys::HtmlElement) {
             "{scheme}://{ws_host}{}",
             attr("data-websocket-path", "/xmpp-websocket")
         ),
+        // devserver's BOSH endpoint, for visitors whose WebSocket does not get through.
+        bosh_url: location
+            .origin()
+            .ok()
+            .map(|origin| format!("{origin}{}", attr("data-bosh-path", "/http-bind"))),
         visitor_ids: crate::adapters::storage::StorageKind::Session,
         language: param("lang").and_then(|l| Lang::from_tag(&l)),
         container: crate::entry::Container::Element(host),
@@ -261,9 +266,10 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
                 campaign.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                let body = webchat_protocol::json::to_string(&webchat_protocol::json!({
+                let body = serde_json::json!({
                     "campaign_id": campaign, "email": email
-                }));
+                })
+                .to_string();
                 let signer = crate::adapters::fetch::Fetch::new("/", &token);
                 let signature = match signer
                     .request(
@@ -274,10 +280,12 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
                     )
                     .await
                 {
-                    Ok((200, reply)) => webchat_protocol::json::parse(&reply).ok().and_then(|v| {
-                        v.get("signature")
-                            .and_then(|s| s.as_str().map(str::to_owned))
-                    }),
+                    Ok((200, reply)) => serde_json::from_str::<serde_json::Value>(&reply)
+                        .ok()
+                        .and_then(|v| {
+                            v.get("signature")
+                                .and_then(|s| s.as_str().map(str::to_owned))
+                        }),
                     _ => None,
                 };
                 let user = serde_json::json!({

@@ -316,6 +316,7 @@ fn host_and_parts(
         ControllerOptions {
             campaign: options.campaign,
             websocket_url: options.websocket_url,
+            bosh_url: options.bosh_url,
             language: options.language,
             request_url: None,
             ready_announced: false,

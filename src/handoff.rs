@@ -67,6 +67,15 @@ impl Transport for LauncherCampaign {
         self.inner.request(method, path, headers, body)
     }
 
+    fn post_xml(
+        &self,
+        url: &str,
+        body: String,
+        timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        self.inner.post_xml(url, body, timeout_ms)
+    }
+
     fn connect(
         &self,
         url: &str,
@@ -156,6 +165,7 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
         ControllerOptions {
             campaign,
             websocket_url: text(&options, "websocketUrl")?,
+            bosh_url: js_get(&options, "boshUrl").and_then(|b| b.as_string()),
             language: js_get(&options, "language")
                 .and_then(|l| l.as_string())
                 .and_then(|l| Lang::from_tag(&l)),

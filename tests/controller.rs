@@ -193,7 +193,6 @@ impl Link for FakeLink {
         self.0.borrow_mut().push(frame.into());
         Ok(())
     }
-    fn close(&self) {}
 }
 
 impl Transport for Fake {
@@ -224,6 +223,15 @@ impl Transport for Fake {
             // Unscripted: a server that never answers.
             None => Box::pin(std::future::pending()),
         }
+    }
+
+    fn post_xml(
+        &self,
+        _url: &str,
+        _body: String,
+        _timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        panic!("no BOSH in these tests")
     }
 
     fn connect(
@@ -360,6 +368,7 @@ impl Harness {
             ControllerOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: "ws://127.0.0.1:9/xmpp-websocket".into(),
+                bosh_url: None,
                 language: None,
                 request_url: Some("http://shop.test/cart".into()),
                 ready_announced: false,

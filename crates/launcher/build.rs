@@ -4,8 +4,9 @@
 //!   `style/minify.rs`);
 //! - the text catalogue `i18n/*.txt` (at the repository root, shared by both download stages)
 //!   compiled to Rust source (`i18n.rs` in `$OUT_DIR`) and one chat table per language,
-//! `$OUT_DIR/i18n/<tag>.chat`, for `i18n::catalogue` (see `i18n/codegen.rs`). A file that cannot
-//! be read stops the build; an incomplete translation only warns (its missing texts show in
+//!   `$OUT_DIR/i18n/<tag>.chat`, for `i18n::catalogue` (see `i18n/codegen.rs`).
+//!
+//! A file that cannot be read stops the build; an incomplete translation only warns (its missing texts show in
 //! English) and fails the catalogue tests.
 
 use std::path::{Path, PathBuf};

@@ -20,10 +20,65 @@
     $("sign-in").hidden = true;
     $("me").hidden = false;
     $("chats").hidden = false;
+    $("offline").hidden = false;
+    $("outbox").hidden = false;
     $("visibility").hidden = $("vis-campaign").options.length === 0;
     if (!$("visibility").hidden) send({ type: "list_visibility", campaign_id: $("vis-campaign").value });
-    $("who").textContent = agent.info.firstname + " (" + agent.info.nickname + ", " + agent.info.jid + ")";
+    const login = agent.email ? ", login " + agent.email : "";
+    const departments = agent.departments && agent.departments.length
+      ? " · departments: " + agent.departments.map(departmentName).join(", ") : "";
+    $("who").textContent = agent.info.firstname + " (" + agent.info.nickname + ", " + agent.info.jid + login + ")" + departments;
     $("available").checked = agent.available;
+  }
+
+  // Departments of every campaign, from `hello`: id -> name (the first campaign's name wins).
+  const departmentNames = new Map();
+
+  function departmentName(id) {
+    return departmentNames.get(id) || id;
+  }
+
+  function showDepartments(campaigns) {
+    const list = $("department-list");
+    list.replaceChildren();
+    departmentNames.clear();
+    for (const c of campaigns) {
+      for (const d of c.departments || []) {
+        if (departmentNames.has(d.id)) continue;
+        departmentNames.set(d.id, d.name || d.id);
+        const box = el("input");
+        box.type = "checkbox";
+        box.name = "department";
+        box.value = d.id;
+        box.checked = true;
+        const label = el("label");
+        label.append(box, " " + (d.name || d.id) + " (" + c.name + ")");
+        list.append(label);
+      }
+    }
+    $("departments").hidden = departmentNames.size === 0;
+  }
+
+  // How a chat started: the department it was routed to, the pre-chat form, the greeting.
+  function startLines(c) {
+    const lines = [];
+    if (c.department) {
+      const d = el("div", "start");
+      d.append("Department ", el("span", "tag", c.department_name || c.department));
+      lines.push(d);
+    }
+    if (c.prechat) {
+      const p = c.prechat;
+      const parts = [p.name, p.email].filter(Boolean);
+      if (p.message) parts.push("“" + p.message + "”");
+      lines.push(el("div", "start prechat", "Pre-chat form (unverified): " + parts.join(" · ")));
+    }
+    if (c.greeting) {
+      const g = c.greeting;
+      const text = g.message ? "“" + g.message + "”" + (g.agent_name ? " from " + g.agent_name : "") : "(no longer configured)";
+      lines.push(el("div", "start greeting", "Opened from greeting " + g.trigger + ": " + text));
+    }
+    return lines;
   }
 
   // One box per chat, kept across updates so a half-typed reply survives new events.
@@ -96,9 +151,10 @@
       b.head.replaceChildren(el("span", "status " + c.status, c.status), " ",
         el("strong", null, c.visitor_identifier || "(anonymous visitor)"));
       if (c.request_url) b.head.append(" on ", el("code", null, c.request_url));
+      b.head.append(...startLines(c));
       if (c.user) {
         const user = el("div", "user", "User: " + [c.user.firstname, c.user.lastname].join(" ").trim() +
-          " <" + c.user.email + ">" + (c.user.labels && c.user.labels.length ? " [" + c.user.labels.join(", ") + "]" : "") +
+          (c.user.email ? " <" + c.user.email + ">" : "") + (c.user.labels && c.user.labels.length ? " [" + c.user.labels.join(", ") + "]" : "") +
           (c.user.id != null ? " · id " + c.user.id : "") +
           (c.user.assigned_user ? " · assigned to " + c.user.assigned_user : "") + " ");
         // Only a signature from the site's server proves who this is; anyone can type an email.
@@ -117,6 +173,32 @@
     for (const [id, b] of boxes) {
       if (!keep.has(id)) { b.root.remove(); boxes.delete(id); }
     }
+  }
+
+  function when(ms) {
+    return new Date(ms).toLocaleString();
+  }
+
+  function showOffline(messages) {
+    $("no-offline").hidden = messages.length > 0;
+    $("offline-list").replaceChildren(...messages.map((m) => {
+      const item = el("div", "inbox-item offline-message");
+      const head = el("div", null, when(m.created_ms) + " · " + m.name + " <" + m.email + ">");
+      if (m.department) head.append(" ", el("span", "tag", departmentName(m.department)));
+      const where = [m.campaign_id, m.request_url, m.tracker_id ? "visitor " + m.tracker_id : ""].filter(Boolean);
+      item.append(head, el("div", "live", where.join(" · ")), el("div", "msg", m.message));
+      return item;
+    }));
+  }
+
+  function showOutbox(mails) {
+    $("no-mails").hidden = mails.length > 0;
+    $("mail-list").replaceChildren(...mails.map((m) => {
+      const item = el("div", "inbox-item mail");
+      item.append(el("div", null, when(m.created_ms) + " · to " + m.to + " · " + m.subject),
+        el("pre", "mail-body", m.body));
+      return item;
+    }));
   }
 
   // Visibility overrides: the campaigns whose widgets read them come with `hello`.
@@ -159,11 +241,16 @@
     ws = new WebSocket(url);
     ws.onopen = () => {
       $("connection").textContent = "connected";
-      // `/agent?nickname=NAME[&firstname=F]` signs in at once (demos, scripted checks).
+    };
+    // `/agent?nickname=NAME[&firstname=F][&email=E][&departments=a,b]` signs in at once (demos,
+    // scripted checks), once `hello` has said which departments there are (default: all).
+    const autoSignIn = () => {
       const q = new URLSearchParams(location.search);
-      if (q.get("nickname")) {
-        send({ type: "sign_in", nickname: q.get("nickname"), firstname: q.get("firstname") || "", max_slots: null });
-      }
+      if (!q.get("nickname")) return;
+      const departments = q.has("departments")
+        ? q.get("departments").split(",").filter(Boolean) : [...departmentNames.keys()];
+      send({ type: "sign_in", nickname: q.get("nickname"), firstname: q.get("firstname") || "",
+             email: q.get("email") || null, departments: departments, max_slots: null });
     };
     ws.onclose = () => {
       $("connection").textContent = "disconnected, retrying…";
@@ -177,6 +264,8 @@
       switch (ev.type) {
         case "hello":
           showCampaigns(ev.campaigns || []);
+          showDepartments(ev.campaigns || []);
+          autoSignIn();
           $("connection").textContent = "connected to " + ev.domain + (ev.xmpp_ws_url ? " (" + ev.xmpp_ws_url + ")" : "");
           break;
         case "signed_in": $("error").textContent = ""; showAgent(ev.agent); break;
@@ -184,10 +273,14 @@
         case "signed_out":
           $("sign-in").hidden = false; $("me").hidden = true; $("chats").hidden = true;
           $("visibility").hidden = true;
+          $("offline").hidden = true;
+          $("outbox").hidden = true;
           for (const b of boxes.values()) b.root.remove();
           boxes.clear();
           break;
         case "chats": showChats(ev.chats); break;
+        case "offline_messages": showOffline(ev.messages); break;
+        case "outbox": showOutbox(ev.mails); break;
         case "visibility": showOverrides(ev); break;
         case "error": $("error").textContent = ev.message; break;
       }
@@ -199,6 +292,7 @@
     const f = new FormData(e.target);
     const slots = f.get("max_slots");
     send({ type: "sign_in", nickname: f.get("nickname"), firstname: f.get("firstname"),
+           email: String(f.get("email") || "").trim() || null, departments: f.getAll("department"),
            max_slots: slots ? Number(slots) : null });
   });
   $("available").addEventListener("change", (e) => send({ type: "set_available", available: e.target.checked }));

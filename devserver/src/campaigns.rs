@@ -9,17 +9,21 @@
 //! File format (JSON): `{"campaigns": [ {"id": "...", "name": "...", "active": true,
 //! "color": "#0a6018", "language": "en", "availability_mode": "agents", "cobrowsing": {...},
 //! "survey": {...}, "webchat": {"visibilityOverrides": true}, "identity_secret": "..."} ]}`
-//! where `cobrowsing`, `survey` and `webchat` (the widget's features beyond the Public API) are
-//! exactly the objects of `GET campaigns/{id}`, `availability_mode` is `agents` (default),
-//! `always` or `never`, and the optional `identity_secret` is the key signed users are checked
-//! with.
+//! where `cobrowsing`, `survey` and `webchat` (the widget's features beyond the Public API and
+//! the livechat configuration, `webchat_protocol::widget_config`) are exactly the objects of
+//! `GET campaigns/{id}`, `availability_mode` is `agents` (default), `always` or `never`, and the
+//! optional `identity_secret` is the key signed users are checked with. Department and trigger
+//! ids must be unique within a campaign.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use webchat_protocol::api::{Cobrowsing, Survey, SurveyOption, WidgetFeatures};
+use webchat_protocol::forms::MAX_ID_CHARS;
+use webchat_protocol::widget_config::{Department, Trigger, WidgetConfig};
 
 /// How a campaign's availability is decided.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +62,7 @@ pub struct CampaignDef {
     #[serde(default, skip_serializing)]
     pub identity_secret: Option<String>,
     /// The widget's features beyond the Public API (`visibilityOverrides`: the per-visitor read of
-    /// the operator's overrides). Absent: all off.
+    /// the operator's overrides) and the livechat configuration. Absent: all off.
     #[serde(default)]
     pub webchat: WidgetFeatures,
 }
@@ -81,6 +85,16 @@ pub enum CampaignError {
     Empty,
     EmptyId,
     DuplicateId(String),
+    /// A department of `campaign` is unusable (`why` says how).
+    BadDepartment {
+        campaign: String,
+        why: &'static str,
+    },
+    /// A trigger of `campaign` is unusable (`why` says how).
+    BadTrigger {
+        campaign: String,
+        why: &'static str,
+    },
 }
 
 impl fmt::Display for CampaignError {
@@ -91,6 +105,12 @@ impl fmt::Display for CampaignError {
             CampaignError::Empty => f.write_str("the campaigns file defines no campaign"),
             CampaignError::EmptyId => f.write_str("a campaign has an empty id"),
             CampaignError::DuplicateId(id) => write!(f, "campaign id {id:?} is defined twice"),
+            CampaignError::BadDepartment { campaign, why } => {
+                write!(f, "campaign {campaign:?}: webchat.departments: {why}")
+            }
+            CampaignError::BadTrigger { campaign, why } => {
+                write!(f, "campaign {campaign:?}: webchat.triggers: {why}")
+            }
         }
     }
 }
@@ -122,6 +142,54 @@ fn validate(campaigns: &[CampaignDef]) -> Result<(), CampaignError> {
         if !seen.insert(c.id.as_str()) {
             return Err(CampaignError::DuplicateId(c.id.clone()));
         }
+        validate_config(&c.id, &c.webchat.config)?;
+    }
+    Ok(())
+}
+
+/// A usable id: what agents sign in with and the widget sends back.
+fn usable_id(id: &str) -> bool {
+    !id.trim().is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.chars().any(char::is_control)
+}
+
+fn validate_config(campaign: &str, config: &WidgetConfig) -> Result<(), CampaignError> {
+    let department = |why| CampaignError::BadDepartment {
+        campaign: campaign.to_owned(),
+        why,
+    };
+    let trigger = |why| CampaignError::BadTrigger {
+        campaign: campaign.to_owned(),
+        why,
+    };
+    let mut ids = HashSet::new();
+    for d in &config.departments {
+        if !usable_id(&d.id) {
+            return Err(department(
+                "an id is blank, longer than 64 characters or has a control character",
+            ));
+        }
+        if !ids.insert(d.id.as_str()) {
+            return Err(department("an id is used twice"));
+        }
+        if d.available.is_some() {
+            return Err(department(
+                "`available` is computed from the signed-in agents, not configured",
+            ));
+        }
+    }
+    let mut ids = HashSet::new();
+    for t in &config.triggers {
+        if !usable_id(&t.id) {
+            return Err(trigger(
+                "an id is blank, longer than 64 characters or has a control character",
+            ));
+        }
+        if !ids.insert(t.id.as_str()) {
+            return Err(trigger("an id is used twice"));
+        }
+        if t.message.trim().is_empty() {
+            return Err(trigger("a message is blank"));
+        }
     }
     Ok(())
 }
@@ -141,6 +209,8 @@ pub const ARABIC: &str = "campaign-ar-rtl";
 /// Id of the default campaign in the visitor's browser language (`auto`), every text from the
 /// widget's catalogue.
 pub const AUTO_LANGUAGE: &str = "campaign-auto-language";
+/// Id of the default campaign with every livechat feature on (the README's example campaign).
+pub const ALL_FEATURES: &str = "campaign-all-features";
 
 fn option(value: &str, label: &str) -> SurveyOption {
     SurveyOption {
@@ -153,8 +223,87 @@ fn text(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
+fn department(id: &str, name: &str) -> Department {
+    Department {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        available: None,
+    }
+}
+
+fn trigger(id: &str, rules: serde_json::Value, message: &str, agent: Option<&str>) -> Trigger {
+    Trigger {
+        id: id.to_owned(),
+        rules: match rules {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        },
+        message: message.to_owned(),
+        agent_name: agent.map(str::to_owned),
+    }
+}
+
+/// The demo campaign's configuration: everything that does not stand between a visitor and
+/// the first message (no pre-chat form, no departments), so tests that start chats on it walk
+/// the same path with or without it.
+fn english_config() -> WidgetConfig {
+    WidgetConfig {
+        offline_color: text("#6b7280"),
+        offline_title: text("Leave us a message"),
+        offline_message: text("Our baristas are away. Leave your question and we answer by email."),
+        offline_unavailable_message: text(
+            "Our baristas are away right now. Please come back later.",
+        ),
+        display_offline_form: true,
+        offline_success_message: text("Thanks! We answer by email within one working day."),
+        triggers: vec![trigger(
+            "returning-visitor",
+            json!({"visitNumber": 3, "secondsOnPage": 30, "agentAvailable": true}),
+            "Welcome back! Questions about your last order?",
+            None,
+        )],
+        conversation_finished_message: text("Thanks for chatting with Northwind Coffee."),
+        transcript: true,
+        transcript_message: text("Would you like a copy of this chat?"),
+        ..WidgetConfig::default()
+    }
+}
+
+/// Every key of the configuration on (the README's example campaign).
+fn all_features_config() -> WidgetConfig {
+    WidgetConfig {
+        registration_form: true,
+        name_field_registration_form: true,
+        email_field_registration_form: true,
+        message_field_registration_form: true,
+        departments: vec![
+            department("orders", "Orders and delivery"),
+            department("brewing", "Brewing advice"),
+            department("wholesale", "Wholesale"),
+        ],
+        allow_switching_departments: true,
+        sound: true,
+        triggers: vec![
+            trigger(
+                "welcome",
+                json!({"secondsOnPage": 8, "agentAvailable": true}),
+                "Hi! Looking for the right beans? I am happy to help.",
+                Some("Maria"),
+            ),
+            trigger(
+                "checkout-help",
+                json!({"pages": {"include": ["*checkout*"]}, "agentAvailable": true}),
+                "Questions before you pay? Ask me.",
+                Some("Maria"),
+            ),
+        ],
+        ..english_config()
+    }
+}
+
 /// The built-in campaigns: one per shape the Public API documents. The English one (the
-/// demo's) also reads the operator's visibility overrides.
+/// demo's) also reads the operator's visibility overrides and has the livechat configuration
+/// that leaves the start of a chat as it is; [`ALL_FEATURES`] has every feature on.
 pub fn defaults() -> Vec<CampaignDef> {
     vec![
         CampaignDef {
@@ -186,6 +335,7 @@ pub fn defaults() -> Vec<CampaignDef> {
             identity_secret: None,
             webchat: WidgetFeatures {
                 visibility_overrides: true,
+                config: english_config(),
             },
         },
         CampaignDef {
@@ -300,6 +450,38 @@ pub fn defaults() -> Vec<CampaignDef> {
             identity_secret: None,
             webchat: WidgetFeatures::default(),
         },
+        CampaignDef {
+            id: ALL_FEATURES.into(),
+            name: "Northwind Coffee, every feature".into(),
+            active: true,
+            color: text("#0a6018"),
+            language: text("en"),
+            availability_mode: AvailabilityMode::Agents,
+            cobrowsing: Cobrowsing {
+                active: true,
+                cbr_text: text("May we look at your screen with you?"),
+                accept_text: text("Yes"),
+                deny_text: text("No"),
+            },
+            survey: Survey {
+                active: true,
+                survey_question: text("How would you rate our service?"),
+                survey_options: vec![
+                    option("good", "Good"),
+                    option("moderate", "Might be better"),
+                    option("bad", "Bad"),
+                ],
+                survey_comment_enable: true,
+                survey_comment: text("Tell us more (optional)"),
+                survey_thanks_enable: true,
+                survey_thanks: text("Thanks for your feedback!"),
+            },
+            identity_secret: None,
+            webchat: WidgetFeatures {
+                visibility_overrides: true,
+                config: all_features_config(),
+            },
+        },
     ]
 }
 
@@ -326,7 +508,74 @@ mod tests {
             .filter(|c| c.webchat.visibility_overrides)
             .map(|c| c.id.as_str())
             .collect();
-        assert_eq!(overrides, [ENGLISH]);
+        assert_eq!(overrides, [ENGLISH, ALL_FEATURES]);
+        let all = &d
+            .iter()
+            .find(|c| c.id == ALL_FEATURES)
+            .unwrap()
+            .webchat
+            .config;
+        assert!(all.registration_form && all.display_offline_form && all.transcript);
+        assert_eq!(all.departments.len(), 3);
+        // The demo campaign keeps the start of a chat as it was: no form, no departments.
+        let en = &d.iter().find(|c| c.id == ENGLISH).unwrap().webchat.config;
+        assert!(!en.registration_form && en.departments.is_empty());
+        assert!(en.display_offline_form && en.transcript);
+        let others = d.iter().filter(|c| c.id != ENGLISH && c.id != ALL_FEATURES);
+        assert!(others.map(|c| &c.webchat).all(WidgetFeatures::is_off));
+    }
+
+    /// The README's example campaign (the block after `<!-- example-campaign -->`) is the
+    /// built-in one, so what the README shows is what devserver serves.
+    #[test]
+    fn the_readme_example_is_the_all_features_campaign() {
+        let readme = include_str!("../../README.md");
+        let (_, after) = readme
+            .split_once("<!-- example-campaign -->")
+            .expect("the README marks its example campaign");
+        let block = after
+            .split_once("```json")
+            .and_then(|(_, b)| b.split_once("```"))
+            .map(|(b, _)| b)
+            .expect("a json block follows the marker");
+        let file = parse(&format!(r#"{{"campaigns": [{block}]}}"#)).expect("the example parses");
+        let builtin = defaults().into_iter().find(|c| c.id == ALL_FEATURES);
+        assert_eq!(file.into_iter().next(), builtin);
+    }
+
+    #[test]
+    fn rejects_unusable_departments_and_triggers() {
+        let file = |webchat: &str| {
+            parse(&format!(
+                r#"{{"campaigns":[{{"id":"a","name":"A","webchat":{webchat}}}]}}"#
+            ))
+        };
+        assert!(file(r#"{"departments":[{"id":"s"},{"id":"t","name":"T"}]}"#).is_ok());
+        for bad in [
+            r#"{"departments":[{"id":" "}]}"#,
+            r#"{"departments":[{"id":"s"},{"id":"s"}]}"#,
+            r#"{"departments":[{"id":"s","available":true}]}"#,
+        ] {
+            assert!(
+                matches!(file(bad), Err(CampaignError::BadDepartment { .. })),
+                "{bad}"
+            );
+        }
+        for bad in [
+            r#"{"triggers":[{"id":"","message":"Hi"}]}"#,
+            r#"{"triggers":[{"id":"t","message":"Hi"},{"id":"t","message":"Ho"}]}"#,
+            r#"{"triggers":[{"id":"t","message":" "}]}"#,
+        ] {
+            assert!(
+                matches!(file(bad), Err(CampaignError::BadTrigger { .. })),
+                "{bad}"
+            );
+        }
+        // A wrong type names the key.
+        let e = file(r#"{"registrationForm":"yes"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("webchat.registrationForm: invalid type"), "{e}");
     }
 
     #[test]

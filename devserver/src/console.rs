@@ -5,7 +5,10 @@
 //! availability (away/back presences to its visitors), receives its chats (waiting, active,
 //! closed, with the visitor's typing, presence and co-browsing answer) whenever they change,
 //! and acts in them through the [`crate::desk::Desk`]: reply, typing, close, transfer, block,
-//! co-browsing request. A signed-in agent may also show or hide the chat for a visitor, a
+//! co-browsing request. Each chat comes with its department, pre-chat data and the greeting it
+//! was opened from. The agent signs in with a login email (what `assignedUser` names) and the
+//! departments it serves, and sees the offline messages and the outbox (mailed transcripts) of
+//! its campaigns. A signed-in agent may also show or hide the chat for a visitor, a
 //! tagged user or a whole campaign: the same overrides as the operator API, reached through
 //! this authenticated channel instead of the operator token.
 //! What it does not: speak XMPP itself, or let an agent act in another agent's chat.
@@ -18,11 +21,14 @@ use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
+use webchat_protocol::forms::OfflineMessage;
+use webchat_protocol::widget_config::Department;
 
 use crate::agents::{Agent, AgentKind, SignIn};
 use crate::desk::{AgentAction, Live, Typing};
 use crate::hub::{HubEvent, SessionView};
 use crate::operator_api::{self, SetVisibility};
+use crate::outbox::Mail;
 use crate::overrides::Listed;
 use crate::{ids, App};
 
@@ -60,6 +66,12 @@ pub enum Command {
         max_slots: Option<u32>,
         #[serde(default)]
         campaigns: Vec<String>,
+        /// Department ids; `[]`: chats without a department only.
+        #[serde(default)]
+        departments: Vec<String>,
+        /// The agent's login, what a user's `assignedUser` names.
+        #[serde(default)]
+        email: Option<String>,
     },
     SetAvailable {
         available: bool,
@@ -110,6 +122,8 @@ pub struct ConsoleCampaign {
     pub name: String,
     /// Whether its widgets read the overrides (`webchat.visibilityOverrides`).
     pub visibility_overrides: bool,
+    /// Its departments (`webchat.departments`), for the sign-in form.
+    pub departments: Vec<Department>,
 }
 
 /// A chat as the console shows it.
@@ -143,6 +157,15 @@ pub enum Event {
     SignedOut,
     Chats {
         chats: Vec<ConsoleChat>,
+    },
+    /// The offline messages of the agent's campaigns, newest first (on sign-in and whenever
+    /// one arrives).
+    OfflineMessages {
+        messages: Vec<OfflineMessage>,
+    },
+    /// The mails devserver would have sent about the agent's campaigns, newest first.
+    Outbox {
+        mails: Vec<Mail>,
     },
     /// The overrides in force for a campaign (after a change, or when asked).
     Visibility {
@@ -187,22 +210,26 @@ async fn handle(app: &App, me: &mut Option<Agent>, text: &str) -> Vec<Event> {
                 firstname,
                 max_slots,
                 campaigns,
+                departments,
+                email,
             },
             None,
         ) => {
             let s = SignIn {
-                nickname,
-                firstname,
                 max_slots,
                 campaigns,
-                available: true,
-                kind: AgentKind::Console,
+                departments,
+                email,
+                ..SignIn::new(&nickname, &firstname, AgentKind::Console)
             };
             match app.sign_in_agent(s).await {
                 Ok(agent) => {
                     let chats = chats_of(app, &agent.info.nickname);
+                    let inbox = inbox_of(app, &agent);
                     *me = Some(agent.clone());
-                    vec![Event::SignedIn { agent }, Event::Chats { chats }]
+                    let mut out = vec![Event::SignedIn { agent }, Event::Chats { chats }];
+                    out.extend(inbox);
+                    out
                 }
                 Err(e) => vec![error(e.to_string())],
             }
@@ -296,6 +323,18 @@ fn act(app: &App, me: &Agent, session_id: &str, action: AgentAction) -> Vec<Even
     }
 }
 
+/// The offline messages and the outbox of the agent's campaigns.
+fn inbox_of(app: &App, agent: &Agent) -> [Event; 2] {
+    [
+        Event::OfflineMessages {
+            messages: app.hub.offline_messages(&agent.campaigns),
+        },
+        Event::Outbox {
+            mails: app.hub.outbox(&agent.campaigns),
+        },
+    ]
+}
+
 /// The agent's chats with their live state.
 pub fn chats_of(app: &App, nickname: &str) -> Vec<ConsoleChat> {
     app.hub
@@ -324,6 +363,7 @@ async fn run(app: App, mut socket: WebSocket) {
                 id: c.id.clone(),
                 name: c.name.clone(),
                 visibility_overrides: c.webchat.visibility_overrides,
+                departments: c.webchat.config.departments.clone(),
             })
             .collect(),
         xmpp_bosh_url: app.xmpp_bosh_url.get().cloned(),
@@ -343,9 +383,12 @@ async fn run(app: App, mut socket: WebSocket) {
                 (Ok(HubEvent::Session { agent, .. }), Some(a)) if agent == a.info.nickname => {
                     vec![Event::Chats { chats: chats_of(&app, &a.info.nickname) }]
                 }
+                (Ok(HubEvent::Inbox), Some(a)) => inbox_of(&app, a).into(),
                 // Missed events: re-read everything.
                 (Err(RecvError::Lagged(_)), Some(a)) => {
-                    vec![Event::Chats { chats: chats_of(&app, &a.info.nickname) }]
+                    let mut out = vec![Event::Chats { chats: chats_of(&app, &a.info.nickname) }];
+                    out.extend(inbox_of(&app, a));
+                    out
                 }
                 (Err(RecvError::Closed), _) => break,
                 _ => Vec::new(),

@@ -2,7 +2,8 @@
 //!
 //! What it does: lets tests read the request log and chat session states, drive session
 //! transitions and transcripts directly, sign agents in and out, force a campaign's
-//! availability, read the stanzas an agent received and the live state of a chat, and make a
+//! availability, read the stanzas an agent received and the live state of a chat, list the
+//! offline messages and the outbox, and make a
 //! chat's agent act (message, typing, close, block, transfer, away, back, co-browsing request)
 //! through the same desk as the console and the bot, and refuse WebSocket upgrades (to test
 //! the BOSH fallback). No token: it is never enabled in a
@@ -47,6 +48,8 @@ pub fn router() -> Router<App> {
         .route("/_test/chatsessions/{id}/agent", post(agent_act))
         .route("/_test/chatsessions/{id}/live", get(live))
         .route("/_test/chatsessions/{id}/stanzas", get(session_stanzas))
+        .route("/_test/offlinemessages", get(offline_messages))
+        .route("/_test/outbox", get(outbox))
         .route("/_test/xmpp", get(xmpp_info))
         .route("/_test/websocket", put(set_websocket))
 }
@@ -122,6 +125,14 @@ async fn set_websocket(State(app): State<App>, bytes: Bytes) -> Result<StatusCod
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(bytes)
         .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, format!("bad control body: {e}")))
+}
+
+async fn offline_messages(State(app): State<App>) -> Response {
+    Json(app.hub.offline_messages(&[])).into_response()
+}
+
+async fn outbox(State(app): State<App>) -> Response {
+    Json(app.hub.outbox(&[])).into_response()
 }
 
 async fn requests(State(app): State<App>) -> Response {
@@ -225,6 +236,10 @@ struct AgentBody {
     max_slots: Option<u32>,
     #[serde(default)]
     campaigns: Vec<String>,
+    #[serde(default)]
+    departments: Vec<String>,
+    #[serde(default)]
+    email: Option<String>,
     #[serde(default = "yes")]
     available: bool,
 }
@@ -237,12 +252,12 @@ async fn sign_in(State(app): State<App>, bytes: Bytes) -> Result<Response, Failu
     let b: AgentBody = body(&bytes)?;
     let agent = app
         .sign_in_agent(SignIn {
-            nickname: b.nickname,
-            firstname: b.firstname,
             max_slots: b.max_slots,
             campaigns: b.campaigns,
+            departments: b.departments,
+            email: b.email,
             available: b.available,
-            kind: AgentKind::Test,
+            ..SignIn::new(&b.nickname, &b.firstname, AgentKind::Test)
         })
         .await
         .map_err(|e| match e {

@@ -1,9 +1,10 @@
 //! The hub: devserver's shared state and the one API everything else drives it through.
 //!
-//! What it does: owns the campaigns, the session store, the agent registry and the request log
-//! behind one lock, applies the Public API's rules (inactive campaign, no availability, survey
-//! validation, the status life cycle), and broadcasts a [`HubEvent`] on every change so the
-//! agent console and the XMPP backends can follow. The XMPP side calls [`Hub::set_status`] when
+//! What it does: owns the campaigns, the session store, the agent registry, the offline
+//! messages, the outbox and the request log behind one lock, applies the Public API's rules
+//! (inactive campaign, no availability, departments, survey validation, the status life cycle),
+//! and broadcasts a [`HubEvent`] on every change so the agent console and the XMPP backends can
+//! follow. Offline messages and the outbox have their own modules (`offline.rs`, `outbox.rs`). The XMPP side calls [`Hub::set_status`] when
 //! an agent takes or closes a chat and [`Hub::record_message`] for every message.
 //! What it does not: HTTP (see `public_api.rs`), XMPP, or waiting: every method is synchronous
 //! and holds the lock only briefly, never across an `.await`.
@@ -18,13 +19,17 @@ use webchat_protocol::api::{
     AgentInfo, AvailableSlots, Campaign, CampaignSummary, ChatSession, ChatSessionRequest,
     ChatSessionStatus, Credentials, SurveyAnswer, Transcript, TranscriptMessage, XmppCredentials,
 };
+use webchat_protocol::forms::ChatStart;
 
 use crate::access;
 use crate::agents::{Agent, AgentError, AgentRegistry, Availability, SignIn};
 use crate::campaigns::{AvailabilityMode, CampaignDef};
 use crate::identity;
 use crate::ids;
+use crate::offline::OfflineStore;
+use crate::outbox::Outbox;
 use crate::sessions::{Access, SessionStore, TransitionError};
+use crate::start::{self, StartError, StartView};
 
 /// Something changed; listeners re-read what they show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,8 @@ pub enum HubEvent {
     Session { id: String, agent: String },
     /// An agent signed in or out or changed availability.
     Agents,
+    /// An offline message or a mail (the outbox) was stored.
+    Inbox,
 }
 
 /// One line of the request log (read through the test control surface).
@@ -53,6 +60,12 @@ pub struct RequestRecord {
 pub struct SessionView {
     #[serde(flatten)]
     pub session: ChatSession,
+    /// Department, pre-chat data and greeting, as the chat was started.
+    #[serde(flatten)]
+    pub start: ChatStart,
+    /// What those ids stand for.
+    #[serde(flatten)]
+    pub start_view: StartView,
     pub agent: AgentInfo,
     pub created_ms: u64,
     pub transcript: Vec<TranscriptMessage>,
@@ -65,8 +78,10 @@ pub enum CreateError {
     UnknownCampaign,
     /// Seed: 409 `CHAT_CAMPAIGN_INACTIVE`.
     Inactive,
-    /// Seed: 409 `No Availability`.
+    /// Seed: 409 `No Availability` (for the chosen department, when one was chosen).
     NoAvailability,
+    /// 400: the department, pre-chat data or greeting was refused.
+    Start(StartError),
 }
 
 impl fmt::Display for CreateError {
@@ -75,6 +90,7 @@ impl fmt::Display for CreateError {
             CreateError::UnknownCampaign => "Not found",
             CreateError::Inactive => "CHAT_CAMPAIGN_INACTIVE",
             CreateError::NoAvailability => "No Availability",
+            CreateError::Start(e) => return e.fmt(f),
         })
     }
 }
@@ -145,6 +161,8 @@ const MAX_LOG: usize = 10_000;
 
 pub(crate) struct Inner {
     pub(crate) sessions: SessionStore,
+    pub(crate) offline: OfflineStore,
+    pub(crate) outbox: Outbox,
     agents: AgentRegistry,
     /// Test overrides of campaign availability.
     forced: HashMap<String, bool>,
@@ -183,6 +201,8 @@ impl Hub {
                 placeholder_agent,
                 inner: Mutex::new(Inner {
                     sessions: SessionStore::default(),
+                    offline: OfflineStore::default(),
+                    outbox: Outbox::default(),
                     agents: AgentRegistry::default(),
                     forced: HashMap::new(),
                     log: VecDeque::new(),
@@ -198,7 +218,7 @@ impl Hub {
         self.shared.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn emit(&self, event: HubEvent) {
+    pub(crate) fn emit(&self, event: HubEvent) {
         // No receiver is fine: nobody is watching.
         let _ = self.shared.events.send(event);
     }
@@ -235,11 +255,13 @@ impl Hub {
             .collect()
     }
 
-    fn availability(inner: &Inner, def: &CampaignDef) -> Availability {
+    /// A campaign's availability, or one department's: forced availability and the `always`
+    /// mode hold for every department.
+    fn availability(inner: &Inner, def: &CampaignDef, department: Option<&str>) -> Availability {
         let forced = inner.forced.get(&def.id).copied();
         let live = inner
             .agents
-            .availability(&def.id, &|n| inner.sessions.load_of(n));
+            .availability(&def.id, department, &|n| inner.sessions.load_of(n));
         match (forced, def.availability_mode) {
             (Some(false), _) | (None, AvailabilityMode::Never) => Availability::NONE,
             (Some(true), _) | (None, AvailabilityMode::Always) if !live.available => Availability {
@@ -251,10 +273,16 @@ impl Hub {
         }
     }
 
-    /// `GET campaigns/{id}` with live availability.
+    /// `GET campaigns/{id}` with live availability, the campaign's and each department's.
     pub fn campaign(&self, id: &str) -> Option<Campaign> {
         let def = self.campaign_def(id)?;
-        let av = Self::availability(&self.lock(), def);
+        let inner = self.lock();
+        let av = Self::availability(&inner, def, None);
+        let mut webchat = def.webchat.clone();
+        for d in &mut webchat.config.departments {
+            d.available = Some(Self::availability(&inner, def, Some(&d.id)).available);
+        }
+        drop(inner);
         Some(Campaign {
             id: def.id.clone(),
             name: def.name.clone(),
@@ -266,7 +294,7 @@ impl Hub {
             available_slots: av.slots,
             cobrowsing: def.cobrowsing.clone(),
             survey: def.survey.clone(),
-            webchat: def.webchat,
+            webchat,
         })
     }
 
@@ -284,24 +312,41 @@ impl Hub {
         true
     }
 
-    /// `POST chatsessions`: checks the campaign, assigns an agent, stores the session.
+    /// `POST chatsessions` without the extension fields of [`Hub::start_session`].
     pub fn create_session(
         &self,
         req: ChatSessionRequest,
         now_ms: u64,
     ) -> Result<ChatSession, CreateError> {
+        self.start_session(req, ChatStart::default(), now_ms)
+            .map(|(session, _)| session)
+    }
+
+    /// `POST chatsessions`: checks the campaign and the start fields (department, pre-chat
+    /// data, greeting), assigns an agent (of the department, when one was chosen), stores the
+    /// session. Returns it with the start fields as kept.
+    pub fn start_session(
+        &self,
+        req: ChatSessionRequest,
+        start: ChatStart,
+        now_ms: u64,
+    ) -> Result<(ChatSession, ChatStart), CreateError> {
         let def = self
             .campaign_def(&req.campaign_id)
             .ok_or(CreateError::UnknownCampaign)?;
         if !def.active {
             return Err(CreateError::Inactive);
         }
+        let start = start::check(def, start).map_err(CreateError::Start)?;
+        let department = start.department.as_deref();
         let mut inner = self.lock();
-        let av = Self::availability(&inner, def);
+        let av = Self::availability(&inner, def, department);
         if !av.available {
             return Err(CreateError::NoAvailability);
         }
         let (user, verified_user) = access::check_user(def, req.user);
+        // The form's name and email, as the agent would see an unsigned tag.
+        let user = user.or_else(|| start::prechat_user(&start));
         // Only a signed user may choose their agent: anyone can type an agent's name.
         let preferred = user
             .as_ref()
@@ -309,13 +354,16 @@ impl Hub {
             .and_then(|u| u.assigned_user.as_deref());
         let agent = inner
             .agents
-            .pick(&def.id, preferred, &|n| inner.sessions.load_of(n))
+            .pick(&def.id, department, preferred, &|n| {
+                inner.sessions.load_of(n)
+            })
             .map(|a| a.info.clone())
             .unwrap_or_else(|| self.shared.placeholder_agent.clone());
         // The seed: missing ids get random values; a tagged user is identified by email.
         let visitor_identifier = req
             .visitor_identifier
             .or_else(|| user.as_ref().map(|u| u.email.clone()))
+            .filter(|v| !v.is_empty())
             .unwrap_or_else(|| format!("visitor-{}", ids::random_id(9)));
         let session = ChatSession {
             id: ids::random_id(32),
@@ -336,26 +384,37 @@ impl Hub {
         };
         inner
             .sessions
-            .insert(session.clone(), agent, access, now_ms);
+            .insert_with(session.clone(), agent, access, start.clone(), now_ms);
         drop(inner);
         self.emit(HubEvent::Session {
             id: session.id.clone(),
             agent: nickname,
         });
         // The secret is in this reply only.
-        Ok(ChatSession {
+        let session = ChatSession {
             visitor_secret: Some(visitor_secret),
             ..session
-        })
+        };
+        Ok((session, start))
     }
 
     pub fn session(&self, id: &str) -> Option<ChatSession> {
         self.lock().sessions.get(id).map(|r| r.session.clone())
     }
 
-    fn view(r: &crate::sessions::SessionRecord) -> SessionView {
+    /// A session with the start fields it was created with (`GET chatsessions/{id}`).
+    pub fn session_and_start(&self, id: &str) -> Option<(ChatSession, ChatStart)> {
+        self.lock()
+            .sessions
+            .get(id)
+            .map(|r| (r.session.clone(), r.start.clone()))
+    }
+
+    fn view(&self, r: &crate::sessions::SessionRecord) -> SessionView {
         SessionView {
             session: r.session.clone(),
+            start: r.start.clone(),
+            start_view: StartView::of(self.campaign_def(&r.session.campaign_id), &r.start),
             agent: r.agent.clone(),
             created_ms: r.created_ms,
             transcript: r.transcript.clone(),
@@ -365,7 +424,7 @@ impl Hub {
 
     /// A session with its agent and transcript.
     pub fn session_view(&self, id: &str) -> Option<SessionView> {
-        self.lock().sessions.get(id).map(Self::view)
+        self.lock().sessions.get(id).map(|r| self.view(r))
     }
 
     /// A session and its current agent, without copying the transcript (hot path: every
@@ -383,7 +442,7 @@ impl Hub {
             .sessions
             .all()
             .into_iter()
-            .map(Self::view)
+            .map(|r| self.view(r))
             .collect()
     }
 
@@ -394,7 +453,7 @@ impl Hub {
             .all()
             .into_iter()
             .filter(|r| r.agent.nickname == nickname)
-            .map(Self::view)
+            .map(|r| self.view(r))
             .collect()
     }
 
@@ -698,12 +757,8 @@ mod tests {
     fn sign_in(hub: &Hub, nickname: &str, slots: Option<u32>) -> Agent {
         hub.sign_in(
             SignIn {
-                nickname: nickname.into(),
-                firstname: "Ann".into(),
                 max_slots: slots,
-                campaigns: vec![],
-                available: true,
-                kind: AgentKind::Test,
+                ..SignIn::new(nickname, "Ann", AgentKind::Test)
             },
             format!("{nickname}@internal.webchat.test"),
         )

@@ -12,8 +12,10 @@
 //! What it does not: persist anything across restarts.
 //!
 //! Module map: [`config`] (CLI), [`campaigns`] (definitions), [`hub`] (state and rules,
-//! built on [`sessions`] and [`agents`]), [`access`] and [`identity`] (who may read or change
-//! which chat), [`overrides`] (operator visibility overrides), [`backend`] (XMPP
+//! built on [`sessions`] and [`agents`], with [`start`] (departments, pre-chat data,
+//! greetings), [`offline`] (offline messages) and [`outbox`] (mailed transcripts)), [`access`]
+//! and [`identity`] (who may read or change which chat), [`overrides`] (operator visibility
+//! overrides), [`backend`] (XMPP
 //! deployments), [`desk`] (agent side of chats), [`xmpp`] (embedded server), [`external`]
 //! (agents as clients of a real server), [`bot`] (auto-agent), [`public_api`],
 //! [`operator_api`], [`console`], [`control`] and [`demo`] (HTTP surfaces).
@@ -33,10 +35,13 @@ pub mod external;
 pub mod hub;
 pub mod identity;
 pub mod ids;
+pub mod offline;
 pub mod operator_api;
+pub mod outbox;
 pub mod overrides;
 pub mod public_api;
 pub mod sessions;
+pub mod start;
 pub mod xmpp;
 
 use std::fmt;
@@ -253,13 +258,18 @@ impl Server {
             shutdown,
         };
         if config.bot {
+            // The bot answers every campaign and every department, so demos and tests with
+            // departments have someone to talk to.
+            let mut departments: Vec<String> = config
+                .campaigns
+                .iter()
+                .flat_map(|c| c.webchat.config.departments.iter().map(|d| d.id.clone()))
+                .collect();
+            departments.sort();
+            departments.dedup();
             app.sign_in_agent(SignIn {
-                nickname: BOT_NICKNAME.to_owned(),
-                firstname: "Webchat Bot".to_owned(),
-                max_slots: None,
-                campaigns: Vec::new(),
-                available: true,
-                kind: AgentKind::Bot,
+                departments,
+                ..SignIn::new(BOT_NICKNAME, "Webchat Bot", AgentKind::Bot)
             })
             .await
             .map_err(StartError::Bot)?;

@@ -6,12 +6,17 @@
 //! What it does not: hold state or rules (the hub does) or talk XMPP (the backend does).
 //!
 //! `GET visibility` is the widget's side of the operator overrides: one visitor's verdict from
-//! memory, with a strong `ETag` and `304 Not Modified` for an unchanged answer.
+//! memory, with a strong `ETag` and `304 Not Modified` for an unchanged answer. The livechat
+//! extensions: `POST chatsessions` with a department, pre-chat data and a greeting;
+//! `POST offlinemessages` (anyone with the token: visitors are anonymous); and
+//! `POST chatsessions/{id}/transcript/email` (the chat's visitor only). Their bodies are capped
+//! at [`MAX_FORM_BODY`].
 
 use std::borrow::Cow;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -19,11 +24,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use webchat_protocol::api::{ChatSessionRequest, SurveyPatch, XmppCredentialsRequest};
+use webchat_protocol::api::{ChatSession, ChatSessionRequest, SurveyPatch, XmppCredentialsRequest};
+use webchat_protocol::forms::{ChatStart, OfflineMessageRequest, TranscriptEmailRequest};
 
 use crate::access::{AccessError, Need, Proof};
 use crate::hub::{CreateError, CredentialsError, SurveyError};
 use crate::identity::{CHAT_SECRET_HEADER, USER_SIGNATURE_HEADER};
+use crate::offline::OfflineError;
+use crate::outbox::MailError;
 use crate::{ids, overrides, App};
 
 /// Where the API lives, as in the seed's base URL.
@@ -31,6 +39,10 @@ pub const BASE_PATH: &str = "/api/app.php/chatbot/v1";
 
 /// The header carrying the API token.
 pub const TOKEN_HEADER: &str = "x-api-token";
+
+/// Largest body of the calls a visitor's form makes, in bytes: room for the longest values the
+/// forms accept (`webchat_protocol::forms`), written with escapes; larger bodies get 413.
+pub const MAX_FORM_BODY: usize = 64 * 1024;
 
 /// An error reply in the seed's envelope.
 #[derive(Debug)]
@@ -119,9 +131,22 @@ pub fn router(app: App) -> Router<App> {
     Router::new()
         .route("/campaigns", get(list_campaigns))
         .route("/campaigns/{id}", get(get_campaign))
-        .route("/chatsessions", post(create_session).get(list_sessions))
+        .route(
+            "/chatsessions",
+            post(create_session)
+                .layer(DefaultBodyLimit::max(MAX_FORM_BODY))
+                .get(list_sessions),
+        )
         .route("/chatsessions/{id}", get(get_session).patch(patch_session))
         .route("/chatsessions/{id}/transcript", get(get_transcript))
+        .route(
+            "/chatsessions/{id}/transcript/email",
+            post(email_transcript).layer(DefaultBodyLimit::max(MAX_FORM_BODY)),
+        )
+        .route(
+            "/offlinemessages",
+            post(leave_offline_message).layer(DefaultBodyLimit::max(MAX_FORM_BODY)),
+        )
         .route("/xmppcredentials", post(create_credentials))
         .route("/xmppcredentials/{id}", get(get_credentials))
         .route("/visibility", get(get_visibility))
@@ -161,14 +186,86 @@ async fn get_campaign(State(app): State<App>, Path(id): Path<String>) -> Respons
     }
 }
 
-async fn create_session(State(app): State<App>, body: Bytes) -> Result<Response, Failure> {
-    let req: ChatSessionRequest = parse_body(&body)?;
-    match app.hub.create_session(req, ids::now_ms()) {
-        Ok(s) => Ok((StatusCode::CREATED, Json(s)).into_response()),
+/// A chat session with the extension fields it was started with (`POST chatsessions`'s reply,
+/// `GET chatsessions/{id}`).
+#[derive(Serialize)]
+struct SessionReply {
+    #[serde(flatten)]
+    session: ChatSession,
+    #[serde(flatten)]
+    start: ChatStart,
+}
+
+/// `POST chatsessions`: the seed's fields and, side by side, the extension's (department,
+/// pre-chat data, greeting).
+#[derive(Deserialize)]
+struct CreateBody {
+    #[serde(flatten)]
+    request: ChatSessionRequest,
+    #[serde(flatten)]
+    start: ChatStart,
+}
+
+/// A body within [`MAX_FORM_BODY`], or the refusal (413) in the seed's envelope.
+fn form_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Failure> {
+    body.map_err(|e| Failure::new(e.status(), e.body_text()))
+}
+
+async fn create_session(
+    State(app): State<App>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let CreateBody { request, start } = parse_body(&form_body(body)?)?;
+    match app.hub.start_session(request, start, ids::now_ms()) {
+        Ok((session, start)) => {
+            Ok((StatusCode::CREATED, Json(SessionReply { session, start })).into_response())
+        }
         Err(e @ CreateError::UnknownCampaign) => {
             Err(Failure::new(StatusCode::NOT_FOUND, e.to_string()))
         }
+        Err(e @ CreateError::Start(_)) => Err(Failure::new(StatusCode::BAD_REQUEST, e.to_string())),
         Err(e) => Err(Failure::new(StatusCode::CONFLICT, e.to_string())),
+    }
+}
+
+async fn leave_offline_message(
+    State(app): State<App>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let req: OfflineMessageRequest = parse_body(&form_body(body)?)?;
+    match app.hub.leave_offline_message(req, ids::now_ms()) {
+        Ok(m) => Ok((StatusCode::CREATED, Json(m)).into_response()),
+        Err(OfflineError::UnknownCampaign) => Err(Failure::not_found()),
+        Err(e @ (OfflineError::Inactive | OfflineError::NotOffered)) => {
+            Err(Failure::new(StatusCode::CONFLICT, e.to_string()))
+        }
+        Err(e) => Err(Failure::new(StatusCode::BAD_REQUEST, e.to_string())),
+    }
+}
+
+async fn email_transcript(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    // 404 and 403 before body errors, as for the survey.
+    app.hub.authorize(&id, Need::Visitor, proof(&headers))?;
+    let body = form_body(body)?;
+    // An empty body asks for the address the chat already has.
+    let req: TranscriptEmailRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        TranscriptEmailRequest::default()
+    } else {
+        parse_body(&body)?
+    };
+    match app.hub.mail_transcript(&id, req, ids::now_ms()) {
+        Ok(sent) => Ok((StatusCode::ACCEPTED, Json(sent)).into_response()),
+        Err(MailError::UnknownSession) => Err(Failure::not_found()),
+        Err(e @ MailError::NotOffered) => Err(Failure::new(StatusCode::CONFLICT, e.to_string())),
+        Err(e @ MailError::TooMany) => {
+            Err(Failure::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()))
+        }
+        Err(e) => Err(Failure::new(StatusCode::BAD_REQUEST, e.to_string())),
     }
 }
 
@@ -206,8 +303,8 @@ async fn get_session(
 ) -> Result<Response, Failure> {
     app.hub.authorize(&id, Need::Read, proof(&headers))?;
     app.hub
-        .session(&id)
-        .map(|s| Json(s).into_response())
+        .session_and_start(&id)
+        .map(|(session, start)| Json(SessionReply { session, start }).into_response())
         .ok_or_else(Failure::not_found)
 }
 

@@ -1,10 +1,11 @@
 //! The in-memory chat session store: sessions, their status transitions, transcripts, surveys
 //! and XMPP credentials.
 //!
-//! What it does: holds every chat session with the agent assigned at creation, enforces the
-//! seed's status life cycle `created → active → closed` (plus `created → closed` when the
-//! visitor leaves before an agent took the chat), keeps each session's transcript
-//! (de-duplicated by message id) and the credentials minted for it.
+//! What it does: holds every chat session with the agent assigned at creation and how the chat
+//! was started (department, pre-chat form, greeting), enforces the seed's status life cycle
+//! `created → active → closed` (plus `created → closed` when the visitor leaves before an agent
+//! took the chat), keeps each session's transcript (de-duplicated by message id), the
+//! credentials minted for it and how many copies of it were mailed.
 //! What it does not: validate API input, decide availability, lock (the hub owns the lock) or
 //! persist anything across restarts.
 
@@ -14,6 +15,7 @@ use std::fmt;
 use webchat_protocol::api::{
     AgentInfo, ChatSession, ChatSessionStatus, SurveyAnswer, TranscriptMessage, XmppCredentials,
 };
+use webchat_protocol::forms::ChatStart;
 
 use crate::identity::UserKey;
 
@@ -33,6 +35,10 @@ pub struct SessionRecord {
     pub credentials: Vec<String>,
     /// Who may act as this chat's visitor (see `identity.rs`).
     pub access: Access,
+    /// The department, pre-chat data and greeting it was started with.
+    pub start: ChatStart,
+    /// Copies of the transcript mailed so far (`POST chatsessions/{id}/transcript/email`).
+    pub mails: u32,
 }
 
 /// What proves a caller may read or change a session.
@@ -104,6 +110,19 @@ pub struct SessionStore {
 
 impl SessionStore {
     pub fn insert(&mut self, session: ChatSession, agent: AgentInfo, access: Access, now_ms: u64) {
+        self.insert_with(session, agent, access, ChatStart::default(), now_ms);
+    }
+
+    /// [`SessionStore::insert`] for a chat started with a department, pre-chat data or a
+    /// greeting.
+    pub fn insert_with(
+        &mut self,
+        session: ChatSession,
+        agent: AgentInfo,
+        access: Access,
+        start: ChatStart,
+        now_ms: u64,
+    ) {
         self.next_seq += 1;
         let record = SessionRecord {
             session,
@@ -114,6 +133,8 @@ impl SessionStore {
             message_ids: HashSet::new(),
             credentials: Vec::new(),
             access,
+            start,
+            mails: 0,
         };
         self.sessions.insert(record.session.id.clone(), record);
     }
@@ -217,6 +238,17 @@ impl SessionStore {
         let record = self.sessions.get_mut(id)?;
         record.session.survey = Some(answer);
         Some(&record.session)
+    }
+
+    /// Counts one more mailed copy of the transcript, unless `max` were sent already; the new
+    /// count, `None` for an unknown session.
+    pub fn count_mail(&mut self, id: &str, max: u32) -> Option<Result<u32, u32>> {
+        let record = self.sessions.get_mut(id)?;
+        if record.mails >= max {
+            return Some(Err(record.mails));
+        }
+        record.mails += 1;
+        Some(Ok(record.mails))
     }
 
     pub fn add_credentials(&mut self, creds: XmppCredentials, session_id: &str) {

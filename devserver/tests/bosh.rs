@@ -139,12 +139,8 @@ async fn sign_in(server: &ServerHandle, nickname: &str) {
     server
         .app()
         .sign_in_agent(SignIn {
-            nickname: nickname.to_owned(),
-            firstname: "Ann".to_owned(),
-            max_slots: None,
             campaigns: vec![ENGLISH.to_owned()],
-            available: true,
-            kind: AgentKind::Test,
+            ..SignIn::new(nickname, "Ann", AgentKind::Test)
         })
         .await
         .unwrap_or_else(|e| panic!("agent {nickname} signs in: {e}"));

@@ -203,13 +203,9 @@ impl Bench {
         self.server
             .app()
             .sign_in_agent(SignIn {
-                nickname: nickname.to_owned(),
-                firstname: firstname.to_owned(),
-                max_slots: None,
                 // Only this campaign: the sessions of other tests never land here.
                 campaigns: vec![ENGLISH.to_owned()],
-                available: true,
-                kind: AgentKind::Test,
+                ..SignIn::new(nickname, firstname, AgentKind::Test)
             })
             .await
             .unwrap_or_else(|e| panic!("agent {nickname} signs in: {e}"));

@@ -3,13 +3,17 @@
 //! under test; the bot answers every message with `You said: …` at once, so the round trip is
 //! the system's (widget, WebSocket, XMPP server, devserver's desk), not a person's.
 //!
-//!   WEBCHAT_E2E_URL=http://127.0.0.1:PORT node e2e/bench/roundtrip.mjs [--messages 200]
+//!   WEBCHAT_E2E_URL=http://127.0.0.1:PORT node e2e/bench/roundtrip.mjs [--messages 200] [--bosh]
+//!
+//! With `--bosh` the page's WebSocket URL leads nowhere, so the widget falls back to BOSH on
+//! devserver's `/http-bind` (embedded, or forwarded to the real server); then only `rt_ms` is
+//! measured (the widget's share is timed on the WebSocket's `send` and `message`).
 //!
 //! Measured in the page with `performance.now()` (init script): Enter pressed in the composer →
 //! the reply's row in the DOM (`rt_ms`); the widget's own share is Enter → the stanza handed to
 //! `WebSocket.send` (`out_ms`) plus the reply's WebSocket `message` event → its row in the DOM
 //! (`in_ms`). Output: `bench:KEY VALUE` lines, one per message; it asserts nothing.
-import { launchBrowser, newPage, openWidget, startChat, widget } from '../lib/harness.mjs';
+import { control, launchBrowser, newPage, openWidget, startChat, widget } from '../lib/harness.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -17,6 +21,7 @@ const opt = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const MESSAGES = Number(opt('messages', 200));
+const BOSH = args.includes('--bosh');
 const WARMUP = 5;
 const out = (key, value) => console.log(`bench:${key} ${value.toFixed(4)}`);
 
@@ -72,7 +77,12 @@ const browser = await launchBrowser();
 try {
   const { context, page } = await newPage(browser);
   await context.addInitScript(PROBE);
-  await openWidget(page);
+  if (BOSH) {
+    const { bosh_url: boshUrl } = await control.xmpp();
+    await openWidget(page, { websocketUrl: 'ws://127.0.0.1:9/xmpp-websocket', boshUrl });
+  } else {
+    await openWidget(page);
+  }
   await page.evaluate(watchDom);
   const w = widget(page);
   await startChat(page, 'Hello, round trips ahead');
@@ -87,6 +97,10 @@ try {
       const r = window.__rt;
       return { enter: r.enter[k], send: r.send[k], recv: r.recv[`You said: ${k}`], dom: r.dom[k] };
     }, key);
+    if (BOSH) {
+      out('rt_ms', t.dom - t.enter);
+      continue;
+    }
     if ([t.enter, t.send, t.recv, t.dom].some((x) => x === undefined)) {
       throw new Error(`${key}: a timestamp is missing: ${JSON.stringify(t)}`);
     }

@@ -51,6 +51,8 @@ export const CAMPAIGNS = Object.freeze({
   arabic: 'campaign-ar-rtl',
   /** Language `auto` (the browser's), smiley survey without texts: every text the widget's. */
   autoLanguage: 'campaign-auto-language',
+  /** Every livechat feature on: pre-chat form, departments, offline form, greetings, transcript. */
+  allFeatures: 'campaign-all-features',
 });
 
 /// The API token devserver accepts by default.
@@ -242,8 +244,9 @@ export function pageUrl(name, params = {}) {
 
 /// URL of `e2e/pages/widget.html`, which starts the widget with
 /// `import { init } from '/dist/npm/index.js'` (the npm package) and these options:
-/// `campaign` (default the English campaign), `language`, `visitorIds`, `container`, and
-/// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`).
+/// `campaign` (default the English campaign), `language`, `visitorIds`, `container`,
+/// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`) and
+/// `boshUrl` (none by default).
 export async function widgetUrl(options = {}) {
   if (!xmppInfoCache) xmppInfoCache = await control.xmpp();
   return pageUrl('widget.html', {
@@ -252,6 +255,7 @@ export async function widgetUrl(options = {}) {
     visitorIds: options.visitorIds,
     container: options.container,
     ws: options.websocketUrl ?? xmppInfoCache.ws_url,
+    bosh: options.boshUrl,
     api: options.apiUrl,
     token: options.apiToken,
   });

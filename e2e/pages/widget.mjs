@@ -2,8 +2,8 @@
 // `cargo xtask dist` builds (served at /dist/npm/), options from the query string. The outcome is kept in
 // `window.__webchat` = { status: 'loading' | 'started' | 'failed', handle, error } for the tests.
 //
-// Query: campaign (required), ws (XMPP WebSocket URL, required), language, visitorIds,
-// container (CSS selector), api (API base, default this origin's devserver API), token.
+// Query: campaign (required), ws (XMPP WebSocket URL, required), bosh (HTTP-Bind URL), language,
+// visitorIds, container (CSS selector), api (API base, default this origin's devserver API), token.
 import { init } from '/dist/npm/index.js';
 
 const q = new URLSearchParams(location.search);
@@ -19,6 +19,7 @@ try {
   for (const key of ['language', 'visitorIds', 'container']) {
     if (q.has(key)) options[key] = q.get(key);
   }
+  if (q.has('bosh')) options.boshUrl = q.get('bosh');
   window.__webchat.handle = await init(options);
   window.__webchat.status = 'started';
 } catch (e) {

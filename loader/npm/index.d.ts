@@ -11,6 +11,12 @@ export interface WebchatOptions {
   campaign: string;
   /** The XMPP WebSocket URL (`ws://` or `wss://`). */
   websocketUrl: string;
+  /**
+   * The XMPP server's HTTP-Bind (BOSH) URL, e.g. `https://host/http-bind`. When a WebSocket cannot
+   * be opened or dies before its stream opened (a proxy, an antivirus), the chat goes over BOSH
+   * for the rest of the visit.
+   */
+  boshUrl?: string;
   /** "session" (default): a new visitor per browser session; "persistent": kept in localStorage. */
   visitorIds?: 'session' | 'persistent';
   /** A language tag (e.g. "de", "pt-BR", "zh-TW") that wins over the campaign's language, or

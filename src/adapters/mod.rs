@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod fetch;
+pub mod http_bind;
 pub mod next_task;
 pub mod tabs;
 pub mod websocket;

@@ -42,6 +42,8 @@ pub struct ControllerOptions {
     pub campaign: String,
     /// The XMPP WebSocket URL (`ws://` or `wss://`).
     pub websocket_url: String,
+    /// The BOSH (HTTP-Bind) URL for when WebSockets do not get through.
+    pub bosh_url: Option<String>,
     /// The host page's language choice (wins over the campaign's).
     pub language: Option<Lang>,
     /// The page the chat starts on (`request_url`); `None` reads `location.href`.
@@ -117,6 +119,7 @@ impl Controller {
                 campaign: options.campaign.clone(),
                 websocket_url: options.websocket_url.clone(),
                 ready_announced: options.ready_announced,
+                bosh_url: options.bosh_url.clone(),
             },
             Box::new(BrowserRandom),
         );
@@ -404,6 +407,25 @@ impl Driver {
                         web_sys::console::warn_1(&format!("webchat: {e}").into());
                     }
                 }
+            }
+            Transmit::Post {
+                socket,
+                request,
+                url,
+                body,
+                timeout_ms,
+            } => {
+                let reply = self.transport.post_xml(&url, body, timeout_ms);
+                let me = self.me.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let reply = match reply.await {
+                        Ok((status, body)) => HttpReply::Response { status, body },
+                        Err(e) => HttpReply::Failed(e.to_string()),
+                    };
+                    with(&me, |s, now| {
+                        s.handle_post_reply(socket, request, reply, now)
+                    });
+                });
             }
             Transmit::Close { socket, linger } => {
                 if let Some(link) = self.sockets.remove(&socket) {

@@ -1,5 +1,5 @@
 //! The controller's view of the network, behind two small traits so browser tests can script
-//! REST replies and XMPP frames without a server.
+//! REST replies, BOSH answers and XMPP frames without a server.
 //!
 //! [`BrowserTransport`] is the real one (fetch + WebSocket adapters). Neither trait knows the
 //! Public API or XMPP: they carry `(status, body)` pairs and text frames.
@@ -8,6 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::adapters::fetch::{Fetch, FetchError, Method, RequestHeaders};
+use crate::adapters::http_bind;
 use crate::adapters::websocket::{Socket, SocketError, SocketEvent};
 
 /// A boxed, single-threaded future.
@@ -24,6 +25,14 @@ pub trait Transport {
         body: Option<String>,
     ) -> LocalFuture<Result<(u16, String), FetchError>>;
 
+    /// `POST`s a BOSH `<body/>` to `url` (the HTTP-Bind URL), given up after `timeout_ms`.
+    fn post_xml(
+        &self,
+        url: &str,
+        body: String,
+        timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>>;
+
     /// Opens an XMPP WebSocket. `on_event` is never called from inside `connect` or `send`.
     fn connect(
         &self,
@@ -36,8 +45,6 @@ pub trait Transport {
 pub trait Link {
     /// Sends a text frame.
     fn send(&self, frame: &str) -> Result<(), SocketError>;
-    /// Closes it normally.
-    fn close(&self);
     /// The XMPP stream is closed on both sides: when dropped, let the server close first.
     fn linger(&self) {}
 }
@@ -45,9 +52,6 @@ pub trait Link {
 impl Link for Socket {
     fn send(&self, frame: &str) -> Result<(), SocketError> {
         Socket::send(self, frame)
-    }
-    fn close(&self) {
-        Socket::close(self)
     }
     fn linger(&self) {
         self.linger_on_drop(LINGER_MS)
@@ -86,6 +90,16 @@ impl Transport for BrowserTransport {
                 .request(method, &path, &headers, body.as_deref())
                 .await
         })
+    }
+
+    fn post_xml(
+        &self,
+        url: &str,
+        body: String,
+        timeout_ms: u64,
+    ) -> LocalFuture<Result<(u16, String), FetchError>> {
+        let url = url.to_owned();
+        Box::pin(async move { http_bind::post(&url, &body, timeout_ms).await })
     }
 
     fn connect(

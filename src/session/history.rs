@@ -53,6 +53,17 @@ impl History {
 }
 
 impl Session {
+    /// A user was tagged before this session existed (the launcher kept them): show their
+    /// earlier chats as a tag would have.
+    pub fn handle_history_due(&mut self, now: super::Now) {
+        if self.begin(now) {
+            if self.who.user.is_some() && !self.follows() {
+                self.load_history();
+            }
+            self.finish();
+        }
+    }
+
     /// Shows a tagged user's earlier chats, proven by the user's signature; without one, what
     /// this browser kept (the backend gives no history to an unsigned user).
     pub(super) fn load_history(&mut self) {
@@ -290,11 +301,10 @@ fn first_time(entries: &[SavedEntry]) -> Option<u64> {
 mod tests {
     use super::*;
     use crate::session::view::EndedBy;
-    use webchat_protocol::json;
 
     #[test]
     fn backend_transcripts_become_saved_entries_with_local_ids() {
-        let t: Transcript = json::from_str(
+        let t: Transcript = serde_json::from_str(
             r#"{"chatsession_id":"cs","messages":[
                 {"id":"v1@webchat.test/web:vabc","from":"visitor","body":"hi","timestamp":1},
                 {"id":"u1","from":"agent","nick":"Ana","body":"<i>hello</i>","timestamp":2},

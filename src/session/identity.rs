@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use webchat_protocol::api::{self, ChatSession, TaggedUser};
 
 use super::io::{RandomExt, RequestHeaders, Save};
@@ -88,6 +89,42 @@ pub fn user_from_api(u: TaggedUser) -> Option<UserInfo> {
         assigned_user: u.assigned_user,
         signature: u.signature,
     })
+}
+
+/// serde's form of a [`UserInfo`] between the tabs: the Public API's [`TaggedUser`]; one
+/// without a plausible email does not read. (For `#[serde(with = "…")]`: the launcher's type
+/// carries no serde code of its own, so the first download does not either.)
+pub mod as_tagged_user {
+    use super::*;
+
+    /// Writes `user` as a [`TaggedUser`].
+    pub fn serialize<S: Serializer>(user: &UserInfo, s: S) -> Result<S::Ok, S::Error> {
+        user.to_api().serialize(s)
+    }
+
+    /// Reads a [`TaggedUser`] with a plausible email.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UserInfo, D::Error> {
+        let tagged = TaggedUser::deserialize(d)?;
+        user_from_api(tagged).ok_or_else(|| serde::de::Error::custom("not an email address"))
+    }
+}
+
+/// [`as_tagged_user`] for an optional user (`null` for none).
+pub mod option_as_tagged_user {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    struct Wrapped(#[serde(with = "as_tagged_user")] UserInfo);
+
+    /// Writes `user` as a [`TaggedUser`] or `null`.
+    pub fn serialize<S: Serializer>(user: &Option<UserInfo>, s: S) -> Result<S::Ok, S::Error> {
+        user.clone().map(Wrapped).serialize(s)
+    }
+
+    /// Reads `null` or a [`TaggedUser`] with a plausible email.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UserInfo>, D::Error> {
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
 }
 
 /// The identity part of the state.
@@ -260,6 +297,10 @@ mod tests {
             ..u
         };
         assert_eq!(unsigned.signature_proof(), None);
+        assert!(serde_json::to_value(unsigned.to_api())
+            .unwrap()
+            .get("signature")
+            .is_none());
     }
 
     #[test]

@@ -120,11 +120,12 @@ pub enum HttpReply {
     Failed(String),
 }
 
-/// Names one WebSocket the core asked for.
+/// Names one link to the XMPP server the core asked for: a WebSocket, or a BOSH session whose
+/// HTTP requests it sends with [`Transmit::Post`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SocketId(pub u64);
 
-/// What to do with the XMPP WebSockets.
+/// What to do with the links to the XMPP server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transmit {
     /// Open a WebSocket (subprotocol `xmpp`) to `url`. If that fails at once, report it as
@@ -142,7 +143,23 @@ pub enum Transmit {
         /// The frame.
         text: String,
     },
-    /// Forget the socket: no event of it is wanted any more.
+    /// A BOSH request of link `socket`: `POST` `body` to `url` with
+    /// `Content-Type: text/xml; charset=utf-8`, abort it after `timeout_ms`, and give the answer
+    /// (or the failure) back with [`Session::handle_post_reply`](super::Session::handle_post_reply).
+    Post {
+        /// The link it belongs to.
+        socket: SocketId,
+        /// Give this back with the answer.
+        request: u64,
+        /// The BOSH URL.
+        url: String,
+        /// The `<body/>`.
+        body: String,
+        /// Abort after this long.
+        timeout_ms: u64,
+    },
+    /// Forget the link: no event of it is wanted any more (a BOSH link's open requests are
+    /// aborted).
     Close {
         /// Which socket.
         socket: SocketId,
@@ -287,13 +304,18 @@ impl Outputs {
 
     /// Queues a new socket; returns its id.
     pub fn connect(&mut self, url: &str) -> SocketId {
-        self.next_socket += 1;
-        let socket = SocketId(self.next_socket);
+        let socket = self.link_id();
         self.transmits.push_back(Transmit::Connect {
             socket,
             url: url.to_owned(),
         });
         socket
+    }
+
+    /// A new link id (a BOSH link has no socket to open: its requests say where they go).
+    pub fn link_id(&mut self) -> SocketId {
+        self.next_socket += 1;
+        SocketId(self.next_socket)
     }
 
     pub fn log(&mut self, level: Level, message: impl Into<String>) {

@@ -1,15 +1,17 @@
-//! The XMPP side of a live chat: one [`Chat`] of `webchat_protocol` on one WebSocket at a
-//! time, its events turned into what the visitor sees, and what a lost connection means.
+//! The XMPP side of a live chat: one [`Chat`] of `webchat_protocol` on one link at a time (a
+//! WebSocket, or BOSH: [`carrier`](super::carrier) chooses), its events turned into what the
+//! visitor sees, and what a lost connection means.
 //!
 //! Each stream gets a new socket id; frames of a socket the core has let go are ignored (its
 //! last words). A lost connection is retried with backoff on the same credentials and the
 //! chat resumes or logs in again ([`Chat::reconnect`]); a close reason the protocol calls fatal
 //! ([`CloseReason::is_fatal`]) ends the attempt instead. A reset leaves the old stream to finish
-//! its close on its own socket while everything else starts afresh.
+//! its close on its own link while everything else starts afresh.
 
 use webchat_protocol::api::{ChatSession, XmppCredentials};
 use webchat_protocol::{Chat, ChatConfig, ChatEvent, CloseReason, Config, Jid, ResumeState};
 
+use super::carrier::{Carrier, RESUME_OVER_BOSH};
 use super::io::{Level, RandomExt, SocketId, Transmit};
 use super::lifecycle::{LinkState, Retry, Stage};
 use super::timers::Timer;
@@ -29,8 +31,10 @@ pub(crate) struct Link {
     pub session: Option<ChatSession>,
     /// `POST xmppcredentials`'s (or `GET xmppcredentials/{id}`'s) answer.
     pub credentials: Option<XmppCredentials>,
-    /// A chat ended by a reset and its socket, until the server closed it.
+    /// A chat ended by a reset and its link, until the server closed it.
     pub closing: Option<(Chat, SocketId)>,
+    /// WebSocket or BOSH, and the BOSH sessions.
+    pub carrier: Carrier,
 }
 
 impl Session {
@@ -94,21 +98,28 @@ impl Session {
     fn xmpp_config(&mut self, creds: &XmppCredentials) -> Config {
         let c = &creds.credentials;
         let seed = self.random.seed();
-        Config::new(&c.user, &c.password, &c.domain, &c.resource, seed)
+        let mut config = Config::new(&c.user, &c.password, &c.domain, &c.resource, seed);
+        if self.link.carrier.over_bosh {
+            config.resume_timeout = RESUME_OVER_BOSH;
+        }
+        config
     }
 
     fn open_socket(&mut self) {
         self.drop_link();
-        self.link.socket = Some(self.out.connect(&self.options.websocket_url));
+        self.link.socket = Some(self.new_link());
     }
 
-    /// Lets the current stream's socket go (closing it).
+    /// Lets the current stream's link go (closing it). A BOSH link's requests finish on their
+    /// own (a terminate may be among them); their answers are no longer wanted.
     pub(super) fn drop_link(&mut self) {
+        self.timers.stop(Timer::Opening);
         if let Some(socket) = self.link.socket.take() {
-            self.out.transmits.push_back(Transmit::Close {
-                socket,
-                linger: false,
-            });
+            let linger = self.link.carrier.is_bosh(socket);
+            self.forget_bosh(socket);
+            self.out
+                .transmits
+                .push_back(Transmit::Close { socket, linger });
         }
     }
 
@@ -141,6 +152,7 @@ impl Session {
         if self.link.socket != Some(socket) {
             return; // an old socket's last words
         }
+        self.link_opened();
         let now = self.now.at;
         if let Some(chat) = self.link.chat.as_mut() {
             chat.handle_frame(text, now);
@@ -155,6 +167,7 @@ impl Session {
         if self.link.socket != Some(socket) || self.link.chat.is_none() {
             return;
         }
+        self.fall_back_to_bosh("the connection closed before the stream opened");
         self.drop_link();
         let now = self.now.at;
         if let Some(chat) = self.link.chat.as_mut() {
@@ -180,13 +193,35 @@ impl Session {
                 .transmits
                 .push_back(Transmit::Frame { socket, text });
         }
+        self.closing_done();
+    }
+
+    /// The closing chat over its BOSH link: frames both ways, then whether it is done.
+    pub(super) fn pump_closing(&mut self) {
+        let Some((mut chat, socket)) = self.link.closing.take() else {
+            return;
+        };
+        if self.link.carrier.is_bosh(socket) {
+            self.pump_bosh(socket, &mut chat);
+        }
+        self.link.closing = Some((chat, socket));
+        self.closing_done();
+    }
+
+    /// Drops the closing chat's events; lets its link go once it ended.
+    fn closing_done(&mut self) {
+        let Some((chat, socket)) = self.link.closing.as_mut() else {
+            return;
+        };
         while chat.poll_event().is_some() {}
         if chat.is_ended() {
+            let socket = *socket;
             self.link.closing = None;
-            self.out.transmits.push_back(Transmit::Close {
-                socket,
-                linger: false,
-            });
+            let linger = self.link.carrier.is_bosh(socket);
+            self.forget_bosh(socket);
+            self.out
+                .transmits
+                .push_back(Transmit::Close { socket, linger });
         }
     }
 
@@ -198,10 +233,20 @@ impl Session {
         }
     }
 
-    /// Frames of the current stream to its socket (without a socket they stay in the chat: a
-    /// reconnect starts a new stream anyway).
+    /// Frames both ways between the current stream and its link (without a link they stay in
+    /// the chat: a reconnect starts a new stream anyway).
     pub(super) fn flush_transmit(&mut self) {
-        let (Some(chat), Some(socket)) = (self.link.chat.as_mut(), self.link.socket) else {
+        let Some(socket) = self.link.socket else {
+            return;
+        };
+        if self.link.carrier.is_bosh(socket) {
+            if let Some(mut chat) = self.link.chat.take() {
+                self.pump_bosh(socket, &mut chat);
+                self.link.chat = Some(chat);
+            }
+            return;
+        }
+        let Some(chat) = self.link.chat.as_mut() else {
             return;
         };
         while let Some(text) = chat.poll_transmit() {
@@ -352,6 +397,10 @@ impl Session {
             return;
         }
         self.life.stage = Stage::Live(LinkState::Down);
+        if std::mem::take(&mut self.link.carrier.switching) {
+            // BOSH takes over from a WebSocket that never got through: no reason to wait.
+            return self.reconnect();
+        }
         self.retry_later(Retry::Reconnect, &format!("connection lost ({reason:?})"));
     }
 
@@ -363,10 +412,11 @@ impl Session {
         }
         self.flush_transmit();
         if let Some((_, socket)) = self.link.closing.take() {
-            self.out.transmits.push_back(Transmit::Close {
-                socket,
-                linger: false,
-            });
+            let linger = self.link.carrier.is_bosh(socket);
+            self.forget_bosh(socket);
+            self.out
+                .transmits
+                .push_back(Transmit::Close { socket, linger });
         }
         match (self.link.chat.take(), self.link.socket) {
             (Some(chat), Some(socket)) if !chat.is_ended() => {

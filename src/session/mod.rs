@@ -23,14 +23,16 @@
 //! | [`identity`], [`history`] | visitor id, tagged user, reset; a tagged user's earlier chats |
 //! | [`tabs`] | the leader/follower protocol of tabs sharing a persistent visitor |
 //! | [`survey`] | the survey `PATCH` and the co-browsing answer |
-//! | [`conversation`], [`view`], [`saved`] | what is shown, its vocabulary, its stored form |
+//! | [`conversation`], [`view`], [`saved`] | what is shown, its vocabulary, its stored form ([`forms`]: reading it leniently) |
 //! | [`io`], [`timers`] | the boundary types and the timer table |
 //!
 //! The widget's [`Phase`] is computed from the state by one function, [`Session::phase`];
 //! nothing assigns it.
 
+pub mod carrier;
 pub mod continuity;
 pub mod conversation;
+pub mod forms;
 pub mod history;
 pub mod identity;
 pub mod io;
@@ -75,6 +77,8 @@ pub struct SessionOptions {
     pub websocket_url: String,
     /// The page heard `ready` already (the launcher read the campaign): not again.
     pub ready_announced: bool,
+    /// The BOSH (HTTP-Bind) URL to fall back to when WebSockets do not get through.
+    pub bosh_url: Option<String>,
 }
 
 /// What a request in flight is for.
@@ -196,17 +200,6 @@ impl Session {
         }
     }
 
-    /// A user was tagged before this session existed (the launcher kept them): show their
-    /// earlier chats as a tag would have.
-    pub fn handle_history_due(&mut self, now: Now) {
-        if self.begin(now) {
-            if self.who.user.is_some() && !self.follows() {
-                self.load_history();
-            }
-            self.finish();
-        }
-    }
-
     /// The window was opened or closed by the page (not by the visitor: no host event).
     pub fn handle_window(&mut self, open: bool, now: Now) {
         if self.begin(now) {
@@ -271,6 +264,8 @@ impl Session {
                 Timer::Chat => self.chat_timeout(),
                 Timer::Retry => self.retry_now(),
                 Timer::Save => self.save(),
+                Timer::Bosh => self.bosh_timeout(),
+                Timer::Opening => self.opening_timed_out(),
             }
         }
         self.finish();

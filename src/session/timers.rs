@@ -16,13 +16,24 @@ pub enum Timer {
     Retry,
     /// A batch of inbound changes is saved.
     Save,
+    /// The BOSH session's wake-up (a request lost, an empty request due).
+    Bosh,
+    /// A new WebSocket must have brought a frame by now, or BOSH takes over.
+    Opening,
 }
 
-const ALL: [Timer; 4] = [Timer::Task, Timer::Chat, Timer::Retry, Timer::Save];
+const ALL: [Timer; 6] = [
+    Timer::Task,
+    Timer::Chat,
+    Timer::Retry,
+    Timer::Save,
+    Timer::Bosh,
+    Timer::Opening,
+];
 
 /// One optional deadline per [`Timer`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TimerTable([Option<Instant>; 4]);
+pub struct TimerTable([Option<Instant>; 6]);
 
 impl TimerTable {
     fn slot(timer: Timer) -> usize {
@@ -47,7 +58,7 @@ impl TimerTable {
 
     /// Disarms every timer.
     pub fn stop_all(&mut self) {
-        self.0 = [None; 4];
+        self.0 = [None; 6];
     }
 
     /// When `timer` fires, if armed.

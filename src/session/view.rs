@@ -3,10 +3,14 @@
 //!
 //! The core keeps its own copy of what is shown (in [`conversation`](super::conversation)) and
 //! tells the view model every change as a [`ViewUpdate`](super::io::ViewUpdate) made of these
-//! types; components send [`UiAction`]s back. Nothing here renders, stores or sends anything.
+//! types; components send [`UiAction`]s back. Nothing here renders, stores or sends anything;
+//! the serde forms are how the storage and the other tabs spell these types.
+
+use serde::{Deserialize, Serialize};
 
 /// Where the chat is in its life (what the composer and the header show).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// No agent available: offline text, composer disabled.
     Offline,
@@ -42,7 +46,7 @@ impl Phase {
         )
     }
 
-    /// The phase's name, as `chat.state()` and the tabs spell it.
+    /// The phase's name, as `chat.state()` and the serde form spell it.
     pub fn name(self) -> &'static str {
         match self {
             Phase::Offline => "offline",
@@ -54,26 +58,12 @@ impl Phase {
             Phase::Blocked => "blocked",
         }
     }
-
-    /// The phase named `name` ([`Phase::name`]).
-    pub fn from_name(name: &str) -> Option<Phase> {
-        [
-            Phase::Offline,
-            Phase::Idle,
-            Phase::Connecting,
-            Phase::Chatting,
-            Phase::Reconnecting,
-            Phase::Ended,
-            Phase::Blocked,
-        ]
-        .into_iter()
-        .find(|p| p.name() == name)
-    }
 }
 
 /// A message's identity: the protocol's `uid`/`stanza-id`/`id` for agent messages, the
 /// session's own id for the visitor's (also its stanza id).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct MessageId(pub String);
 
 impl<T: Into<String>> From<T> for MessageId {
@@ -97,7 +87,8 @@ pub enum Sender {
 }
 
 /// Delivery state of the visitor's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     /// Shown at once, not yet on the wire.
     Sending,
@@ -108,7 +99,8 @@ pub enum MessageStatus {
 }
 
 /// How a chat ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EndedBy {
     /// The agent sent `closed`.
     Agent,
@@ -140,7 +132,8 @@ pub enum Notice {
 }
 
 /// The post-chat survey.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SurveyState {
     /// Not shown (no survey, or chat not over).
     #[default]
@@ -157,7 +150,8 @@ pub enum SurveyState {
 }
 
 /// The co-browsing consent prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CobrowseState {
     /// No request.
     #[default]
@@ -170,32 +164,9 @@ pub enum CobrowseState {
     Denied,
 }
 
-impl CobrowseState {
-    /// The state's name, as the tabs spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            CobrowseState::Idle => "idle",
-            CobrowseState::Requested => "requested",
-            CobrowseState::Accepted => "accepted",
-            CobrowseState::Denied => "denied",
-        }
-    }
-
-    /// The state named `name` ([`CobrowseState::name`]).
-    pub fn from_name(name: &str) -> Option<CobrowseState> {
-        [
-            CobrowseState::Idle,
-            CobrowseState::Requested,
-            CobrowseState::Accepted,
-            CobrowseState::Denied,
-        ]
-        .into_iter()
-        .find(|c| c.name() == name)
-    }
-}
-
 /// A chat state the visitor's side reports (XEP-0085, as the composer debounces it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChatState {
     /// Not typing (after sending or clearing the text).
     Active,
@@ -206,15 +177,6 @@ pub enum ChatState {
 }
 
 impl ChatState {
-    /// The state's name, as the tabs spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            ChatState::Active => "active",
-            ChatState::Composing => "composing",
-            ChatState::Paused => "paused",
-        }
-    }
-
     /// The protocol's chat state.
     pub fn to_protocol(self) -> webchat_protocol::ChatState {
         match self {
@@ -261,7 +223,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
+    fn phase_names_are_the_serde_form() {
         for p in [
             Phase::Offline,
             Phase::Idle,
@@ -271,17 +233,15 @@ mod tests {
             Phase::Ended,
             Phase::Blocked,
         ] {
-            assert_eq!(Phase::from_name(p.name()), Some(p));
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.name())
+            );
+            assert_eq!(
+                serde_json::from_str::<Phase>(&format!("\"{}\"", p.name())).unwrap(),
+                p
+            );
         }
-        assert_eq!(Phase::from_name("dancing"), None);
-        for c in [
-            CobrowseState::Idle,
-            CobrowseState::Requested,
-            CobrowseState::Accepted,
-            CobrowseState::Denied,
-        ] {
-            assert_eq!(CobrowseState::from_name(c.name()), Some(c));
-        }
-        assert_eq!(CobrowseState::from_name("maybe"), None);
+        assert!(serde_json::from_str::<Phase>("\"dancing\"").is_err());
     }
 }

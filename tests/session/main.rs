@@ -5,6 +5,7 @@
 //! the backoff, the outbox across reconnects and reloads, resume and re-login with the archive,
 //! tag and reset, the tabs, the survey and co-browsing.
 
+mod bosh;
 mod campaign;
 mod chat;
 mod continuity;

@@ -20,6 +20,7 @@ use webchat_protocol::Instant;
 
 pub const CAMPAIGN_ID: &str = "camp1";
 pub const WS_URL: &str = "ws://127.0.0.1:9/xmpp-websocket";
+pub const BOSH_URL: &str = "http://127.0.0.1:9/http-bind";
 
 pub fn campaign(active: bool, availability: bool) -> String {
     format!(
@@ -75,6 +76,8 @@ pub struct Tab {
     pub frames: Vec<(SocketId, String)>,
     /// Every socket opened (id, URL) and closed (id, lingering).
     pub connects: Vec<(SocketId, String)>,
+    /// BOSH requests not answered yet, oldest first.
+    pub posts: VecDeque<Post>,
     pub closed: Vec<(SocketId, bool)>,
     pub events: Vec<HostEvent>,
     pub logs: Vec<Log>,
@@ -84,6 +87,16 @@ pub struct Tab {
     pub hidden: bool,
     /// Every key write, in order (`None`: removed; `"*"`: all cleared).
     pub writes: Vec<(String, Option<String>)>,
+}
+
+/// A BOSH request the session asked the browser to make.
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub socket: SocketId,
+    pub request: u64,
+    pub url: String,
+    pub body: String,
+    pub timeout_ms: u64,
 }
 
 /// The wall clock at monotonic 0.
@@ -97,11 +110,21 @@ impl Tab {
 
     /// [`Tab::open`] with another random seed (two tabs must not make the same ids).
     pub fn open_seeded(storage: &Storage, seed: u64) -> Tab {
+        Tab::open_with(storage, seed, None)
+    }
+
+    /// A tab that may fall back to BOSH at [`BOSH_URL`].
+    pub fn open_with_bosh(storage: &Storage) -> Tab {
+        Tab::open_with(storage, 1, Some(BOSH_URL.into()))
+    }
+
+    fn open_with(storage: &Storage, seed: u64, bosh_url: Option<String>) -> Tab {
         let mut s = Session::new(
             SessionOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: WS_URL.into(),
                 ready_announced: false,
+                bosh_url,
             },
             Box::new(Counter(seed)),
         );
@@ -115,6 +138,7 @@ impl Tab {
             open: VecDeque::new(),
             frames: Vec::new(),
             connects: Vec::new(),
+            posts: VecDeque::new(),
             closed: Vec::new(),
             events: Vec::new(),
             logs: Vec::new(),
@@ -165,6 +189,19 @@ impl Tab {
                     Transmit::Connect { socket, url } => self.connects.push((socket, url)),
                     Transmit::Frame { socket, text } => self.frames.push((socket, text)),
                     Transmit::Close { socket, linger } => self.closed.push((socket, linger)),
+                    Transmit::Post {
+                        socket,
+                        request,
+                        url,
+                        body,
+                        timeout_ms,
+                    } => self.posts.push_back(Post {
+                        socket,
+                        request,
+                        url,
+                        body,
+                        timeout_ms,
+                    }),
                 }
             }
             while let Some(u) = self.s.poll_update() {

@@ -1170,20 +1170,32 @@ fn history_notes(s: &Samples) -> Vec<String> {
 
 fn roundtrip(ctx: &mut Ctx<'_>, server: Option<Kind>) -> Result<Section, Error> {
     let messages = if ctx.opts.quick { "50" } else { "200" };
+    // Over the WebSocket, then over BOSH (the page's WebSocket leads nowhere).
     let run = |ctx: &mut Ctx<'_>, url: &str| {
-        let mut cmd = Command::new("node");
-        cmd.args(["e2e/bench/roundtrip.mjs", "--messages", messages])
-            .env("WEBCHAT_E2E_URL", url)
-            .env(
-                "WEBCHAT_E2E_BACKEND",
-                server.map_or("embedded", |k| k.name()),
-            );
-        ctx.node(
-            &format!("roundtrip-{}", server.map_or("embedded", |k| k.name())),
-            &mut cmd,
-        )
+        let mut samples = Vec::new();
+        for bosh in [false, true] {
+            let mut cmd = Command::new("node");
+            cmd.args(["e2e/bench/roundtrip.mjs", "--messages", messages])
+                .env("WEBCHAT_E2E_URL", url)
+                .env(
+                    "WEBCHAT_E2E_BACKEND",
+                    server.map_or("embedded", |k| k.name()),
+                );
+            if bosh {
+                cmd.arg("--bosh");
+            }
+            samples.push(ctx.node(
+                &format!(
+                    "roundtrip-{}{}",
+                    server.map_or("embedded", |k| k.name()),
+                    if bosh { "-bosh" } else { "" }
+                ),
+                &mut cmd,
+            )?);
+        }
+        Ok::<_, Error>(samples)
     };
-    let s = match server {
+    let runs = match server {
         None => {
             let url = ctx.bot_url()?;
             run(ctx, &url)?
@@ -1215,20 +1227,35 @@ fn roundtrip(ctx: &mut Ctx<'_>, server: Option<Kind>) -> Result<Section, Error> 
             k.name()
         ),
     };
+    let (s, over_bosh) = (&runs[0], &runs[1]);
     let p = |key: &str, q: f64| percentile(s.get(key), q);
     let mut t = Table::new(&["ms", "p50", "p99", "max", "samples"]);
-    for (key, label) in [
-        ("rt_ms", "round trip: Enter → the agent's answer in the DOM"),
-        ("share_ms", "widget's share (out + in)"),
-        ("out_ms", "  out: Enter → stanza handed to WebSocket.send"),
-        ("in_ms", "  in: WebSocket message → row in the DOM"),
+    for (samples, key, label) in [
+        (
+            s,
+            "rt_ms",
+            "round trip: Enter → the agent's answer in the DOM",
+        ),
+        (s, "share_ms", "widget's share (out + in)"),
+        (
+            s,
+            "out_ms",
+            "  out: Enter → stanza handed to WebSocket.send",
+        ),
+        (s, "in_ms", "  in: WebSocket message → row in the DOM"),
+        (
+            over_bosh,
+            "rt_ms",
+            "round trip over BOSH (WebSocket blocked)",
+        ),
     ] {
+        let p = |q: f64| percentile(samples.get(key), q);
         t.row(vec![
             label.into(),
-            fmt_num(p(key, 0.5), 2),
-            fmt_num(p(key, 0.99), 2),
-            fmt_num(p(key, 1.0), 2),
-            s.get(key).len().to_string(),
+            fmt_num(p(0.5), 2),
+            fmt_num(p(0.99), 2),
+            fmt_num(p(1.0), 2),
+            samples.get(key).len().to_string(),
         ]);
     }
     let name = server.map_or("embedded backend", |k| k.name());
@@ -1266,7 +1293,9 @@ fn roundtrip(ctx: &mut Ctx<'_>, server: Option<Kind>) -> Result<Section, Error> 
              warm-up ones), each timed in the page with `performance.now()`: Enter pressed → the \
              answer's row added to the DOM (MutationObserver). The widget's share is the time spent in \
              the page on the way out (Enter → `WebSocket.send`) plus on the way in (the WebSocket \
-             `message` event → the row in the DOM); the rest is network, server and bot."
+             `message` event → the row in the DOM); the rest is network, server and bot. The last \
+             row is the same run with the page's WebSocket leading nowhere: the widget falls back \
+             to BOSH on devserver's `/http-bind` (embedded, or forwarded to the real server)."
         )],
         tables: vec![t],
         notes: vec![],

@@ -63,6 +63,7 @@ pub fn run(root: &Path) -> Result<(), Error> {
     println!("demo: starting devserver (embedded XMPP backend)");
     println!("demo:   shop page      http://{ADDRESS}:{PORT}/");
     println!("demo:   agent console  http://{ADDRESS}:{PORT}/agent");
+    println!("demo:   every feature  http://{ADDRESS}:{PORT}/?campaign=campaign-all-features");
     println!("demo: Ctrl-C stops everything");
     proc::run_tied(
         Command::new(cargo)

@@ -18,9 +18,13 @@ pub const OPEN: &str = "open";
 pub const HISTORY: &str = "history";
 /// The last campaign read, as the API sent it.
 pub const CAMPAIGN: &str = "campaign";
+/// BOSH is this visit's transport (WebSockets did not get through).
+pub const TRANSPORT: &str = "transport";
 
 /// Every key the session writes.
-pub const ALL: [&str; 7] = [VISITOR_ID, USER, CHAT, TRANSCRIPT, OPEN, HISTORY, CAMPAIGN];
+pub const ALL: [&str; 8] = [
+    VISITOR_ID, USER, CHAT, TRANSCRIPT, OPEN, HISTORY, CAMPAIGN, TRANSPORT,
+];
 
 /// Whether what is stored says a chat is under way or was left in sight: a saved chat (live,
 /// ended or blocked: the window shows it) or a window left open. Then the launcher loads the

@@ -99,6 +99,9 @@ pub struct InitOptions {
     pub campaign: String,
     /// `websocketUrl`: the XMPP WebSocket (`ws://` or `wss://`).
     pub websocket_url: String,
+    /// `boshUrl`: the HTTP-Bind URL (`http://` or `https://`) for when WebSockets do not get
+    /// through.
+    pub bosh_url: Option<String>,
     /// `visitorIds`: `"session"` (default) or `"persistent"`.
     pub visitor_ids: StorageKind,
     /// `language`: overrides the campaign's.
@@ -223,6 +226,17 @@ impl InitOptions {
                 expected: "a ws:// or wss:// URL",
             });
         }
+        let bosh_url = optional_string(options, "boshUrl")?;
+        if let Some(url) = bosh_url
+            .as_ref()
+            .filter(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        {
+            return Err(InitError::BadValue {
+                key: "boshUrl",
+                value: url.clone(),
+                expected: "an http:// or https:// URL",
+            });
+        }
         let container = match js_get(options, "container") {
             None => Container::Floating,
             Some(v) => {
@@ -247,6 +261,7 @@ impl InitOptions {
             api_token: required_string(options, "apiToken")?,
             campaign: required_string(options, "campaign")?,
             websocket_url,
+            bosh_url,
             visitor_ids,
             language,
             container,

@@ -14,9 +14,12 @@ use support::sleep;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// The reads a [`SlowApi`] was asked for: path and `If-None-Match`.
+type Asked = Vec<(String, Option<String>)>;
+
 /// A network whose replies come 20 ms after the request, numbered by request.
 #[derive(Clone, Default)]
-struct SlowApi(Rc<RefCell<Vec<(String, Option<String>)>>>);
+struct SlowApi(Rc<RefCell<Asked>>);
 
 impl ApiRead for SlowApi {
     fn get(&self, path: &str, etag: Option<&str>) -> LocalFuture<Result<Reply, NetError>> {

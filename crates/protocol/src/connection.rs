@@ -25,6 +25,7 @@ use crate::stanza::{ErrorType, Iq, IqType, Message, Presence, Stanza, StanzaErro
 use crate::stream_error::StreamError;
 use crate::time::Instant;
 use crate::xml::{self, Element, XmlError};
+use base64::Engine as _;
 use core::fmt;
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -52,12 +53,16 @@ pub struct Config {
     pub keepalive: Duration,
     /// Give up when a check (or the handshake) gets no answer for this long.
     pub timeout: Duration,
+    /// Give up a `<resume/>` that gets no answer for this long (then bind afresh). A server
+    /// answers it at once when it can; one that cannot may never answer (Prosody 0.12 over BOSH).
+    pub resume_timeout: Duration,
     /// Fresh randomness from the caller (the core has no OS): the SCRAM nonce and id prefix.
     pub entropy: [u8; 16],
 }
 
 impl Config {
-    /// A config with the defaults: every mechanism, stream management on, keepalive 30 s, timeout 20 s.
+    /// A config with the defaults: every mechanism, stream management on, keepalive 30 s, timeout
+    /// and resume timeout 20 s.
     pub fn new(
         user: &str,
         password: &str,
@@ -76,6 +81,7 @@ impl Config {
             resume: None,
             keepalive: Duration::from_secs(30),
             timeout: Duration::from_secs(20),
+            resume_timeout: Duration::from_secs(20),
             entropy,
         }
     }
@@ -289,9 +295,18 @@ impl Connection {
             return None;
         }
         Some(match self.check_since {
-            Some(t) => t + self.config.timeout,
+            Some(t) => t + self.answer_timeout(),
             None => self.last_rx + self.config.keepalive,
         })
+    }
+
+    /// How long the answer awaited now may take.
+    fn answer_timeout(&self) -> Duration {
+        if matches!(self.phase, Phase::Resuming) {
+            self.config.resume_timeout
+        } else {
+            self.config.timeout
+        }
     }
 
     /// Whether stanzas flow.
@@ -394,7 +409,7 @@ impl Connection {
             return;
         }
         if let Some(t) = self.check_since {
-            if now >= t + self.config.timeout {
+            if now >= t + self.answer_timeout() {
                 if matches!(self.phase, Phase::Resuming) {
                     // No answer to `<resume/>` (Prosody 0.12 fails it over BOSH and leaves the
                     // stream broken): the session is given up, and the next transport binds a
@@ -539,7 +554,7 @@ impl Connection {
                 let el = sm::resume(&r.id, r.h_in);
                 self.send_element(&el);
                 self.phase = Phase::Resuming;
-                // The answer is due within `timeout` (see handle_timeout).
+                // The answer is due within `resume_timeout` (see handle_timeout).
                 self.check_since = Some(self.last_rx);
                 return;
             }
@@ -555,7 +570,8 @@ impl Connection {
         ) else {
             return self.fail(CloseReason::Sasl(SaslError::NoMechanism));
         };
-        let cnonce = sasl::b64::encode(&self.config.entropy)
+        let cnonce = sasl::BASE64
+            .encode(self.config.entropy)
             .trim_end_matches('=')
             .to_owned();
         let (m, initial) =

@@ -42,7 +42,8 @@
 //! [`stanza_id`], [`sm`], [`mam`], [`roster`], [`register`], [`bind`]), the seed's payloads
 //! ([`forward`], [`cobrowsing`]), [`sasl`] (client and server side), [`connection`] (generic
 //! XMPP client), [`visitor`] (the chat), [`bosh`] (the same client over HTTP long-polling when
-//! WebSockets are blocked), [`api`] (REST types).
+//! WebSockets are blocked), [`api`] (REST types), [`widget_config`] (the campaign's livechat
+//! configuration) and [`forms`] (what the visitor's forms send, and their checks).
 
 pub mod api;
 pub mod bind;
@@ -52,10 +53,10 @@ pub mod cobrowsing;
 pub mod connection;
 pub mod error;
 pub mod features;
+pub mod forms;
 pub mod forward;
 pub mod framing;
 pub mod jid;
-pub mod json;
 pub mod mam;
 pub mod nick;
 pub mod ns;
@@ -69,6 +70,7 @@ pub mod stanza_id;
 pub mod stream_error;
 pub mod time;
 pub mod visitor;
+pub mod widget_config;
 pub mod xml;
 
 pub use chatstates::ChatState;

@@ -459,9 +459,9 @@ fn resume_after_dropped_socket_loses_nothing() {
         ("smid1", 1, 3, 1)
     );
     // The state survives a page reload as JSON.
-    let json = webchat_protocol::json::to_string(&saved);
+    let json = webchat_protocol::api::to_json(&saved);
     assert_eq!(
-        webchat_protocol::json::from_str::<webchat_protocol::ResumeState>(&json).unwrap(),
+        serde_json::from_str::<webchat_protocol::ResumeState>(&json).unwrap(),
         saved
     );
 
@@ -873,13 +873,13 @@ fn saved_mid_chat() -> (String, String) {
     let frame = s.sent()[0].clone();
     assert!(frame.contains("id=\"v-stable-1\""), "{frame}");
     let saved = s.chat.resume_state().expect("resumable");
-    (webchat_protocol::json::to_string(&saved), frame)
+    (webchat_protocol::api::to_json(&saved), frame)
 }
 
 fn reloaded(json: &str) -> Sim {
     let mut cfg = config();
     cfg.connection.entropy = [7; 16];
-    cfg.connection.resume = Some(webchat_protocol::json::from_str(json).unwrap());
+    cfg.connection.resume = Some(serde_json::from_str(json).unwrap());
     Sim::new(cfg)
 }
 
@@ -1136,4 +1136,28 @@ fn without_stream_management_what_goes_out_counts_as_delivered() {
     // Chat states are not messages of ours to confirm.
     s.chat.set_chat_state(ChatState::Composing, at);
     assert!(s.events().is_empty());
+}
+
+/// `resume_timeout` bounds only the wait for `<resumed/>`: a transport whose server may never
+/// answer it (BOSH on Prosody 0.12) gives up sooner, while every other check keeps `timeout`.
+#[test]
+fn the_resume_answer_has_its_own_timeout() {
+    let (json, _) = saved_mid_chat();
+    let mut cfg = config();
+    cfg.connection.entropy = [7; 16];
+    cfg.connection.resume = Some(serde_json::from_str(&json).unwrap());
+    cfg.connection.resume_timeout = std::time::Duration::from_secs(5);
+    let mut s = Sim::new(cfg);
+    assert_eq!(
+        plain_login(&mut s),
+        vec!["<resume xmlns=\"urn:xmpp:sm:3\" previd=\"smid1\" h=\"1\"/>"]
+    );
+    let asked = s.now;
+    assert_eq!(s.advance_to_timeout(), vec![CLOSE]);
+    assert_eq!(s.now - asked, 5_000);
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::Disconnected(CloseReason::Timeout)]
+    );
+    assert_eq!(s.chat.resume_state(), None, "not asked again");
 }

@@ -1,41 +1,45 @@
 //! What the tabs of one visitor tell each other, typed: a follower's request to the leader
 //! ([`ToLeader`]) or the leader's view for the followers ([`LeaderView`]), one JSON object per
-//! message on the `BroadcastChannel`.
+//! message on the `BroadcastChannel` (serde's form of [`TabMessage`]).
 //!
 //! ```text
-//! {"to":"leader","a":"send","id":"v…","text":"hi","at":1764900000000}
-//! {"to":"followers","view":{"phase":"chatting","typing":false,"agent":"Ana","transcript":[…],
-//!   "visitor_id":"…","user":null,"survey":null,"cobrowse":"idle"}}
+//! {"leader":{"send":{"id":"v…","text":"hi","at":1764900000000}}}
+//! {"leader":"hello"}
+//! {"followers":{"phase":"chatting","typing":false,"agent":"Ana","transcript":[…],
+//!  "visitor_id":"…","user":null,"survey":"hidden","cobrowse":"idle"}}
 //! ```
 //!
 //! Anything that does not read as one of these is dropped (a tab of another version, say).
 
-use webchat_protocol::api::TaggedUser;
-// The `json` module and the `json!` macro.
-use webchat_protocol::json;
-use webchat_protocol::json::{FromJson, ToJson, Value};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::session::identity::{user_from_api, UserApi, UserInfo};
-use crate::session::saved::{self, SavedEntry};
+use crate::session::forms;
+use crate::session::identity::{as_tagged_user, option_as_tagged_user, UserInfo};
+use crate::session::saved::SavedEntry;
 use crate::session::view::{ChatState, CobrowseState, MessageId, Phase, SurveyState};
 
-/// One message between the tabs.
-#[derive(Clone, Debug, PartialEq)]
+/// One message between the tabs. (serde's external tagging throughout: the readers need no
+/// buffering code.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TabMessage {
     /// From a follower to the leader.
+    #[serde(rename = "leader")]
     ToLeader(ToLeader),
     /// From the leader to every follower.
+    #[serde(rename = "followers")]
     ToFollowers(LeaderView),
 }
 
 /// What a follower's visitor did, for the leader to carry out.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ToLeader {
     /// A new follower asks for the view.
     Hello,
     /// Send this message (shown in the follower since `at`; `None` for a retry).
     Send {
         /// Its id (also its stanza id).
+        #[serde(deserialize_with = "message_id")]
         id: MessageId,
         /// The text.
         text: String,
@@ -63,11 +67,11 @@ pub enum ToLeader {
     /// `CV.user.reset()` in the follower's page.
     Reset,
     /// `CV.user.tag(user)` in the follower's page (validated there).
-    Tag(UserInfo),
+    Tag(#[serde(with = "as_tagged_user")] UserInfo),
 }
 
 /// What the leader shows, for the followers to show the same.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LeaderView {
     /// The phase.
     pub phase: Phase,
@@ -81,6 +85,7 @@ pub struct LeaderView {
     /// The visitor id (the leader may have reset).
     pub visitor_id: String,
     /// The tagged user (the leader may have tagged).
+    #[serde(with = "option_as_tagged_user")]
     pub user: Option<UserInfo>,
     /// The survey.
     pub survey: SurveyState,
@@ -91,149 +96,18 @@ pub struct LeaderView {
 impl TabMessage {
     /// The message as JSON text.
     pub fn encode(&self) -> String {
-        match self {
-            TabMessage::ToLeader(m) => m.to_json().to_string(),
-            TabMessage::ToFollowers(view) => {
-                json!({"to": "followers", "view": view.to_json()}).to_string()
-            }
-        }
+        webchat_protocol::api::to_json(self)
     }
 
     /// Reads what [`TabMessage::encode`] wrote; `None` for anything else.
     pub fn decode(text: &str) -> Option<TabMessage> {
-        let v = json::parse(text).ok()?;
-        match v.get("to")?.as_str()? {
-            "leader" => ToLeader::from_json(&v).map(TabMessage::ToLeader),
-            "followers" => LeaderView::from_json(v.get("view")?).map(TabMessage::ToFollowers),
-            _ => None,
-        }
+        webchat_protocol::api::from_json(text).ok()
     }
 }
 
-fn user_to_json(user: &UserInfo) -> Value {
-    user.to_api().to_json()
-}
-
-fn user_from_json(v: &Value) -> Option<UserInfo> {
-    user_from_api(TaggedUser::from_json(v).ok()?)
-}
-
-impl ToLeader {
-    fn to_json(&self) -> Value {
-        let with = |a: &str, mut fields: Value| {
-            if let Value::Object(m) = &mut fields {
-                m.insert("to".into(), "leader".into());
-                m.insert("a".into(), a.into());
-            }
-            fields
-        };
-        match self {
-            ToLeader::Hello => with("hello", json!({})),
-            ToLeader::Send { id, text, at } => {
-                with("send", json!({"id": id.0, "text": text, "at": at}))
-            }
-            ToLeader::ChatState(s) => with("chat_state", json!({"s": s.name()})),
-            ToLeader::End => with("end", json!({})),
-            ToLeader::NewChat => with("new_chat", json!({})),
-            ToLeader::Survey { value, comment } => {
-                with("survey", json!({"value": value, "comment": comment}))
-            }
-            ToLeader::Cobrowse { accepted } => with("cobrowse", json!({"accepted": accepted})),
-            ToLeader::Reset => with("reset", json!({})),
-            ToLeader::Tag(user) => {
-                let mut v = json!({});
-                if let Value::Object(m) = &mut v {
-                    m.insert("user".into(), user_to_json(user));
-                }
-                with("tag", v)
-            }
-        }
-    }
-
-    fn from_json(v: &Value) -> Option<ToLeader> {
-        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-        Some(match v.get("a")?.as_str()? {
-            "hello" => ToLeader::Hello,
-            "send" => ToLeader::Send {
-                id: MessageId(text("id").filter(|i| !i.is_empty())?),
-                text: text("text")?,
-                at: v.get("at").and_then(Value::as_u64),
-            },
-            "chat_state" => ToLeader::ChatState(match v.get("s")?.as_str()? {
-                "active" => ChatState::Active,
-                "composing" => ChatState::Composing,
-                "paused" => ChatState::Paused,
-                _ => return None,
-            }),
-            "end" => ToLeader::End,
-            "new_chat" => ToLeader::NewChat,
-            "survey" => ToLeader::Survey {
-                value: text("value")?,
-                comment: text("comment"),
-            },
-            "cobrowse" => ToLeader::Cobrowse {
-                accepted: v.get("accepted")?.as_bool()?,
-            },
-            "reset" => ToLeader::Reset,
-            "tag" => ToLeader::Tag(user_from_json(v.get("user")?)?),
-            _ => return None,
-        })
-    }
-}
-
-/// The survey as the tabs tell it each other: `null`, `"open"` or `{value, comment}`.
-fn survey_to_json(survey: &SurveyState) -> Value {
-    match survey {
-        SurveyState::Hidden => Value::Null,
-        SurveyState::Open => "open".into(),
-        SurveyState::Submitted { value, comment } => {
-            json!({"value": value, "comment": comment})
-        }
-    }
-}
-
-fn survey_from_json(v: &Value) -> Option<SurveyState> {
-    match (v, v.as_str(), v.get("value").and_then(Value::as_str)) {
-        (Value::Null, _, _) => Some(SurveyState::Hidden),
-        (_, Some("open"), _) => Some(SurveyState::Open),
-        (_, _, Some(value)) => Some(SurveyState::Submitted {
-            value: value.to_owned(),
-            comment: v.get("comment").and_then(Value::as_str).map(str::to_owned),
-        }),
-        _ => None,
-    }
-}
-
-impl LeaderView {
-    fn to_json(&self) -> Value {
-        json!({
-            "phase": self.phase.name(),
-            "typing": self.typing,
-            "agent": self.agent,
-            "transcript": saved::to_json(&self.transcript),
-            "visitor_id": self.visitor_id,
-            "user": self.user.as_ref().map(user_to_json),
-            "survey": survey_to_json(&self.survey),
-            "cobrowse": self.cobrowse.name(),
-        })
-    }
-
-    fn from_json(v: &Value) -> Option<LeaderView> {
-        let user = match v.get("user")? {
-            Value::Null => None,
-            u => Some(user_from_json(u)?),
-        };
-        Some(LeaderView {
-            phase: Phase::from_name(v.get("phase")?.as_str()?)?,
-            typing: v.get("typing")?.as_bool()?,
-            agent: v.get("agent").and_then(Value::as_str).map(str::to_owned),
-            transcript: saved::from_json(v.get("transcript")?),
-            visitor_id: v.get("visitor_id")?.as_str()?.to_owned(),
-            user,
-            survey: survey_from_json(v.get("survey")?)?,
-            cobrowse: CobrowseState::from_name(v.get("cobrowse")?.as_str()?)?,
-        })
-    }
+/// A message id that is not empty.
+fn message_id<'de, D: Deserializer<'de>>(d: D) -> Result<MessageId, D::Error> {
+    forms::non_empty(d).map(MessageId)
 }
 
 #[cfg(test)]
@@ -307,19 +181,40 @@ mod tests {
     }
 
     #[test]
+    fn the_wire_form_is_the_documented_one() {
+        let send = TabMessage::ToLeader(ToLeader::Send {
+            id: "v1".into(),
+            text: "hi".into(),
+            at: Some(5),
+        });
+        assert_eq!(
+            send.encode(),
+            r#"{"leader":{"send":{"id":"v1","text":"hi","at":5}}}"#
+        );
+        assert_eq!(
+            TabMessage::ToLeader(ToLeader::ChatState(ChatState::Paused)).encode(),
+            r#"{"leader":{"chat_state":"paused"}}"#
+        );
+        assert_eq!(
+            TabMessage::ToLeader(ToLeader::Hello).encode(),
+            r#"{"leader":"hello"}"#
+        );
+    }
+
+    #[test]
     fn anything_else_is_dropped() {
         for bad in [
             "",
             "nope",
             "{}",
-            r#"{"to":"leader"}"#,
-            r#"{"to":"leader","a":"dance"}"#,
-            r#"{"to":"leader","a":"send","id":"","text":"x"}"#,
-            r#"{"to":"leader","a":"chat_state","s":"sleeping"}"#,
-            r#"{"to":"leader","a":"tag","user":{"email":"not an email"}}"#,
-            r#"{"to":"followers","view":"{}"}"#,
-            r#"{"to":"followers","view":{"phase":"dancing"}}"#,
-            r#"{"to":"everyone","a":"hello"}"#,
+            r#"{"leader":{}}"#,
+            r#"{"leader":"dance"}"#,
+            r#"{"leader":{"send":{"id":"","text":"x"}}}"#,
+            r#"{"leader":{"chat_state":"sleeping"}}"#,
+            r#"{"leader":{"tag":{"email":"not an email"}}}"#,
+            r#"{"followers":"{}"}"#,
+            r#"{"followers":{"phase":"dancing"}}"#,
+            r#"{"everyone":"hello"}"#,
         ] {
             assert_eq!(TabMessage::decode(bad), None, "{bad}");
         }

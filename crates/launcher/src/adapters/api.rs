@@ -155,8 +155,11 @@ struct Slot {
 pub struct SharedReads {
     inner: Rc<dyn ApiRead>,
     // A list, not a map: one or two entries at a time (a map's code would be most of it).
-    in_flight: Rc<RefCell<Vec<(String, Rc<RefCell<Slot>>)>>>,
+    in_flight: Rc<RefCell<Vec<InFlight>>>,
 }
+
+/// A read under way: its path and where its reply lands.
+type InFlight = (String, Rc<RefCell<Slot>>);
 
 impl SharedReads {
     /// Wraps `inner`.

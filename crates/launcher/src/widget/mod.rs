@@ -18,23 +18,24 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
 
-use crate::adapters::api::{Api, ApiRead, NetError, Reply, SharedReads};
+use crate::adapters::api::{Api, ApiRead, SharedReads};
 use crate::adapters::entropy;
-use crate::adapters::js_get;
 use crate::adapters::storage::Storage;
 use crate::adapters::timer::Timer;
-use crate::campaign::{self, backoff_ms, CampaignInfo, Unusable};
+use crate::campaign::CampaignInfo;
 use crate::events::{self, HostEvent};
 use crate::frame::{Frame, Handlers};
 use crate::handoff::{self, chat, Functions};
 use crate::i18n::Lang;
-use crate::identity::{tagging, tracker_id, TagError, Tagging, UserInfo};
+use crate::identity::UserInfo;
+use crate::keys;
 use crate::options::{Container, InitOptions};
 use crate::shell::Shell;
 use crate::visibility::{Deps, Identity, Surface, Visibility};
-use crate::{json, keys};
 
+mod read;
 mod stage;
+mod who;
 
 /// Loads the chat stage: `(tag) => Promise<{ start, table }>`, given by the loader or the npm
 /// package (they know where the files are). `start` is the chat's `startChat`; `table` its
@@ -288,120 +289,6 @@ impl Widget {
         }
     }
 
-    // ---- the campaign ----
-
-    /// The look an earlier page view read: the launcher shows at once in its colour and
-    /// language while the campaign is read again.
-    fn remembered_look(&self) {
-        let info = {
-            let i = self.0.inner.borrow();
-            i.storage
-                .get(keys::CAMPAIGN)
-                .and_then(|text| json::parse(&text))
-                .and_then(|v| CampaignInfo::from_json(&v))
-                .filter(|c| c.active)
-        };
-        if let Some(c) = info {
-            self.0.inner.borrow_mut().apply_look(&c);
-        }
-    }
-
-    fn read_campaign(&self) {
-        let (read, path) = {
-            let i = self.0.inner.borrow();
-            let path = campaign::path(&i.options.campaign);
-            (i.api.get(&path, None), path)
-        };
-        let me = Rc::downgrade(&self.0);
-        wasm_bindgen_futures::spawn_local(async move {
-            let reply = read.await;
-            if let Some(w) = me.upgrade() {
-                Widget(w).campaign_read(reply, &path);
-            }
-        });
-    }
-
-    fn campaign_read(&self, reply: Result<Reply, NetError>, path: &str) {
-        let mut i = self.0.inner.borrow_mut();
-        if i.destroyed {
-            return;
-        }
-        let meaning = match &reply {
-            Ok(r) => campaign::Reply::read(r.status, &r.body),
-            Err(e) => campaign::Reply::Retry(e.to_string()),
-        };
-        match meaning {
-            campaign::Reply::Usable(c) => {
-                let body = reply.map(|r| r.body).unwrap_or_default();
-                i.storage.set(keys::CAMPAIGN, &body);
-                i.campaign_attempt = 0;
-                i.available = c.available();
-                i.apply_look(&c);
-                i.campaign = CampaignState::Usable;
-                i.settle_campaign(200, body);
-                if let Some(frame) = &i.frame {
-                    frame.set_available(i.available);
-                }
-                if !i.ready_sent {
-                    i.ready_sent = true;
-                    events::emit(&i.host, &HostEvent::Ready);
-                }
-                if matches!(i.chat, ChatStage::Waiting) {
-                    i.chat = ChatStage::Idle;
-                    drop(i);
-                    self.want_chat();
-                }
-            }
-            campaign::Reply::Unusable(why) => {
-                let status = reply.as_ref().map(|r| r.status).unwrap_or_default();
-                let body = reply.map(|r| r.body).unwrap_or_default();
-                i.settle_campaign(status, body);
-                drop(i);
-                self.unusable(&why);
-            }
-            campaign::Reply::Retry(why) => {
-                i.campaign_attempt = i.campaign_attempt.saturating_add(1);
-                let delay = backoff_ms(i.campaign_attempt, js_sys::Math::random());
-                warn(&format!(
-                    "webchat: reading {path} failed ({why}); trying again in {} s",
-                    delay / 1000
-                ));
-                let me = Rc::downgrade(&self.0);
-                let timer = Timer::new(move || {
-                    if let Some(w) = me.upgrade() {
-                        Widget(w).read_campaign();
-                    }
-                });
-                timer.arm(delay);
-                i.campaign_timer = Some(timer);
-            }
-        }
-    }
-
-    /// The campaign cannot be used: hidden for good, with one clear error.
-    fn unusable(&self, why: &Unusable) {
-        let visibility = self.0.rules.borrow_mut().take();
-        let (frame, handle, host, message) = {
-            let mut i = self.0.inner.borrow_mut();
-            i.campaign = CampaignState::Unusable;
-            i.storage.remove(keys::CAMPAIGN);
-            i.shell.remove();
-            let message = format!("webchat: hidden: {why} (campaign {})", i.options.campaign);
-            let handle = match std::mem::replace(&mut i.chat, ChatStage::Idle) {
-                ChatStage::Started(h) => Some(h),
-                _ => None,
-            };
-            (i.frame.take(), handle, i.host.clone(), message)
-        };
-        drop((visibility, frame));
-        if let Some(handle) = handle {
-            _ = handoff::call(&handle, chat::DESTROY, &[]);
-        }
-        web_sys::console::error_1(&JsValue::from_str(&message));
-        events::emit(&host, &HostEvent::Error { message });
-        host.set_hidden(true);
-    }
-
     // ---- the window ----
 
     /// The launcher was clicked.
@@ -466,71 +353,6 @@ impl Widget {
             events::emit(&i.host, &HostEvent::Close);
         }
         self.refresh_visibility();
-    }
-
-    // ---- who the visitor is ----
-
-    /// `CV.user.tag(user)`.
-    pub fn tag(&self, value: &JsValue) -> Result<(), TagError> {
-        let user = UserInfo::from_json(&json::from_js(value))?;
-        let handle = self.0.inner.borrow().handle();
-        if let Some(handle) = handle {
-            if let Err(e) = handoff::call(&handle, chat::TAG, &[value.clone()]) {
-                // The chat validated the same way; its message is the same.
-                let text = crate::adapters::describe(&e);
-                web_sys::console::error_1(&JsValue::from_str(&text));
-            }
-        } else {
-            let mut i = self.0.inner.borrow_mut();
-            match tagging(i.user.as_ref(), &user) {
-                Tagging::Same { resave: false } => {}
-                Tagging::Same { resave: true } | Tagging::Attach => {
-                    i.storage.set(keys::USER, &user.to_stored());
-                    i.user = Some(user);
-                    i.history_due = true;
-                }
-                Tagging::Replace => {
-                    i.forget_visitor();
-                    i.storage.set(keys::USER, &user.to_stored());
-                    i.user = Some(user);
-                    i.history_due = true;
-                }
-            }
-        }
-        self.identity_changed();
-        Ok(())
-    }
-
-    /// `CV.user.reset()`.
-    pub fn reset(&self) {
-        let handle = self.0.inner.borrow().handle();
-        if let Some(handle) = handle {
-            _ = handoff::call(&handle, chat::RESET, &[]);
-        } else {
-            self.0.inner.borrow_mut().forget_visitor();
-        }
-        self.identity_changed();
-    }
-
-    fn identity_changed(&self) {
-        self.with_visibility(Visibility::identity_changed);
-    }
-
-    /// Who the visitor is now: the chat's answer once it runs, else the launcher's own.
-    pub fn identity(&self) -> Identity {
-        let i = self.0.inner.borrow();
-        if let Some(handle) = i.handle() {
-            if let Ok(who) = handoff::call(&handle, chat::IDENTITY, &[]) {
-                if let Some(tracker_id) = js_get(&who, "trackerId").and_then(|t| t.as_string()) {
-                    let user = js_get(&who, "user").and_then(|u| u.as_string());
-                    return Identity { tracker_id, user };
-                }
-            }
-        }
-        Identity {
-            tracker_id: tracker_id(&i.visitor_id, i.user.as_ref()),
-            user: i.user.as_ref().map(UserInfo::tracker_id),
-        }
     }
 
     // ---- the API's questions ----
@@ -620,7 +442,7 @@ impl Widget {
             i.host.set_hidden(false);
         }
         // The shell's DOM goes when the last reference does; take it out of sight now.
-        _ = i.shell.root().remove();
+        i.shell.root().remove();
     }
 }
 

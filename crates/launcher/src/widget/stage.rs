@@ -137,6 +137,9 @@ impl Widget {
             "websocketUrl",
             &JsValue::from_str(&o.websocket_url),
         );
+        if let Some(bosh) = &o.bosh_url {
+            handoff::set(&options, "boshUrl", &JsValue::from_str(bosh));
+        }
         let ids = match o.visitor_ids {
             StorageKind::Session => "session",
             StorageKind::Local => "persistent",
