@@ -249,6 +249,12 @@ impl Drop for MountedWidget {
     fn drop(&mut self) {
         drop(self.window.take());
         self.owner.cleanup();
+        // The effects' closures hold the shell too and the reactive runtime may free them
+        // later: its DOM and sheets leave the shadow root now (a remount reuses the root).
+        self.shell.remove();
+        self.shell
+            .shadow()
+            .set_adopted_style_sheets(&js_sys::Array::new());
     }
 }
 

@@ -620,8 +620,8 @@ pub fn parse_tap(stdout: &str) -> Option<Counts> {
     seen.then_some(counts)
 }
 
-/// lint: rustfmt, clippy natively and clippy for the widget's wasm32 target (its browser test
-/// files included), each counted as one check.
+/// lint: rustfmt, clippy natively and clippy for the widget's wasm32 target (both download
+/// stages, their browser test files included), each counted as one check.
 fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
     banner("lint");
     let started = Instant::now();
@@ -647,6 +647,8 @@ fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
                 "clippy",
                 "-p",
                 "webchat",
+                "-p",
+                "webchat-launcher",
                 "--target",
                 setup::WASM_TARGET,
                 "--all-targets",
