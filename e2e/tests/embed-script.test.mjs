@@ -420,7 +420,7 @@ test('data-global, data-position and data-z-index', async (t) => {
   assert.equal(z, '1234');
   await page.evaluate(() => window.Chat.chat.open());
   // The frame shows first and the chat's window takes its place: measure the chat's.
-  await w.composer.waitFor();
+  await w.window.waitFor();
   const win = await w.window.boundingBox();
   assert.ok(win.x < 100, `window on the left (x=${win.x})`);
   await screenshot(page, 'embed-bottom-left');
