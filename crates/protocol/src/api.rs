@@ -66,8 +66,7 @@ pub struct Campaign {
 /// API.
 /// Unknown keys are ignored (later features add theirs); a missing key is off. Its
 /// `Deserialize` is in `widget_config` (it also reads `[]`, PHP's empty object).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[derive(Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct WidgetFeatures {
     /// `visibilityOverrides`: the widget reads this visitor's operator override
     /// (`GET visibility`) at start and with the agent rules' polling. Off: no such read at all.

@@ -1145,7 +1145,7 @@ fn the_resume_answer_has_its_own_timeout() {
     let (json, _) = saved_mid_chat();
     let mut cfg = config();
     cfg.connection.entropy = [7; 16];
-    cfg.connection.resume = Some(webchat_protocol::json::from_str(&json).unwrap());
+    cfg.connection.resume = Some(serde_json::from_str(&json).unwrap());
     cfg.connection.resume_timeout = std::time::Duration::from_secs(5);
     let mut s = Sim::new(cfg);
     assert_eq!(
