@@ -484,7 +484,7 @@ impl ChatStore {
 
     /// Replaces the conversation with a saved one (a page reload), without counting anything
     /// as unread.
-    fn restore(&self, saved: Vec<SavedEntry>) {
+    pub(crate) fn restore(&self, saved: Vec<SavedEntry>) {
         let mut entries = self.build(saved, Vec::new());
         Self::regroup(&mut entries);
         self.entries.set(entries);
