@@ -23,6 +23,24 @@ pub struct WidgetConfig {
     pub survey: Option<SurveyConfig>,
     /// Co-browsing texts, when the campaign has co-browsing active.
     pub cobrowse: Option<CobrowseConfig>,
+    /// What the campaign configures around the chat (pre-chat form, departments, offline form,
+    /// greetings, the end of the chat), with the page's `livechat` options over it.
+    pub livechat: Livechat,
+}
+
+/// The campaign's livechat configuration, as the protocol reads it.
+pub type Livechat = webchat_protocol::widget_config::WidgetConfig;
+
+impl WidgetConfig {
+    /// The name a department is shown with (its id when the campaign gave none).
+    pub fn department_name(&self, id: &str) -> String {
+        self.livechat
+            .department(id)
+            .map(|d| d.name.trim())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id)
+            .to_owned()
+    }
 }
 
 impl WidgetConfig {

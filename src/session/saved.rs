@@ -86,6 +86,7 @@ impl SavedEntry {
                 Notice::Ended(EndedBy::Visitor) => json!({"notice": "ended", "by": "visitor"}),
                 Notice::Blocked => json!({"notice": "blocked"}),
                 Notice::EarlierChat { at_ms } => json!({"notice": "earlier_chat", "at": at_ms}),
+                Notice::Finished { text } => json!({"notice": "finished", "text": text}),
             },
         }
     }
@@ -108,6 +109,9 @@ impl SavedEntry {
                 "blocked" => Notice::Blocked,
                 "earlier_chat" => Notice::EarlierChat {
                     at_ms: v.get("at").and_then(Value::as_u64),
+                },
+                "finished" => Notice::Finished {
+                    text: str_of("text")?.to_owned(),
                 },
                 _ => return None,
             };
@@ -205,6 +209,9 @@ mod tests {
                 at_ms: Some(1_764_000_000_000),
             }),
             SavedEntry::Notice(Notice::EarlierChat { at_ms: None }),
+            SavedEntry::Notice(Notice::Finished {
+                text: "Thanks <b>for</b> chatting.".into(),
+            }),
         ];
         assert_eq!(from_json_text(&to_json_text(&all)), all);
     }

@@ -682,16 +682,10 @@ impl FromJson for Campaign {
 
 impl FromJson for WidgetFeatures {
     fn from_json(v: &Value) -> Result<Self, JsonError> {
-        // PHP encodes an empty associative array as `[]` (serde reads it as all defaults too).
-        if v.as_array().is_some_and(Vec::is_empty) {
-            return Ok(WidgetFeatures::default());
-        }
-        let o = Obj::new(v)?;
-        Ok(WidgetFeatures {
-            visibility_overrides: o.or_default("visibilityOverrides")?,
-            // The configuration is read with serde only; this reader leaves it at its default.
-            config: Default::default(),
-        })
+        // The livechat configuration is read with serde only (its `Deserialize` also takes
+        // `[]`, PHP's empty object): the object goes through serde_json once, here alone.
+        serde_json::from_str(&v.to_string())
+            .map_err(|_| JsonError::Shape("the campaign's webchat object"))
     }
 }
 
@@ -1259,7 +1253,7 @@ mod tests {
         assert!(c.webchat.visibility_overrides);
         let c: Campaign = parse_response(200, r#"{"id":"x","webchat":{}}"#).unwrap();
         assert!(!c.webchat.visibility_overrides);
-        // The livechat configuration's keys do not disturb the reader (serde reads them).
+        // The livechat configuration is read with the switches.
         let c: Campaign = parse_response(
             200,
             r#"{"id":"x","webchat":{"registrationForm":true,"departments":[{"id":"s"}],
@@ -1268,6 +1262,15 @@ mod tests {
         )
         .unwrap();
         assert!(c.webchat.visibility_overrides);
+        assert!(c.webchat.config.registration_form);
+        assert_eq!(c.webchat.config.departments[0].id, "s");
+        assert_eq!(c.webchat.config.triggers[0].rules["secondsOnPage"], 5);
+        assert_eq!(c.webchat.config.offline_title, None);
+        // A key of the wrong type makes the campaign unreadable, as for the seed's keys.
+        assert!(matches!(
+            parse_response::<Campaign>(200, r#"{"id":"x","webchat":{"departments":"s"}}"#),
+            Err(ApiError::Unparsable(_))
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! ```text
 //! {"to":"leader","a":"send","id":"v…","text":"hi","at":1764900000000}
 //! {"to":"followers","view":{"phase":"chatting","typing":false,"agent":"Ana","transcript":[…],
-//!   "visitor_id":"…","user":null,"survey":null,"cobrowse":"idle"}}
+//!   "visitor_id":"…","user":null,"survey":null,"cobrowse":"idle","prechat":null,"offer":null}}
 //! ```
 //!
 //! Anything that does not read as one of these is dropped (a tab of another version, say).
@@ -17,15 +17,18 @@ use webchat_protocol::json::{FromJson, ToJson, Value};
 
 use crate::session::identity::UserInfo;
 use crate::session::saved::{self, SavedEntry};
-use crate::session::view::{ChatState, CobrowseState, MessageId, Phase, SurveyState};
+use crate::session::view::{
+    ChatState, CobrowseState, EmailState, MessageId, Phase, PrechatFields, PrechatState,
+    PrechatValues, SendError, SurveyState, TranscriptOffer,
+};
 
 /// One message between the tabs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TabMessage {
     /// From a follower to the leader.
     ToLeader(ToLeader),
-    /// From the leader to every follower.
-    ToFollowers(LeaderView),
+    /// From the leader to every follower (boxed: a whole conversation).
+    ToFollowers(Box<LeaderView>),
 }
 
 /// What a follower's visitor did, for the leader to carry out.
@@ -64,6 +67,12 @@ pub enum ToLeader {
     Reset,
     /// `CV.user.tag(user)` in the follower's page (validated there).
     Tag(UserInfo),
+    /// The form before the chat was sent (checked there).
+    Prechat(PrechatValues),
+    /// Another department, please.
+    ChangeDepartment,
+    /// A copy of the chat by email (`None`: the address the chat has).
+    EmailTranscript(Option<String>),
 }
 
 /// What the leader shows, for the followers to show the same.
@@ -86,6 +95,10 @@ pub struct LeaderView {
     pub survey: SurveyState,
     /// The co-browsing prompt.
     pub cobrowse: CobrowseState,
+    /// The form before the chat.
+    pub prechat: PrechatState,
+    /// The transcript offer after the chat.
+    pub offer: TranscriptOffer,
 }
 
 impl TabMessage {
@@ -104,7 +117,8 @@ impl TabMessage {
         let v = json::parse(text).ok()?;
         match v.get("to")?.as_str()? {
             "leader" => ToLeader::from_json(&v).map(TabMessage::ToLeader),
-            "followers" => LeaderView::from_json(v.get("view")?).map(TabMessage::ToFollowers),
+            "followers" => LeaderView::from_json(v.get("view")?)
+                .map(|view| TabMessage::ToFollowers(Box::new(view))),
             _ => None,
         }
     }
@@ -147,6 +161,9 @@ impl ToLeader {
                 }
                 with("tag", v)
             }
+            ToLeader::Prechat(values) => with("prechat", values_to_json(values)),
+            ToLeader::ChangeDepartment => with("department", json!({})),
+            ToLeader::EmailTranscript(to) => with("email", json!({ "address": to })),
         }
     }
 
@@ -176,6 +193,9 @@ impl ToLeader {
             },
             "reset" => ToLeader::Reset,
             "tag" => ToLeader::Tag(user_from_json(v.get("user")?)?),
+            "prechat" => ToLeader::Prechat(values_from_json(v)?),
+            "department" => ToLeader::ChangeDepartment,
+            "email" => ToLeader::EmailTranscript(text("address")),
             _ => return None,
         })
     }
@@ -204,6 +224,123 @@ fn survey_from_json(v: &Value) -> Option<SurveyState> {
     }
 }
 
+fn values_to_json(v: &PrechatValues) -> Value {
+    json!({"name": &v.name, "email": &v.email, "message": &v.message, "department": &v.department})
+}
+
+fn values_from_json(v: &Value) -> Option<PrechatValues> {
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    Some(PrechatValues {
+        name: text("name")?,
+        email: text("email")?,
+        message: text("message")?,
+        department: text("department"),
+    })
+}
+
+/// The form before the chat: `null`, `{"open": {fields…, values…}}` or `{"done": {…}}`.
+fn prechat_to_json(p: &PrechatState) -> Value {
+    match p {
+        PrechatState::Hidden => Value::Null,
+        PrechatState::Open { fields, values } => {
+            let mut v = values_to_json(values);
+            if let Value::Object(m) = &mut v {
+                let f = [fields.name, fields.email, fields.message, fields.department];
+                m.insert("fields".into(), f.to_vec().into());
+            }
+            json!({ "open": v })
+        }
+        PrechatState::Done {
+            department,
+            can_switch,
+        } => json!({"done": {"department": department, "switch": can_switch}}),
+    }
+}
+
+fn prechat_from_json(v: &Value) -> Option<PrechatState> {
+    if v.is_null() {
+        return Some(PrechatState::Hidden);
+    }
+    if let Some(open) = v.get("open") {
+        let f: Vec<bool> = match open.get("fields")? {
+            Value::Array(a) => a.iter().map(Value::as_bool).collect::<Option<_>>()?,
+            _ => return None,
+        };
+        let [name, email, message, department] = f.as_slice() else {
+            return None;
+        };
+        return Some(PrechatState::Open {
+            fields: PrechatFields {
+                name: *name,
+                email: *email,
+                message: *message,
+                department: *department,
+            },
+            values: values_from_json(open)?,
+        });
+    }
+    let done = v.get("done")?;
+    Some(PrechatState::Done {
+        department: done
+            .get("department")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        can_switch: done.get("switch")?.as_bool()?,
+    })
+}
+
+fn send_error_name(e: SendError) -> &'static str {
+    match e {
+        SendError::Network => "network",
+        SendError::Invalid => "invalid",
+        SendError::Refused => "refused",
+        SendError::Unsupported => "unsupported",
+    }
+}
+
+/// The transcript offer: `null` or `{"email", "mail": "idle"|"sending"|{"sent"}|{"failed"}}`.
+fn offer_to_json(o: &TranscriptOffer) -> Value {
+    let TranscriptOffer::Shown { email, mail } = o else {
+        return Value::Null;
+    };
+    let mail = match mail {
+        EmailState::Idle => "idle".into(),
+        EmailState::Sending => "sending".into(),
+        EmailState::Sent { to } => json!({ "sent": to }),
+        EmailState::Failed(e) => json!({"failed": send_error_name(*e)}),
+    };
+    json!({"email": email, "mail": mail})
+}
+
+fn offer_from_json(v: &Value) -> Option<TranscriptOffer> {
+    if v.is_null() {
+        return Some(TranscriptOffer::Hidden);
+    }
+    let mail = v.get("mail")?;
+    let mail = match (mail.as_str(), mail.get("sent"), mail.get("failed")) {
+        (Some("idle"), _, _) => EmailState::Idle,
+        (Some("sending"), _, _) => EmailState::Sending,
+        (_, Some(to), _) => EmailState::Sent {
+            to: to.as_str()?.to_owned(),
+        },
+        (_, _, Some(e)) => EmailState::Failed(
+            [
+                SendError::Network,
+                SendError::Invalid,
+                SendError::Refused,
+                SendError::Unsupported,
+            ]
+            .into_iter()
+            .find(|s| Some(send_error_name(*s)) == e.as_str())?,
+        ),
+        _ => return None,
+    };
+    Some(TranscriptOffer::Shown {
+        email: v.get("email").and_then(Value::as_str).map(str::to_owned),
+        mail,
+    })
+}
+
 impl LeaderView {
     fn to_json(&self) -> Value {
         json!({
@@ -215,6 +352,8 @@ impl LeaderView {
             "user": self.user.as_ref().map(user_to_json),
             "survey": survey_to_json(&self.survey),
             "cobrowse": self.cobrowse.name(),
+            "prechat": prechat_to_json(&self.prechat),
+            "offer": offer_to_json(&self.offer),
         })
     }
 
@@ -232,6 +371,13 @@ impl LeaderView {
             user,
             survey: survey_from_json(v.get("survey")?)?,
             cobrowse: CobrowseState::from_name(v.get("cobrowse")?.as_str()?)?,
+            // A leader of a version without the forms: none shown.
+            prechat: v
+                .get("prechat")
+                .map_or(Some(PrechatState::Hidden), prechat_from_json)?,
+            offer: v
+                .get("offer")
+                .map_or(Some(TranscriptOffer::Hidden), offer_from_json)?,
         })
     }
 }
@@ -272,20 +418,63 @@ mod tests {
             ToLeader::Cobrowse { accepted: true },
             ToLeader::Reset,
             ToLeader::Tag(user()),
+            ToLeader::Prechat(PrechatValues {
+                name: "Ana".into(),
+                email: "ana@x.example".into(),
+                message: "<b>beans?</b>".into(),
+                department: Some("orders".into()),
+            }),
+            ToLeader::ChangeDepartment,
+            ToLeader::EmailTranscript(None),
+            ToLeader::EmailTranscript(Some("ana@x.example".into())),
         ];
         for r in requests {
             let m = TabMessage::ToLeader(r);
             assert_eq!(TabMessage::decode(&m.encode()), Some(m.clone()), "{m:?}");
         }
-        for survey in [
+        let forms = [
+            (PrechatState::Hidden, TranscriptOffer::Hidden),
+            (
+                PrechatState::Open {
+                    fields: PrechatFields {
+                        name: true,
+                        email: false,
+                        message: true,
+                        department: true,
+                    },
+                    values: PrechatValues {
+                        department: None,
+                        ..Default::default()
+                    },
+                },
+                TranscriptOffer::Shown {
+                    email: None,
+                    mail: EmailState::Failed(SendError::Refused),
+                },
+            ),
+            (
+                PrechatState::Done {
+                    department: Some("orders".into()),
+                    can_switch: true,
+                },
+                TranscriptOffer::Shown {
+                    email: Some("a@b.c".into()),
+                    mail: EmailState::Sent { to: "a@b.c".into() },
+                },
+            ),
+        ];
+        for (survey, (prechat, offer)) in [
             SurveyState::Hidden,
             SurveyState::Open,
             SurveyState::Submitted {
                 value: "bad".into(),
                 comment: Some("slow \"answers\"".into()),
             },
-        ] {
-            let view = TabMessage::ToFollowers(LeaderView {
+        ]
+        .into_iter()
+        .zip(forms)
+        {
+            let view = TabMessage::ToFollowers(Box::new(LeaderView {
                 phase: Phase::Chatting,
                 typing: true,
                 agent: Some("Ana".into()),
@@ -301,7 +490,9 @@ mod tests {
                 user: Some(user()),
                 survey,
                 cobrowse: CobrowseState::Requested,
-            });
+                prechat,
+                offer,
+            }));
             assert_eq!(TabMessage::decode(&view.encode()), Some(view.clone()));
         }
     }

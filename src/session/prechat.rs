@@ -1,0 +1,363 @@
+//! The form before the chat: the campaign's pre-chat form (name, email, "How can we help?") and
+//! its choice of department, and what they add to the chat's start.
+//!
+//! What it does: decides whether the form is shown and with which fields
+//! ([`Session::prechat_state`], computed from the state after every input like the phase), takes
+//! the visitor's answers (checked with the protocol's form rules), keeps them for the chat's
+//! start and across reloads (`webchat:prechat`), sends the "How can we help?" text as the first
+//! message, and builds `POST chatsessions`'s body with `department`, `prechat` and
+//! `greeting_trigger`. With `allowSwitchingDepartments` the visitor may choose again until the
+//! first message.
+//!
+//! What it does not: render the form or check it as the visitor types (the component does,
+//! with the same rules), or decide availability.
+
+use webchat_protocol::api::ChatSessionRequest;
+use webchat_protocol::forms::{self, ChatStart, PreChat, MAX_MESSAGE_CHARS};
+use webchat_protocol::json;
+
+use super::io::{Level, Save};
+use super::lifecycle::Stage;
+use super::view::{Phase, PrechatFields, PrechatState, PrechatValues};
+use super::Session;
+
+/// Where the answers are kept between page loads.
+pub const PRECHAT_KEY: &str = "prechat";
+
+/// The form's part of the state.
+#[derive(Debug, Default)]
+pub(crate) struct Prechat {
+    /// What the visitor gave (for the next chat's start).
+    pub given: Option<PrechatValues>,
+    /// The visitor asked to choose another department.
+    pub reopened: bool,
+    /// The greeting the visitor opened the chat from (`greeting_trigger`).
+    pub greeting: Option<String>,
+}
+
+/// Why the session refused a form's answers (the component checks them first, so this is a
+/// page calling in with something else).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrechatError {
+    /// A field's value breaks the form rules.
+    Form(forms::FormError),
+    /// A department the campaign does not have (or none, when it has some).
+    Department,
+}
+
+impl std::fmt::Display for PrechatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrechatError::Form(e) => write!(f, "{e}"),
+            PrechatError::Department => f.write_str("not one of the campaign's departments"),
+        }
+    }
+}
+
+/// Checks `values` against `fields` and the campaign's departments; returns them trimmed, with
+/// only the fields asked for.
+pub fn check(
+    fields: PrechatFields,
+    departments: &[String],
+    values: &PrechatValues,
+) -> Result<PrechatValues, PrechatError> {
+    let mut out = PrechatValues::default();
+    if fields.name {
+        forms::check_name(&values.name).map_err(PrechatError::Form)?;
+        values.name.trim().clone_into(&mut out.name);
+    }
+    if fields.email {
+        forms::check_email(&values.email).map_err(PrechatError::Form)?;
+        values.email.trim().clone_into(&mut out.email);
+    }
+    if fields.message && !values.message.trim().is_empty() {
+        if values.message.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(PrechatError::Form(forms::FormError::TooLong {
+                field: forms::Field::Message,
+                max: MAX_MESSAGE_CHARS,
+            }));
+        }
+        values.message.trim().clone_into(&mut out.message);
+    }
+    if fields.department {
+        match &values.department {
+            Some(d) if departments.contains(d) => out.department = Some(d.clone()),
+            _ => return Err(PrechatError::Department),
+        }
+    }
+    Ok(out)
+}
+
+/// `POST chatsessions`'s body: the Public API's fields and the livechat start fields.
+pub fn chat_session_body(request: &ChatSessionRequest, start: &ChatStart) -> String {
+    let base = json::to_string(request);
+    if start.is_empty() {
+        return base;
+    }
+    // The request is written by the protocol's own JSON module, the start fields by serde:
+    // one object of both.
+    let mut body: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&base).unwrap_or_default();
+    if let Ok(serde_json::Value::Object(extra)) = serde_json::to_value(start) {
+        body.extend(extra);
+    }
+    serde_json::Value::Object(body).to_string()
+}
+
+/// The stored form of the answers (the message is the conversation's, not kept here).
+fn to_stored(values: &PrechatValues) -> String {
+    let start = ChatStart {
+        department: values.department.clone(),
+        prechat: Some(PreChat {
+            message: None,
+            ..prechat_of(values)
+        }),
+        greeting_trigger: None,
+    };
+    serde_json::to_string(&start).unwrap_or_default()
+}
+
+/// Reads [`to_stored`]'s text; `None` when unreadable.
+fn from_stored(text: &str) -> Option<PrechatValues> {
+    let start: ChatStart = serde_json::from_str(text).ok()?;
+    let p = start.prechat.unwrap_or_default();
+    Some(PrechatValues {
+        name: p.name.unwrap_or_default(),
+        email: p.email.unwrap_or_default(),
+        message: String::new(),
+        department: start.department,
+    })
+}
+
+fn prechat_of(values: &PrechatValues) -> PreChat {
+    let some = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    PreChat {
+        name: some(&values.name),
+        email: some(&values.email),
+        message: some(&values.message),
+    }
+}
+
+impl Session {
+    /// The fields the form asks for: the pre-chat form's while the page tagged no user, the
+    /// department whenever the campaign has departments.
+    pub(super) fn prechat_fields(&self) -> PrechatFields {
+        let Some(c) = self.livechat() else {
+            return PrechatFields::default();
+        };
+        let form = c.registration_form && self.who.user.is_none();
+        PrechatFields {
+            name: form && c.name_field_registration_form,
+            email: form && c.email_field_registration_form,
+            message: form && c.message_field_registration_form,
+            department: !c.departments.is_empty(),
+        }
+    }
+
+    /// What the form shows now: only while a chat could start with the next message.
+    pub(super) fn prechat_state(&self) -> PrechatState {
+        if let Some((prechat, _)) = self.followed_forms() {
+            return prechat.clone();
+        }
+        let fields = self.prechat_fields();
+        let wanted = fields.name || fields.email || fields.message || fields.department;
+        if !wanted || self.life.stage != Stage::Ready || self.phase() != Phase::Idle {
+            return PrechatState::Hidden;
+        }
+        match &self.prechat.given {
+            Some(values) if !self.prechat.reopened => PrechatState::Done {
+                department: values.department.clone(),
+                can_switch: fields.department
+                    && self
+                        .livechat()
+                        .is_some_and(|c| c.allow_switching_departments),
+            },
+            given => PrechatState::Open {
+                fields,
+                values: given.clone().unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The visitor sent the form: kept for the chat's start; its "How can we help?" text is
+    /// the first message.
+    pub(super) fn submit_prechat(&mut self, values: PrechatValues) {
+        if !matches!(self.prechat_state(), PrechatState::Open { .. }) {
+            return;
+        }
+        let departments: Vec<String> = self
+            .livechat()
+            .map(|c| c.departments.iter().map(|d| d.id.clone()).collect())
+            .unwrap_or_default();
+        let values = match check(self.prechat_fields(), &departments, &values) {
+            Ok(v) => v,
+            Err(e) => {
+                return self.log(Level::Warn, format!("webchat: pre-chat form refused: {e}"));
+            }
+        };
+        // Fields not asked for this time (a department chosen again) keep what was given.
+        let mut kept = self.prechat.given.take().unwrap_or_default();
+        let fields = self.prechat_fields();
+        if fields.name {
+            kept.name = values.name;
+        }
+        if fields.email {
+            kept.email = values.email;
+        }
+        if fields.department {
+            kept.department = values.department;
+        }
+        kept.message = values.message.clone();
+        self.write(Save::Set {
+            key: PRECHAT_KEY,
+            value: to_stored(&kept),
+        });
+        self.prechat.given = Some(kept);
+        self.prechat.reopened = false;
+        if !values.message.is_empty() {
+            self.send_text(values.message);
+        }
+    }
+
+    /// The visitor wants another department (only before the first message, when allowed).
+    pub(super) fn change_department(&mut self) {
+        if let PrechatState::Done {
+            can_switch: true, ..
+        } = self.prechat_state()
+        {
+            self.prechat.reopened = true;
+        }
+    }
+
+    /// What the stored answers say (a reload before the first message, or a later chat).
+    pub(super) fn prechat_loaded(&mut self, stored: Option<&str>) {
+        self.prechat.given = stored.and_then(from_stored);
+    }
+
+    /// The livechat fields of `POST chatsessions`.
+    pub(super) fn chat_start(&self) -> ChatStart {
+        let given = self.prechat.given.as_ref();
+        let prechat = given.map(prechat_of).filter(|p| *p != PreChat::default());
+        ChatStart {
+            department: given.and_then(|g| g.department.clone()),
+            prechat,
+            greeting_trigger: self.prechat.greeting.clone(),
+        }
+    }
+
+    /// The chat started: its first message was the form's, so a later chat starts without it.
+    pub(super) fn prechat_used(&mut self) {
+        if let Some(g) = self.prechat.given.as_mut() {
+            g.message.clear();
+        }
+        self.prechat.greeting = None;
+    }
+
+    /// A new visitor: nothing of the old one's answers is kept.
+    pub(super) fn prechat_reset(&mut self) {
+        self.prechat = Prechat::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> PrechatFields {
+        PrechatFields {
+            name: true,
+            email: true,
+            message: true,
+            department: true,
+        }
+    }
+
+    fn values(name: &str, email: &str, message: &str, department: Option<&str>) -> PrechatValues {
+        PrechatValues {
+            name: name.into(),
+            email: email.into(),
+            message: message.into(),
+            department: department.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn answers_are_checked_trimmed_and_limited_to_the_fields_asked() {
+        let deps = vec!["sales".to_owned()];
+        let ok = check(
+            all(),
+            &deps,
+            &values(" Ana ", " ana@example.com ", "  ", Some("sales")),
+        )
+        .unwrap();
+        assert_eq!(ok, values("Ana", "ana@example.com", "", Some("sales")));
+        let only_department = PrechatFields {
+            department: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            check(
+                only_department,
+                &deps,
+                &values("x", "bad", "m", Some("sales"))
+            )
+            .unwrap(),
+            values("", "", "", Some("sales"))
+        );
+        assert_eq!(
+            check(all(), &deps, &values("Ana", "ana", "", Some("sales"))),
+            Err(PrechatError::Form(forms::FormError::InvalidEmail))
+        );
+        assert_eq!(
+            check(all(), &deps, &values("Ana", "a@b.c", "", Some("other"))),
+            Err(PrechatError::Department)
+        );
+        assert_eq!(
+            check(all(), &deps, &values("", "a@b.c", "", Some("sales"))),
+            Err(PrechatError::Form(forms::FormError::Required(
+                forms::Field::Name
+            )))
+        );
+        let long = "ش".repeat(MAX_MESSAGE_CHARS + 1);
+        assert!(check(all(), &deps, &values("Ana", "a@b.c", &long, Some("sales"))).is_err());
+    }
+
+    #[test]
+    fn the_body_carries_the_start_fields_only_when_given() {
+        let request = ChatSessionRequest {
+            campaign_id: "c".into(),
+            tracker_id: Some("t".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            chat_session_body(&request, &ChatStart::default()),
+            r#"{"campaign_id":"c","tracker_id":"t"}"#
+        );
+        let start = ChatStart {
+            department: Some("sales".into()),
+            prechat: Some(PreChat {
+                name: Some("Ana".into()),
+                email: None,
+                message: Some("<b>hi</b>".into()),
+            }),
+            greeting_trigger: Some("welcome".into()),
+        };
+        let body: serde_json::Value =
+            serde_json::from_str(&chat_session_body(&request, &start)).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"campaign_id": "c", "tracker_id": "t", "department": "sales",
+                "prechat": {"name": "Ana", "message": "<b>hi</b>"}, "greeting_trigger": "welcome"})
+        );
+    }
+
+    #[test]
+    fn stored_answers_round_trip_without_the_message() {
+        let v = values("Ana", "ana@example.com", "first", Some("sales"));
+        assert_eq!(
+            from_stored(&to_stored(&v)),
+            Some(values("Ana", "ana@example.com", "", Some("sales")))
+        );
+        assert_eq!(from_stored("nonsense"), None);
+    }
+}
