@@ -8,6 +8,7 @@
 
 pub mod campaign;
 mod config;
+pub mod transcript;
 mod store;
 mod typing;
 

@@ -87,6 +87,9 @@ pub struct ChatStore {
     prechat: RwSignal<PrechatState>,
     offline: RwSignal<OfflineState>,
     transcript: RwSignal<TranscriptOffer>,
+    // What the visitor is typing in the composer, not sent yet (offered to the offline form
+    // when the chat becomes impossible meanwhile).
+    composer_draft: RwSignal<String>,
     next_seq: RwSignal<u64>,
     // Memoised: every text in the widget depends on it, and it changes far less than the config.
     lang: Memo<Lang>,
@@ -120,6 +123,7 @@ impl ChatStore {
             prechat: RwSignal::new(PrechatState::Hidden),
             offline: RwSignal::new(OfflineState::Hidden),
             transcript: RwSignal::new(TranscriptOffer::Hidden),
+            composer_draft: RwSignal::new(String::new()),
             next_seq: RwSignal::new(0),
             visible: RwSignal::new(true),
             configured: RwSignal::new(true),
@@ -187,6 +191,14 @@ impl ChatStore {
     /// The transcript offer after the chat.
     pub fn transcript(&self) -> ReadSignal<TranscriptOffer> {
         self.transcript.read_only()
+    }
+    /// What the visitor typed in the composer and has not sent.
+    pub fn composer_draft(&self) -> ReadSignal<String> {
+        self.composer_draft.read_only()
+    }
+    /// The composer's text changed (the view's own state, like the window).
+    pub fn set_composer_draft(&self, text: String) {
+        self.composer_draft.set(text);
     }
     /// Whether the widget may be seen (visibility rules; true by default). Hidden means no
     /// launcher and no window.

@@ -9,7 +9,7 @@
 //! What it does not: render the form or check it as the visitor types (the component does, with
 //! the same rules), or decide availability (the lifecycle does).
 
-use webchat_protocol::forms::OfflineMessageRequest;
+use webchat_protocol::forms::{check_email, check_name, FormError, OfflineMessageRequest, PreChat};
 
 use super::io::{HttpReply, Level, Method};
 use super::saved::SavedEntry;
@@ -25,6 +25,20 @@ pub(crate) struct Offline {
     pub error: Option<SendError>,
     /// A message was accepted (in this page view).
     pub sent: bool,
+}
+
+/// Each field's error in the offline form (all three are required), by the form rules the
+/// backend applies again.
+pub fn field_errors(name: &str, email: &str, message: &str) -> [Option<FormError>; 3] {
+    let message = PreChat {
+        message: Some(message.to_owned()),
+        ..PreChat::default()
+    };
+    [
+        check_name(name).err(),
+        check_email(email).err(),
+        message.check().err(),
+    ]
 }
 
 /// What a failed form request amounts to, from its reply.
@@ -152,6 +166,23 @@ mod tests {
             status,
             body: String::new(),
         })
+    }
+
+    #[test]
+    fn every_field_is_required() {
+        use webchat_protocol::forms::Field;
+        assert_eq!(
+            field_errors("Ana", "ana@example.com", "Line\nline"),
+            [None, None, None]
+        );
+        assert_eq!(
+            field_errors(" ", "ana@", "\n"),
+            [
+                Some(FormError::Required(Field::Name)),
+                Some(FormError::InvalidEmail),
+                Some(FormError::Required(Field::Message)),
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! with the same rules), or decide availability.
 
 use webchat_protocol::api::ChatSessionRequest;
-use webchat_protocol::forms::{self, ChatStart, PreChat, MAX_MESSAGE_CHARS};
+use webchat_protocol::forms::{self, ChatStart, Field, FormError, PreChat};
 use webchat_protocol::json;
 
 use super::io::{Level, Save};
@@ -35,22 +35,49 @@ pub(crate) struct Prechat {
     pub greeting: Option<String>,
 }
 
-/// Why the session refused a form's answers (the component checks them first, so this is a
-/// page calling in with something else).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PrechatError {
-    /// A field's value breaks the form rules.
-    Form(forms::FormError),
-    /// A department the campaign does not have (or none, when it has some).
-    Department,
+/// Each field's error, as the form shows it under the field (`None`: fine or not asked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors {
+    pub name: Option<FormError>,
+    pub email: Option<FormError>,
+    pub message: Option<FormError>,
+    pub department: Option<FormError>,
 }
 
-impl std::fmt::Display for PrechatError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PrechatError::Form(e) => write!(f, "{e}"),
-            PrechatError::Department => f.write_str("not one of the campaign's departments"),
-        }
+impl FieldErrors {
+    /// Whether every field is fine.
+    pub fn is_empty(&self) -> bool {
+        *self == FieldErrors::default()
+    }
+}
+
+/// Checks each field asked for with the form rules: name and email required, the message
+/// optional (at most [`forms::MAX_MESSAGE_CHARS`]), a department of the campaign's required.
+pub fn field_errors(
+    fields: PrechatFields,
+    departments: &[String],
+    values: &PrechatValues,
+) -> FieldErrors {
+    let message = (fields.message && !values.message.trim().is_empty()).then(|| PreChat {
+        message: Some(values.message.clone()),
+        ..PreChat::default()
+    });
+    FieldErrors {
+        name: fields
+            .name
+            .then(|| forms::check_name(&values.name).err())
+            .flatten(),
+        email: fields
+            .email
+            .then(|| forms::check_email(&values.email).err())
+            .flatten(),
+        message: message.and_then(|m| m.check().err()),
+        department: (fields.department
+            && !values
+                .department
+                .as_ref()
+                .is_some_and(|d| departments.contains(d)))
+        .then_some(FormError::Required(Field::Department)),
     }
 }
 
@@ -60,32 +87,18 @@ pub fn check(
     fields: PrechatFields,
     departments: &[String],
     values: &PrechatValues,
-) -> Result<PrechatValues, PrechatError> {
-    let mut out = PrechatValues::default();
-    if fields.name {
-        forms::check_name(&values.name).map_err(PrechatError::Form)?;
-        values.name.trim().clone_into(&mut out.name);
+) -> Result<PrechatValues, FieldErrors> {
+    let errors = field_errors(fields, departments, values);
+    if !errors.is_empty() {
+        return Err(errors);
     }
-    if fields.email {
-        forms::check_email(&values.email).map_err(PrechatError::Form)?;
-        values.email.trim().clone_into(&mut out.email);
-    }
-    if fields.message && !values.message.trim().is_empty() {
-        if values.message.chars().count() > MAX_MESSAGE_CHARS {
-            return Err(PrechatError::Form(forms::FormError::TooLong {
-                field: forms::Field::Message,
-                max: MAX_MESSAGE_CHARS,
-            }));
-        }
-        values.message.trim().clone_into(&mut out.message);
-    }
-    if fields.department {
-        match &values.department {
-            Some(d) if departments.contains(d) => out.department = Some(d.clone()),
-            _ => return Err(PrechatError::Department),
-        }
-    }
-    Ok(out)
+    let keep = |on: bool, v: &str| if on { v.trim().to_owned() } else { String::new() };
+    Ok(PrechatValues {
+        name: keep(fields.name, &values.name),
+        email: keep(fields.email, &values.email),
+        message: keep(fields.message, &values.message),
+        department: values.department.clone().filter(|_| fields.department),
+    })
 }
 
 /// `POST chatsessions`'s body: the Public API's fields and the livechat start fields.
@@ -192,7 +205,13 @@ impl Session {
         let values = match check(self.prechat_fields(), &departments, &values) {
             Ok(v) => v,
             Err(e) => {
-                return self.log(Level::Warn, format!("webchat: pre-chat form refused: {e}"));
+                let why = [e.name, e.email, e.message, e.department]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return self.log(Level::Warn, format!("webchat: pre-chat form refused: {why}"));
             }
         };
         // Fields not asked for this time (a department chosen again) keep what was given.
@@ -262,6 +281,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use webchat_protocol::forms::MAX_MESSAGE_CHARS;
 
     fn all() -> PrechatFields {
         PrechatFields {
@@ -296,30 +316,37 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check(
-                only_department,
-                &deps,
-                &values("x", "bad", "m", Some("sales"))
-            )
-            .unwrap(),
+            check(only_department, &deps, &values("x", "bad", "m", Some("sales"))).unwrap(),
             values("", "", "", Some("sales"))
         );
+        let errors = |v: PrechatValues| check(all(), &deps, &v).unwrap_err();
         assert_eq!(
-            check(all(), &deps, &values("Ana", "ana", "", Some("sales"))),
-            Err(PrechatError::Form(forms::FormError::InvalidEmail))
+            errors(values("", "ana", "", Some("other"))),
+            FieldErrors {
+                name: Some(FormError::Required(Field::Name)),
+                email: Some(FormError::InvalidEmail),
+                message: None,
+                department: Some(FormError::Required(Field::Department)),
+            }
         );
         assert_eq!(
-            check(all(), &deps, &values("Ana", "a@b.c", "", Some("other"))),
-            Err(PrechatError::Department)
-        );
-        assert_eq!(
-            check(all(), &deps, &values("", "a@b.c", "", Some("sales"))),
-            Err(PrechatError::Form(forms::FormError::Required(
-                forms::Field::Name
-            )))
+            errors(values("Ana", "", "", None)).email,
+            Some(FormError::Required(Field::Email))
         );
         let long = "ش".repeat(MAX_MESSAGE_CHARS + 1);
-        assert!(check(all(), &deps, &values("Ana", "a@b.c", &long, Some("sales"))).is_err());
+        assert_eq!(
+            errors(values("Ana", "a@b.c", &long, Some("sales"))).message,
+            Some(FormError::TooLong {
+                field: Field::Message,
+                max: MAX_MESSAGE_CHARS
+            })
+        );
+        // A message keeps its lines; a name must be one.
+        assert!(check(all(), &deps, &values("Ana", "a@b.c", "a\nb", Some("sales"))).is_ok());
+        assert_eq!(
+            errors(values("A\nna", "a@b.c", "", Some("sales"))).name,
+            Some(FormError::ControlCharacter(Field::Name))
+        );
     }
 
     #[test]
