@@ -267,9 +267,10 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
                 campaign.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                let body = webchat_protocol::json::to_string(&webchat_protocol::json!({
+                let body = serde_json::json!({
                     "campaign_id": campaign, "email": email
-                }));
+                })
+                .to_string();
                 let signer = crate::adapters::fetch::Fetch::new("/", &token);
                 let signature = match signer
                     .request(
@@ -280,13 +281,15 @@ fn wire_login(widget: Rc<crate::entry::Widget>, token: String, campaign: String)
                     )
                     .await
                 {
-                    Ok((200, reply)) => webchat_protocol::json::parse(&reply).ok().and_then(|v| {
-                        v.get("signature")
-                            .and_then(|s| s.as_str().map(str::to_owned))
-                    }),
+                    Ok((200, reply)) => serde_json::from_str::<serde_json::Value>(&reply)
+                        .ok()
+                        .and_then(|v| {
+                            v.get("signature")
+                                .and_then(|s| s.as_str().map(str::to_owned))
+                        }),
                     _ => None,
                 };
-                let user = webchat_protocol::json!({
+                let user = serde_json::json!({
                     "email": email, "firstname": firstname, "lastname": "", "signature": signature
                 });
                 match crate::controller::UserInfo::from_json(&user) {

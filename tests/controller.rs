@@ -193,7 +193,6 @@ impl Link for FakeLink {
         self.0.borrow_mut().push(frame.into());
         Ok(())
     }
-    fn close(&self) {}
 }
 
 impl Transport for Fake {
@@ -1126,7 +1125,7 @@ const HISTORY_PATH: &str =
 const JOHN_SIGNATURE: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
 
 fn john() -> webchat::controller::UserInfo {
-    webchat::controller::UserInfo::from_json(&webchat_protocol::json!({
+    webchat::controller::UserInfo::from_json(&serde_json::json!({
         "email": "John@x.example", "firstname": "John", "lastname": "Doe",
         "labels": ["vip"], "assignedUser": "ana", "signature": JOHN_SIGNATURE
     }))
@@ -1237,7 +1236,7 @@ async fn tag_sends_the_user_and_brings_the_history_back() {
     assert_eq!(body["user"]["signature"], JOHN_SIGNATURE);
     // Another user: a reset first — nothing of John stays.
     let jane = webchat::controller::UserInfo::from_json(
-        &webchat_protocol::json!({"email": "jane@x.example", "signature": "ab".repeat(32)}),
+        &serde_json::json!({"email": "jane@x.example", "signature": "ab".repeat(32)}),
     )
     .unwrap();
     h.controller().tag(jane).unwrap();

@@ -188,7 +188,7 @@ async fn every_endpoint_requires_the_token() {
         assert_eq!(missing.status, 401, "{method} {path} without token");
         assert!(missing.error_message().contains("missing"));
         assert_eq!(
-            missing.parse::<webchat_protocol::json::Value>(),
+            missing.parse::<serde_json::Value>(),
             Err(ApiError::Unauthorized)
         );
         let wrong = http(
@@ -587,7 +587,7 @@ async fn xmppconnection_is_501() {
         let m = r.error_message();
         assert!(m.contains("BOSH") && m.contains("xmppcredentials"), "{m}");
         assert_eq!(
-            r.parse::<webchat_protocol::json::Value>(),
+            r.parse::<serde_json::Value>(),
             Err(ApiError::OtherStatus(501))
         );
     }

@@ -1,7 +1,7 @@
-//! The Public API over `fetch`: one request with the `X-API-TOKEN` header, the caller's extra
-//! headers and a JSON body, answered with the status and the body text; and a conditional `GET`
-//! ([`Fetch::revalidate`]: `If-None-Match` out, `ETag` back, a `304` passed through rather than
-//! served from the browser's cache).
+//! The Public API over `fetch` (gloo-net's `Request`): one request with the `X-API-TOKEN`
+//! header, the caller's extra headers and a JSON body, answered with the status and the body
+//! text; and a conditional `GET` ([`Fetch::revalidate`]: `If-None-Match` out, `ETag` back, a
+//! `304` passed through rather than served from the browser's cache).
 //!
 //! It does not interpret replies: the caller hands `(status, body)` to
 //! `webchat_protocol::api::parse_response`. A request whose future is dropped (widget destroyed,
@@ -9,9 +9,8 @@
 
 use std::fmt;
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestInit, Response};
+use gloo_net::http::{Headers, Method as HttpMethod, RequestBuilder};
+use web_sys::AbortController;
 
 use super::describe;
 
@@ -109,58 +108,53 @@ impl Fetch {
         extra: &[(&'static str, String)],
         body: Option<&str>,
     ) -> Result<Revalidated, FetchError> {
-        let window = web_sys::window().ok_or(FetchError::NoWindow)?;
-        let headers = Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
-        for (name, value) in extra {
+        // The headers are set here rather than with gloo-net's `header()`, which throws on a
+        // value the browser refuses (a token with a line break, say) instead of returning.
+        let headers = web_sys::Headers::new().map_err(|e| FetchError::Request(describe(&e)))?;
+        let set = |name: &str, value: &str| {
             headers
                 .set(name, value)
-                .map_err(|e| FetchError::Request(describe(&e)))?;
-        }
-        headers
-            .set("X-API-TOKEN", &self.token)
-            .map_err(|e| FetchError::Request(describe(&e)))?;
+                .map_err(|e| FetchError::Request(describe(&e)))
+        };
+        set("X-API-TOKEN", &self.token)?;
         for (name, value) in extra {
-            headers
-                .set(name, value)
-                .map_err(|e| FetchError::Request(describe(&e)))?;
+            set(name, value)?;
         }
-        headers
-            .set("Accept", "application/json")
-            .map_err(|e| FetchError::Request(describe(&e)))?;
-        let init = RequestInit::new();
-        init.set_method(method.as_str());
-        if let Some(body) = body {
-            headers
-                .set("Content-Type", "application/json")
-                .map_err(|e| FetchError::Request(describe(&e)))?;
-            init.set_body(&body.into());
+        set("Accept", "application/json")?;
+        if body.is_some() {
+            set("Content-Type", "application/json")?;
         }
-        init.set_headers(&headers);
         let abort = AbortController::new()
             .map(AbortOnDrop)
             .map_err(|e| FetchError::Request(describe(&e)))?;
-        init.set_signal(Some(&abort.0.signal()));
-        let url = format!("{}{}", self.base, path);
-        let reply = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        let builder = RequestBuilder::new(&format!("{}{}", self.base, path))
+            .method(match method {
+                Method::Get => HttpMethod::GET,
+                Method::Post => HttpMethod::POST,
+                Method::Patch => HttpMethod::PATCH,
+            })
+            .headers(Headers::from_raw(headers))
+            .abort_signal(Some(&abort.0.signal()));
+        let request = match body {
+            Some(body) => builder.body(body),
+            None => builder.build(),
+        }
+        .map_err(|e| FetchError::Request(e.to_string()))?;
+        let response = request
+            .send()
             .await
-            .map_err(|e| FetchError::Network(describe(&e)))?;
-        let response: Response = reply
-            .dyn_into()
-            .map_err(|e| FetchError::Network(describe(&e)))?;
-        let status = response.status();
+            .map_err(|e| FetchError::Network(e.to_string()))?;
         // Readable across origins only when the API exposes it (`Access-Control-Expose-Headers`).
-        let etag = response.headers().get("ETag").ok().flatten();
+        let etag = response.headers().get("ETag");
         let text = response
             .text()
-            .map_err(|e| FetchError::Body(describe(&e)))?;
-        let text = JsFuture::from(text)
             .await
-            .map_err(|e| FetchError::Body(describe(&e)))?;
+            .map_err(|e| FetchError::Body(e.to_string()))?;
         drop(abort);
         Ok(Revalidated {
-            status,
+            status: response.status(),
             etag,
-            body: text.as_string().unwrap_or_default(),
+            body: text,
         })
     }
 }

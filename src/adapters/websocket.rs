@@ -1,19 +1,24 @@
-//! A browser WebSocket speaking the `xmpp` subprotocol (RFC 7395): text frames in and out,
-//! open/close/error reported as [`SocketEvent`]s, an explicit [`Socket::close`].
+//! A browser WebSocket speaking the `xmpp` subprotocol (RFC 7395) through gloo-net: text frames
+//! in and out, open and close reported as [`SocketEvent`]s.
 //!
 //! Frames sent before the socket is open wait in order and go out on `open`, so the caller can
-//! write as soon as it has something to say. Dropping the socket detaches the handlers and
-//! closes it: no event arrives after the drop. It does not parse frames or reconnect.
+//! write as soon as it has something to say. Dropping the socket closes it (at once, or after
+//! [`Socket::linger_on_drop`]'s delay) and silences it: no event arrives after the drop. It
+//! does not parse frames or reconnect.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
+use futures_core::Stream;
+use futures_sink::Sink;
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, State, WebSocketError};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
-
-use super::describe;
+use wasm_bindgen::JsCast;
 
 /// What the socket reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,17 +54,59 @@ impl fmt::Display for SocketError {
 
 impl std::error::Error for SocketError {}
 
-type Handlers = (
-    Closure<dyn FnMut()>,
-    Closure<dyn FnMut(MessageEvent)>,
-    Closure<dyn FnMut(CloseEvent)>,
-);
+/// What the socket and its reader task share.
+struct Shared {
+    /// The socket; taken away by the drop, which ends the reader.
+    ws: RefCell<Option<WebSocket>>,
+    /// Frames written before `open`: `Some` until the socket is open.
+    pending: RefCell<Option<Vec<String>>>,
+    /// Whether the reader still waits for `open` (false once open, or closed before).
+    opening: Cell<bool>,
+    /// The reader task, woken when the drop takes the socket away.
+    reader: RefCell<Option<Waker>>,
+}
+
+impl Shared {
+    /// The next event, `None` once the socket is gone or its stream ended.
+    fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<SocketEvent>> {
+        let mut slot = self.ws.borrow_mut();
+        let Some(ws) = slot.as_mut() else {
+            return Poll::Ready(None);
+        };
+        *self.reader.borrow_mut() = Some(cx.waker().clone());
+        // gloo-net's sink is ready once the socket left `CONNECTING`.
+        if self.opening.get() && Pin::new(&mut *ws).poll_ready(cx).is_ready() {
+            self.opening.set(false);
+            if matches!(ws.state(), State::Open) {
+                let waiting = self.pending.borrow_mut().take().unwrap_or_default();
+                for frame in waiting {
+                    // A failing send here means the socket is already closing: `close` follows.
+                    _ = Pin::new(&mut *ws).start_send(Message::Text(frame));
+                }
+                return Poll::Ready(Some(SocketEvent::Open));
+            }
+        }
+        loop {
+            return match Pin::new(&mut *ws).poll_next(cx) {
+                Poll::Ready(Some(Ok(Message::Text(text)))) => {
+                    Poll::Ready(Some(SocketEvent::Frame(text)))
+                }
+                Poll::Ready(Some(Err(WebSocketError::ConnectionClose(e)))) => {
+                    Poll::Ready(Some(SocketEvent::Closed { code: e.code }))
+                }
+                // RFC 7395 frames are text; a binary frame is not ours to read. `error` is
+                // always followed by `close`, which carries everything the caller needs.
+                Poll::Ready(Some(_)) => continue,
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+    }
+}
 
 /// An open (or opening) XMPP WebSocket.
 pub struct Socket {
-    ws: WebSocket,
-    pending: Rc<RefCell<Option<Vec<String>>>>,
-    _handlers: Handlers,
+    shared: Rc<Shared>,
     /// Set once the XMPP stream was closed by both sides: how long the drop leaves the server
     /// to close the WebSocket itself.
     linger_ms: Cell<Option<i32>>,
@@ -72,66 +119,42 @@ impl Socket {
     /// Connects to `url`; `on_event` receives every event, never from inside this call.
     pub fn connect(
         url: &str,
-        on_event: impl FnMut(SocketEvent) + 'static,
+        mut on_event: impl FnMut(SocketEvent) + 'static,
     ) -> Result<Socket, SocketError> {
-        let ws = WebSocket::new_with_str(url, Self::SUBPROTOCOL)
-            .map_err(|e| SocketError::Connect(describe(&e)))?;
-        let on_event = Rc::new(RefCell::new(on_event));
-        // Frames written before `open`: `Some` until the socket is open.
-        let pending: Rc<RefCell<Option<Vec<String>>>> = Rc::new(RefCell::new(Some(Vec::new())));
-
-        let on_open = {
-            let (ws, pending, on_event) = (ws.clone(), pending.clone(), on_event.clone());
-            Closure::<dyn FnMut()>::new(move || {
-                let waiting = pending.borrow_mut().take().unwrap_or_default();
-                for frame in waiting {
-                    // A failing send here means the socket is already closing: `close` follows.
-                    _ = ws.send_with_str(&frame);
-                }
-                (on_event.borrow_mut())(SocketEvent::Open);
-            })
-        };
-        let on_message = {
-            let on_event = on_event.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                // RFC 7395 frames are text; a binary frame is not ours to read.
-                if let Some(text) = e.data().as_string() {
-                    (on_event.borrow_mut())(SocketEvent::Frame(text));
-                }
-            })
-        };
-        let on_close = {
-            let on_event = on_event.clone();
-            Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-                (on_event.borrow_mut())(SocketEvent::Closed { code: e.code() });
-            })
-        };
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // `error` is always followed by `close`, which carries everything the caller needs.
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let ws = WebSocket::open_with_protocol(url, Self::SUBPROTOCOL)
+            .map_err(|e| SocketError::Connect(e.to_string()))?;
+        let shared = Rc::new(Shared {
+            ws: RefCell::new(Some(ws)),
+            pending: RefCell::new(Some(Vec::new())),
+            opening: Cell::new(true),
+            reader: RefCell::new(None),
+        });
+        let reader = shared.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            // The borrow of the socket ends before `on_event`, which may send or drop it.
+            while let Some(event) = poll_fn(|cx| reader.poll_event(cx)).await {
+                on_event(event);
+            }
+        });
         Ok(Socket {
-            ws,
-            pending,
-            _handlers: (on_open, on_message, on_close),
+            shared,
             linger_ms: Cell::new(None),
         })
     }
 
     /// Sends one text frame (queued until the socket is open).
     pub fn send(&self, frame: &str) -> Result<(), SocketError> {
-        if let Some(waiting) = self.pending.borrow_mut().as_mut() {
+        if let Some(waiting) = self.shared.pending.borrow_mut().as_mut() {
             waiting.push(frame.to_owned());
             return Ok(());
         }
-        self.ws
-            .send_with_str(frame)
-            .map_err(|e| SocketError::Send(describe(&e)))
-    }
-
-    /// Closes the connection normally (1000). Events still arrive until the drop.
-    pub fn close(&self) {
-        _ = self.ws.close_with_code(1000);
+        let mut slot = self.shared.ws.borrow_mut();
+        let ws = slot
+            .as_mut()
+            .ok_or_else(|| SocketError::Send("the socket is closed".into()))?;
+        Pin::new(ws)
+            .start_send(Message::Text(frame.to_owned()))
+            .map_err(|e| SocketError::Send(e.to_string()))
     }
 
     /// Called after the `<close/>` exchange: dropping the socket then leaves the server `ms` to
@@ -144,33 +167,34 @@ impl Socket {
     }
 }
 
-/// `ws.close(1000)` in `ms`, by a timer holding the bound JS method (no Rust closure to leak).
-fn close_later(ws: &WebSocket, ms: i32) -> bool {
+/// Drops (and so closes) `ws` in `ms`; `false` when no timer could be set.
+fn close_later(ws: WebSocket, ms: i32) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };
-    let Ok(close) = js_sys::Reflect::get(ws, &JsValue::from_str("close")) else {
-        return false;
-    };
-    let Ok(close) = close.dyn_into::<js_sys::Function>() else {
-        return false;
-    };
-    let bound: js_sys::Function = close.bind1(ws, &JsValue::from(1000)).unchecked_into();
-    window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(&bound, ms)
-        .is_ok()
+    let held = Rc::new(RefCell::new(Some(ws)));
+    let release = held.clone();
+    let callback = Closure::once_into_js(move || drop(release.borrow_mut().take()));
+    let set =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+    if set.is_err() {
+        drop(held.borrow_mut().take());
+    }
+    set.is_ok()
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let later = self.linger_ms.get().is_some_and(|ms| {
-            self.ws.ready_state() == WebSocket::OPEN && close_later(&self.ws, ms)
-        });
-        if !later {
-            _ = self.ws.close_with_code(1000);
+        let ws = self.shared.ws.borrow_mut().take();
+        // The reader sees the socket gone and ends, dropping the caller's callback.
+        if let Some(reader) = self.shared.reader.borrow_mut().take() {
+            reader.wake();
         }
+        if let (Some(ws), Some(ms)) = (ws, self.linger_ms.get()) {
+            if matches!(ws.state(), State::Open) {
+                close_later(ws, ms);
+            }
+        }
+        // Otherwise the socket was dropped above: gloo-net closes it.
     }
 }

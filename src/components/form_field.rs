@@ -34,7 +34,9 @@ pub fn error_text(lang: Lang, error: &FormError) -> String {
         }
         FormError::Required(_) => lang.text(Key::ErrorMessageRequired).to_owned(),
         FormError::InvalidEmail => lang.text(Key::ErrorEmailInvalid).to_owned(),
-        FormError::TooLong { max, .. } => lang.format(Key::ErrorTooLong, &[("max", &max.to_string())]),
+        FormError::TooLong { max, .. } => {
+            lang.format(Key::ErrorTooLong, &[("max", &max.to_string())])
+        }
         FormError::ControlCharacter(_) => lang.text(Key::ErrorOneLine).to_owned(),
     }
 }

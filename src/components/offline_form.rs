@@ -55,7 +55,8 @@ fn OfflineFormOpen() -> impl IntoView {
             message.set(d);
         }
     });
-    let busy = Signal::derive(move || matches!(state.get(), OfflineState::Form { sending: true, .. }));
+    let busy =
+        Signal::derive(move || matches!(state.get(), OfflineState::Form { sending: true, .. }));
     let failed = move || match state.get() {
         OfflineState::Form { error, .. } => error,
         _ => None,

@@ -60,7 +60,8 @@ fn download(near: &web_sys::Element, text: &str, name: &str) -> Result<(), JsVal
         let _ = web_sys::Url::revoke_object_url(&url);
     });
     if let Some(w) = web_sys::window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     }
     Ok(())
 }
@@ -68,20 +69,26 @@ fn download(near: &web_sys::Element, text: &str, name: &str) -> Result<(), JsVal
 /// Today's local date, for the file's name.
 fn today() -> (i64, u32, u32) {
     let d = js_sys::Date::new_0();
-    (i64::from(d.get_full_year()), d.get_month() + 1, d.get_date())
+    (
+        i64::from(d.get_full_year()),
+        d.get_month() + 1,
+        d.get_date(),
+    )
 }
 
 /// The offer, while the session shows it.
 #[component]
 pub fn TranscriptCard() -> impl IntoView {
     let store = expect_context::<ChatStore>();
-    let shown = Memo::new(move |_| {
-        match store.transcript().get() {
-            TranscriptOffer::Shown { email, .. } => Some(email),
-            TranscriptOffer::Hidden => None,
-        }
+    let shown = Memo::new(move |_| match store.transcript().get() {
+        TranscriptOffer::Shown { email, .. } => Some(email),
+        TranscriptOffer::Hidden => None,
     });
-    move || shown.get().map(|email| view! { <TranscriptCardShown email=email /> })
+    move || {
+        shown
+            .get()
+            .map(|email| view! { <TranscriptCardShown email=email /> })
+    }
 }
 
 #[component]

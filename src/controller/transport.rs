@@ -45,8 +45,6 @@ pub trait Transport {
 pub trait Link {
     /// Sends a text frame.
     fn send(&self, frame: &str) -> Result<(), SocketError>;
-    /// Closes it normally.
-    fn close(&self);
     /// The XMPP stream is closed on both sides: when dropped, let the server close first.
     fn linger(&self) {}
 }
@@ -54,9 +52,6 @@ pub trait Link {
 impl Link for Socket {
     fn send(&self, frame: &str) -> Result<(), SocketError> {
         Socket::send(self, frame)
-    }
-    fn close(&self) {
-        Socket::close(self)
     }
     fn linger(&self) {
         self.linger_on_drop(LINGER_MS)

@@ -417,7 +417,7 @@ pub fn user_from_js(value: &JsValue) -> Result<UserInfo, TagError> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or(TagError::NotAnObject)?;
-    let obj = webchat_protocol::json::parse(&json).map_err(|_| TagError::NotAnObject)?;
+    let obj: serde_json::Value = serde_json::from_str(&json).map_err(|_| TagError::NotAnObject)?;
     UserInfo::from_json(&obj)
 }
 

@@ -198,7 +198,10 @@ mod tests {
         assert_eq!(c.accent(true), Some("#6b7280"));
         assert_eq!(c.accent(false), Some("#0a6018"));
         assert_eq!(c.title_text(true, Lang::En), "Leave us a message");
-        assert_eq!(c.title_text(true, Lang::De), Lang::De.text(crate::i18n::Key::OfflineTitle));
+        assert_eq!(
+            c.title_text(true, Lang::De),
+            Lang::De.text(crate::i18n::Key::OfflineTitle)
+        );
         c.livechat.offline_title = Some("Closed".into());
         assert_eq!(c.title_text(true, Lang::En), "Closed");
         assert_eq!(c.title_text(false, Lang::En), "Chat with us");

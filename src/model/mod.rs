@@ -8,8 +8,8 @@
 
 pub mod campaign;
 mod config;
-pub mod transcript;
 mod store;
+pub mod transcript;
 mod typing;
 
 pub use crate::session::saved::{self, SavedEntry};

@@ -99,8 +99,18 @@ mod tests {
         let rows = vec![
             SavedEntry::Notice(Notice::EarlierChat { at_ms: Some(1) }),
             message(Sender::Visitor, "last week", Some(1), true),
-            message(Sender::Visitor, "<b>Hi</b>\nsecond line", Some(60_000), false),
-            message(Sender::Agent { nick: "Ana".into() }, "Hello!", Some(120_000), false),
+            message(
+                Sender::Visitor,
+                "<b>Hi</b>\nsecond line",
+                Some(60_000),
+                false,
+            ),
+            message(
+                Sender::Agent { nick: "Ana".into() },
+                "Hello!",
+                Some(120_000),
+                false,
+            ),
             message(Sender::Agent { nick: " ".into() }, "no nick", None, false),
             message(Sender::System, "A greeting", Some(180_000), false),
             SavedEntry::Notice(Notice::Ended(EndedBy::Agent)),

@@ -26,13 +26,13 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
 use webchat_protocol::api::{self, Campaign, ChatSession, XmppCredentials};
-use webchat_protocol::json::{FromJson, Value};
-// The `json` module and the `json!` macro.
-use webchat_protocol::json;
 use webchat_protocol::{Chat, ResumeState};
 
 use super::carrier::Carrier;
+use super::forms;
+
 use super::identity::{visitor_proof, UserInfo};
 use super::io::{encode_path, HttpReply, Level, Method, Save, Stored, ViewUpdate};
 use super::lifecycle::{parse_reply, Failure, Retry, Stage};
@@ -76,7 +76,8 @@ pub const ALL_KEYS: [&str; 9] = [
 ];
 
 /// Where the saved chat was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SavedStatus {
     /// Under way: continue it (resume or log in again).
     Live,
@@ -86,82 +87,41 @@ pub enum SavedStatus {
     Blocked,
 }
 
-/// The current chat as kept between page loads.
-#[derive(Clone, Debug, PartialEq)]
+/// The current chat as kept between page loads. Unreadable JSON, or a `status` it does not
+/// know, is no saved chat (the visitor simply starts afresh); a session, resume state or name
+/// that does not read is dropped alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SavedChat {
     /// Where it was.
     pub status: SavedStatus,
     /// The chat session (`POST chatsessions`'s answer, with the chat's `visitor_secret`: the
     /// proof this browser is its visitor).
+    #[serde(default, deserialize_with = "forms::lenient")]
     pub session: Option<ChatSession>,
     /// The credentials' id, for `GET xmppcredentials/{id}`.
+    #[serde(default, deserialize_with = "forms::text")]
     pub credentials_id: Option<String>,
     /// XEP-0198 state for resuming the stream, when the server allows it.
+    #[serde(default, deserialize_with = "forms::lenient")]
     pub resume: Option<ResumeState>,
     /// The agent's name in the header.
+    #[serde(default, deserialize_with = "forms::lenient")]
     pub agent_name: Option<String>,
     /// Agents' first names by nick (from the credentials and transfers), so messages keep
     /// showing first names after a reload.
+    #[serde(rename = "names", default, with = "forms::pairs")]
     pub agent_names: Vec<(String, String)>,
 }
 
 impl SavedChat {
     /// The JSON text stored under [`CHAT_KEY`].
     pub fn to_json_text(&self) -> String {
-        let status = match self.status {
-            SavedStatus::Live => "live",
-            SavedStatus::Ended => "ended",
-            SavedStatus::Blocked => "blocked",
-        };
-        json!({
-            "v": 1,
-            "status": status,
-            "session": self.session,
-            "credentials_id": self.credentials_id,
-            "resume": self.resume,
-            "agent_name": self.agent_name,
-            "names": Value::Object(
-                self.agent_names
-                    .iter()
-                    .map(|(nick, name)| (nick.clone(), Value::from(name.as_str())))
-                    .collect()
-            ),
-        })
-        .to_string()
+        api::to_json(self)
     }
 
-    /// Reads what [`SavedChat::to_json_text`] wrote; `None` when unreadable (then the visitor
-    /// simply starts afresh). A resume state or session that does not parse is dropped alone.
+    /// Reads what [`SavedChat::to_json_text`] wrote; `None` when unreadable.
     pub fn from_json_text(text: &str) -> Option<SavedChat> {
-        let v: Value = json::parse(text).ok()?;
-        let status = match v.get("status")?.as_str()? {
-            "live" => SavedStatus::Live,
-            "ended" => SavedStatus::Ended,
-            "blocked" => SavedStatus::Blocked,
-            _ => return None,
-        };
-        let field = |k: &str| v.get(k).filter(|x| !x.is_null()).cloned();
-        Some(SavedChat {
-            status,
-            session: field("session").and_then(|s| FromJson::from_json(&s).ok()),
-            credentials_id: field("credentials_id")
-                .and_then(|c| c.as_str().map(str::to_owned))
-                .filter(|c| !c.is_empty()),
-            resume: field("resume").and_then(|r| FromJson::from_json(&r).ok()),
-            agent_name: field("agent_name").and_then(|a| a.as_str().map(str::to_owned)),
-            agent_names: v
-                .get("names")
-                .and_then(Value::as_object)
-                .map(|names| {
-                    names
-                        .iter()
-                        .filter_map(|(nick, name)| {
-                            Some((nick.to_owned(), name.as_str()?.to_owned()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
+        api::from_json(text).ok()
     }
 }
 

@@ -290,11 +290,10 @@ fn first_time(entries: &[SavedEntry]) -> Option<u64> {
 mod tests {
     use super::*;
     use crate::session::view::EndedBy;
-    use webchat_protocol::json;
 
     #[test]
     fn backend_transcripts_become_saved_entries_with_local_ids() {
-        let t: Transcript = json::from_str(
+        let t: Transcript = serde_json::from_str(
             r#"{"chatsession_id":"cs","messages":[
                 {"id":"v1@webchat.test/web:vabc","from":"visitor","body":"hi","timestamp":1},
                 {"id":"u1","from":"agent","nick":"Ana","body":"<i>hello</i>","timestamp":2},

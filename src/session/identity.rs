@@ -16,8 +16,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use webchat_protocol::api::{ChatSession, TaggedUser, UserId};
-use webchat_protocol::json::{self, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use webchat_protocol::api::{self, ChatSession, TaggedUser, UserId};
 
 use super::io::{RandomExt, RequestHeaders, Save};
 use super::lifecycle::Stage;
@@ -43,8 +44,10 @@ pub fn visitor_proof(session: Option<&ChatSession>) -> RequestHeaders {
         .unwrap_or_default()
 }
 
-/// A logged-in user as given to `CV.user.tag({...})`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A logged-in user as given to `CV.user.tag({...})`. Stored, and told to the other tabs, as
+/// the Public API's [`TaggedUser`]; one without a plausible email does not read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "TaggedUser", into = "TaggedUser")]
 pub struct UserInfo {
     /// Required; becomes the `visitor_identifier`.
     pub email: String,
@@ -231,20 +234,30 @@ impl UserInfo {
 
     /// The user as it is stored.
     pub fn to_json(&self) -> String {
-        json::to_string(&self.to_api())
+        api::to_json(self)
     }
 
     /// A stored user (as written by [`UserInfo::to_json`]); `None` when unreadable.
     pub fn from_stored(text: &str) -> Option<UserInfo> {
-        UserInfo::from_api(json::from_str(text).ok()?)
+        api::from_json(text).ok()
     }
+}
 
-    /// The user of a `TaggedUser` object; `None` without a plausible email.
-    pub fn from_api(u: TaggedUser) -> Option<UserInfo> {
+impl From<UserInfo> for TaggedUser {
+    fn from(u: UserInfo) -> TaggedUser {
+        u.to_api()
+    }
+}
+
+impl TryFrom<TaggedUser> for UserInfo {
+    type Error = TagError;
+
+    /// The user of a `TaggedUser` object; refused without a plausible email.
+    fn try_from(u: TaggedUser) -> Result<UserInfo, TagError> {
         if !is_email(&u.email) {
-            return None;
+            return Err(TagError::InvalidEmail(u.email));
         }
-        Some(UserInfo {
+        Ok(UserInfo {
             email: u.email,
             firstname: u.firstname,
             lastname: u.lastname,
@@ -407,8 +420,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use webchat_protocol::json;
-    use webchat_protocol::json::ToJson;
+    use serde_json::json;
 
     #[test]
     fn a_full_user_is_read() {
@@ -425,7 +437,7 @@ mod tests {
         assert_eq!(u.tracker_id(), "user:id:42");
         let back = UserInfo::from_stored(&u.to_json()).unwrap();
         assert_eq!(back, u);
-        let api = u.to_api().to_json();
+        let api = serde_json::to_value(u.to_api()).unwrap();
         assert_eq!(api["assigned_user"], "agent1@chatvisor.com");
         assert_eq!(api["signature"].as_str().map(str::len), Some(64));
         let proof = u.signature_proof().unwrap();
@@ -438,7 +450,10 @@ mod tests {
         let u = UserInfo::from_json(&json!({"email": "a@b.c", "signature": ""})).unwrap();
         assert_eq!(u.signature, None);
         assert_eq!(u.signature_proof(), None);
-        assert!(u.to_api().to_json().get("signature").is_none());
+        assert!(serde_json::to_value(u.to_api())
+            .unwrap()
+            .get("signature")
+            .is_none());
     }
 
     #[test]

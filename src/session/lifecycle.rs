@@ -14,7 +14,6 @@ use webchat_protocol::api::{
     self, ApiError, Campaign, ChatSession, ChatSessionRequest, XmppCredentials,
     XmppCredentialsRequest,
 };
-use webchat_protocol::json;
 use webchat_protocol::widget_config::WidgetConfig;
 
 use super::identity::visitor_proof;
@@ -131,7 +130,9 @@ impl Failure {
 }
 
 /// Parses a reply as `T` (with the body text), classifying what went wrong.
-pub(crate) fn parse_reply<T: json::FromJson>(reply: HttpReply) -> Result<(T, String), Failure> {
+pub(crate) fn parse_reply<T: serde::de::DeserializeOwned>(
+    reply: HttpReply,
+) -> Result<(T, String), Failure> {
     match reply {
         HttpReply::Response { status, body } => api::parse_response::<T>(status, &body)
             .map(|v| (v, body))
@@ -322,7 +323,7 @@ impl Session {
     }
 
     fn create_credentials(&mut self, session: &ChatSession) {
-        let body = json::to_string(&XmppCredentialsRequest {
+        let body = api::to_json(&XmppCredentialsRequest {
             chatsession_id: session.id.clone(),
         });
         let epoch = self.life.epoch;

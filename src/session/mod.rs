@@ -23,7 +23,7 @@
 //! | [`identity`], [`history`] | visitor id, tagged user, reset; a tagged user's earlier chats |
 //! | [`tabs`] | the leader/follower protocol of tabs sharing a persistent visitor |
 //! | [`survey`] | the survey `PATCH` and the co-browsing answer |
-//! | [`conversation`], [`view`], [`saved`] | what is shown, its vocabulary, its stored form |
+//! | [`conversation`], [`view`], [`saved`] | what is shown, its vocabulary, its stored form ([`forms`]: reading it leniently) |
 //! | [`io`], [`timers`] | the boundary types and the timer table |
 //!
 //! The widget's [`Phase`] is computed from the state by one function, [`Session::phase`];
@@ -33,6 +33,7 @@ pub mod after_chat;
 pub mod carrier;
 pub mod continuity;
 pub mod conversation;
+pub mod forms;
 pub mod history;
 pub mod identity;
 pub mod io;

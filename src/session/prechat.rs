@@ -12,9 +12,8 @@
 //! What it does not: render the form or check it as the visitor types (the component does,
 //! with the same rules), or decide availability.
 
-use webchat_protocol::api::ChatSessionRequest;
+use webchat_protocol::api::{self, ChatSessionRequest};
 use webchat_protocol::forms::{self, ChatStart, Field, FormError, PreChat};
-use webchat_protocol::json;
 
 use super::io::{Level, Save};
 use super::lifecycle::Stage;
@@ -92,7 +91,13 @@ pub fn check(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let keep = |on: bool, v: &str| if on { v.trim().to_owned() } else { String::new() };
+    let keep = |on: bool, v: &str| {
+        if on {
+            v.trim().to_owned()
+        } else {
+            String::new()
+        }
+    };
     Ok(PrechatValues {
         name: keep(fields.name, &values.name),
         email: keep(fields.email, &values.email),
@@ -103,11 +108,11 @@ pub fn check(
 
 /// `POST chatsessions`'s body: the Public API's fields and the livechat start fields.
 pub fn chat_session_body(request: &ChatSessionRequest, start: &ChatStart) -> String {
-    let base = json::to_string(request);
+    let base = api::to_json(request);
     if start.is_empty() {
         return base;
     }
-    // The request is written by the protocol's own JSON module, the start fields by serde:
+    // The request and the start fields are two serde types of the protocol crate:
     // one object of both.
     let mut body: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&base).unwrap_or_default();
@@ -211,7 +216,10 @@ impl Session {
                     .map(|e| e.to_string())
                     .collect::<Vec<_>>()
                     .join(", ");
-                return self.log(Level::Warn, format!("webchat: pre-chat form refused: {why}"));
+                return self.log(
+                    Level::Warn,
+                    format!("webchat: pre-chat form refused: {why}"),
+                );
             }
         };
         // Fields not asked for this time (a department chosen again) keep what was given.
@@ -316,7 +324,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check(only_department, &deps, &values("x", "bad", "m", Some("sales"))).unwrap(),
+            check(
+                only_department,
+                &deps,
+                &values("x", "bad", "m", Some("sales"))
+            )
+            .unwrap(),
             values("", "", "", Some("sales"))
         );
         let errors = |v: PrechatValues| check(all(), &deps, &v).unwrap_err();

@@ -2,19 +2,21 @@
 //!
 //! A reload or a navigation restores the chat window from this before anything is fetched, so
 //! the visitor never sees an empty chat flash by; visitor messages still `sending` are the
-//! outbox that goes out once the connection is back. The JSON is hand-written (small, stable
-//! field names, and the widget needs no serde derive for it); anything unreadable is skipped
-//! rather than failing the whole transcript. It does no I/O: the session core decides what is
-//! saved and the browser driver writes it.
+//! outbox that goes out once the connection is back. Each entry is stored as one flat object
+//! ([`SavedRow`], serde's form): a message `{"id", "from", "nick"?, "text", "status", "at"?,
+//! "earlier"?}`, a notice `{"notice": kind, …}`. Anything unreadable is skipped rather than
+//! failing the whole transcript, and a damaged status, time or flag is dropped alone. It does
+//! no I/O: the session core decides what is saved and the browser driver writes it.
 
-use webchat_protocol::json::{Map, Value};
-// The `json` module and the `json!` macro.
-use webchat_protocol::json;
+use serde::{Deserialize, Serialize};
+use webchat_protocol::api;
 
+use super::forms;
 use super::view::{EndedBy, MessageStatus, Notice, Sender};
 
 /// One saved row of the conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SavedRow", into = "SavedRow")]
 pub enum SavedEntry {
     /// A message bubble.
     Message {
@@ -35,10 +37,120 @@ pub enum SavedEntry {
     Notice(Notice),
 }
 
-impl SavedEntry {
-    /// The JSON form.
-    pub fn to_json(&self) -> Value {
-        match self {
+/// The stored form of a [`SavedEntry`]: one flat object, a message when it has `from`, a
+/// notice when it has `notice`. (A flat struct rather than serde's tagged enums keeps the
+/// reader free of serde's buffering code.)
+#[derive(Default, Serialize, Deserialize)]
+struct SavedRow {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notice: Option<NoticeKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    from: Option<Author>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nick: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    firstname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<EndedBy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "forms::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    status: Option<MessageStatus>,
+    #[serde(
+        default,
+        deserialize_with = "forms::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    at: Option<u64>,
+    #[serde(
+        default,
+        deserialize_with = "forms::lenient",
+        skip_serializing_if = "forms::is_false"
+    )]
+    earlier: bool,
+}
+
+/// `notice`: which system notice a row is.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum NoticeKind {
+    AgentUnavailable,
+    AgentAvailable,
+    Transferred,
+    Ended,
+    Blocked,
+    EarlierChat,
+    Finished,
+}
+
+/// `from`: who wrote a message row.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Author {
+    Visitor,
+    Agent,
+    System,
+}
+
+/// Why a stored row is no entry (it is then skipped).
+#[derive(Debug)]
+struct Unreadable(&'static str);
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a saved row without {}", self.0)
+    }
+}
+
+impl TryFrom<SavedRow> for SavedEntry {
+    type Error = Unreadable;
+
+    fn try_from(row: SavedRow) -> Result<SavedEntry, Unreadable> {
+        if let Some(kind) = row.notice {
+            return Ok(SavedEntry::Notice(match kind {
+                NoticeKind::AgentUnavailable => Notice::AgentUnavailable,
+                NoticeKind::AgentAvailable => Notice::AgentAvailable,
+                NoticeKind::Transferred => Notice::Transferred {
+                    firstname: row.firstname.ok_or(Unreadable("a first name"))?,
+                },
+                NoticeKind::Ended => Notice::Ended(row.by.ok_or(Unreadable("a side"))?),
+                NoticeKind::Blocked => Notice::Blocked,
+                NoticeKind::EarlierChat => Notice::EarlierChat { at_ms: row.at },
+                NoticeKind::Finished => Notice::Finished {
+                    text: row.text.ok_or(Unreadable("a text"))?,
+                },
+            }));
+        }
+        let sender = match row.from.ok_or(Unreadable("an author"))? {
+            Author::Visitor => Sender::Visitor,
+            Author::Agent => Sender::Agent {
+                nick: row.nick.unwrap_or_default(),
+            },
+            Author::System => Sender::System,
+        };
+        Ok(SavedEntry::Message {
+            id: row
+                .id
+                .filter(|i| !i.is_empty())
+                .ok_or(Unreadable("an id"))?,
+            sender,
+            text: row.text.ok_or(Unreadable("a text"))?,
+            status: row.status.unwrap_or(MessageStatus::Sent),
+            at_ms: row.at,
+            earlier: row.earlier,
+        })
+    }
+}
+
+impl From<SavedEntry> for SavedRow {
+    fn from(entry: SavedEntry) -> SavedRow {
+        match entry {
             SavedEntry::Message {
                 id,
                 sender,
@@ -47,123 +159,64 @@ impl SavedEntry {
                 at_ms,
                 earlier,
             } => {
-                let mut m = Map::new();
-                m.insert("id".into(), id.as_str().into());
-                match sender {
-                    Sender::Visitor => {
-                        m.insert("from".into(), "visitor".into());
-                    }
-                    Sender::Agent { nick } => {
-                        m.insert("from".into(), "agent".into());
-                        m.insert("nick".into(), nick.as_str().into());
-                    }
-                    Sender::System => {
-                        m.insert("from".into(), "system".into());
-                    }
-                }
-                m.insert("text".into(), text.as_str().into());
-                let status = match status {
-                    MessageStatus::Sending => "sending",
-                    MessageStatus::Sent => "sent",
-                    MessageStatus::Failed => "failed",
+                let (from, nick) = match sender {
+                    Sender::Visitor => (Author::Visitor, None),
+                    Sender::Agent { nick } => (Author::Agent, Some(nick)),
+                    Sender::System => (Author::System, None),
                 };
-                m.insert("status".into(), status.into());
-                if let Some(at) = at_ms {
-                    m.insert("at".into(), (*at).into());
+                SavedRow {
+                    id: Some(id),
+                    from: Some(from),
+                    nick,
+                    text: Some(text),
+                    status: Some(status),
+                    at: at_ms,
+                    earlier,
+                    ..SavedRow::default()
                 }
-                if *earlier {
-                    m.insert("earlier".into(), true.into());
-                }
-                Value::Object(m)
             }
-            SavedEntry::Notice(n) => match n {
-                Notice::AgentUnavailable => json!({"notice": "agent_unavailable"}),
-                Notice::AgentAvailable => json!({"notice": "agent_available"}),
-                Notice::Transferred { firstname } => {
-                    json!({"notice": "transferred", "firstname": firstname})
-                }
-                Notice::Ended(EndedBy::Agent) => json!({"notice": "ended", "by": "agent"}),
-                Notice::Ended(EndedBy::Visitor) => json!({"notice": "ended", "by": "visitor"}),
-                Notice::Blocked => json!({"notice": "blocked"}),
-                Notice::EarlierChat { at_ms } => json!({"notice": "earlier_chat", "at": at_ms}),
-                Notice::Finished { text } => json!({"notice": "finished", "text": text}),
-            },
+            SavedEntry::Notice(notice) => {
+                let mut row = SavedRow::default();
+                row.notice = Some(match notice {
+                    Notice::AgentUnavailable => NoticeKind::AgentUnavailable,
+                    Notice::AgentAvailable => NoticeKind::AgentAvailable,
+                    Notice::Transferred { firstname } => {
+                        row.firstname = Some(firstname);
+                        NoticeKind::Transferred
+                    }
+                    Notice::Ended(by) => {
+                        row.by = Some(by);
+                        NoticeKind::Ended
+                    }
+                    Notice::Blocked => NoticeKind::Blocked,
+                    Notice::EarlierChat { at_ms } => {
+                        row.at = at_ms;
+                        NoticeKind::EarlierChat
+                    }
+                    Notice::Finished { text } => {
+                        row.text = Some(text);
+                        NoticeKind::Finished
+                    }
+                });
+                row
+            }
         }
-    }
-
-    /// Reads one entry; `None` for anything it does not understand.
-    pub fn from_json(v: &Value) -> Option<SavedEntry> {
-        let str_of = |k: &str| v.get(k).and_then(Value::as_str);
-        if let Some(kind) = str_of("notice") {
-            let notice = match kind {
-                "agent_unavailable" => Notice::AgentUnavailable,
-                "agent_available" => Notice::AgentAvailable,
-                "transferred" => Notice::Transferred {
-                    firstname: str_of("firstname")?.to_owned(),
-                },
-                "ended" => Notice::Ended(match str_of("by")? {
-                    "agent" => EndedBy::Agent,
-                    "visitor" => EndedBy::Visitor,
-                    _ => return None,
-                }),
-                "blocked" => Notice::Blocked,
-                "earlier_chat" => Notice::EarlierChat {
-                    at_ms: v.get("at").and_then(Value::as_u64),
-                },
-                "finished" => Notice::Finished {
-                    text: str_of("text")?.to_owned(),
-                },
-                _ => return None,
-            };
-            return Some(SavedEntry::Notice(notice));
-        }
-        let sender = match str_of("from")? {
-            "visitor" => Sender::Visitor,
-            "agent" => Sender::Agent {
-                nick: str_of("nick").unwrap_or_default().to_owned(),
-            },
-            "system" => Sender::System,
-            _ => return None,
-        };
-        let status = match str_of("status").unwrap_or("sent") {
-            "sending" => MessageStatus::Sending,
-            "failed" => MessageStatus::Failed,
-            _ => MessageStatus::Sent,
-        };
-        Some(SavedEntry::Message {
-            id: str_of("id").filter(|i| !i.is_empty())?.to_owned(),
-            sender,
-            text: str_of("text")?.to_owned(),
-            status,
-            at_ms: v.get("at").and_then(Value::as_u64),
-            earlier: v.get("earlier").and_then(Value::as_bool).unwrap_or(false),
-        })
-    }
-}
-
-/// A whole conversation as a JSON array.
-pub fn to_json(entries: &[SavedEntry]) -> Value {
-    Value::Array(entries.iter().map(SavedEntry::to_json).collect())
-}
-
-/// Reads a conversation written by [`to_json`]; anything but an array gives an empty list and
-/// unreadable entries are skipped.
-pub fn from_json(value: &Value) -> Vec<SavedEntry> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(SavedEntry::from_json).collect(),
-        _ => Vec::new(),
     }
 }
 
 /// A whole conversation as JSON text.
 pub fn to_json_text(entries: &[SavedEntry]) -> String {
-    to_json(entries).to_string()
+    api::to_json(entries)
 }
 
-/// Reads a conversation saved by [`to_json_text`]; unreadable text gives an empty list and
-/// unreadable entries are skipped.
+/// Reads a conversation saved by [`to_json_text`]; anything but an array gives an empty list
+/// and unreadable entries are skipped.
 pub fn from_json_text(text: &str) -> Vec<SavedEntry> {
-    json::parse(text).map(|v| from_json(&v)).unwrap_or_default()
+    api::from_json::<Vec<serde_json::Value>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| serde_json::from_value(entry).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -210,7 +263,7 @@ mod tests {
             }),
             SavedEntry::Notice(Notice::EarlierChat { at_ms: None }),
             SavedEntry::Notice(Notice::Finished {
-                text: "Thanks <b>for</b> chatting.".into(),
+                text: "Thanks for chatting".into(),
             }),
         ];
         assert_eq!(from_json_text(&to_json_text(&all)), all);

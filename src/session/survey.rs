@@ -6,7 +6,6 @@
 //! with co-browsing, chat under way); the first answer counts and goes to the agent once.
 
 use webchat_protocol::api::{self, SurveyAnswer, SurveyPatch};
-use webchat_protocol::json;
 
 use super::identity::visitor_proof;
 use super::io::{encode_path, HttpReply, Level, Method};
@@ -37,7 +36,7 @@ impl Session {
                 message: comment.filter(|c| !c.trim().is_empty()),
             },
         };
-        let body = json::to_string(&patch);
+        let body = api::to_json(&patch);
         self.emit(HostEvent::SurveySubmitted {
             result: patch.survey.result,
             comment: patch.survey.message,

@@ -3,10 +3,14 @@
 //!
 //! The core keeps its own copy of what is shown (in [`conversation`](super::conversation)) and
 //! tells the view model every change as a [`ViewUpdate`](super::io::ViewUpdate) made of these
-//! types; components send [`UiAction`]s back. Nothing here renders, stores or sends anything.
+//! types; components send [`UiAction`]s back. Nothing here renders, stores or sends anything;
+//! the serde forms are how the storage and the other tabs spell these types.
+
+use serde::{Deserialize, Serialize};
 
 /// Where the chat is in its life (what the composer and the header show).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// No agent available: offline text, composer disabled.
     Offline,
@@ -42,7 +46,7 @@ impl Phase {
         )
     }
 
-    /// The phase's name, as `chat.state()` and the tabs spell it.
+    /// The phase's name, as `chat.state()` and the serde form spell it.
     pub fn name(self) -> &'static str {
         match self {
             Phase::Offline => "offline",
@@ -54,26 +58,12 @@ impl Phase {
             Phase::Blocked => "blocked",
         }
     }
-
-    /// The phase named `name` ([`Phase::name`]).
-    pub fn from_name(name: &str) -> Option<Phase> {
-        [
-            Phase::Offline,
-            Phase::Idle,
-            Phase::Connecting,
-            Phase::Chatting,
-            Phase::Reconnecting,
-            Phase::Ended,
-            Phase::Blocked,
-        ]
-        .into_iter()
-        .find(|p| p.name() == name)
-    }
 }
 
 /// A message's identity: the protocol's `uid`/`stanza-id`/`id` for agent messages, the
 /// session's own id for the visitor's (also its stanza id).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct MessageId(pub String);
 
 impl<T: Into<String>> From<T> for MessageId {
@@ -97,7 +87,8 @@ pub enum Sender {
 }
 
 /// Delivery state of the visitor's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     /// Shown at once, not yet on the wire.
     Sending,
@@ -108,7 +99,8 @@ pub enum MessageStatus {
 }
 
 /// How a chat ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EndedBy {
     /// The agent sent `closed`.
     Agent,
@@ -145,7 +137,7 @@ pub enum Notice {
 }
 
 /// What the visitor typed into the form before the chat (and the department chosen).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PrechatValues {
     /// The name (when the form asks for it).
     pub name: String,
@@ -158,7 +150,7 @@ pub struct PrechatValues {
 }
 
 /// Which fields the form before the chat asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PrechatFields {
     /// Name (required).
     pub name: bool,
@@ -171,7 +163,8 @@ pub struct PrechatFields {
 }
 
 /// The form before the chat: the pre-chat form and the choice of department.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PrechatState {
     /// No form: the first message starts the chat (none configured, or given already for a
     /// chat under way).
@@ -194,7 +187,8 @@ pub enum PrechatState {
 }
 
 /// Why a form could not be sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SendError {
     /// No answer, or the server's trouble: worth trying again.
     Network,
@@ -227,7 +221,8 @@ pub enum OfflineState {
 }
 
 /// "Email me a copy" after the chat.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EmailState {
     /// Not asked for yet.
     #[default]
@@ -244,7 +239,8 @@ pub enum EmailState {
 }
 
 /// The transcript offer after the chat (the campaign's `transcript`).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TranscriptOffer {
     /// Not offered.
     #[default]
@@ -259,7 +255,8 @@ pub enum TranscriptOffer {
 }
 
 /// The post-chat survey.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SurveyState {
     /// Not shown (no survey, or chat not over).
     #[default]
@@ -276,7 +273,8 @@ pub enum SurveyState {
 }
 
 /// The co-browsing consent prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CobrowseState {
     /// No request.
     #[default]
@@ -289,32 +287,9 @@ pub enum CobrowseState {
     Denied,
 }
 
-impl CobrowseState {
-    /// The state's name, as the tabs spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            CobrowseState::Idle => "idle",
-            CobrowseState::Requested => "requested",
-            CobrowseState::Accepted => "accepted",
-            CobrowseState::Denied => "denied",
-        }
-    }
-
-    /// The state named `name` ([`CobrowseState::name`]).
-    pub fn from_name(name: &str) -> Option<CobrowseState> {
-        [
-            CobrowseState::Idle,
-            CobrowseState::Requested,
-            CobrowseState::Accepted,
-            CobrowseState::Denied,
-        ]
-        .into_iter()
-        .find(|c| c.name() == name)
-    }
-}
-
 /// A chat state the visitor's side reports (XEP-0085, as the composer debounces it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ChatState {
     /// Not typing (after sending or clearing the text).
     Active,
@@ -325,15 +300,6 @@ pub enum ChatState {
 }
 
 impl ChatState {
-    /// The state's name, as the tabs spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            ChatState::Active => "active",
-            ChatState::Composing => "composing",
-            ChatState::Paused => "paused",
-        }
-    }
-
     /// The protocol's chat state.
     pub fn to_protocol(self) -> webchat_protocol::ChatState {
         match self {
@@ -395,7 +361,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
+    fn phase_names_are_the_serde_form() {
         for p in [
             Phase::Offline,
             Phase::Idle,
@@ -405,17 +371,15 @@ mod tests {
             Phase::Ended,
             Phase::Blocked,
         ] {
-            assert_eq!(Phase::from_name(p.name()), Some(p));
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.name())
+            );
+            assert_eq!(
+                serde_json::from_str::<Phase>(&format!("\"{}\"", p.name())).unwrap(),
+                p
+            );
         }
-        assert_eq!(Phase::from_name("dancing"), None);
-        for c in [
-            CobrowseState::Idle,
-            CobrowseState::Requested,
-            CobrowseState::Accepted,
-            CobrowseState::Denied,
-        ] {
-            assert_eq!(CobrowseState::from_name(c.name()), Some(c));
-        }
-        assert_eq!(CobrowseState::from_name("maybe"), None);
+        assert!(serde_json::from_str::<Phase>("\"dancing\"").is_err());
     }
 }

@@ -10,9 +10,9 @@
 //! The time zone's name is kept for the browser side, which builds the zone; this module never
 //! looks a zone up.
 
-use super::rules::RuleError;
+use super::rules::{kind, RuleError};
 use super::zone::{civil_from_days, is_valid_date, weekday, ZoneOffsets, DAY_MS, MINUTE_MS};
-use webchat_protocol::json::Value;
+use serde_json::Value;
 
 /// One opening range in minutes after local midnight of its day. `end` > `start`; an `end`
 /// beyond 1440 runs into the next day.
@@ -78,7 +78,7 @@ impl OpeningHours {
         let Value::Object(members) = v else {
             return Err(RuleError::invalid(
                 RULE,
-                v.kind(),
+                kind(v),
                 "an object with `timeZone` and `weekly`",
             ));
         };
@@ -90,7 +90,7 @@ impl OpeningHours {
         };
         let mut saw_weekly = false;
         for (key, value) in members.iter() {
-            match key {
+            match key.as_str() {
                 "timeZone" => match value {
                     Value::String(s) if valid_zone_name(s.trim()) => {
                         hours.time_zone = s.trim().to_owned()
@@ -108,7 +108,7 @@ impl OpeningHours {
                     let Value::Object(days) = value else {
                         return Err(RuleError::invalid(
                             "openingHours.weekly",
-                            value.kind(),
+                            kind(value),
                             "an object such as {\"mon\": [\"09:00-17:00\"]}",
                         ));
                     };
@@ -130,7 +130,7 @@ impl OpeningHours {
                     let Value::Array(items) = value else {
                         return Err(RuleError::invalid(
                             "openingHours.holidays",
-                            value.kind(),
+                            kind(value),
                             "an array of dates such as [\"2026-12-25\", \"01-01\"]",
                         ));
                     };
@@ -138,7 +138,7 @@ impl OpeningHours {
                         let rule = format!("openingHours.holidays[{i}]");
                         match item {
                             Value::String(s) => hours.holidays.push(parse_date(&rule, s)?),
-                            _ => return Err(RuleError::invalid(&rule, item.kind(), DATE_EXPECTED)),
+                            _ => return Err(RuleError::invalid(&rule, kind(item), DATE_EXPECTED)),
                         }
                     }
                 }
@@ -146,7 +146,7 @@ impl OpeningHours {
                     let Value::Object(days) = value else {
                         return Err(RuleError::invalid(
                             "openingHours.specialDays",
-                            value.kind(),
+                            kind(value),
                             "an object such as {\"2026-12-24\": [\"09:00-12:00\"]}",
                         ));
                     };
@@ -320,7 +320,7 @@ const DATE_EXPECTED: &str = "a date \"YYYY-MM-DD\" (one day) or \"MM-DD\" (every
 fn found(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
-        other => other.kind().to_owned(),
+        other => kind(other).to_owned(),
     }
 }
 
@@ -367,7 +367,7 @@ fn parse_date(rule: &str, s: &str) -> Result<DateKey, RuleError> {
 fn parse_ranges(rule: &str, v: &Value) -> Result<Vec<Range>, RuleError> {
     const EXPECTED: &str = "an array of ranges such as [\"09:00-12:00\", \"22:00-02:00\"]";
     let Value::Array(items) = v else {
-        return Err(RuleError::invalid(rule, v.kind(), EXPECTED));
+        return Err(RuleError::invalid(rule, kind(v), EXPECTED));
     };
     items
         .iter()
@@ -378,7 +378,7 @@ fn parse_ranges(rule: &str, v: &Value) -> Result<Vec<Range>, RuleError> {
                 Value::String(s) => parse_range(&rule, s),
                 other => Err(RuleError::invalid(
                     &rule,
-                    other.kind(),
+                    kind(other),
                     "a range \"HH:MM-HH:MM\"",
                 )),
             }

@@ -21,8 +21,8 @@
 //! "A chat going on" is the browser side's: a chat under way, the window open, or agent messages
 //! not yet read. This module does not fetch, store or time anything.
 
+use serde_json::Value;
 use webchat_protocol::api::{OverrideVisibility, VisibilityVerdict};
-use webchat_protocol::json::{self, Value};
 
 use super::engine::Reason;
 
@@ -131,7 +131,7 @@ pub struct Remembered {
 impl Remembered {
     /// The stored form (JSON).
     pub fn encode(&self) -> String {
-        let mut o = json::Map::new();
+        let mut o = serde_json::Map::new();
         o.insert(
             "tracker_id".into(),
             self.identity.tracker_id.as_str().into(),
@@ -145,7 +145,7 @@ impl Remembered {
 
     /// Reads the stored form; anything unreadable is no record (the read then starts afresh).
     pub fn decode(text: &str) -> Option<Remembered> {
-        let v = json::parse(text).ok()?;
+        let v: Value = serde_json::from_str(text).ok()?;
         let visible = match v.get("visibility")?.as_str()? {
             "shown" => Some(true),
             "hidden" => Some(false),

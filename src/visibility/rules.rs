@@ -27,7 +27,7 @@
 use std::fmt;
 
 use super::hours::OpeningHours;
-use webchat_protocol::json::{self, Value};
+use serde_json::Value;
 
 /// Default interval between campaign polls for the agent rules.
 pub const DEFAULT_POLL_SECONDS: u32 = 30;
@@ -140,8 +140,8 @@ fn wildcard(p: &[u8], s: &[u8]) -> bool {
 /// logs this message once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RuleError {
-    /// The text is not JSON.
-    Json(json::Error),
+    /// The text is not JSON (serde_json's description).
+    Json(String),
     /// The top level is not an object.
     NotAnObject {
         /// What it was.
@@ -176,10 +176,7 @@ impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("webchat: visibility rules ignored (the chat stays visible): ")?;
         match self {
-            RuleError::Json(json::Error::Eof) => f.write_str("not valid JSON: it ends too early"),
-            RuleError::Json(json::Error::Syntax(what)) => write!(f, "not valid JSON: {what}"),
-            // Not produced by `json::parse`; its own wording then.
-            RuleError::Json(e) => write!(f, "{e}"),
+            RuleError::Json(what) => write!(f, "not valid JSON: {what}"),
             RuleError::NotAnObject { found } => {
                 write!(
                     f,
@@ -209,17 +206,17 @@ impl std::error::Error for RuleError {}
 impl Rules {
     /// Reads the rules from JSON text (see the module docs for the schema).
     pub fn parse(text: &str) -> Result<Rules, RuleError> {
-        Rules::from_value(&json::parse(text).map_err(RuleError::Json)?)
+        Rules::from_value(&serde_json::from_str(text).map_err(|e| RuleError::Json(e.to_string()))?)
     }
 
     /// Reads the rules from an already parsed JSON value.
     pub fn from_value(v: &Value) -> Result<Rules, RuleError> {
         let Value::Object(members) = v else {
-            return Err(RuleError::NotAnObject { found: v.kind() });
+            return Err(RuleError::NotAnObject { found: kind(v) });
         };
         let mut rules = Rules::default();
         for (key, value) in members.iter() {
-            match key {
+            match key.as_str() {
                 "agentOnline" => rules.agent_online = flag(key, value)?,
                 "agentAvailable" => rules.agent_available = flag(key, value)?,
                 "openingHours" => rules.opening_hours = Some(OpeningHours::from_json(value)?),
@@ -272,10 +269,22 @@ impl Rules {
     }
 }
 
+/// What kind of JSON value `v` is, for error messages ("a string", "an object" …).
+pub(crate) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn flag(rule: &str, v: &Value) -> Result<bool, RuleError> {
     match v {
         Value::Bool(b) => Ok(*b),
-        other => Err(RuleError::invalid(rule, other.kind(), "true or false")),
+        other => Err(RuleError::invalid(rule, kind(other), "true or false")),
     }
 }
 
@@ -288,8 +297,8 @@ fn count(
 ) -> Result<u32, RuleError> {
     match (v, v.as_i64()) {
         (_, Some(n)) if (i64::from(min)..=i64::from(max)).contains(&n) => Ok(n as u32),
-        (Value::Number(text), _) => Err(RuleError::invalid(rule, text, expected)),
-        (other, _) => Err(RuleError::invalid(rule, other.kind(), expected)),
+        (Value::Number(n), _) => Err(RuleError::invalid(rule, &n.to_string(), expected)),
+        (other, _) => Err(RuleError::invalid(rule, kind(other), expected)),
     }
 }
 
@@ -305,7 +314,7 @@ fn pages(v: &Value) -> Result<Pages, RuleError> {
         Value::Object(members) => {
             let mut p = Pages::default();
             for (key, value) in members.iter() {
-                match key {
+                match key.as_str() {
                     "include" => p.include = patterns("pages.include", value)?,
                     "exclude" => p.exclude = patterns("pages.exclude", value)?,
                     other => {
@@ -319,7 +328,7 @@ fn pages(v: &Value) -> Result<Pages, RuleError> {
             }
             Ok(p)
         }
-        other => Err(RuleError::invalid("pages", other.kind(), EXPECTED)),
+        other => Err(RuleError::invalid("pages", kind(other), EXPECTED)),
     }
 }
 
@@ -329,7 +338,7 @@ fn patterns(rule: &str, v: &Value) -> Result<Vec<String>, RuleError> {
     let Value::Array(items) = v else {
         return Err(RuleError::invalid(
             rule,
-            v.kind(),
+            kind(v),
             "an array of URL patterns",
         ));
     };
@@ -340,7 +349,7 @@ fn patterns(rule: &str, v: &Value) -> Result<Vec<String>, RuleError> {
             Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
             other => Err(RuleError::invalid(
                 &format!("{rule}[{i}]"),
-                other.kind(),
+                kind(other),
                 EXPECTED,
             )),
         })

@@ -14,7 +14,7 @@ const HISTORY_PATH: &str =
 const JOHN_SIGNATURE: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
 
 fn john() -> UserInfo {
-    UserInfo::from_json(&webchat_protocol::json!({
+    UserInfo::from_json(&serde_json::json!({
         "email": "John@x.example", "firstname": "John", "lastname": "Doe",
         "labels": ["vip"], "assignedUser": "ana", "signature": JOHN_SIGNATURE
     }))
@@ -163,7 +163,7 @@ fn tag_sends_the_user_and_brings_the_history_back() {
     assert_eq!(body["user"]["signature"], JOHN_SIGNATURE);
     // Another user: a reset first — nothing of John stays.
     let jane = UserInfo::from_json(
-        &webchat_protocol::json!({"email": "jane@x.example", "signature": "ab".repeat(32)}),
+        &serde_json::json!({"email": "jane@x.example", "signature": "ab".repeat(32)}),
     )
     .unwrap();
     tag(&mut t, jane).unwrap();

@@ -208,7 +208,7 @@ fn answers_the_form_rules_refuse_change_nothing() {
 #[test]
 fn a_tagged_user_skips_the_form_but_still_chooses_a_department() {
     let mut t = Tab::loaded(&campaign_with(true, FORM));
-    let user = UserInfo::from_json(&webchat_protocol::json!({
+    let user = UserInfo::from_json(&serde_json::json!({
         "email": "john@x.example", "firstname": "John"
     }))
     .unwrap();
@@ -234,7 +234,7 @@ fn a_tagged_user_skips_the_form_but_still_chooses_a_department() {
 
     // Without departments a tagged user sees no form at all.
     let mut t = Tab::loaded(&campaign_with(true, r#"{"registrationForm": true}"#));
-    let user = UserInfo::from_json(&webchat_protocol::json!({"email": "john@x.example"})).unwrap();
+    let user = UserInfo::from_json(&serde_json::json!({"email": "john@x.example"})).unwrap();
     let now = t.now();
     t.s.handle_tag(user, now).unwrap();
     t.drain();

@@ -253,7 +253,7 @@ fn reset_and_tag_in_a_follower_are_the_leaders() {
     );
     assert!(b.texts().is_empty());
     assert_eq!(b.phase(), Phase::Idle);
-    let user = UserInfo::from_json(&webchat_protocol::json!({"email": "ana@x.example"})).unwrap();
+    let user = UserInfo::from_json(&serde_json::json!({"email": "ana@x.example"})).unwrap();
     let now = b.now();
     assert_eq!(b.s.handle_tag(user, now), Ok(()));
     b.drain();

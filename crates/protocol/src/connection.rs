@@ -25,6 +25,7 @@ use crate::stanza::{ErrorType, Iq, IqType, Message, Presence, Stanza, StanzaErro
 use crate::stream_error::StreamError;
 use crate::time::Instant;
 use crate::xml::{self, Element, XmlError};
+use base64::Engine as _;
 use core::fmt;
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -569,7 +570,8 @@ impl Connection {
         ) else {
             return self.fail(CloseReason::Sasl(SaslError::NoMechanism));
         };
-        let cnonce = sasl::b64::encode(&self.config.entropy)
+        let cnonce = sasl::BASE64
+            .encode(self.config.entropy)
             .trim_end_matches('=')
             .to_owned();
         let (m, initial) =

@@ -57,7 +57,6 @@ pub mod forms;
 pub mod forward;
 pub mod framing;
 pub mod jid;
-pub mod json;
 pub mod mam;
 pub mod nick;
 pub mod ns;

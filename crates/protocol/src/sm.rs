@@ -8,10 +8,8 @@
 //! (the connection does), or survive a server that forgot the session (`<failed/>`).
 
 use crate::error::ParseError;
-use crate::json::{Error as JsonError, FromJson, Obj, ObjBuilder, ToJson, Value};
 use crate::ns;
 use crate::xml::Element;
-#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -112,8 +110,7 @@ pub fn ack(h: u32) -> Element {
 }
 
 /// What a new transport needs to resume a session; store it as JSON between page loads.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeState {
     /// Server's resumption id.
     pub id: String,
@@ -132,31 +129,6 @@ impl ResumeState {
     /// tell which of its outbox messages the resumed session will re-send by itself).
     pub fn unacked_ids(&self) -> Vec<String> {
         self.unacked.iter().filter_map(|f| frame_id(f)).collect()
-    }
-}
-
-impl FromJson for ResumeState {
-    fn from_json(v: &Value) -> Result<Self, JsonError> {
-        let o = Obj::new(v)?;
-        Ok(ResumeState {
-            id: o.req("id")?,
-            h_in: o.req("h_in")?,
-            h_out: o.req("h_out")?,
-            unacked: o.req("unacked")?,
-            jid: o.req("jid")?,
-        })
-    }
-}
-
-impl ToJson for ResumeState {
-    fn to_json(&self) -> Value {
-        ObjBuilder::new()
-            .with("id", &self.id)
-            .with("h_in", self.h_in)
-            .with("h_out", self.h_out)
-            .with_json("unacked", &self.unacked)
-            .with("jid", &self.jid)
-            .build()
     }
 }
 

@@ -558,8 +558,6 @@ mod tests {
         assert!(t.rules.is_empty(), "no rules: at once");
     }
 
-    // `WidgetFeatures` is written by devserver only (its `Serialize` is behind `serde`).
-    #[cfg(feature = "serde")]
     #[test]
     fn test_serialise() {
         // Off: no key at all (and a campaign leaves out a `webchat` that is all off).

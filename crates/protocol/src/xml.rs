@@ -1,19 +1,25 @@
 //! A small owned XML element tree: parse exactly one top-level element per WebSocket frame
 //! (RFC 7395 §3.3.3) with namespaces resolved, and serialise it back with escaping.
 //!
-//! What it does not do: DTDs, entities other than the five predefined ones and character
-//! references, comments or processing instructions in the tree (they are skipped), or
-//! streaming. Elements keep their resolved namespace, never a prefix, so `stream:features`
-//! and `<features xmlns="http://etherx.jabber.org/streams">` read the same. Attribute names
-//! are kept as written (`xml:lang`); `xmlns` declarations are consumed by the resolver.
-//! Nesting is limited to [`MAX_DEPTH`] so hostile frames cannot exhaust the stack.
+//! The tokens come from quick-xml's `Reader`; this module builds the tree on top of them:
+//! namespace resolution (elements keep their resolved namespace, never a prefix, so
+//! `stream:features` and `<features xmlns="http://etherx.jabber.org/streams">` read the same),
+//! the five predefined entities and character references, name checks, and one typed
+//! [`XmlError`] per kind of failure. Attribute names are kept as written (`xml:lang`); `xmlns`
+//! declarations are consumed by the resolver. It is strict where XML 1.0 is and quick-xml is
+//! lenient (attributes separated by whitespace, no `<` in attribute values, no duplicate
+//! attributes), and never panics.
 //!
-//! The lexer is our own (a few hundred bytes of wasm instead of quick-xml's tens of KB); the
-//! tests run it against quick-xml on recorded and mangled frames. It is strict where XML 1.0 is
-//! (quoted attribute values without `<`, matching end tags, no duplicate attributes) and
-//! never panics: every index it takes is checked or comes from a search in the same slice.
+//! What it does not do: DTDs, other entities, comments or processing instructions in the tree
+//! (they are skipped), or streaming. Nesting is limited to [`MAX_DEPTH`] so hostile frames
+//! cannot exhaust the stack.
 
 use core::fmt;
+use std::borrow::Cow;
+
+use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
 
 /// Deepest nesting accepted; XMPP stanzas in this protocol need about 6.
 pub const MAX_DEPTH: usize = 48;
@@ -280,8 +286,8 @@ impl Scope {
     }
 }
 
-/// A loose XML Name check: the lexer takes everything up to whitespace, `/`, `>` or `=` as a
-/// name, so a name with control or markup characters must be refused here or it would be
+/// A loose XML Name check: quick-xml takes everything up to whitespace, `/` or `>` as a name,
+/// so a name with control or markup characters must be refused here or it would be
 /// re-serialised into different markup.
 fn valid_name(n: &str) -> bool {
     let mut chars = n.chars();
@@ -294,17 +300,75 @@ fn valid_name(n: &str) -> bool {
     }
 }
 
+/// XML whitespace.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// What XML 1.0 requires of a start tag and quick-xml lets through: every attribute value is
+/// followed by whitespace or the end of the tag, and holds no `<`. `raw` is the tag between
+/// `<` and `>` (without an empty element's `/`).
+fn well_formed_attributes(raw: &[u8]) -> bool {
+    let mut quote = None;
+    let mut after_value = false;
+    for &b in raw {
+        if after_value && !is_ws(b) {
+            return false;
+        }
+        after_value = false;
+        match quote {
+            Some(q) if b == q => {
+                quote = None;
+                after_value = true;
+            }
+            Some(_) if b == b'<' => return false,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None => {}
+        }
+    }
+    true
+}
+
+/// Decodes an attribute value: the predefined entities and character references (not `&#0;`).
+fn unescape(raw: &str) -> Result<String, XmlError> {
+    quick_xml::escape::unescape(raw)
+        .map(|v| v.into_owned())
+        .map_err(|_| XmlError::BadEntity)
+}
+
+/// The start tag's name and its attributes as written (qualified names, raw values).
+fn start_tag<'a>(start: &'a BytesStart<'_>) -> Result<StartTag<'a>, XmlError> {
+    if !well_formed_attributes(start.as_bytes()) {
+        return Err(XmlError::Syntax);
+    }
+    let mut attrs = Vec::new();
+    let mut it = start.attributes();
+    // Duplicates, missing `=` and unquoted values are errors, not skipped.
+    it.with_checks(true);
+    for a in it {
+        let a = a.map_err(|_| XmlError::Syntax)?;
+        let value = match a.value {
+            Cow::Borrowed(v) => v,
+            // The iterator never decodes, so every value is a slice of the tag.
+            Cow::Owned(_) => return Err(XmlError::Syntax),
+        };
+        attrs.push((a.key.into_inner(), value));
+    }
+    Ok((start.name().into_inner(), attrs))
+}
+
+/// A start tag's qualified name and its `(qualified name, raw value)` attributes.
+type StartTag<'a> = (&'a str, Vec<(&'a str, &'a str)>);
+
 fn open_element(
-    qname: &str,
-    raw_attrs: &[(&str, &str)],
+    start: &BytesStart<'_>,
     scope: &mut Scope,
     depth: usize,
 ) -> Result<Element, XmlError> {
+    let (qname, raw_attrs) = start_tag(start)?;
     let mut attrs = Vec::new();
-    for (i, &(key, raw)) in raw_attrs.iter().enumerate() {
-        if raw_attrs[..i].iter().any(|(k, _)| *k == key) {
-            return Err(XmlError::Syntax);
-        }
+    for &(key, raw) in &raw_attrs {
         if key.split(':').count() > 2 || !key.split(':').all(valid_name) {
             return Err(XmlError::Syntax);
         }
@@ -359,47 +423,6 @@ fn open_element(
     })
 }
 
-fn unescape(raw: &str) -> Result<String, XmlError> {
-    if !raw.contains('&') {
-        return Ok(raw.to_owned());
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let end = after.find(';').ok_or(XmlError::BadEntity)?;
-        push_entity(&mut out, &after[..end])?;
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-fn push_entity(out: &mut String, name: &str) -> Result<(), XmlError> {
-    let c = match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => {
-            let num = name.strip_prefix('#').ok_or(XmlError::BadEntity)?;
-            let code = match num.strip_prefix('x') {
-                Some(hex) => u32::from_str_radix(hex, 16),
-                None => num.parse::<u32>(),
-            }
-            .map_err(|_| XmlError::BadEntity)?;
-            match char::from_u32(code) {
-                Some(c) if code != 0 => c,
-                _ => return Err(XmlError::BadEntity),
-            }
-        }
-    };
-    out.push(c);
-    Ok(())
-}
-
 fn push_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
     match stack.last_mut() {
         Some(top) => {
@@ -415,89 +438,16 @@ fn push_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
     }
 }
 
-/// XML whitespace.
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-/// Text and CDATA with line ends normalised (XML 1.0 §2.11: `\r\n` and `\r` read as `\n`).
-fn normalize_eol(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains('\r') {
-        raw.replace("\r\n", "\n").replace('\r', "\n").into()
-    } else {
-        raw.into()
-    }
-}
-
-/// The byte offset of `needle` in `s` at or after `from`.
-fn find(s: &str, from: usize, needle: &str) -> Option<usize> {
-    s.get(from..)?.find(needle).map(|i| from + i)
-}
-
-/// One start tag's name and raw attributes, and whether it closes itself (`/>`), read from
-/// `s` just after its `<`; returns them with the offset after the `>`.
-type StartTag<'a> = (&'a str, Vec<(&'a str, &'a str)>, bool);
-
-fn start_tag(s: &str, mut i: usize) -> Result<(StartTag<'_>, usize), XmlError> {
-    let b = s.as_bytes();
-    let name_end = |mut j: usize| {
-        while j < b.len() && !is_ws(b[j]) && !matches!(b[j], b'/' | b'>' | b'=') {
-            j += 1;
+/// quick-xml's error as ours: a construct cut off by the end of the frame inside an element is
+/// [`XmlError::Unclosed`].
+fn reader_error(e: QxError, inside: bool) -> XmlError {
+    match e {
+        QxError::Syntax(_) if inside => XmlError::Unclosed,
+        QxError::IllFormed(IllFormedError::MissingEndTag(_)) => XmlError::Unclosed,
+        QxError::IllFormed(IllFormedError::UnclosedReference) | QxError::Escape(_) => {
+            XmlError::BadEntity
         }
-        j
-    };
-    let start = i;
-    i = name_end(i);
-    let name = &s[start..i];
-    let mut attrs = Vec::new();
-    loop {
-        let before = i;
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
-        match b.get(i) {
-            None => return Err(XmlError::Unclosed),
-            Some(b'>') => return Ok(((name, attrs, false), i + 1)),
-            Some(b'/') => {
-                return match b.get(i + 1) {
-                    Some(b'>') => Ok(((name, attrs, true), i + 2)),
-                    None => Err(XmlError::Unclosed),
-                    Some(_) => Err(XmlError::Syntax),
-                }
-            }
-            // Attributes are separated from the name and each other by whitespace.
-            Some(_) if i == before => return Err(XmlError::Syntax),
-            Some(_) => {}
-        }
-        let k = i;
-        i = name_end(i);
-        let key = &s[k..i];
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
-        if i >= b.len() {
-            return Err(XmlError::Unclosed);
-        }
-        if b[i] != b'=' || key.is_empty() {
-            return Err(XmlError::Syntax);
-        }
-        i += 1;
-        while i < b.len() && is_ws(b[i]) {
-            i += 1;
-        }
-        let quote = match b.get(i) {
-            None => return Err(XmlError::Unclosed),
-            Some(q @ (b'"' | b'\'')) => *q,
-            Some(_) => return Err(XmlError::Syntax),
-        };
-        let end =
-            find(s, i + 1, if quote == b'"' { "\"" } else { "'" }).ok_or(XmlError::Unclosed)?;
-        let value = &s[i + 1..end];
-        if value.contains('<') {
-            return Err(XmlError::Syntax);
-        }
-        attrs.push((key, value));
-        i = end + 1;
+        _ => XmlError::Syntax,
     }
 }
 
@@ -506,96 +456,80 @@ fn start_tag(s: &str, mut i: usize) -> Result<(StartTag<'_>, usize), XmlError> {
 /// `default_ns` is the namespace of unprefixed elements when the frame declares none
 /// (`jabber:client` for stanzas on a client stream).
 pub fn parse(frame: &str, default_ns: &str) -> Result<Element, XmlError> {
-    let s = frame;
-    let b = s.as_bytes();
+    let mut reader = Reader::from_str(frame);
     let mut scope = Scope {
         bindings: vec![(String::new(), default_ns.to_owned(), 0)],
     };
-    // Open elements with their qualified names (end tags must repeat them exactly).
     let mut stack: Vec<Element> = Vec::new();
-    let mut qnames: Vec<&str> = Vec::new();
     let mut root: Option<Element> = None;
-    let mut i = 0;
-    // A construct cut off by the end of the frame.
-    let cut = |stack: &Vec<Element>| {
-        if stack.is_empty() {
-            XmlError::Syntax
-        } else {
-            XmlError::Unclosed
-        }
-    };
     loop {
-        let lt = find(s, i, "<").unwrap_or(s.len());
-        if lt > i {
-            let raw = &s[i..lt];
-            if stack.is_empty() && !raw.bytes().all(is_ws) {
+        let ev = reader
+            .read_event()
+            .map_err(|e| reader_error(e, !stack.is_empty()))?;
+        match ev {
+            Event::Start(s) | Event::Empty(s) if root.is_some() => {
+                let _ = s;
                 return Err(XmlError::TrailingContent);
             }
-            push_text(&mut stack, &unescape(&normalize_eol(raw))?)?;
-        }
-        if lt == s.len() {
-            return match root {
-                Some(r) => Ok(r),
-                None if stack.is_empty() => Err(XmlError::Empty),
-                None => Err(XmlError::Unclosed),
-            };
-        }
-        let rest = &s[lt..];
-        if rest.starts_with("<!--") {
-            i = find(s, lt + 4, "-->").ok_or_else(|| cut(&stack))? + 3;
-        } else if rest.starts_with("<![CDATA[") {
-            let end = find(s, lt + 9, "]]>").ok_or_else(|| cut(&stack))?;
-            if stack.is_empty() {
-                return Err(XmlError::TrailingContent);
+            Event::Start(s) => {
+                let depth = stack.len() + 1;
+                if depth > MAX_DEPTH {
+                    return Err(XmlError::TooDeep);
+                }
+                let el = open_element(&s, &mut scope, depth)?;
+                stack.push(el);
             }
-            push_text(&mut stack, &normalize_eol(&s[lt + 9..end]))?;
-            i = end + 3;
-        } else if rest.len() >= 9 && rest.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
-            return Err(XmlError::Doctype);
-        } else if rest.starts_with("<!") {
-            return Err(XmlError::Syntax);
-        } else if rest.starts_with("<?") {
-            i = find(s, lt + 2, "?>").ok_or_else(|| cut(&stack))? + 2;
-        } else if rest.starts_with("</") {
-            let end = find(s, lt + 2, ">").ok_or_else(|| cut(&stack))?;
-            let name = s[lt + 2..end].trim_end_matches([' ', '\t', '\r', '\n']);
-            if qnames.pop() != Some(name) {
-                return Err(XmlError::Syntax);
-            }
-            let depth = stack.len();
-            scope.pop(depth);
-            let el = stack.pop().ok_or(XmlError::Syntax)?;
-            match stack.last_mut() {
-                Some(parent) => parent.children.push(Node::Element(el)),
-                None => root = Some(el),
-            }
-            i = end + 1;
-        } else {
-            let ((qname, attrs, empty), next) = start_tag(s, lt + 1).map_err(|e| match e {
-                XmlError::Unclosed => cut(&stack),
-                e => e,
-            })?;
-            if root.is_some() {
-                return Err(XmlError::TrailingContent);
-            }
-            let depth = stack.len() + 1;
-            if depth > MAX_DEPTH {
-                return Err(XmlError::TooDeep);
-            }
-            let el = open_element(qname, &attrs, &mut scope, depth)?;
-            if empty {
+            Event::Empty(s) => {
+                let depth = stack.len() + 1;
+                if depth > MAX_DEPTH {
+                    return Err(XmlError::TooDeep);
+                }
+                let el = open_element(&s, &mut scope, depth)?;
                 scope.pop(depth);
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(el)),
                     None => root = Some(el),
                 }
-            } else {
-                stack.push(el);
-                qnames.push(qname);
             }
-            i = next;
+            Event::End(_) => {
+                // quick-xml has checked that the end tag matches the open one.
+                scope.pop(stack.len());
+                let el = stack.pop().ok_or(XmlError::Syntax)?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(Node::Element(el)),
+                    None => root = Some(el),
+                }
+            }
+            Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
+            Event::CData(t) => {
+                if stack.is_empty() {
+                    return Err(XmlError::TrailingContent);
+                }
+                push_text(&mut stack, &t.xml10_content())?
+            }
+            Event::GeneralRef(r) => {
+                if stack.is_empty() {
+                    return Err(XmlError::TrailingContent);
+                }
+                let c = r.resolve_char_ref().map_err(|_| XmlError::BadEntity)?;
+                let mut buf = [0; 4];
+                let text = match c {
+                    Some(c) => c.encode_utf8(&mut buf),
+                    None => quick_xml::escape::resolve_predefined_entity(&r)
+                        .ok_or(XmlError::BadEntity)?,
+                };
+                push_text(&mut stack, text)?;
+            }
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => {
+                return match root {
+                    Some(r) => Ok(r),
+                    None if stack.is_empty() => Err(XmlError::Empty),
+                    None => Err(XmlError::Unclosed),
+                }
+            }
         }
-        debug_assert!(i <= b.len());
     }
 }
 
@@ -604,126 +538,28 @@ pub fn parse(frame: &str, default_ns: &str) -> Result<Element, XmlError> {
 /// attributes; a BOSH `<body/>` also carries XEP-0206's `xmpp:` ones, and its reader resolves
 /// their prefix from the declarations returned here. Meant for a frame [`parse`] accepted.
 pub fn root_attributes(frame: &str) -> Result<Vec<(String, String)>, XmlError> {
-    let mut i = 0;
+    let mut reader = Reader::from_str(frame);
     loop {
-        let lt = find(frame, i, "<").ok_or(XmlError::Empty)?;
-        let rest = &frame[lt..];
-        if rest.starts_with("<!--") {
-            i = find(frame, lt + 4, "-->").ok_or(XmlError::Syntax)? + 3;
-        } else if rest.starts_with("<?") {
-            i = find(frame, lt + 2, "?>").ok_or(XmlError::Syntax)? + 2;
-        } else if rest.starts_with("<!") || rest.starts_with("</") {
-            return Err(XmlError::Syntax);
-        } else {
-            let ((_, attrs, _), _) = start_tag(frame, lt + 1)?;
-            return attrs
-                .into_iter()
-                .map(|(k, v)| Ok((k.to_owned(), unescape(v)?)))
-                .collect();
-        }
-    }
-}
-
-/// The quick-xml parser this module used before its own lexer, kept for differential tests.
-#[cfg(test)]
-mod reference {
-    use super::*;
-    use quick_xml::events::{BytesStart, Event};
-    use quick_xml::Reader;
-
-    /// quick-xml's tokens through the same namespace and name rules as the lexer: this oracle
-    /// checks the lexing, not the rules.
-    pub(super) fn open_element(
-        start: &BytesStart<'_>,
-        scope: &mut Scope,
-        depth: usize,
-    ) -> Result<Element, XmlError> {
-        let mut raw = Vec::new();
-        let mut it = start.attributes();
-        it.with_checks(true);
-        for a in it {
-            let a = a.map_err(|_| XmlError::Syntax)?;
-            raw.push((a.key.0, a.value));
-        }
-        let raw: Vec<(&str, &str)> = raw.iter().map(|(k, v)| (*k, v.as_ref())).collect();
-        super::open_element(start.name().0, &raw, scope, depth)
-    }
-
-    /// Parses one frame holding exactly one top-level element.
-    ///
-    /// `default_ns` is the namespace of unprefixed elements when the frame declares none
-    /// (`jabber:client` for stanzas on a client stream).
-    pub(super) fn parse(frame: &str, default_ns: &str) -> Result<Element, XmlError> {
-        let mut reader = Reader::from_str(frame);
-        let mut scope = Scope {
-            bindings: vec![(String::new(), default_ns.to_owned(), 0)],
-        };
-        let mut stack: Vec<Element> = Vec::new();
-        let mut root: Option<Element> = None;
-        loop {
-            let ev = reader.read_event().map_err(|e| match e {
-                quick_xml::Error::Syntax(_) if !stack.is_empty() => XmlError::Unclosed,
-                _ => XmlError::Syntax,
-            })?;
-            match ev {
-                Event::Start(s) | Event::Empty(s) if root.is_some() => {
-                    let _ = s;
-                    return Err(XmlError::TrailingContent);
-                }
-                Event::Start(s) => {
-                    let depth = stack.len() + 1;
-                    if depth > MAX_DEPTH {
-                        return Err(XmlError::TooDeep);
-                    }
-                    let el = open_element(&s, &mut scope, depth)?;
-                    stack.push(el);
-                }
-                Event::Empty(s) => {
-                    let depth = stack.len() + 1;
-                    if depth > MAX_DEPTH {
-                        return Err(XmlError::TooDeep);
-                    }
-                    let el = open_element(&s, &mut scope, depth)?;
-                    scope.pop(depth);
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::Element(el)),
-                        None => root = Some(el),
-                    }
-                }
-                Event::End(_) => {
-                    let depth = stack.len();
-                    scope.pop(depth);
-                    let el = stack.pop().ok_or(XmlError::Syntax)?;
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::Element(el)),
-                        None => root = Some(el),
-                    }
-                }
-                Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
-                Event::CData(t) => {
-                    if stack.is_empty() {
-                        return Err(XmlError::TrailingContent);
-                    }
-                    push_text(&mut stack, &t.xml10_content())?
-                }
-                Event::GeneralRef(r) => {
-                    if stack.is_empty() {
-                        return Err(XmlError::TrailingContent);
-                    }
-                    let mut s = String::new();
-                    push_entity(&mut s, &r.xml10_content())?;
-                    push_text(&mut stack, &s)?;
-                }
-                Event::DocType(_) => return Err(XmlError::Doctype),
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-                Event::Eof => {
-                    return match root {
-                        Some(r) => Ok(r),
-                        None if stack.is_empty() => Err(XmlError::Empty),
-                        None => Err(XmlError::Unclosed),
-                    }
-                }
+        let ev = reader.read_event().map_err(|e| match e {
+            QxError::Syntax(SyntaxError::UnclosedTag)
+            | QxError::Syntax(SyntaxError::UnclosedSingleQuotedAttributeValue)
+            | QxError::Syntax(SyntaxError::UnclosedDoubleQuotedAttributeValue) => {
+                XmlError::Unclosed
             }
+            _ => XmlError::Syntax,
+        })?;
+        match ev {
+            Event::Start(s) | Event::Empty(s) => {
+                let (_, attrs) = start_tag(&s)?;
+                return attrs
+                    .into_iter()
+                    .map(|(k, v)| Ok((k.to_owned(), unescape(v)?)))
+                    .collect();
+            }
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Text(t) if t.bytes().all(is_ws) => {}
+            Event::Eof => return Err(XmlError::Empty),
+            _ => return Err(XmlError::Syntax),
         }
     }
 }
@@ -907,10 +743,11 @@ mod tests {
         assert_eq!(e.attr("c"), Some("x\"y"));
     }
 
-    /// The old quick-xml parser and the lexer agree on every recorded server frame, on their
-    /// truncations and on single-byte mutations (same element, or both refuse).
+    /// Every frame recorded from ejabberd and Prosody, their truncations and single-byte
+    /// mutations: recorded frames parse; whatever parses serialises to a frame that parses back
+    /// to the same tree, and serialising is stable from then on.
     #[test]
-    fn lexer_agrees_with_quick_xml() {
+    fn recorded_frames_and_their_mutations_round_trip() {
         let corpus = concat!(
             include_str!("../tests/fixtures/ejabberd.frames"),
             include_str!("../tests/fixtures/prosody.frames"),
@@ -918,18 +755,20 @@ mod tests {
         let mutations = [
             b'<', b'>', b'/', b'\'', b'"', b'&', b';', b'=', b' ', b':', 0,
         ];
-        let mut checked = 0;
+        let stable = |f: &str, default_ns: &str| {
+            if let Ok(el) = parse(f, default_ns) {
+                let once = el.to_xml();
+                let again = parse(&once, "").unwrap_or_else(|e| panic!("{once}: {e}"));
+                assert_eq!(again.to_xml(), once, "{f}");
+            }
+        };
+        let (mut checked, mut refused) = (0, 0);
         for frame in corpus.lines() {
-            let ours = parse(frame, "jabber:client");
-            assert!(ours.is_ok(), "{frame}");
-            assert_eq!(ours, reference::parse(frame, "jabber:client"), "{frame}");
+            let el = parse(frame, "jabber:client").unwrap_or_else(|e| panic!("{frame}: {e}"));
+            assert_eq!(parse(&el.to_xml(), "jabber:client"), Ok(el), "{frame}");
             for end in (0..frame.len()).step_by(7) {
                 if let Some(cut) = frame.get(..end) {
-                    assert_eq!(
-                        parse(cut, "").is_ok(),
-                        reference::parse(cut, "").is_ok(),
-                        "{cut}"
-                    );
+                    stable(cut, "");
                 }
             }
             for (i, m) in (0..frame.len()).step_by(5).zip(mutations.iter().cycle()) {
@@ -938,20 +777,13 @@ mod tests {
                 let Ok(f) = String::from_utf8(bytes) else {
                     continue;
                 };
-                let (ours, theirs) = (parse(&f, ""), reference::parse(&f, ""));
-                if let (Ok(a), Ok(b)) = (&ours, &theirs) {
-                    assert_eq!(a, b, "{f}");
-                }
-                // Where quick-xml accepts and the lexer refuses, it is XML 1.0 the lexer
-                // enforces: attributes must be separated by whitespace, values hold no `<`.
-                if ours.is_err() && theirs.is_ok() {
-                    assert_eq!(ours, Err(XmlError::Syntax), "{f}");
-                }
-                assert!(ours.is_err() || theirs.is_ok(), "lexer accepts {f}");
+                stable(&f, "");
+                refused += usize::from(parse(&f, "").is_err());
                 checked += 1;
             }
         }
         assert!(checked > 1000, "{checked}");
+        assert!(refused > checked / 10, "{refused} of {checked} refused");
     }
 
     #[test]
@@ -965,8 +797,7 @@ mod tests {
         assert!(parse(f, "").is_ok());
     }
 
-    /// Text in scripts of two-byte characters (Persian, Russian, Greek) right after a tag: the
-    /// look-ahead for `<!DOCTYPE` compares bytes, never slices inside a character.
+    /// Text in scripts of two-byte characters (Persian, Russian, Greek) right after a tag.
     #[test]
     fn text_of_multibyte_characters_after_a_tag() {
         for body in ["سفارشم هنوز نرسیده", "Привет", "Γεια σας", "שלום", "é€"]

@@ -355,6 +355,7 @@ async fn interop_bosh_reconnect_on_a_new_session_loses_nothing() {
         let mut cfg = Config::new(&vlocal, "visitorpw", &p.domain, "web", entropy());
         // Keeps the test short where the resumption goes unanswered.
         cfg.timeout = Duration::from_secs(5);
+        cfg.resume_timeout = Duration::from_secs(5);
         let t = p.t();
         p.v.m.reconnect(cfg, t).unwrap();
         p.v.new_transport();

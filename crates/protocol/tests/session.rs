@@ -459,9 +459,9 @@ fn resume_after_dropped_socket_loses_nothing() {
         ("smid1", 1, 3, 1)
     );
     // The state survives a page reload as JSON.
-    let json = webchat_protocol::json::to_string(&saved);
+    let json = webchat_protocol::api::to_json(&saved);
     assert_eq!(
-        webchat_protocol::json::from_str::<webchat_protocol::ResumeState>(&json).unwrap(),
+        serde_json::from_str::<webchat_protocol::ResumeState>(&json).unwrap(),
         saved
     );
 
@@ -873,13 +873,13 @@ fn saved_mid_chat() -> (String, String) {
     let frame = s.sent()[0].clone();
     assert!(frame.contains("id=\"v-stable-1\""), "{frame}");
     let saved = s.chat.resume_state().expect("resumable");
-    (webchat_protocol::json::to_string(&saved), frame)
+    (webchat_protocol::api::to_json(&saved), frame)
 }
 
 fn reloaded(json: &str) -> Sim {
     let mut cfg = config();
     cfg.connection.entropy = [7; 16];
-    cfg.connection.resume = Some(webchat_protocol::json::from_str(json).unwrap());
+    cfg.connection.resume = Some(serde_json::from_str(json).unwrap());
     Sim::new(cfg)
 }
 
@@ -1145,7 +1145,7 @@ fn the_resume_answer_has_its_own_timeout() {
     let (json, _) = saved_mid_chat();
     let mut cfg = config();
     cfg.connection.entropy = [7; 16];
-    cfg.connection.resume = Some(webchat_protocol::json::from_str(&json).unwrap());
+    cfg.connection.resume = Some(serde_json::from_str(&json).unwrap());
     cfg.connection.resume_timeout = std::time::Duration::from_secs(5);
     let mut s = Sim::new(cfg);
     assert_eq!(

@@ -33,7 +33,7 @@ impl Reply {
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
     }
 
-    pub fn parse<T: webchat_protocol::json::FromJson>(&self) -> Result<T, ApiError> {
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         api::parse_response(self.status, &self.body)
     }
 

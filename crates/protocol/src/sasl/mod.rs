@@ -7,7 +7,6 @@
 //! What it does not do: channel binding (`-PLUS`: browsers cannot see the TLS session),
 //! SASLprep beyond passing UTF-8 through (our credentials are ASCII tokens), or EXTERNAL.
 
-pub mod b64;
 pub mod plain;
 pub mod scram;
 pub mod server;
@@ -15,7 +14,13 @@ pub mod server;
 use crate::error::ParseError;
 use crate::ns;
 use crate::xml::Element;
+use base64::Engine as _;
 use core::fmt;
+
+/// Base64 as SASL payloads carry it (RFC 4648 §4, `+/`, padded): the `base64` crate's
+/// `STANDARD` engine, which decodes only canonical input (padding required, unused bits zero,
+/// no whitespace: callers trim the element text first).
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// A SASL mechanism this client speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -206,7 +211,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, SaslError> {
     if t.is_empty() || t == "=" {
         return Ok(Vec::new());
     }
-    b64::decode(t).map_err(|_| SaslError::BadBase64)
+    BASE64.decode(t).map_err(|_| SaslError::BadBase64)
 }
 
 /// Encodes a SASL payload: empty becomes `=` (RFC 6120 §6.4.2).
@@ -214,7 +219,7 @@ pub fn encode(data: &[u8]) -> String {
     if data.is_empty() {
         "=".to_owned()
     } else {
-        b64::encode(data)
+        BASE64.encode(data)
     }
 }
 
@@ -296,6 +301,52 @@ pub fn response(data: &[u8]) -> Element {
 mod tests {
     use super::*;
     use crate::xml::parse;
+
+    /// RFC 4648's vectors through the engine the SASL code uses.
+    #[test]
+    fn test_base64_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(BASE64.encode(plain.as_bytes()), encoded);
+            assert_eq!(BASE64.decode(encoded).unwrap(), plain.as_bytes());
+        }
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(BASE64.decode(BASE64.encode(&all)).unwrap(), all);
+        assert_eq!(BASE64.encode([0xfb, 0xff]), "+/8=");
+        assert_eq!(encode(b""), "=");
+        assert_eq!(decode(" = ").unwrap(), b"");
+        assert_eq!(decode("Zm9v\n").unwrap(), b"foo", "element text is trimmed");
+        assert_eq!(decode("Zm9"), Err(SaslError::BadBase64));
+    }
+
+    /// Only canonical base64 is a SASL payload (the engine's configuration, checked).
+    #[test]
+    fn test_base64_invalid() {
+        for bad in [
+            "Zg",
+            "Zg=",
+            "Zg===",
+            "Z===",
+            "====",
+            "Zh==",
+            "Zm9=",
+            "Zg==Zg==",
+            "Zm 9",
+            "Zm9v\n",
+            "Zm-_",
+            "Zm9\u{e9}",
+            "=Zm9",
+        ] {
+            assert!(BASE64.decode(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn chooses_strongest_allowed() {

@@ -4,8 +4,9 @@
 //!
 //! What it does not do: channel binding (the GS2 header is always `n,,`), or SASLprep.
 
-use super::b64;
 use super::SaslError;
+use super::BASE64;
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 #[cfg(feature = "scram-sha512")]
@@ -223,7 +224,7 @@ impl ScramClient {
             _ => return Err(SaslError::Malformed("SCRAM server-first lacks r=")),
         };
         let salt = match it.next() {
-            Some((b's', s)) => b64::decode(s).map_err(|_| SaslError::BadBase64)?,
+            Some((b's', s)) => BASE64.decode(s).map_err(|_| SaslError::BadBase64)?,
             _ => return Err(SaslError::Malformed("SCRAM server-first lacks s=")),
         };
         let iterations: u32 = match it.next() {
@@ -243,7 +244,7 @@ impl ScramClient {
         let proof = xor(&keys.client_key, &client_signature);
         let server_signature = self.hash.hmac(&keys.server_key, auth_message.as_bytes());
         self.state = State::SentFinal { server_signature };
-        Ok(format!("{without_proof},p={}", b64::encode(&proof)))
+        Ok(format!("{without_proof},p={}", BASE64.encode(&proof)))
     }
 
     /// Verifies the server-final message (`v=signature`).
@@ -255,7 +256,7 @@ impl ScramClient {
             .map_err(|_| SaslError::Malformed("SCRAM server-final is not UTF-8"))?;
         let ok = match attributes(msg).next() {
             Some((b'v', v)) => {
-                let got = b64::decode(v).map_err(|_| SaslError::BadBase64)?;
+                let got = BASE64.decode(v).map_err(|_| SaslError::BadBase64)?;
                 if ct_eq(&got, server_signature) {
                     Ok(())
                 } else {

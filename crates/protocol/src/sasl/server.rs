@@ -5,9 +5,10 @@
 //! [`ScramServer::server_first`] → [`ScramServer::handle_client_final`] returns the
 //! server-final message to put in `<success/>`. What it does not do: store users, or rate-limit.
 
-use super::b64;
 use super::scram::{attributes, ct_eq, derive_keys, unescape_username, xor, Hash, MAX_ITERATIONS};
 use super::SaslError;
+use super::BASE64;
+use base64::Engine as _;
 
 /// What a server stores per user and hash (never the password itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,7 +116,7 @@ impl ScramServer {
         let nonce = format!("{cnonce}{snonce}");
         let first = format!(
             "r={nonce},s={},i={}",
-            b64::encode(&creds.salt),
+            BASE64.encode(&creds.salt),
             creds.iterations
         );
         let auth_prefix = format!("{client_first_bare},{first}");
@@ -152,7 +153,7 @@ impl ScramServer {
             Some((b'r', r)) if r == nonce => {}
             _ => return Err(SaslError::NonceMismatch),
         }
-        let proof = b64::decode(proof).map_err(|_| SaslError::BadBase64)?;
+        let proof = BASE64.decode(proof).map_err(|_| SaslError::BadBase64)?;
         let auth_message = format!("{auth_prefix},{without_proof}");
         let client_signature = self.hash.hmac(&creds.stored_key, auth_message.as_bytes());
         let client_key = xor(&proof, &client_signature);
@@ -162,7 +163,7 @@ impl ScramServer {
             return Err(SaslError::BadClientProof);
         }
         let sig = self.hash.hmac(&creds.server_key, auth_message.as_bytes());
-        Ok(format!("v={}", b64::encode(&sig)).into_bytes())
+        Ok(format!("v={}", BASE64.encode(&sig)).into_bytes())
     }
 }
 
@@ -201,7 +202,7 @@ mod tests {
         let creds = Credentials::from_password(
             Hash::Sha1,
             "pencil",
-            &b64::decode("QSXCR+Q6sek8bf92").unwrap(),
+            &BASE64.decode("QSXCR+Q6sek8bf92").unwrap(),
             4096,
         );
         let mut s = ScramServer::new(Hash::Sha1);
