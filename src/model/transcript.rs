@@ -73,7 +73,7 @@ pub fn render(
     out
 }
 
-/// The file's name: `chat-YYYY-MM-DD.txt` for the day `(year, month, day)`.
+/// The file's name: `chat-` and the day `(year, month, day)` as `YYYY-MM-DD`, then `.txt`.
 pub fn file_name(year: i64, month: u32, day: u32) -> String {
     format!("chat-{year:04}-{month:02}-{day:02}.txt")
 }

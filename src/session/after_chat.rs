@@ -20,6 +20,16 @@ use super::view::{EmailState, SendError, TranscriptOffer};
 use super::{Purpose, Session};
 
 impl Session {
+    /// Hands the view what the forms around the chat show now (after every input).
+    pub(super) fn show_forms(&mut self) {
+        let prechat = self.prechat_state();
+        self.view.set_prechat(prechat);
+        let offline = self.offline_state();
+        self.view.set_offline(offline);
+        let transcript = self.transcript_offer();
+        self.view.set_transcript(transcript);
+    }
+
     /// What the end of the chat offers now.
     pub(super) fn transcript_offer(&self) -> TranscriptOffer {
         if let Some((_, offer)) = self.followed_forms() {

@@ -175,12 +175,7 @@ impl Session {
     fn finish(&mut self) {
         let phase = self.phase();
         self.view.set_phase(phase);
-        let prechat = self.prechat_state();
-        self.view.set_prechat(prechat);
-        let offline = self.offline_state();
-        self.view.set_offline(offline);
-        let transcript = self.transcript_offer();
-        self.view.set_transcript(transcript);
+        self.show_forms();
     }
 
     /// What the storage holds, as asked for by [`Session::poll_storage_read`].
@@ -502,15 +497,6 @@ impl Session {
             UiAction::EmailTranscript(to) => self.email_transcript(to),
         }
         self.save_next();
-    }
-
-    /// Hands the visitor's chat state to the chat (ignored without one).
-    fn tell_chat_state(&mut self, state: view::ChatState) {
-        let now = self.now.at;
-        if let Some(chat) = self.link.chat.as_mut() {
-            chat.set_chat_state(state.to_protocol(), now);
-            self.pump();
-        }
     }
 
     // ---- shared helpers ----
