@@ -271,6 +271,7 @@ fn host_and_parts(
             bosh_url: options.bosh_url,
             language: options.language,
             request_url: None,
+            livechat: options.livechat,
         },
     ))
 }

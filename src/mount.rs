@@ -16,7 +16,7 @@ use web_sys::{CssStyleSheet, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRoot
 use crate::actions::{ActionSink, Actions};
 use crate::adapters::describe;
 use crate::components::Root;
-use crate::model::ChatStore;
+use crate::model::{ChatStore, Phase};
 use crate::theme::Theme;
 use crate::viewport::ViewportSync;
 
@@ -122,7 +122,10 @@ pub fn mount_widget(
     let theme = CssStyleSheet::new().map_err(|e| MountError::Stylesheet(describe(&e)))?;
     let config = store.config();
     // Themed before the first paint: the effect below only follows later changes.
-    let initial = Theme::from_color(config.with_untracked(|c| c.color.clone()).as_deref()).css();
+    let phase = store.phase();
+    let offline = move || phase.get_untracked() == Phase::Offline;
+    let accent = config.with_untracked(|c| c.accent(offline()).map(str::to_owned));
+    let initial = Theme::from_color(accent.as_deref()).css();
     theme
         .replace_sync(&initial)
         .map_err(|e| MountError::Stylesheet(describe(&e)))?;
@@ -146,7 +149,10 @@ pub fn mount_widget(
     let owner = Owner::current().unwrap_or_default().child();
     let root = owner.with(|| {
         Effect::new(move |prev: Option<String>| {
-            let css = Theme::from_color(config.with(|c| c.color.clone()).as_deref()).css();
+            // While nobody is available launcher and header take the campaign's offline colour.
+            let offline = phase.get() == Phase::Offline;
+            let accent = config.with(|c| c.accent(offline).map(str::to_owned));
+            let css = Theme::from_color(accent.as_deref()).css();
             if prev.as_deref() != Some(css.as_str()) {
                 // A rejected sheet keeps the previous theme; the color was validated already.
                 _ = theme.replace_sync(&css);

@@ -371,6 +371,7 @@ impl Harness {
                 bosh_url: None,
                 language: None,
                 request_url: Some("http://shop.test/cart".into()),
+                livechat: None,
             },
         )
         .expect("widget starts");

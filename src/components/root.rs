@@ -173,10 +173,14 @@ impl Drop for Root {
     }
 }
 
-/// Focuses the composer when it is enabled, else the window itself.
+/// Focuses the first field of a form shown in the composer's place, else the composer when it
+/// is enabled, else the window itself.
 fn focus_into_window(window: &HtmlElement) {
     let composer = window
-        .query_selector(".wc-composer textarea:not([disabled])")
+        .query_selector(
+            ".wc-prechat .wc-field-input, .wc-offline-form .wc-field-input, \
+             .wc-composer-area:not([hidden]) .wc-composer textarea:not([disabled])",
+        )
         .ok()
         .flatten()
         .and_then(|el| el.dyn_into::<HtmlElement>().ok());

@@ -48,6 +48,8 @@ pub struct ControllerOptions {
     pub language: Option<Lang>,
     /// The page the chat starts on (`request_url`); `None` reads `location.href`.
     pub request_url: Option<String>,
+    /// The page's livechat options, put over the campaign's configuration.
+    pub livechat: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 struct Driver {
@@ -117,6 +119,7 @@ impl Controller {
                 campaign: options.campaign.clone(),
                 websocket_url: options.websocket_url.clone(),
                 bosh_url: options.bosh_url.clone(),
+                livechat: options.livechat.clone(),
             },
             Box::new(BrowserRandom),
         );
