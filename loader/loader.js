@@ -39,7 +39,8 @@
     position: data.position,
     zIndex: data.zIndex,
     container: data.container,
-    visibility: data.visibility
+    visibility: data.visibility,
+    livechat: data.livechat
   };
 
   var queue = [];  // [path, arguments] waiting for the widget

@@ -219,6 +219,7 @@ fn start_real(host: web_sys::HtmlElement) {
         language: param("lang").and_then(|l| Lang::from_tag(&l)),
         container: crate::entry::Container::Element(host),
         embed: Default::default(),
+        livechat: None,
     };
     let (token, campaign) = (options.api_token.clone(), options.campaign.clone());
     match crate::entry::start(options) {

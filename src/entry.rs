@@ -320,6 +320,7 @@ fn host_and_parts(
             language: options.language,
             request_url: None,
             ready_announced: false,
+            livechat: options.livechat,
         },
     ))
 }

@@ -107,6 +107,20 @@ fn flag(obj: &JsValue, key: &str) -> bool {
     js_get(obj, key).is_some_and(|v| v.is_truthy())
 }
 
+/// The page's `livechat` keys (JSON text the launcher checked), for the session to put over
+/// the campaign's configuration.
+fn livechat(
+    options: &JsValue,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, InitError> {
+    let Some(text) = js_get(options, "livechat").and_then(|l| l.as_string()) else {
+        return Ok(None);
+    };
+    match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Object(keys)) => Ok(Some(keys)),
+        _ => Err(InitError::Livechat("not an object".into())),
+    }
+}
+
 /// Gives the catalogue the chat texts the launcher downloaded, and English's own copy for a
 /// language whose table did not come.
 fn load_tables(bridge: &JsValue) {
@@ -171,6 +185,7 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
                 .and_then(|l| Lang::from_tag(&l)),
             request_url: None,
             ready_announced: true,
+            livechat: livechat(&options)?,
         },
         unavailable,
     );

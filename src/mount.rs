@@ -21,7 +21,7 @@ use webchat_launcher::shell::{self, Shell, ShellError};
 use crate::actions::{ActionSink, Actions, UiAction};
 use crate::adapters::js_get;
 use crate::components::WindowHost;
-use crate::model::ChatStore;
+use crate::model::{ChatStore, Phase};
 use crate::viewport::ViewportSync;
 
 /// The chat's stylesheet, compiled in so nothing is fetched and no `<style>` is injected
@@ -98,6 +98,11 @@ impl ShellLink {
     /// Agent messages not yet read.
     pub fn set_unread(&self, n: u32) {
         self.tell(bridge::SET_UNREAD, JsValue::from(n));
+    }
+
+    /// Nobody is available (the phase `offline`): launcher and header take the offline colour.
+    pub fn set_offline(&self, offline: bool) {
+        self.tell(bridge::SET_OFFLINE, JsValue::from_bool(offline));
     }
 
     /// A chat is under way (the visibility rules never hide it).
@@ -271,19 +276,22 @@ pub fn mount_widget(
     let shell = Rc::new(Shell::mount(host)?);
     let owner = Owner::current().unwrap_or_default().child();
     let effects = owner.with(|| {
-        let (config, lang, configured, visible) = (
+        let (config, lang, configured, visible, phase) = (
             store.config(),
             store.lang(),
             store.configured(),
             store.visible(),
+            store.phase(),
         );
         let look = shell.clone();
         let show = shell.clone();
         vec![
             RenderEffect::new(move |_| {
+                // While nobody is available launcher and header take the offline colour.
+                let offline = phase.try_get() == Some(Phase::Offline);
                 let (Some(true), Some(color), Some(l)) = (
                     configured.try_get(),
-                    config.try_with(|c| c.color.clone()),
+                    config.try_with(|c| c.accent(offline).map(str::to_owned)),
                     lang.try_get(),
                 ) else {
                     return;

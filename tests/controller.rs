@@ -372,6 +372,7 @@ impl Harness {
                 language: None,
                 request_url: Some("http://shop.test/cart".into()),
                 ready_announced: false,
+                livechat: None,
             },
         )
         .expect("widget starts");

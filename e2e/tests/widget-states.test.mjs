@@ -153,7 +153,7 @@ test('inactive: the widget stays hidden and says why once in the console', async
   await context.close();
 });
 
-test('no availability at the first message: offline state, the text kept for a retry', async () => {
+test('no availability at the first message: offline state, the text kept and offered to the offline form', async () => {
   await signInAgent();
   const { page, problems, context } = await suite.newPage();
   await openWidget(page);
@@ -169,7 +169,10 @@ test('no availability at the first message: offline state, the text kept for a r
     const kept = page.locator('.wc-msg--visitor', { hasText: 'Is anybody there?' });
     await kept.waitFor();
     assert.equal(await kept.getAttribute('data-status'), 'failed');
-    assert.equal(await w.composer.isDisabled(), true);
+    // The campaign has an offline form: it takes the composer's place, the text offered to it.
+    await page.locator('.wc-offline-form').waitFor();
+    assert.equal(await w.composer.isVisible(), false);
+    assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Is anybody there?');
     const refused = (await control.requests()).filter(
       (r) => r.method === 'POST' && r.path.endsWith('/chatsessions') && r.status === 409,
     );

@@ -30,6 +30,58 @@ export interface WebchatOptions {
   zIndex?: number | string;
   /** Visibility rules (a JSON string or an object); see the README's visibility section. */
   visibility?: string | object;
+  /**
+   * Keys of the campaign's livechat configuration that win over the campaign's, key by key
+   * (an object or its JSON string; `null` for a key is its default). An unknown key or a value
+   * of the wrong type rejects `init`. See the README's "Livechat configuration".
+   */
+  livechat?: string | WebchatLivechat;
+}
+
+/** A department of the pre-chat form. */
+export interface WebchatDepartment {
+  /** What the chat is routed by. */
+  id: string;
+  /** What the visitor reads (the id when blank). */
+  name?: string;
+}
+
+/** The livechat configuration's keys (the campaign's `webchat` object). */
+export interface WebchatLivechat {
+  /** A pre-chat form when the window opens and no user is tagged. Default false. */
+  registrationForm?: boolean | null;
+  /** The form asks for a name. Default true. */
+  nameFieldRegistrationForm?: boolean | null;
+  /** The form asks for an email address. Default true. */
+  emailFieldRegistrationForm?: boolean | null;
+  /** The form has an optional "How can we help?" field, sent as the first message. Default false. */
+  messageFieldRegistrationForm?: boolean | null;
+  /** Departments the visitor chooses from. Default none. */
+  departments?: WebchatDepartment[] | null;
+  /** The visitor may change department until the first message. Default false. */
+  allowSwitchingDepartments?: boolean | null;
+  /** Launcher and header colour while no agent is available (`#rrggbb`). */
+  offlineColor?: string | null;
+  /** Header title while no agent is available. */
+  offlineTitle?: string | null;
+  /** The text above the offline form. */
+  offlineMessage?: string | null;
+  /** What the window says while offline without a form. */
+  offlineUnavailableMessage?: string | null;
+  /** Offline, the visitor leaves name, email and a message. Default false. */
+  displayOfflineForm?: boolean | null;
+  /** Shown once the offline message was accepted. */
+  offlineSuccessMessage?: string | null;
+  /** Proactive greetings (not shown by this version). */
+  triggers?: object[] | null;
+  /** A system notice when the chat has ended. */
+  conversationFinishedMessage?: string | null;
+  /** After the chat, offer the transcript (download, and a copy by email where offered). Default false. */
+  transcript?: boolean | null;
+  /** The text offering the transcript. */
+  transcriptMessage?: string | null;
+  /** A short sound for agent messages while minimised (not played by this version). Default false. */
+  sound?: boolean | null;
 }
 
 /** The user attached with `user.tag`. */

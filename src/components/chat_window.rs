@@ -1,13 +1,14 @@
-//! The chat window: header, conversation and composer; Escape minimises it.
+//! The chat window: header, conversation and composer (or, in its place, the form before the
+//! chat or the offline form); Escape minimises it.
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
 
-use super::{Composer, Header, MessageList};
+use super::{Composer, DepartmentLine, Header, MessageList, OfflineForm, PrechatForm};
 use crate::actions::{Actions, UiAction};
-use crate::i18n::Key;
-use crate::model::ChatStore;
+
+use crate::model::{ChatStore, OfflineState, Phase, PrechatState};
 
 /// The open chat panel (present but `hidden` while minimised, so drafts survive).
 #[component]
@@ -20,11 +21,14 @@ pub fn ChatWindow(
     let lang = store.lang();
     let open = store.is_open();
     let title = move || {
-        store
-            .config()
-            .with(|c| c.title.clone())
-            .unwrap_or_else(|| lang.get().text(Key::Title).to_owned())
+        let (lang, offline) = (lang.get(), store.phase().get() == Phase::Offline);
+        store.config().with(|c| c.title_text(offline, lang))
     };
+    // A form stands in for the composer; the composer stays (hidden) so a draft survives.
+    let form_shown = Memo::new(move |_| {
+        matches!(store.prechat().get(), PrechatState::Open { .. })
+            || store.offline().get() != OfflineState::Hidden
+    });
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" && open.get_untracked() {
             ev.prevent_default();
@@ -46,7 +50,12 @@ pub fn ChatWindow(
         >
             <Header />
             <MessageList />
-            <Composer />
+            <PrechatForm />
+            <OfflineForm />
+            <div class="wc-composer-area" hidden=move || form_shown.get()>
+                <DepartmentLine />
+                <Composer />
+            </div>
         </section>
     }
 }

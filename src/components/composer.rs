@@ -94,6 +94,7 @@ pub fn Composer() -> impl IntoView {
             return;
         }
         text.set(String::new());
+        store.set_composer_draft(String::new());
         // `prop:value` empties the box without an input event: fit it here.
         if let Some(area) = area_ref.get_untracked() {
             area.set_value("");
@@ -106,6 +107,7 @@ pub fn Composer() -> impl IntoView {
     let on_input = move |ev: Event| {
         let value = event_target_value(&ev);
         let empty = value.trim().is_empty();
+        store.set_composer_draft(value.clone());
         text.set(value);
         fit();
         report(

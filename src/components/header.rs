@@ -44,10 +44,8 @@ pub fn Header() -> impl IntoView {
     let confirming = RwSignal::new(false);
 
     let title = move || {
-        store
-            .config()
-            .with(|c| c.title.clone())
-            .unwrap_or_else(|| lang.get().text(Key::Title).to_owned())
+        let (lang, offline) = (lang.get(), phase.get() == Phase::Offline);
+        store.config().with(|c| c.title_text(offline, lang))
     };
     let initial = move || {
         agent

@@ -1,6 +1,7 @@
 //! The conversation: a `role="log"` live region with the welcome or offline text, messages,
-//! notices, the typing indicator, the co-browsing prompt and the survey. Keeps itself scrolled to
-//! the newest row.
+//! notices, a day separator where the conversation crosses midnight, the typing indicator, the
+//! co-browsing prompt, the transcript offer and the survey. Keeps itself scrolled to the newest
+//! row.
 //!
 //! Windowed: only the newest rows are in the DOM (the last [`FIRST_PAGE`] when a conversation is
 //! shown, plus every row that arrives later); scrolling up near the top renders the next
@@ -24,10 +25,11 @@ use leptos::prelude::*;
 use web_sys::HtmlDivElement;
 
 use super::{
-    when, CobrowsePrompt, MessageBubble, OfflineState, Survey, SystemNotice, TypingIndicator,
+    when, CobrowsePrompt, MessageBubble, OfflineState, Survey, SystemNotice, TranscriptCard,
+    TypingIndicator,
 };
-use crate::i18n::{tr, Key};
-use crate::model::{ChatStore, CobrowseState, EntryKind, Phase};
+use crate::i18n::{tr, Key, Lang};
+use crate::model::{ChatStore, CobrowseState, Entry, EntryKind, Notice, Phase};
 
 /// Where the co-browsing prompt is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,22 +44,77 @@ enum PromptAt {
     End,
 }
 
-/// One item of the rendered list: a row (where it is in the store's rows, and its `seq`), or the
-/// co-browsing prompt after the row that was newest when the request came (one prompt at most,
-/// so it needs no key of its own). Rows are not copied into the list: only new ones are read.
+/// One item of the rendered list: a row (where it is in the store's rows, and its `seq`), the
+/// separator of a new day before the row with `seq`, or the co-browsing prompt after the row
+/// that was newest when the request came (one prompt at most, so it needs no key of its own).
+/// Rows are not copied into the list: only new ones are read.
 #[derive(Clone, Copy)]
 enum Item {
     Row { index: usize, seq: u64 },
+    Day { seq: u64, at: u64 },
     Prompt,
 }
+
+/// Keys of day separators: their row's `seq` with the top bit set (no row gets that far).
+const DAY_KEY: u64 = 1 << 63;
 
 impl Item {
     fn key(&self) -> Option<u64> {
         match self {
             Item::Row { seq, .. } => Some(*seq),
+            Item::Day { seq, .. } => Some(seq | DAY_KEY),
             Item::Prompt => None,
         }
     }
+}
+
+/// What a row says about days: a message on a (local) day, a separator of an earlier chat that
+/// names its day, or neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowDay {
+    Message(Option<i64>),
+    Earlier(Option<i64>),
+    Other,
+}
+
+/// Whether a day separator goes before `row`, given the day of the last message before it
+/// (`last`, updated): only where a message's day differs from the message's before it. An
+/// earlier chat's separator names its own day, so it starts afresh.
+fn day_break(last: &mut Option<i64>, row: RowDay) -> bool {
+    match row {
+        RowDay::Message(Some(day)) => {
+            let new_day = last.is_some_and(|l| l != day);
+            *last = Some(day);
+            new_day
+        }
+        RowDay::Earlier(day) => {
+            *last = day;
+            false
+        }
+        RowDay::Message(None) | RowDay::Other => false,
+    }
+}
+
+fn row_day(row: &Entry) -> RowDay {
+    match &row.kind {
+        EntryKind::Message(m) => RowDay::Message(m.at_ms.map(when::local_day)),
+        EntryKind::Notice(Notice::EarlierChat { at_ms }) => {
+            RowDay::Earlier(at_ms.map(when::local_day))
+        }
+        EntryKind::Notice(_) => RowDay::Other,
+    }
+}
+
+/// The separator of a new day.
+fn day_separator(at: u64, lang: Lang) -> AnyView {
+    let label = when::day(at, lang);
+    let text = label.clone();
+    view! {
+        <div class="wc-notice wc-day-sep" data-notice="day" role="separator" aria-label=label>
+            <span aria-hidden="true">{text}</span>
+        </div>
+    }
+    .into_any()
 }
 
 /// Rows rendered when a conversation is first shown (or replaced): a few screens' worth.
@@ -254,8 +311,21 @@ pub fn MessageList() -> impl IntoView {
                     let at = prompt_at.get();
                     entries.with(|rows| {
                         let mut items = Vec::with_capacity(rows.len().saturating_sub(hidden) + 1);
+                        // The day of the last message above the window.
+                        let mut last_day = None;
+                        for row in rows[..hidden.min(rows.len())].iter().rev() {
+                            if let RowDay::Message(Some(day)) | RowDay::Earlier(Some(day)) = row_day(row) {
+                                last_day = Some(day);
+                                break;
+                            }
+                        }
                         for (index, row) in rows.iter().enumerate().skip(hidden) {
                             let seq = row.seq;
+                            if day_break(&mut last_day, row_day(row)) {
+                                if let EntryKind::Message(m) = &row.kind {
+                                    items.push((lang, Item::Day { seq, at: m.at_ms.unwrap_or_default() }));
+                                }
+                            }
                             items.push((lang, Item::Row { index, seq }));
                             if at == PromptAt::After(seq) {
                                 items.push((lang, Item::Prompt));
@@ -266,8 +336,10 @@ pub fn MessageList() -> impl IntoView {
                 }
                 key=|(lang, item)| (*lang, item.key())
                 children=move |(lang, item)| {
-                    let Item::Row { index, seq } = item else {
-                        return view! { <CobrowsePrompt /> }.into_any();
+                    let (index, seq) = match item {
+                        Item::Row { index, seq } => (index, seq),
+                        Item::Day { at, .. } => return day_separator(at, lang),
+                        Item::Prompt => return view! { <CobrowsePrompt /> }.into_any(),
                     };
                     // Built in the update that listed it, so `index` finds it (else its seq does).
                     let kind = entries.with_untracked(|rows| {
@@ -291,6 +363,7 @@ pub fn MessageList() -> impl IntoView {
                 <CobrowsePrompt />
             </Show>
             <TypingIndicator />
+            <TranscriptCard />
             <Survey />
         </div>
     }
@@ -302,6 +375,31 @@ mod tests {
 
     fn next(prev: Option<&Window>, asked: u32, seqs: &[u64]) -> Window {
         Window::next(prev, asked, seqs.iter().copied())
+    }
+
+    #[test]
+    fn a_day_separator_goes_where_a_conversation_crosses_midnight() {
+        let rows = [
+            RowDay::Earlier(Some(10)),
+            RowDay::Message(Some(10)),
+            RowDay::Message(Some(11)),
+            RowDay::Other,
+            RowDay::Message(None),
+            RowDay::Message(Some(11)),
+            RowDay::Earlier(Some(20)),
+            RowDay::Message(Some(20)),
+            RowDay::Message(Some(23)),
+        ];
+        let mut last = None;
+        let breaks: Vec<bool> = rows.iter().map(|r| day_break(&mut last, *r)).collect();
+        assert_eq!(
+            breaks,
+            [false, false, true, false, false, false, false, false, true]
+        );
+        // The first message of all never gets one: nothing before it to cross from.
+        let mut last = None;
+        assert!(!day_break(&mut last, RowDay::Message(Some(5))));
+        assert!(day_break(&mut last, RowDay::Message(Some(6))));
     }
 
     #[test]

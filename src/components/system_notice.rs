@@ -1,5 +1,6 @@
-//! A centred, localised system notice (agent unavailable, transferred, ended, blocked …), and
-//! the labelled separator above each of a tagged user's earlier chats.
+//! A centred, localised system notice (agent unavailable, transferred, ended, blocked, the
+//! campaign's closing text …), and the labelled separator above each of a tagged user's earlier
+//! chats.
 
 use leptos::prelude::*;
 
@@ -22,6 +23,7 @@ pub fn notice_text(lang: Lang, notice: &Notice) -> String {
             lang.format(Key::EarlierChat, &[("date", &when::day(*at, lang))])
         }
         Notice::EarlierChat { at_ms: None } => lang.text(Key::EarlierChatUndated).to_owned(),
+        Notice::Finished { text } => text.clone(),
     }
 }
 
@@ -35,6 +37,7 @@ fn notice_kind(notice: &Notice) -> &'static str {
         Notice::Ended(EndedBy::Visitor) => "ended-by-visitor",
         Notice::Blocked => "blocked",
         Notice::EarlierChat { .. } => "earlier-chat",
+        Notice::Finished { .. } => "finished",
     }
 }
 

@@ -170,6 +170,16 @@ fn is_today(ms: u64) -> bool {
     (start..end).contains(&(ms as f64))
 }
 
+/// The calendar day `ms` falls on in the browser's time zone, as a day number: equal numbers
+/// are the same local date (for telling where a conversation crosses midnight).
+pub fn local_day(ms: u64) -> i64 {
+    if ms > MAX_DATE_MS {
+        return i64::MAX;
+    }
+    let offset_ms = Date::new(&JsValue::from_f64(ms as f64)).get_timezone_offset() * 60_000.0;
+    ((ms as f64 - offset_ms) / 86_400_000.0).floor() as i64
+}
+
 /// Hours and minutes, e.g. `14:05` (de) or `2:05 PM` (en).
 pub fn short_time(ms: u64, lang: Lang) -> String {
     format(ms, lang, Style::Time)

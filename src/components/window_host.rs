@@ -19,7 +19,7 @@ use web_sys::HtmlElement;
 
 use super::ChatWindow;
 use crate::actions::{Actions, UiAction};
-use crate::model::ChatStore;
+use crate::model::{ChatStore, Phase};
 use crate::mount::{ShellLink, WindowStart};
 
 /// The window in its shell. Dropping it stops every effect, unmounts the window and disposes
@@ -54,7 +54,8 @@ impl WindowHost {
         let window: Rc<RefCell<Option<AnyViewState>>> = Rc::default();
         let window_ref = NodeRef::<html::Section>::new();
         let effects = owner.with(|| {
-            let (l_open, l_unread, l_chat) = (link.clone(), link.clone(), link.clone());
+            let (l_open, l_unread, l_chat, l_offline) =
+                (link.clone(), link.clone(), link.clone(), link.clone());
             vec![
                 // A run still queued when the store went away has nothing to tell.
                 RenderEffect::new(move |_| {
@@ -73,6 +74,15 @@ impl WindowHost {
                         let chatting = phase.try_get().is_some_and(|p| p.in_chat());
                         if told.replace(Some(chatting)) != Some(chatting) {
                             l_chat.set_chatting(chatting);
+                        }
+                    }
+                }),
+                RenderEffect::new({
+                    let told = std::cell::Cell::new(None);
+                    move |_| {
+                        let offline = phase.try_get() == Some(Phase::Offline);
+                        if told.replace(Some(offline)) != Some(offline) {
+                            l_offline.set_offline(offline);
                         }
                     }
                 }),
@@ -151,10 +161,14 @@ impl Drop for WindowHost {
     }
 }
 
-/// Focuses the composer when it is enabled, else the window itself.
+/// Focuses the first field of a form shown in the composer's place, else the composer when it
+/// is enabled, else the window itself.
 pub fn focus_into_window(window: &HtmlElement) {
     let composer = window
-        .query_selector(".wc-composer textarea:not([disabled])")
+        .query_selector(
+            ".wc-prechat .wc-field-input, .wc-offline-form .wc-field-input, \
+             .wc-composer-area:not([hidden]) .wc-composer textarea:not([disabled])",
+        )
         .ok()
         .flatten()
         .and_then(|el| el.dyn_into::<HtmlElement>().ok());

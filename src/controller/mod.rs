@@ -50,6 +50,8 @@ pub struct ControllerOptions {
     pub request_url: Option<String>,
     /// The launcher told the page `ready` already.
     pub ready_announced: bool,
+    /// The page's livechat options, put over the campaign's configuration.
+    pub livechat: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 struct Driver {
@@ -120,6 +122,7 @@ impl Controller {
                 websocket_url: options.websocket_url.clone(),
                 ready_announced: options.ready_announced,
                 bosh_url: options.bosh_url.clone(),
+                livechat: options.livechat.clone(),
             },
             Box::new(BrowserRandom),
         );

@@ -40,6 +40,7 @@ pub fn widget_config(campaign: &Campaign, language: Option<Lang>) -> WidgetConfi
             accept: non_empty(&cobrowsing.accept_text),
             deny: non_empty(&cobrowsing.deny_text),
         }),
+        livechat: campaign.webchat.config.clone(),
     }
 }
 

@@ -23,6 +23,47 @@ pub struct WidgetConfig {
     pub survey: Option<SurveyConfig>,
     /// Co-browsing texts, when the campaign has co-browsing active.
     pub cobrowse: Option<CobrowseConfig>,
+    /// What the campaign configures around the chat (pre-chat form, departments, offline form,
+    /// greetings, the end of the chat), with the page's `livechat` options over it.
+    pub livechat: Livechat,
+}
+
+/// The campaign's livechat configuration, as the protocol reads it.
+pub type Livechat = webchat_protocol::widget_config::WidgetConfig;
+
+impl WidgetConfig {
+    /// The window's title: while nobody is available the campaign's `offlineTitle` (the
+    /// catalogue's when it shows the offline form without one), else the campaign's title.
+    pub fn title_text(&self, offline: bool, lang: Lang) -> String {
+        if offline {
+            if let Some(t) = &self.livechat.offline_title {
+                return t.clone();
+            }
+            if self.livechat.display_offline_form {
+                return lang.text(crate::i18n::Key::OfflineTitle).to_owned();
+            }
+        }
+        self.title
+            .clone()
+            .unwrap_or_else(|| lang.text(crate::i18n::Key::Title).to_owned())
+    }
+
+    /// The colour launcher and header take: `offlineColor` while nobody is available (when
+    /// the campaign has one), else the campaign's `color`.
+    pub fn accent(&self, offline: bool) -> Option<&str> {
+        let offline_color = self.livechat.offline_color.as_deref().filter(|_| offline);
+        offline_color.or(self.color.as_deref())
+    }
+
+    /// The name a department is shown with (its id when the campaign gave none).
+    pub fn department_name(&self, id: &str) -> String {
+        self.livechat
+            .department(id)
+            .map(|d| d.name.trim())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(id)
+            .to_owned()
+    }
 }
 
 impl WidgetConfig {
@@ -142,6 +183,34 @@ mod tests {
         let values: Vec<String> = s.display_options().into_iter().map(|o| o.value).collect();
         assert_eq!(values, vec!["good", "bad"]);
         assert!(s.display_options().iter().all(|o| o.label.is_none()));
+    }
+
+    #[test]
+    fn the_launcher_checks_the_keys_the_protocol_reads() {
+        assert!(webchat_launcher::livechat::keys()
+            .eq(webchat_protocol::widget_config::KEYS.iter().copied()));
+    }
+
+    #[test]
+    fn offline_takes_the_offline_title_and_colour() {
+        let mut c = WidgetConfig {
+            color: Some("#0a6018".into()),
+            ..Default::default()
+        };
+        assert_eq!(c.accent(true), Some("#0a6018"), "none configured");
+        assert_eq!(c.title_text(true, Lang::En), "Chat with us");
+        c.livechat.offline_color = Some("#6b7280".into());
+        c.livechat.display_offline_form = true;
+        assert_eq!(c.accent(true), Some("#6b7280"));
+        assert_eq!(c.accent(false), Some("#0a6018"));
+        assert_eq!(c.title_text(true, Lang::En), "Leave us a message");
+        assert_eq!(
+            c.title_text(true, Lang::De),
+            Lang::De.text(crate::i18n::Key::OfflineTitle)
+        );
+        c.livechat.offline_title = Some("Closed".into());
+        assert_eq!(c.title_text(true, Lang::En), "Closed");
+        assert_eq!(c.title_text(false, Lang::En), "Chat with us");
     }
 
     #[test]

@@ -9,12 +9,14 @@
 pub mod campaign;
 mod config;
 mod store;
+pub mod transcript;
 mod typing;
 
 pub use crate::session::saved::{self, SavedEntry};
 pub use crate::session::view::{
-    CobrowseState, EndedBy, MessageId, MessageStatus, Notice, Phase, Sender, SurveyState,
+    CobrowseState, EmailState, EndedBy, MessageId, MessageStatus, Notice, OfflineState, Phase,
+    PrechatFields, PrechatState, PrechatValues, SendError, Sender, SurveyState, TranscriptOffer,
 };
-pub use config::{CobrowseConfig, SurveyConfig, SurveyOption, SurveyStyle, WidgetConfig};
+pub use config::{CobrowseConfig, Livechat, SurveyConfig, SurveyOption, SurveyStyle, WidgetConfig};
 pub use store::{ChatStore, Entry, EntryKind, Message};
 pub use typing::{ChatState, TypingTracker, PAUSE_AFTER_MS};

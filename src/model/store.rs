@@ -13,7 +13,8 @@ use super::config::WidgetConfig;
 use super::saved::SavedEntry;
 use crate::i18n::Lang;
 use crate::session::view::{
-    CobrowseState, MessageId, MessageStatus, Notice, Phase, Sender, SurveyState,
+    CobrowseState, MessageId, MessageStatus, Notice, OfflineState, Phase, PrechatState, Sender,
+    SurveyState, TranscriptOffer,
 };
 use crate::session::ViewUpdate;
 
@@ -83,6 +84,12 @@ pub struct ChatStore {
     unread: RwSignal<u32>,
     survey: RwSignal<SurveyState>,
     cobrowse: RwSignal<CobrowseState>,
+    prechat: RwSignal<PrechatState>,
+    offline: RwSignal<OfflineState>,
+    transcript: RwSignal<TranscriptOffer>,
+    // What the visitor is typing in the composer, not sent yet (offered to the offline form
+    // when the chat becomes impossible meanwhile).
+    composer_draft: RwSignal<String>,
     next_seq: RwSignal<u64>,
     // Memoised: every text in the widget depends on it, and it changes far less than the config.
     lang: Memo<Lang>,
@@ -116,6 +123,10 @@ impl ChatStore {
             unread: RwSignal::new(0),
             survey: RwSignal::new(SurveyState::Hidden),
             cobrowse: RwSignal::new(CobrowseState::Idle),
+            prechat: RwSignal::new(PrechatState::Hidden),
+            offline: RwSignal::new(OfflineState::Hidden),
+            transcript: RwSignal::new(TranscriptOffer::Hidden),
+            composer_draft: RwSignal::new(String::new()),
             next_seq: RwSignal::new(0),
             visible: RwSignal::new(true),
             configured: RwSignal::new(true),
@@ -172,6 +183,26 @@ impl ChatStore {
     /// The co-browsing prompt's state.
     pub fn cobrowse(&self) -> ReadSignal<CobrowseState> {
         self.cobrowse.read_only()
+    }
+    /// The form before the chat.
+    pub fn prechat(&self) -> ReadSignal<PrechatState> {
+        self.prechat.read_only()
+    }
+    /// The offline form.
+    pub fn offline(&self) -> ReadSignal<OfflineState> {
+        self.offline.read_only()
+    }
+    /// The transcript offer after the chat.
+    pub fn transcript(&self) -> ReadSignal<TranscriptOffer> {
+        self.transcript.read_only()
+    }
+    /// What the visitor typed in the composer and has not sent.
+    pub fn composer_draft(&self) -> ReadSignal<String> {
+        self.composer_draft.read_only()
+    }
+    /// The composer's text changed (the view's own state, like the window).
+    pub fn set_composer_draft(&self, text: String) {
+        self.composer_draft.set(text);
     }
     /// Whether the widget may be seen (visibility rules; true by default). Hidden means no
     /// launcher and no window.
@@ -283,6 +314,9 @@ impl ChatStore {
                     self.cobrowse.set(cobrowse);
                 }
             }
+            ViewUpdate::Prechat(prechat) => self.prechat.set(prechat),
+            ViewUpdate::Offline(offline) => self.offline.set(offline),
+            ViewUpdate::Transcript(transcript) => self.transcript.set(transcript),
         }
     }
 

@@ -12,6 +12,7 @@
 //! | `history` | a tagged user's earlier chats kept by this browser, each after a dated separator (shown when the backend has no history) |
 //! | `campaign` | the last campaign read (the API's JSON), so the next page view shows the launcher in its colour and language at once; removed when the campaign turns out unusable |
 //! | `transport` | `bosh` once a WebSocket did not get through and BOSH took over, for the rest of the visit (see [`carrier`](super::carrier)) |
+//! | `prechat` | what the visitor gave in the form before the chat: name, email, department (see [`prechat`](super::prechat)) |
 //!
 //! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again.
 //!
@@ -35,6 +36,7 @@ use super::forms;
 use super::identity::{visitor_proof, UserInfo};
 use super::io::{encode_path, HttpReply, Level, Method, Save, Stored, ViewUpdate};
 use super::lifecycle::{parse_reply, Failure, Retry, Stage};
+pub use super::prechat::PRECHAT_KEY;
 use super::saved::{self, SavedEntry};
 use super::tabs::Role;
 use super::timers::Timer;
@@ -62,7 +64,7 @@ pub const CAMPAIGN_KEY: &str = keys::CAMPAIGN;
 pub const TRANSPORT_KEY: &str = keys::TRANSPORT;
 
 /// Every key the session writes (the launcher knows them too: `webchat_launcher::keys`).
-pub const ALL_KEYS: [&str; 8] = keys::ALL;
+pub const ALL_KEYS: [&str; 9] = keys::ALL;
 
 /// Where the saved chat was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,12 +186,15 @@ impl Session {
             .and_then(|text| api::parse_response::<Campaign>(200, text).ok())
             .filter(|c| c.active);
         let open = stored.get(OPEN_KEY) == Some("1");
+        let prechat = stored.get(PRECHAT_KEY).map(str::to_owned);
+        self.prechat_loaded(prechat.as_deref());
         match visitor_id {
             Some(id) => self.who.visitor_id = id,
             None => self.new_visitor(),
         }
         self.who.user = user;
         if let Some(c) = look {
+            let c = self.with_overrides(c);
             self.view.push(ViewUpdate::Campaign(Box::new(c)));
         }
         self.view.restore(transcript);

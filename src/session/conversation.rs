@@ -13,7 +13,8 @@ use std::collections::{HashSet, VecDeque};
 use super::io::ViewUpdate;
 use super::saved::SavedEntry;
 use super::view::{
-    CobrowseState, EndedBy, MessageId, MessageStatus, Notice, Phase, Sender, SurveyState,
+    CobrowseState, EndedBy, MessageId, MessageStatus, Notice, OfflineState, Phase, PrechatState,
+    Sender, SurveyState, TranscriptOffer,
 };
 
 /// What is shown, and the updates not yet drained.
@@ -25,6 +26,9 @@ pub(crate) struct Conversation {
     typing: bool,
     survey: SurveyState,
     cobrowse: CobrowseState,
+    prechat: PrechatState,
+    offline: OfflineState,
+    transcript: TranscriptOffer,
     /// Whether the window is open (the view opens and closes it; kept for saving).
     pub open: bool,
     phase: Phase,
@@ -275,6 +279,27 @@ impl Conversation {
         }
     }
 
+    pub fn set_prechat(&mut self, prechat: PrechatState) {
+        if self.prechat != prechat {
+            self.prechat = prechat.clone();
+            self.push(ViewUpdate::Prechat(prechat));
+        }
+    }
+
+    pub fn set_offline(&mut self, offline: OfflineState) {
+        if self.offline != offline {
+            self.offline = offline.clone();
+            self.push(ViewUpdate::Offline(offline));
+        }
+    }
+
+    pub fn set_transcript(&mut self, transcript: TranscriptOffer) {
+        if self.transcript != transcript {
+            self.transcript = transcript.clone();
+            self.push(ViewUpdate::Transcript(transcript));
+        }
+    }
+
     /// The chat moved to another agent: a notice, and the new name from now on.
     pub fn agent_transferred(&mut self, firstname: &str) {
         self.set_typing(false);
@@ -284,11 +309,14 @@ impl Conversation {
         });
     }
 
-    /// The chat is over: a notice, an open prompt withdrawn, the survey when the campaign has
-    /// one.
-    pub fn chat_ended(&mut self, by: EndedBy, survey: bool) {
+    /// The chat is over: a notice (and the campaign's closing text, when it has one), an open
+    /// prompt withdrawn, the survey when the campaign has one.
+    pub fn chat_ended(&mut self, by: EndedBy, survey: bool, finished: Option<String>) {
         self.set_typing(false);
         self.add_notice(Notice::Ended(by));
+        if let Some(text) = finished {
+            self.add_notice(Notice::Finished { text });
+        }
         if self.cobrowse == CobrowseState::Requested {
             self.set_cobrowse(CobrowseState::Idle);
         }
@@ -407,10 +435,16 @@ mod tests {
     fn an_end_opens_the_survey_only_when_the_campaign_has_one_and_withdraws_the_prompt() {
         let mut c = Conversation::default();
         c.set_cobrowse(CobrowseState::Requested);
-        c.chat_ended(EndedBy::Agent, false);
+        c.chat_ended(EndedBy::Agent, false, None);
         assert_eq!(c.survey(), &SurveyState::Hidden);
         assert_eq!(c.cobrowse(), CobrowseState::Idle);
-        c.chat_ended(EndedBy::Visitor, true);
+        c.chat_ended(EndedBy::Visitor, true, Some("Thanks for chatting.".into()));
+        assert_eq!(
+            c.entries().last(),
+            Some(&SavedEntry::Notice(Notice::Finished {
+                text: "Thanks for chatting.".into()
+            }))
+        );
         assert_eq!(c.survey(), &SurveyState::Open);
         c.blocked();
         assert_eq!(c.survey(), &SurveyState::Hidden);

@@ -234,6 +234,8 @@ impl Session {
         self.who.user = None;
         self.who.epoch += 1;
         self.history.cancel();
+        self.prechat_reset();
+        self.mail_reset();
         self.view.reset();
         if live {
             self.emit(HostEvent::ChatEnded {

@@ -12,7 +12,10 @@ use webchat_protocol::Instant;
 
 use super::saved::SavedEntry;
 use super::tabs::TabMessage;
-use super::view::{CobrowseState, MessageId, MessageStatus, Phase, SurveyState};
+use super::view::{
+    CobrowseState, MessageId, MessageStatus, OfflineState, Phase, PrechatState, SurveyState,
+    TranscriptOffer,
+};
 use crate::events::HostEvent;
 
 /// The time of an input: the monotonic clock (timers, the XMPP core) and the wall clock
@@ -204,6 +207,12 @@ pub enum ViewUpdate {
     Survey(SurveyState),
     /// The co-browsing prompt.
     Cobrowse(CobrowseState),
+    /// The form before the chat.
+    Prechat(PrechatState),
+    /// The offline form.
+    Offline(OfflineState),
+    /// The transcript offer after the chat.
+    Transcript(TranscriptOffer),
 }
 
 /// One write to the widget's storage (keys without the `webchat:` prefix).

@@ -14,9 +14,11 @@ use webchat_protocol::api::{
     self, ApiError, Campaign, ChatSession, ChatSessionRequest, XmppCredentials,
     XmppCredentialsRequest,
 };
+use webchat_protocol::widget_config::WidgetConfig;
 
 use super::identity::{visitor_proof, UserApi};
 use super::io::{encode_path, HttpReply, Level, Method, RandomExt, ViewUpdate};
+use super::prechat::chat_session_body;
 use super::timers::Timer;
 use super::{Purpose, Session};
 use crate::events::HostEvent;
@@ -180,7 +182,21 @@ impl Session {
         }
     }
 
+    /// `c` with the host page's livechat options put over the campaign's configuration.
+    pub(super) fn with_overrides(&mut self, mut c: Campaign) -> Campaign {
+        let Some(over) = &self.options.livechat else {
+            return c;
+        };
+        match c.webchat.config.overlaid(over) {
+            Ok(config) => c.webchat.config = config,
+            // `init` checked the options: only a campaign the overlay cannot go with gets here.
+            Err(e) => self.log(Level::Error, format!("webchat: option `livechat`: {e}")),
+        }
+        c
+    }
+
     fn apply_campaign(&mut self, c: Campaign) {
+        let c = self.with_overrides(c);
         self.life.attempt = 0;
         self.life.available = c.availability;
         self.view.push(ViewUpdate::Campaign(Box::new(c.clone())));
@@ -223,6 +239,16 @@ impl Session {
     /// Whether the campaign has a survey.
     pub(super) fn has_survey(&self) -> bool {
         self.life.campaign.as_ref().is_some_and(|c| c.survey.active)
+    }
+
+    /// The campaign's livechat configuration (with the page's options), once read.
+    pub(super) fn livechat(&self) -> Option<&WidgetConfig> {
+        self.life.campaign.as_ref().map(|c| &c.webchat.config)
+    }
+
+    /// The campaign's text for the end of a chat, when it has one.
+    pub(super) fn finished_text(&self) -> Option<String> {
+        self.livechat()?.conversation_finished_message.clone()
     }
 
     /// Whether the campaign has co-browsing.
@@ -287,7 +313,7 @@ impl Session {
         match self.link.session.clone() {
             Some(session) => self.create_credentials(&session),
             None => {
-                let body = api::to_json(&request);
+                let body = chat_session_body(&request, &self.chat_start());
                 self.request(
                     Purpose::CreateSession { epoch },
                     (Method::Post, "chatsessions".into()),
@@ -324,6 +350,7 @@ impl Session {
                     });
                 }
                 self.link.session = Some(session.clone());
+                self.prechat_used();
                 self.save();
                 self.create_credentials(&session);
             }
@@ -398,8 +425,9 @@ impl Session {
         }
         self.fail_waiting();
         self.life.stage = Stage::Over { blocked: false };
-        let survey = self.has_survey();
-        self.view.chat_ended(super::view::EndedBy::Visitor, survey);
+        let (survey, finished) = (self.has_survey(), self.finished_text());
+        self.view
+            .chat_ended(super::view::EndedBy::Visitor, survey, finished);
         self.emit(HostEvent::ChatEnded {
             by: crate::events::EndedBy::Visitor,
         });
@@ -420,6 +448,7 @@ impl Session {
         self.outbox.clear();
         self.timers.stop(Timer::Chat);
         self.life.stage = Stage::Ready;
+        self.mail_reset();
         self.view.new_chat();
     }
 }

@@ -311,8 +311,8 @@ impl Session {
                 if !matches!(self.life.stage, Stage::Over { .. }) {
                     self.life.stage = Stage::Over { blocked: false };
                     self.fail_waiting();
-                    let survey = self.has_survey();
-                    self.view.chat_ended(EndedBy::Agent, survey);
+                    let (survey, finished) = (self.has_survey(), self.finished_text());
+                    self.view.chat_ended(EndedBy::Agent, survey, finished);
                     self.emit(HostEvent::ChatEnded {
                         by: events::EndedBy::Agent,
                     });

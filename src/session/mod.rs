@@ -29,6 +29,7 @@
 //! The widget's [`Phase`] is computed from the state by one function, [`Session::phase`];
 //! nothing assigns it.
 
+pub mod after_chat;
 pub mod carrier;
 pub mod continuity;
 pub mod conversation;
@@ -38,7 +39,9 @@ pub mod identity;
 pub mod io;
 pub mod lifecycle;
 pub mod link;
+pub mod offline;
 pub mod outbox;
+pub mod prechat;
 pub mod saved;
 pub mod survey;
 pub mod tabs;
@@ -62,7 +65,9 @@ pub use io::{
 use io::{Outputs, RandomExt};
 use lifecycle::{Lifecycle, LinkState, Stage};
 use link::Link;
+use offline::Offline;
 use outbox::Outbox;
+use prechat::Prechat;
 pub use tabs::{LeaderView, TabMessage, ToLeader};
 use tabs::{Role, Tabs};
 use timers::{Timer, TimerTable};
@@ -79,6 +84,9 @@ pub struct SessionOptions {
     pub ready_announced: bool,
     /// The BOSH (HTTP-Bind) URL to fall back to when WebSockets do not get through.
     pub bosh_url: Option<String>,
+    /// The host page's livechat options: keys of the campaign's configuration put over it
+    /// (checked by `init`).
+    pub livechat: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// What a request in flight is for.
@@ -91,6 +99,8 @@ enum Purpose {
     HistoryList,
     HistoryTranscript,
     Survey,
+    Offline,
+    TranscriptEmail,
 }
 
 /// The visitor's session. See the [module documentation](self).
@@ -114,6 +124,11 @@ pub struct Session {
     history: History,
     tabs: Tabs,
     view: Conversation,
+    prechat: Prechat,
+    offline: Offline,
+    /// "Email me a copy" of the chat that ended, and where it was asked to go.
+    mail: view::EmailState,
+    mail_to: Option<String>,
 }
 
 impl Session {
@@ -142,6 +157,10 @@ impl Session {
             history: History::default(),
             tabs: Tabs::default(),
             view: Conversation::default(),
+            prechat: Prechat::default(),
+            offline: Offline::default(),
+            mail: view::EmailState::Idle,
+            mail_to: None,
         }
     }
 
@@ -153,10 +172,12 @@ impl Session {
         !self.stopped
     }
 
-    /// After every input: the view hears the phase the state now amounts to.
+    /// After every input: the view hears the phase the state now amounts to, and what the
+    /// forms around the chat show with it.
     fn finish(&mut self) {
         let phase = self.phase();
         self.view.set_phase(phase);
+        self.show_forms();
     }
 
     /// What the storage holds, as asked for by [`Session::poll_storage_read`].
@@ -233,6 +254,8 @@ impl Session {
             Purpose::HistoryList => self.history_listed(id, reply),
             Purpose::HistoryTranscript => self.history_transcript_read(id, reply),
             Purpose::Survey => self.survey_saved(reply),
+            Purpose::Offline => self.offline_replied(reply),
+            Purpose::TranscriptEmail => self.transcript_emailed(reply),
         }
         self.finish();
     }
@@ -466,17 +489,16 @@ impl Session {
                 self.view.open = false;
                 self.emit(HostEvent::Close);
             }
+            UiAction::SubmitPrechat(values) => self.submit_prechat(values),
+            UiAction::ChangeDepartment => self.change_department(),
+            UiAction::SendOffline {
+                name,
+                email,
+                message,
+            } => return self.send_offline(name, email, message),
+            UiAction::EmailTranscript(to) => self.email_transcript(to),
         }
         self.save_next();
-    }
-
-    /// Hands the visitor's chat state to the chat (ignored without one).
-    fn tell_chat_state(&mut self, state: view::ChatState) {
-        let now = self.now.at;
-        if let Some(chat) = self.link.chat.as_mut() {
-            chat.set_chat_state(state.to_protocol(), now);
-            self.pump();
-        }
     }
 
     // ---- shared helpers ----

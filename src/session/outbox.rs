@@ -5,7 +5,8 @@
 //! the acknowledgement are recognised. It waits in the queue while there is no chat (loading,
 //! starting, reconnecting), goes out in order once there is, and becomes "sent" when the chat
 //! reports it delivered. What cannot go out is marked failed with its text kept for Retry.
-//! Visitor rows saved as `sending` are the queue of a reloaded page.
+//! Visitor rows saved as `sending` are the queue of a reloaded page. The composer's chat state
+//! (XEP-0085) goes to the chat from here too.
 
 use std::collections::HashMap;
 
@@ -58,6 +59,15 @@ impl Outbox {
 }
 
 impl Session {
+    /// Hands the visitor's chat state to the chat (ignored without one).
+    pub(super) fn tell_chat_state(&mut self, state: super::view::ChatState) {
+        let now = self.now.at;
+        if let Some(chat) = self.link.chat.as_mut() {
+            chat.set_chat_state(state.to_protocol(), now);
+            self.pump();
+        }
+    }
+
     /// The visitor sent `text`.
     pub(super) fn send_text(&mut self, text: String) {
         if matches!(self.life.stage, Stage::Hidden | Stage::Over { .. }) {

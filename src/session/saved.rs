@@ -86,6 +86,7 @@ enum NoticeKind {
     Ended,
     Blocked,
     EarlierChat,
+    Finished,
 }
 
 /// `from`: who wrote a message row.
@@ -121,6 +122,9 @@ impl TryFrom<SavedRow> for SavedEntry {
                 NoticeKind::Ended => Notice::Ended(row.by.ok_or(Unreadable("a side"))?),
                 NoticeKind::Blocked => Notice::Blocked,
                 NoticeKind::EarlierChat => Notice::EarlierChat { at_ms: row.at },
+                NoticeKind::Finished => Notice::Finished {
+                    text: row.text.ok_or(Unreadable("a text"))?,
+                },
             }));
         }
         let sender = match row.from.ok_or(Unreadable("an author"))? {
@@ -189,6 +193,10 @@ impl From<SavedEntry> for SavedRow {
                         row.at = at_ms;
                         NoticeKind::EarlierChat
                     }
+                    Notice::Finished { text } => {
+                        row.text = Some(text);
+                        NoticeKind::Finished
+                    }
                 });
                 row
             }
@@ -254,6 +262,9 @@ mod tests {
                 at_ms: Some(1_764_000_000_000),
             }),
             SavedEntry::Notice(Notice::EarlierChat { at_ms: None }),
+            SavedEntry::Notice(Notice::Finished {
+                text: "Thanks for chatting".into(),
+            }),
         ];
         assert_eq!(from_json_text(&to_json_text(&all)), all);
     }

@@ -129,6 +129,129 @@ pub enum Notice {
         /// When that chat began (ms since the Unix epoch), when known.
         at_ms: Option<u64>,
     },
+    /// The campaign's `conversationFinishedMessage`, after the chat ended (plain text).
+    Finished {
+        /// The campaign's text.
+        text: String,
+    },
+}
+
+/// What the visitor typed into the form before the chat (and the department chosen).
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PrechatValues {
+    /// The name (when the form asks for it).
+    pub name: String,
+    /// The email address (when the form asks for it).
+    pub email: String,
+    /// "How can we help?": becomes the first message when given.
+    pub message: String,
+    /// The department's id (when the campaign has departments).
+    pub department: Option<String>,
+}
+
+/// Which fields the form before the chat asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PrechatFields {
+    /// Name (required).
+    pub name: bool,
+    /// Email address (required).
+    pub email: bool,
+    /// "How can we help?" (optional).
+    pub message: bool,
+    /// The department (required).
+    pub department: bool,
+}
+
+/// The form before the chat: the pre-chat form and the choice of department.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrechatState {
+    /// No form: the first message starts the chat (none configured, or given already for a
+    /// chat under way).
+    #[default]
+    Hidden,
+    /// The form is shown instead of the composer, with what the visitor gave before.
+    Open {
+        /// The fields asked for.
+        fields: PrechatFields,
+        /// What to fill them with.
+        values: PrechatValues,
+    },
+    /// Given: the first message starts the chat with it.
+    Done {
+        /// The department chosen, shown above the composer.
+        department: Option<String>,
+        /// The visitor may still choose another one (until the first message).
+        can_switch: bool,
+    },
+}
+
+/// Why a form could not be sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendError {
+    /// No answer, or the server's trouble: worth trying again.
+    Network,
+    /// The backend refused what was typed (its form rules).
+    Invalid,
+    /// The backend does not take it now (the feature is off, the campaign inactive, too many
+    /// copies).
+    Refused,
+    /// The backend has no such feature.
+    Unsupported,
+}
+
+/// The offline form (no agent available, the campaign's `displayOfflineForm`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum OfflineState {
+    /// Not shown: agents are available, or the campaign has no offline form.
+    #[default]
+    Hidden,
+    /// The form, its message field offered `draft` (what the visitor had typed for a chat).
+    Form {
+        /// Text the visitor wrote before the chat turned out impossible.
+        draft: String,
+        /// Being sent: the form waits.
+        sending: bool,
+        /// The last attempt failed.
+        error: Option<SendError>,
+    },
+    /// Accepted: the campaign's success message.
+    Sent,
+}
+
+/// "Email me a copy" after the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailState {
+    /// Not asked for yet.
+    #[default]
+    Idle,
+    /// On its way.
+    Sending,
+    /// Accepted, to this address.
+    Sent {
+        /// Where the copy goes.
+        to: String,
+    },
+    /// The last attempt failed.
+    Failed(SendError),
+}
+
+/// The transcript offer after the chat (the campaign's `transcript`).
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptOffer {
+    /// Not offered.
+    #[default]
+    Hidden,
+    /// Offered: the download, and the copy by email.
+    Shown {
+        /// The address the chat already has (the pre-chat form's, the tagged user's).
+        email: Option<String>,
+        /// The copy by email.
+        mail: EmailState,
+    },
 }
 
 /// The post-chat survey.
@@ -216,6 +339,21 @@ pub enum UiAction {
         /// True for accept.
         accepted: bool,
     },
+    /// Sent the form before the chat (already checked by the form).
+    SubmitPrechat(PrechatValues),
+    /// Asked to choose another department (before the first message).
+    ChangeDepartment,
+    /// Sent the offline form (already checked by the form).
+    SendOffline {
+        /// The name.
+        name: String,
+        /// The email address.
+        email: String,
+        /// The message.
+        message: String,
+    },
+    /// Asked for a copy of the chat by email (`None`: the address the chat has).
+    EmailTranscript(Option<String>),
 }
 
 #[cfg(test)]

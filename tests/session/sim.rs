@@ -32,6 +32,13 @@ pub fn campaign(active: bool, availability: bool) -> String {
     )
 }
 
+/// [`campaign`] (active) with the livechat configuration `webchat` (a JSON object).
+pub fn campaign_with(availability: bool, webchat: &str) -> String {
+    let mut c = campaign(true, availability);
+    c.pop();
+    format!("{c},\"webchat\":{webchat}}}")
+}
+
 pub const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created","visitor_secret":"k3y"}"#;
 pub const CREDS: &str = r#"{"id":"cr-1","agent":{"firstname":"Ana","nickname":"ana","jid":"ana@internal.webchat.test"},"credentials":{"user":"v1@webchat.test","password":"pw","domain":"webchat.test","resource":"web"}}"#;
 pub const AGENT: &str = "ana@internal.webchat.test/console";
@@ -118,13 +125,29 @@ impl Tab {
         Tab::open_with(storage, 1, Some(BOSH_URL.into()))
     }
 
+    /// A tab whose page gives the `livechat` option `over` (a JSON object).
+    pub fn open_with_livechat(storage: &Storage, over: &str) -> Tab {
+        let over = serde_json::from_str(over).expect("a JSON object");
+        Tab::open_with_options(storage, 1, None, Some(over))
+    }
+
     fn open_with(storage: &Storage, seed: u64, bosh_url: Option<String>) -> Tab {
+        Tab::open_with_options(storage, seed, bosh_url, None)
+    }
+
+    fn open_with_options(
+        storage: &Storage,
+        seed: u64,
+        bosh_url: Option<String>,
+        livechat: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Tab {
         let mut s = Session::new(
             SessionOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: WS_URL.into(),
                 ready_announced: false,
                 bosh_url,
+                livechat,
             },
             Box::new(Counter(seed)),
         );

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::json::{self, Value};
+use crate::livechat::OfflineLook;
 
 /// The launcher's view of a campaign.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct CampaignInfo {
     pub slots: Slots,
     /// The extension switch `webchat.visibilityOverrides`: read the operator's verdict.
     pub visibility_overrides: bool,
+    /// How launcher and window look while nobody is available (`webchat.offlineColor` …).
+    pub offline: OfflineLook,
 }
 
 /// `available_slots`: a count, or no limit (`"∞"`).
@@ -108,6 +111,7 @@ impl CampaignInfo {
                 Some(s) => Slots::from_json(s)?,
             },
             visibility_overrides: overrides,
+            offline: OfflineLook::read(v.get("webchat")),
         })
     }
 
@@ -239,6 +243,10 @@ mod tests {
             r#"{"id":"c","active":true,"availability":true,"available_slots":"3","webchat":{"visibilityOverrides":true}}"#,
         );
         assert!(text.available() && text.agent_online() && text.visibility_overrides);
+        let offline =
+            c(r##"{"id":"c","webchat":{"offlineColor":"#6b7280","offlineTitle":"Closed"}}"##);
+        assert_eq!(offline.offline.color.as_deref(), Some("#6b7280"));
+        assert_eq!(offline.offline.title.as_deref(), Some("Closed"));
         assert_eq!(
             c(r#"{"id":"c","active":true,"available_slots":"inf"}"#).slots,
             Slots::Unlimited

@@ -8,7 +8,7 @@
 //! The bridge ([`bridge`]) carries the checked options, the launcher's DOM (shadow root, root,
 //! launcher button), the campaign reply the launcher read, the chat texts of the language in
 //! use, what the visitor left in the frame, and the launcher's setters (open, unread, a chat
-//! going on, unusable, mounted). The handle ([`chat`]) opens and closes the window, applies
+//! going on, offline, unusable, mounted). The handle ([`chat`]) opens and closes the window, applies
 //! `tag`/`reset`, reports availability and answers `state`, the identity and `destroy`.
 //! `ARCHITECTURE.md` ("Two download stages") tells who owns what.
 
@@ -19,14 +19,15 @@ use crate::adapters::js_get;
 use crate::shell::Shell;
 
 /// The contract's version: bumped whenever a member below changes meaning.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The members of the bridge object.
 pub mod bridge {
     /// [`super::VERSION`], a number.
     pub const VERSION: &str = "version";
-    /// `{ apiUrl, apiToken, campaign, websocketUrl, visitorIds: "session" | "persistent",
-    /// language: tag | null, inline: boolean }`, checked by the launcher.
+    /// `{ apiUrl, apiToken, campaign, websocketUrl, boshUrl?, visitorIds: "session" |
+    /// "persistent", language: tag | null, livechat?: JSON text, inline: boolean, historyDue:
+    /// boolean }`, checked by the launcher (`livechat`: an object of the configuration's keys).
     pub const OPTIONS: &str = "options";
     /// `{ lang: tag, text }`: the chat texts of the language in use (as `cargo xtask dist`
     /// ships them), or `null` when their download failed (English then).
@@ -51,6 +52,9 @@ pub mod bridge {
     pub const SET_UNREAD: &str = "setUnread";
     /// `(chatting: boolean)`: a chat is under way (never hidden by the visibility rules).
     pub const SET_CHATTING: &str = "setChatting";
+    /// `(offline: boolean)`: nobody is available (the chat's phase `offline`): launcher and
+    /// header take the offline colour.
+    pub const SET_OFFLINE: &str = "setOffline";
     /// `()`: the campaign turned out unusable: the widget hides for good.
     pub const UNAVAILABLE: &str = "unavailable";
     /// `()`: the chat's window is in place: the frame goes, a held launcher shows.

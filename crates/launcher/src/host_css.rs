@@ -45,6 +45,7 @@ height:auto!important;margin:0!important;padding:0!important;border:0!important}
     }
     css.push_str(&format!(
         ":host([{INLINE_ATTR}]){{position:relative!important;height:100%}}\
+:host([{INLINE_ATTR}]) .wc-mount,:host([{INLINE_ATTR}]) .wc-root{{height:100%}}\
 :host([{INLINE_ATTR}]) .wc-launcher{{position:static;margin:12px}}\
 :host([{INLINE_ATTR}]) .wc-root--open .wc-launcher{{display:none}}\
 :host([{INLINE_ATTR}]) .wc-window{{position:relative;inset:auto;width:100%;\

@@ -20,10 +20,12 @@ pub const HISTORY: &str = "history";
 pub const CAMPAIGN: &str = "campaign";
 /// BOSH is this visit's transport (WebSockets did not get through).
 pub const TRANSPORT: &str = "transport";
+/// The pre-chat form's answers and department, kept across reloads.
+pub const PRECHAT: &str = "prechat";
 
 /// Every key the session writes.
-pub const ALL: [&str; 8] = [
-    VISITOR_ID, USER, CHAT, TRANSCRIPT, OPEN, HISTORY, CAMPAIGN, TRANSPORT,
+pub const ALL: [&str; 9] = [
+    VISITOR_ID, USER, CHAT, TRANSCRIPT, OPEN, HISTORY, CAMPAIGN, TRANSPORT, PRECHAT,
 ];
 
 /// Whether what is stored says a chat is under way or was left in sight: a saved chat (live,

@@ -10,7 +10,8 @@
 //! - [`widget`]: what every page view runs, and the handoff to the chat ([`handoff`]).
 //! - [`shell`] (host, shadow root, root, launcher, badge), [`frame`] (the window while the chat
 //!   loads), [`dom`] (both built from tables), [`icons`], [`host_css`], [`options`], [`pace`].
-//! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means.
+//! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means;
+//!   [`livechat`]: the page's `livechat` option checked, the offline look.
 //! - [`visibility`]: the visibility rules and the operator's overrides.
 //!
 //! Shared with the chat stage:
@@ -33,6 +34,7 @@ pub mod icons;
 pub mod identity;
 pub mod json;
 pub mod keys;
+pub mod livechat;
 pub mod options;
 pub mod pace;
 pub mod shell;

@@ -5,7 +5,8 @@
 //! Read by hand with `Reflect` (serde-wasm-bindgen would cost size). The value checks are plain
 //! functions over strings and numbers (unit-tested natively). This module applies nothing:
 //! [`host_css`](crate::host_css) turns the embedding options into CSS, the visibility rules are
-//! parsed by the visibility module, and [`widget`](crate::widget) starts the widget.
+//! parsed by the visibility module, the `livechat` keys are checked by [`livechat`] (the chat
+//! stage puts them over the campaign's), and [`widget`](crate::widget) starts the widget.
 
 use std::fmt;
 
@@ -15,6 +16,7 @@ use web_sys::HtmlElement;
 use crate::adapters::js_get;
 use crate::adapters::storage::StorageKind;
 use crate::i18n::Lang;
+use crate::livechat::{self, Livechat};
 
 /// Which corner the floating launcher and window sit in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,6 +112,14 @@ pub struct InitOptions {
     pub container: Container,
     /// `position`, `zIndex`, `visibility`.
     pub embed: EmbedOptions,
+    /// `livechat`: keys of the campaign's livechat configuration that win over the campaign's
+    /// (checked: known keys, right types).
+    pub livechat: Option<Livechat>,
+}
+
+/// Reads the `livechat` option from its JSON text (see [`livechat::parse`]).
+pub fn parse_livechat(text: &str) -> Result<Option<Livechat>, InitError> {
+    livechat::parse(text).map_err(InitError::Livechat)
 }
 
 /// Why `init` refused its options or could not start.
@@ -137,6 +147,8 @@ pub enum InitError {
     },
     /// `container` matched no element.
     NoContainer(String),
+    /// `livechat` is not an object of the configuration's keys.
+    Livechat(String),
     /// Mounting failed.
     Mount(String),
 }
@@ -160,6 +172,7 @@ impl fmt::Display for InitError {
             InitError::NoContainer(sel) => {
                 write!(f, "webchat.init: `container` \"{sel}\" matches no element")
             }
+            InitError::Livechat(why) => write!(f, "webchat.init: option `livechat`: {why}"),
             InitError::Mount(e) => write!(f, "webchat.init: {e}"),
         }
     }
@@ -256,6 +269,26 @@ impl InitOptions {
                 }
             }
         };
+        let livechat = match js_get(options, "livechat") {
+            None => None,
+            Some(v) => {
+                // An object literal is friendlier in JS than a JSON string: both are taken.
+                let text = if let Some(s) = v.as_string() {
+                    s
+                } else if v.is_object() {
+                    js_sys::JSON::stringify(&v)
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .unwrap_or_default()
+                } else {
+                    return Err(InitError::WrongType {
+                        key: "livechat",
+                        expected: "a JSON string or an object",
+                    });
+                };
+                parse_livechat(&text)?
+            }
+        };
         Ok(InitOptions {
             api_url: required_string(options, "apiUrl")?,
             api_token: required_string(options, "apiToken")?,
@@ -266,6 +299,7 @@ impl InitOptions {
             language,
             container,
             embed: EmbedOptions::from_js(options)?,
+            livechat,
         })
     }
 }
@@ -345,6 +379,30 @@ mod tests {
             err.to_string(),
             "webchat.init: option `position` is \"top\"; expected \"bottom-right\" or \"bottom-left\""
         );
+    }
+
+    #[test]
+    fn livechat_keys_are_checked_when_given() {
+        assert_eq!(parse_livechat(""), Ok(None));
+        let keys = parse_livechat(r#"{"sound": true, "offlineTitle": "Closed"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(
+            parse_livechat(r#"{"sonud": true}"#)
+                .unwrap_err()
+                .to_string(),
+            "webchat.init: option `livechat`: unknown key \"sonud\""
+        );
+        assert!(parse_livechat(r#"{"transcript": "yes"}"#)
+            .unwrap_err()
+            .to_string()
+            .starts_with("webchat.init: option `livechat`: transcript: invalid type"));
+        assert!(matches!(
+            parse_livechat("[1]"),
+            Err(InitError::Livechat(why)) if why == "not an object"
+        ));
+        assert!(parse_livechat("{").is_err());
     }
 
     #[test]

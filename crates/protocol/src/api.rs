@@ -760,6 +760,15 @@ mod tests {
         )
         .unwrap();
         assert!(c.webchat.visibility_overrides);
+        assert!(c.webchat.config.registration_form);
+        assert_eq!(c.webchat.config.departments[0].id, "s");
+        assert_eq!(c.webchat.config.triggers[0].rules["secondsOnPage"], 5);
+        assert_eq!(c.webchat.config.offline_title, None);
+        // A key of the wrong type makes the campaign unreadable, as for the seed's keys.
+        assert!(matches!(
+            parse_response::<Campaign>(200, r#"{"id":"x","webchat":{"departments":"s"}}"#),
+            Err(ApiError::Unparsable(_))
+        ));
     }
 
     #[test]

@@ -192,7 +192,76 @@ impl WidgetConfig {
     pub fn trigger(&self, id: &str) -> Option<&Trigger> {
         self.triggers.iter().find(|t| t.id == id)
     }
+
+    /// This configuration with the keys of `over` put over it: the same camelCase keys, as a
+    /// host page's init options give them (a key left out keeps the campaign's value, `null`
+    /// is that key's default). An unknown key or a value of the wrong type is an error that
+    /// names it, so a typo in a page's options is reported rather than ignored.
+    pub fn overlaid(&self, over: &Map<String, Value>) -> Result<WidgetConfig, OverlayError> {
+        if let Some(key) = over.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(OverlayError::UnknownKey(key.clone()));
+        }
+        for (key, value) in over {
+            let mut one = Map::new();
+            one.insert(key.clone(), value.clone());
+            WidgetConfig::deserialize(&Value::Object(one)).map_err(|e| OverlayError::BadValue {
+                key: key.clone(),
+                why: e.to_string(),
+            })?;
+        }
+        let mut merged = match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
+        WidgetConfig::deserialize(&Value::Object(merged)).map_err(|e| OverlayError::BadValue {
+            key: String::new(),
+            why: e.to_string(),
+        })
+    }
 }
+
+/// Every key of [`WidgetConfig`], as the `webchat` object and a page's options spell them.
+pub const KEYS: [&str; 17] = [
+    "registrationForm",
+    "nameFieldRegistrationForm",
+    "emailFieldRegistrationForm",
+    "messageFieldRegistrationForm",
+    "departments",
+    "allowSwitchingDepartments",
+    "offlineColor",
+    "offlineTitle",
+    "offlineMessage",
+    "offlineUnavailableMessage",
+    "displayOfflineForm",
+    "offlineSuccessMessage",
+    "triggers",
+    "conversationFinishedMessage",
+    "transcript",
+    "transcriptMessage",
+    "sound",
+];
+
+/// Why [`WidgetConfig::overlaid`] refused a page's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverlayError {
+    /// Not a key of the configuration.
+    UnknownKey(String),
+    /// A value of the wrong type (`why` is serde's description).
+    BadValue { key: String, why: String },
+}
+
+impl fmt::Display for OverlayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OverlayError::UnknownKey(k) => write!(f, "unknown key {k:?}"),
+            OverlayError::BadValue { key, why } if key.is_empty() => f.write_str(why),
+            OverlayError::BadValue { key, why } => write!(f, "{key}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for OverlayError {}
 
 /// One entry of `departments`: a group of agents a visitor can route the chat to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -394,6 +463,66 @@ mod tests {
         assert!(c.conversation_finished_message.is_some());
         assert!(c.transcript && c.sound);
         assert!(c.transcript_message.is_some());
+    }
+
+    #[test]
+    fn test_overlay_replaces_only_the_keys_given() {
+        let base = serde_json::from_value::<WidgetFeatures>(everything())
+            .unwrap()
+            .config;
+        let over = json!({"registrationForm": false, "offlineTitle": "Closed", "triggers": null});
+        let c = base.overlaid(over.as_object().unwrap()).unwrap();
+        assert!(!c.registration_form);
+        assert_eq!(c.offline_title.as_deref(), Some("Closed"));
+        assert!(c.triggers.is_empty(), "null is the key's default");
+        assert_eq!(c.departments, base.departments, "a key left out is kept");
+        assert!(c.sound && c.transcript);
+        assert_eq!(base.overlaid(&Map::new()).unwrap(), base);
+        // On the defaults: a page turns features on for a campaign that knows none.
+        let on = WidgetConfig::default()
+            .overlaid(json!({"sound": true}).as_object().unwrap())
+            .unwrap();
+        assert!(on.sound && !on.registration_form && on.name_field_registration_form);
+    }
+
+    #[test]
+    fn test_overlay_names_what_it_refuses() {
+        let c = WidgetConfig::default();
+        let err = c
+            .overlaid(json!({"registrationFrom": true}).as_object().unwrap())
+            .unwrap_err();
+        assert_eq!(err, OverlayError::UnknownKey("registrationFrom".into()));
+        assert_eq!(err.to_string(), "unknown key \"registrationFrom\"");
+        let err = c
+            .overlaid(json!({"sound": "loud"}).as_object().unwrap())
+            .unwrap_err();
+        assert!(
+            matches!(&err, OverlayError::BadValue { key, .. } if key == "sound"),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("sound: invalid type"), "{err}");
+    }
+
+    #[test]
+    fn test_keys_are_every_serialised_key() {
+        let full = serde_json::from_value::<WidgetFeatures>(everything())
+            .unwrap()
+            .config;
+        let full = WidgetConfig {
+            email_field_registration_form: true,
+            name_field_registration_form: false,
+            ..full
+        };
+        let mut written: Vec<String> = match serde_json::to_value(&full).unwrap() {
+            Value::Object(m) => m.keys().cloned().collect(),
+            _ => unreachable!("an object"),
+        };
+        // The two keys on by default are written only when off.
+        written.push("emailFieldRegistrationForm".into());
+        written.sort();
+        let mut keys: Vec<String> = KEYS.iter().map(|k| (*k).to_owned()).collect();
+        keys.sort();
+        assert_eq!(written, keys);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! {"leader":{"send":{"id":"v…","text":"hi","at":1764900000000}}}
 //! {"leader":"hello"}
 //! {"followers":{"phase":"chatting","typing":false,"agent":"Ana","transcript":[…],
-//!  "visitor_id":"…","user":null,"survey":"hidden","cobrowse":"idle"}}
+//!  "visitor_id":"…","user":null,"survey":"hidden","cobrowse":"idle","prechat":"hidden",
+//!  "offer":"hidden"}}
 //! ```
 //!
 //! Anything that does not read as one of these is dropped (a tab of another version, say).
@@ -16,7 +17,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::session::forms;
 use crate::session::identity::{as_tagged_user, option_as_tagged_user, UserInfo};
 use crate::session::saved::SavedEntry;
-use crate::session::view::{ChatState, CobrowseState, MessageId, Phase, SurveyState};
+use crate::session::view::{
+    ChatState, CobrowseState, MessageId, Phase, PrechatState, PrechatValues, SurveyState,
+    TranscriptOffer,
+};
 
 /// One message between the tabs. (serde's external tagging throughout: the readers need no
 /// buffering code.)
@@ -25,9 +29,9 @@ pub enum TabMessage {
     /// From a follower to the leader.
     #[serde(rename = "leader")]
     ToLeader(ToLeader),
-    /// From the leader to every follower.
+    /// From the leader to every follower (boxed: a whole conversation).
     #[serde(rename = "followers")]
-    ToFollowers(LeaderView),
+    ToFollowers(Box<LeaderView>),
 }
 
 /// What a follower's visitor did, for the leader to carry out.
@@ -68,6 +72,12 @@ pub enum ToLeader {
     Reset,
     /// `CV.user.tag(user)` in the follower's page (validated there).
     Tag(#[serde(with = "as_tagged_user")] UserInfo),
+    /// The form before the chat was sent (checked there).
+    Prechat(PrechatValues),
+    /// Another department, please.
+    ChangeDepartment,
+    /// A copy of the chat by email (`None`: the address the chat has).
+    EmailTranscript(Option<String>),
 }
 
 /// What the leader shows, for the followers to show the same.
@@ -91,6 +101,12 @@ pub struct LeaderView {
     pub survey: SurveyState,
     /// The co-browsing prompt.
     pub cobrowse: CobrowseState,
+    /// The form before the chat (a leader of a version without the forms: none shown).
+    #[serde(default)]
+    pub prechat: PrechatState,
+    /// The transcript offer after the chat.
+    #[serde(default)]
+    pub offer: TranscriptOffer,
 }
 
 impl TabMessage {
@@ -113,7 +129,7 @@ fn message_id<'de, D: Deserializer<'de>>(d: D) -> Result<MessageId, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::view::{MessageStatus, Sender};
+    use crate::session::view::{EmailState, MessageStatus, PrechatFields, SendError, Sender};
 
     fn user() -> UserInfo {
         UserInfo::from_json(&serde_json::json!({
@@ -146,20 +162,60 @@ mod tests {
             ToLeader::Cobrowse { accepted: true },
             ToLeader::Reset,
             ToLeader::Tag(user()),
+            ToLeader::Prechat(PrechatValues {
+                name: "Ana".into(),
+                email: "ana@x.example".into(),
+                message: "<b>beans?</b>".into(),
+                department: Some("orders".into()),
+            }),
+            ToLeader::ChangeDepartment,
+            ToLeader::EmailTranscript(None),
+            ToLeader::EmailTranscript(Some("ana@x.example".into())),
         ];
         for r in requests {
             let m = TabMessage::ToLeader(r);
             assert_eq!(TabMessage::decode(&m.encode()), Some(m.clone()), "{m:?}");
         }
-        for survey in [
+        let forms = [
+            (PrechatState::Hidden, TranscriptOffer::Hidden),
+            (
+                PrechatState::Open {
+                    fields: PrechatFields {
+                        name: true,
+                        email: false,
+                        message: true,
+                        department: true,
+                    },
+                    values: PrechatValues::default(),
+                },
+                TranscriptOffer::Shown {
+                    email: None,
+                    mail: EmailState::Failed(SendError::Refused),
+                },
+            ),
+            (
+                PrechatState::Done {
+                    department: Some("orders".into()),
+                    can_switch: true,
+                },
+                TranscriptOffer::Shown {
+                    email: Some("a@b.c".into()),
+                    mail: EmailState::Sent { to: "a@b.c".into() },
+                },
+            ),
+        ];
+        for (survey, (prechat, offer)) in [
             SurveyState::Hidden,
             SurveyState::Open,
             SurveyState::Submitted {
                 value: "bad".into(),
                 comment: Some("slow \"answers\"".into()),
             },
-        ] {
-            let view = TabMessage::ToFollowers(LeaderView {
+        ]
+        .into_iter()
+        .zip(forms)
+        {
+            let view = TabMessage::ToFollowers(Box::new(LeaderView {
                 phase: Phase::Chatting,
                 typing: true,
                 agent: Some("Ana".into()),
@@ -175,7 +231,9 @@ mod tests {
                 user: Some(user()),
                 survey,
                 cobrowse: CobrowseState::Requested,
-            });
+                prechat,
+                offer,
+            }));
             assert_eq!(TabMessage::decode(&view.encode()), Some(view.clone()));
         }
     }

@@ -22,7 +22,9 @@ use super::continuity::{SavedChat, CHAT_KEY, TRANSCRIPT_KEY};
 use super::lifecycle::Stage;
 use super::saved::{self, SavedEntry};
 use super::survey::cobrowsing_answered;
-use super::view::{MessageId, MessageStatus, Phase, SurveyState, UiAction};
+use super::view::{
+    MessageId, MessageStatus, Phase, PrechatState, SurveyState, TranscriptOffer, UiAction,
+};
 use super::Session;
 use crate::events::{Direction, HostEvent};
 
@@ -55,12 +57,20 @@ pub(crate) struct Tabs {
     cobrowse_answered: bool,
     /// A follower: the leader's view shows the co-browsing prompt (an answer is wanted).
     prompt_open: bool,
+    /// A follower: the leader's form before the chat and transcript offer (answered in any
+    /// tab, answered in all).
+    pub mirrored_forms: Option<(PrechatState, TranscriptOffer)>,
 }
 
 impl Session {
     /// Whether this tab only mirrors the leader.
     pub(super) fn follows(&self) -> bool {
         self.tabs.role == Role::Follower
+    }
+
+    /// A follower's forms around the chat, as the leader's view shows them (once one came).
+    pub(super) fn followed_forms(&self) -> Option<&(PrechatState, TranscriptOffer)> {
+        self.tabs.mirrored_forms.as_ref().filter(|_| self.follows())
     }
 
     /// Sends `message` to the leader when this tab is a follower; false otherwise.
@@ -148,6 +158,15 @@ impl Session {
                     HostEvent::Close
                 });
             }
+            UiAction::SubmitPrechat(values) => ToLeader::Prechat(values),
+            UiAction::ChangeDepartment => ToLeader::ChangeDepartment,
+            // Nothing of the chat is needed: this tab sends it itself.
+            UiAction::SendOffline {
+                name,
+                email,
+                message,
+            } => return self.send_offline(name, email, message),
+            UiAction::EmailTranscript(to) => ToLeader::EmailTranscript(to),
         };
         self.forward(message);
     }
@@ -163,20 +182,22 @@ impl Session {
             user: self.who.user.clone(),
             survey: self.view.survey().clone(),
             cobrowse: self.view.cobrowse(),
+            prechat: self.prechat_state(),
+            offer: self.transcript_offer(),
         };
         if !force && self.tabs.view_sent.as_ref() == Some(&view) {
             return;
         }
         self.out
             .tabs
-            .push_back(TabMessage::ToFollowers(view.clone()));
+            .push_back(TabMessage::ToFollowers(Box::new(view.clone())));
         self.tabs.view_sent = Some(view);
     }
 
     pub(super) fn tab_message(&mut self, message: TabMessage) {
         match (message, self.tabs.role) {
             (TabMessage::ToLeader(m), Role::Leader) => self.leader_handles(m),
-            (TabMessage::ToFollowers(view), Role::Follower) => self.follow(view),
+            (TabMessage::ToFollowers(view), Role::Follower) => self.follow(*view),
             _ => {}
         }
     }
@@ -222,6 +243,7 @@ impl Session {
         }
         self.view.set_survey(survey);
         self.view.set_cobrowse(cobrowse);
+        self.tabs.mirrored_forms = Some((view.prechat, view.offer));
         // The leader may have reset or tagged: the identity is the leader's.
         if !view.visitor_id.is_empty() {
             self.who.visitor_id = view.visitor_id;
@@ -259,6 +281,9 @@ impl Session {
                 let _ = self.tag(user);
                 self.send_view(true);
             }
+            ToLeader::Prechat(values) => self.action(UiAction::SubmitPrechat(values)),
+            ToLeader::ChangeDepartment => self.action(UiAction::ChangeDepartment),
+            ToLeader::EmailTranscript(to) => self.action(UiAction::EmailTranscript(to)),
         }
     }
 
@@ -270,6 +295,7 @@ impl Session {
         }
         self.tabs.role = Role::Leader;
         self.tabs.mirrored = None;
+        self.tabs.mirrored_forms = None;
         self.keep.takeover = true;
         self.out.wants_storage = true;
     }

@@ -280,7 +280,9 @@ fn the_launcher_carries_its_name_unread_announcement_greeting_and_the_frame() {
             Key::Send,
             Key::StatusConnecting,
             Key::StatusReconnecting,
-            Key::Retry
+            Key::Retry,
+            // The frame's title while nobody is available.
+            Key::OfflineTitle
         ]
     );
     assert_eq!(Key::EndChat.stage(), Stage::Chat);

@@ -29,6 +29,7 @@ use crate::handoff::{self, chat, Functions};
 use crate::i18n::Lang;
 use crate::identity::UserInfo;
 use crate::keys;
+use crate::livechat::OfflineLook;
 use crate::options::{Container, InitOptions};
 use crate::shell::Shell;
 use crate::visibility::{Deps, Identity, Surface, Visibility};
@@ -85,6 +86,10 @@ struct Inner {
     campaign_attempt: u32,
     campaign_timer: Option<Timer>,
     available: bool,
+    /// The campaign's look, once known (remembered or read).
+    look: Option<CampaignInfo>,
+    /// Whether the chat's phase is `offline`, once the chat stage says (it decides then).
+    chat_offline: Option<bool>,
     visitor_id: String,
     user: Option<UserInfo>,
     /// A user was tagged while no chat was loaded: the chat shows their earlier chats.
@@ -201,6 +206,8 @@ impl Widget {
                 campaign_attempt: 0,
                 campaign_timer: None,
                 available: true,
+                look: None,
+                chat_offline: None,
                 visitor_id,
                 user,
                 history_due: false,
@@ -463,8 +470,44 @@ impl Inner {
     }
 
     fn apply_look(&mut self, c: &CampaignInfo) {
-        let lang = self.lang_for(c);
-        self.shell.set_look(c.color.as_deref(), lang);
+        self.look = Some(c.clone());
+        self.paint_look();
+    }
+
+    /// Whether nobody is available: the chat's word once it runs, else the campaign's and the
+    /// rules' availability.
+    fn offline(&self) -> bool {
+        self.chat_offline.unwrap_or(!self.available)
+    }
+
+    /// The campaign's look, with the page's `livechat` keys over its offline look.
+    fn offline_look(&self, c: &CampaignInfo) -> OfflineLook {
+        c.offline.clone().over(self.options.livechat.as_ref())
+    }
+
+    /// Themes the shell: the campaign's colour, or its offline colour while nobody is available.
+    fn paint_look(&self) {
+        let Some(c) = &self.look else { return };
+        let offline_color = self.offline_look(c).color.filter(|_| self.offline());
+        let color = offline_color.as_deref().or(c.color.as_deref());
+        self.shell.set_look(color, self.lang_for(c));
+    }
+
+    /// The window's title while the chat loads: the offline title while nobody is available
+    /// (the catalogue's with the offline form), else the usual one.
+    fn frame_title(&self) -> Option<String> {
+        let look = self.offline_look(self.look.as_ref()?);
+        if !self.offline() {
+            return None;
+        }
+        look.title.or_else(|| {
+            look.form.then(|| {
+                self.shell
+                    .lang()
+                    .text(crate::i18n::Key::OfflineTitle)
+                    .to_owned()
+            })
+        })
     }
 
     /// Shows what the rules allow, unless a running chat is still on its way.
@@ -510,7 +553,8 @@ impl Inner {
                 }
             }),
         };
-        let frame = Frame::new(&document, self.shell.lang(), None, handlers).ok()?;
+        let title = self.frame_title();
+        let frame = Frame::new(&document, self.shell.lang(), title.as_deref(), handlers).ok()?;
         let root = self.shell.root();
         root.insert_before(frame.element(), Some(self.shell.launcher()))
             .ok()?;

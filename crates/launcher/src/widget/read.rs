@@ -28,7 +28,10 @@ impl Widget {
                 .filter(|c| c.active)
         };
         if let Some(c) = info {
-            self.0.inner.borrow_mut().apply_look(&c);
+            let mut i = self.0.inner.borrow_mut();
+            // The last page view's availability is the best guess until the read answers.
+            i.available = c.available();
+            i.apply_look(&c);
         }
     }
 

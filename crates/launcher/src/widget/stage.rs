@@ -145,6 +145,10 @@ impl Widget {
             StorageKind::Local => "persistent",
         };
         handoff::set(&options, "visitorIds", &JsValue::from_str(ids));
+        if let Some(livechat) = &o.livechat {
+            let text = crate::json::stringify(&crate::json::Value::Object(livechat.clone()));
+            handoff::set(&options, "livechat", &JsValue::from_str(&text));
+        }
         let language = o
             .language
             .map_or(JsValue::NULL, |l| JsValue::from_str(l.tag()));
@@ -182,6 +186,15 @@ impl Widget {
             if let Some(w) = gone.upgrade() {
                 // The chat re-read the campaign and found it unusable: hidden for good.
                 Widget(w).unusable(&Unusable::Inactive);
+            }
+            JsValue::UNDEFINED
+        });
+        let offline = me.clone();
+        functions.add(&obj, bridge::SET_OFFLINE, move |on| {
+            if let Some(w) = offline.upgrade() {
+                let mut i = w.inner.borrow_mut();
+                i.chat_offline = Some(on.is_truthy());
+                i.paint_look();
             }
             JsValue::UNDEFINED
         });
@@ -240,6 +253,7 @@ impl Widget {
             if let Some(frame) = &i.frame {
                 frame.set_available(available);
             }
+            i.paint_look();
             i.handle()
         };
         if let Some(handle) = handle {
