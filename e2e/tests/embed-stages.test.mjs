@@ -4,7 +4,8 @@
 // once, and what the visitor types and sends there reaches the chat (the queued message sent
 // exactly once, the draft kept); `CV.chat.open()` before load; a chat download that fails
 // (a clear word and a retry button in the frame, the launcher still working); the ES module
-// package splitting the chat off the same way. A reload mid-chat is `identity-continuity`'s
+// package splitting the chat off the same way; the page's `livechat` option crossing to the chat
+// (the offline colour and title before and after it loads) and checked by the launcher. A reload mid-chat is `identity-continuity`'s
 // (restored before the first paint), the strict CSP `embed-csp`'s, the SPA `embed-spa`'s.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -228,6 +229,58 @@ test('a chat download that fails: a clear word and a retry, the launcher still w
   await w.composer.waitFor();
   assert.equal(await page.locator('.wc-frame').count(), 0);
   assertNoProblems(problems, [/Failed to load resource: the server responded with a status of 503/]);
+  await context.close();
+});
+
+/** The launcher's background colour, as computed. */
+async function launcherColor(page) {
+  return page.evaluate(() => {
+    const launcher = document.getElementById('webchat-widget').shadowRoot.querySelector('.wc-launcher');
+    return getComputedStyle(launcher).backgroundColor;
+  });
+}
+
+test('the livechat option crosses to the chat: the offline colour and title before and after the chat loads', async () => {
+  // Nobody signed in: the campaign is offline. The page's keys win over the campaign's.
+  const { page, problems, context } = await newPage(browser);
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(CHAT_WASM, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const livechat = JSON.stringify({ offlineColor: '#7c2d12', offlineTitle: 'Back at nine' });
+  await page.goto(scriptPage({ 'data-livechat': livechat }));
+  const w = widget(page);
+  await w.launcher.waitFor();
+  await waitFor(async () => (await eventNames(page)).includes('ready'), { message: 'ready' });
+  assert.equal(await launcherColor(page), 'rgb(124, 45, 18)', 'the launcher in the offline colour');
+  // The frame stands in while the chat's download is held: the page's offline title.
+  await page.evaluate(() => window.CV.chat.open());
+  const frame = page.locator('.wc-frame');
+  await frame.waitFor();
+  assert.equal((await frame.locator('.wc-title').textContent()).trim(), 'Back at nine');
+  release();
+  await chatWindow(page).waitFor();
+  // The chat's session read the option through the handoff: its header says the same.
+  await waitFor(
+    async () => (await chatWindow(page).locator('.wc-title').textContent()).trim() === 'Back at nine',
+    { message: "the chat's header takes the page's offline title" },
+  );
+  assert.equal(await chatWindow(page).locator('.wc-status').getAttribute('data-phase'), 'offline');
+  assert.equal(await launcherColor(page), 'rgb(124, 45, 18)', 'still the offline colour');
+  assertNoProblems(problems);
+  await context.close();
+});
+
+test('a livechat option with an unknown key rejects init at once', async () => {
+  const { page, context } = await newPage(browser);
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(scriptPage({ 'data-livechat': '{"sonud": true}' }));
+  await waitFor(async () => errors.some((e) => e.includes('option `livechat`: unknown key "sonud"')), {
+    message: 'the error in the console',
+  });
   await context.close();
 });
 
