@@ -1,43 +1,16 @@
-//! Build script, two jobs:
-//!
-//! - `style/widget.css` minified to `$OUT_DIR/widget.css` for `mount::WIDGET_CSS` (see
-//!   `style/minify.rs`);
-//! - the text catalogue `i18n/*.txt` compiled to Rust source (`i18n` in `$OUT_DIR`) and one chat
-//!   table per language, `$OUT_DIR/i18n/<tag>.chat`, for `i18n::catalogue` (see
-//!   `i18n/codegen.rs`). A file
-//!   that cannot be read stops the build; an incomplete translation only warns (its missing texts
-//!   show in English) and fails the catalogue tests.
+//! Build script: `style/chat.css` minified to `$OUT_DIR/chat.css` for `mount::CHAT_CSS` (see
+//! `style/minify.rs`). The launcher's sheet and the text catalogue are compiled by the launcher
+//! crate (`crates/launcher/build.rs`), which both download stages share.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[path = "style/minify.rs"]
 mod minify;
 
-#[path = "i18n/check.rs"]
-mod check;
-#[path = "i18n/codegen.rs"]
-mod codegen;
-#[path = "i18n/source.rs"]
-mod source;
-
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-
-    println!("cargo:rerun-if-changed=style/widget.css");
+    println!("cargo:rerun-if-changed=style/chat.css");
     println!("cargo:rerun-if-changed=style/minify.rs");
-    let css = std::fs::read_to_string("style/widget.css").expect("style/widget.css is readable");
-    std::fs::write(out.join("widget.css"), minify::minify(&css)).expect("OUT_DIR is writable");
-
-    println!("cargo:rerun-if-changed=i18n");
-    let sources = source::load_dir(Path::new("i18n")).unwrap_or_else(|e| panic!("{e}"));
-    for problem in check::problems(&sources) {
-        println!("cargo:warning={problem}");
-    }
-    let compiled = codegen::generate(&sources);
-    let tables = out.join("i18n");
-    std::fs::create_dir_all(&tables).expect("OUT_DIR is writable");
-    for (tag, table) in &compiled.chat_tables {
-        std::fs::write(tables.join(format!("{tag}.chat")), table).expect("OUT_DIR is writable");
-    }
-    std::fs::write(out.join("i18n.rs"), compiled.code).expect("OUT_DIR is writable");
+    let css = std::fs::read_to_string("style/chat.css").expect("style/chat.css is readable");
+    std::fs::write(out.join("chat.css"), minify::minify(&css)).expect("OUT_DIR is writable");
 }

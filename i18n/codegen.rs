@@ -1,7 +1,7 @@
 //! Compiles the parsed catalogue (`i18n/source.rs`) into what the widget carries: the `Key` and
 //! `Lang` enums, each language's facts, the launcher's texts of every language, and one chat
 //! table per language as a file of its own (so a later download stage can fetch just the one in
-//! use). Run by `build.rs`; `src/i18n/catalogue.rs` includes the result.
+//! use). Run by `crates/launcher/build.rs`; `crates/launcher/src/i18n/catalogue.rs` includes the result.
 //!
 //! A compiled table is the texts of one stage in `Key` order, each followed by U+001F; a key
 //! with plural forms holds six forms (CLDR's categories in order, empty where the language has
@@ -69,6 +69,29 @@ fn table(reference: &Source, source: &Source, stage: Stage) -> String {
     let mut out = String::new();
     for english in reference.entries.iter().filter(|e| e.stage == stage) {
         out.push_str(&compiled(english, source));
+        out.push(TEXT_END);
+    }
+    out
+}
+
+/// The chat table of `source` as the chat stage downloads it: complete, a text it lacks taken
+/// from its parent table (`pt` for `pt-BR`), else from the reference, so one file is all a
+/// visitor needs.
+pub fn resolved_chat_table(sources: &[Source], source: &Source) -> String {
+    let reference = &sources[0];
+    let parent = source
+        .tag
+        .rsplit_once('-')
+        .and_then(|(shorter, _)| sources.iter().find(|s| s.tag == shorter));
+    let mut out = String::new();
+    for english in reference.entries.iter().filter(|e| e.stage == Stage::Chat) {
+        let text = [Some(source), parent, Some(reference)]
+            .into_iter()
+            .flatten()
+            .map(|s| compiled(english, s))
+            .find(|t| !t.is_empty())
+            .unwrap_or_default();
+        out.push_str(&text);
         out.push(TEXT_END);
     }
     out
@@ -154,8 +177,9 @@ pub fn generate(sources: &[Source]) -> Output {
     code.push_str("];\n\n");
 
     code.push_str(
-        "/// The chat's texts of every language, in [`Lang`] order: one file each, as a later\n\
-         /// download stage would fetch it.\n",
+        "/// The chat's texts of every language, in [`Lang`] order: one file each. Only tests and\n\
+         /// the demo carry them all; the chat stage downloads the one table it needs.\n\
+         #[cfg(any(test, feature = \"all-chat-tables\"))]\n",
     );
     let _ = writeln!(code, "pub(super) const CHAT: [&str; {n}] = [");
     let mut chat_tables = Vec::new();
@@ -167,6 +191,12 @@ pub fn generate(sources: &[Source]) -> Output {
         );
         chat_tables.push((source.tag.clone(), table(reference, source, Stage::Chat)));
     }
-    code.push_str("];\n");
+    code.push_str("];\n\n");
+    let _ = write!(
+        code,
+        "/// English's chat texts: the chat stage's own copy, for a language whose table did not come.\n\
+         pub const CHAT_EN: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/i18n/{}.chat\"));\n",
+        reference.tag
+    );
     Output { code, chat_tables }
 }

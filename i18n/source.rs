@@ -1,6 +1,6 @@
 //! The catalogue's source format: one text file per language in `i18n/`, named by its tag
 //! (`de.txt`, `pt-BR.txt`, `zh-Hant.txt`). Read by `build.rs`, which compiles the files into the
-//! widget (`i18n/codegen.rs`), and by the catalogue tests (`src/i18n/tests.rs`). It only parses;
+//! widget (`i18n/codegen.rs`), and by the catalogue tests (`crates/launcher/src/i18n/tests.rs`). It only parses;
 //! what a complete, consistent catalogue is lives in `i18n/check.rs`.
 //!
 //! ```text

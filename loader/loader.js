@@ -1,12 +1,17 @@
-/*! webchat loader: defines the page's API global at once, queues calls, and loads the widget's
- * WebAssembly when the page is idle (or at once when a call needs it). Hand-written, no build step.
- * `cargo xtask dist` replaces the two asset names below with content-hashed ones. It uses no eval,
+/*! webchat loader: defines the page's API global at once, queues calls, and loads the launcher
+ * (the first of the widget's two download stages) when the page is idle, or at once when a call
+ * needs it. The launcher loads the chat (the second stage) through `loadChat` below on the first
+ * sign of interest. Hand-written, no build step. `cargo xtask dist` replaces the asset names
+ * below with content-hashed ones, so one loader always gets files of one build. It uses no eval,
  * no new Function, no inline styles and injects no elements, so a strict CSP
  * (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough. */
 (function (w, d) {
   'use strict';
-  var GLUE = 'webchat.js';
-  var WASM = 'webchat_bg.wasm';
+  var GLUE = 'webchat_launcher.js';
+  var WASM = 'webchat_launcher_bg.wasm';
+  var CHAT_GLUE = 'webchat.js';
+  var CHAT_WASM = 'webchat_bg.wasm';
+  var I18N = 'i18n/';
 
   var script = d.currentScript;
   if (!script) {
@@ -69,20 +74,55 @@
 
   var generation = 0; // bumped by destroy(): a load still under way is then discarded
 
-  // The wasm is fetched and compiled with compileStreaming: the browser compiles it off the main
+  // A wasm is fetched and compiled with compileStreaming: the browser compiles it off the main
   // thread while the bytes arrive, in parallel with the glue's import. A server without the
   // application/wasm type makes that fail: the glue then fetches and compiles it itself.
-  var compiled = null;
+  function compile(url) {
+    return WebAssembly.compileStreaming
+      ? fetch(url).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + url);
+        return WebAssembly.compileStreaming(r.body && w.ReadableStream ? paced(r) : r);
+      }).catch(function (e) {
+        // Only a type the server got wrong is worth the glue's own try; a missing file is not.
+        if (/HTTP \d/.test(String(e && e.message))) throw e;
+        return url;
+      })
+      : Promise.resolve(url);
+  }
 
-  function compile() {
+  var compiled = null; // the launcher's wasm, kept across destroy() for a fresh start
+
+  function launcherWasm() {
     if (!compiled) {
-      compiled = WebAssembly.compileStreaming
-        ? fetch(base + WASM).then(function (r) {
-          return WebAssembly.compileStreaming(r.ok && r.body && w.ReadableStream ? paced(r) : r);
-        }).catch(function () { compiled = null; return base + WASM; })
-        : Promise.resolve(base + WASM);
+      compiled = compile(base + WASM);
+      compiled.catch(function () { compiled = null; });
     }
     return compiled;
+  }
+
+  // The chat: its glue, its wasm and the chat texts of the language in use, in parallel; then
+  // instantiated. Resolves to what the launcher's handoff needs, `{ start, table }`. A failed
+  // download is tried again on the next call (the launcher retries with backoff).
+  var chat = null;
+  var attempt = 0;
+
+  function loadChat(tag) {
+    if (!chat) {
+      var table = fetch(base + I18N + tag + '.txt')
+        .then(function (r) { return r.ok ? r.text() : null; }, function () { return null; });
+      // A retry asks for the glue under another URL: a failed import() may stay failed.
+      var retry = attempt ? '?retry=' + attempt : '';
+      chat = Promise.all([import(base + CHAT_GLUE + retry), compile(base + CHAT_WASM), table])
+        .then(function (parts) {
+          return next().then(function () {
+            return parts[0].default({ module_or_path: parts[1] });
+          }).then(function () {
+            return { start: parts[0].startChat, table: parts[2] };
+          });
+        });
+      chat.catch(function () { chat = null; attempt += 1; });
+    }
+    return chat;
   }
 
   // The browser decodes the wasm on the main thread as the bytes arrive. When they arrive all at
@@ -120,7 +160,7 @@
     if (api) return Promise.resolve(api);
     if (starting) return starting;
     var gen = generation;
-    var wasm = compile();
+    var wasm = launcherWasm();
     starting = (glue ? Promise.resolve(glue) : import(base + GLUE))
       .then(function (m) {
         glue = m;
@@ -136,7 +176,7 @@
       })
       .then(next)
       .then(function () {
-        return glue.init(options);
+        return glue.init(options, { loadChat: loadChat });
       })
       .then(function (a) {
         if (gen !== generation) {

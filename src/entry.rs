@@ -1,7 +1,9 @@
-//! Starting a widget: [`Widget`], which mounts the view with a controller and removes everything
-//! again when dropped, from checked [`InitOptions`]. The JS API object (`init`, `CV.*`) and the
-//! options' reading are [`embed`](crate::embed)'s. This module does not talk to the page beyond
-//! mounting.
+//! Starting the chat: [`Widget`], a controller with its view, removed again when dropped. On a
+//! page the launcher stage hands over ([`handoff`](crate::handoff)) and the view is the window
+//! alone, in the launcher's shell ([`Widget::mount_window`]); the demo page and the browser
+//! tests mount a whole widget in one wasm ([`Widget::start`], [`start`]). The JS API object
+//! (`init`, `CV.*`) and the options' reading are the launcher's (`webchat_launcher::embed`,
+//! `webchat_launcher::options`). This module does not talk to the page beyond mounting.
 
 use std::rc::Rc;
 
@@ -13,16 +15,44 @@ use crate::adapters::storage::Storage;
 use crate::controller::time::{BrowserTime, Time};
 use crate::controller::transport::{BrowserTransport, Transport};
 use crate::controller::{Controller, ControllerOptions};
-pub use crate::embed::options::{Container, InitError, InitOptions};
 use crate::model::ChatStore;
-use crate::mount::{mount_widget, MountedWidget};
+use crate::mount::{
+    mount_widget, mount_window, MountedWidget, MountedWindow, ShellLink, WindowStart,
+};
+pub use webchat_launcher::options::{Container, InitError, InitOptions};
+
+/// What is mounted: a whole widget (shell and window), or the window in the launcher's shell.
+enum View {
+    Whole(MountedWidget),
+    Window(MountedWindow),
+}
+
+impl View {
+    fn shadow_root(&self) -> &web_sys::ShadowRoot {
+        match self {
+            View::Whole(w) => w.shadow_root(),
+            View::Window(w) => w.shadow_root(),
+        }
+    }
+}
+
+/// Whose host element the widget lives on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostOwner {
+    /// Created for a floating widget: removed on destroy.
+    Created,
+    /// The page's container: given back (unhidden) on destroy.
+    Page,
+    /// The launcher's: the launcher removes it.
+    Launcher,
+}
 
 /// A running widget: the controller, the mounted view and its reactive owner.
 pub struct Widget {
     controller: Controller,
-    mounted: Rc<std::cell::RefCell<Option<MountedWidget>>>,
+    mounted: Rc<std::cell::RefCell<Option<View>>>,
     host: HtmlElement,
-    created_host: bool,
+    host_owner: HostOwner,
     owner: Owner,
 }
 
@@ -40,11 +70,11 @@ impl Widget {
         let widget = Widget::start_controller(
             owner,
             store,
-            host,
-            created_host,
+            (host, owned(created_host)),
             (transport, time),
             storage,
             options,
+            None,
         );
         widget.mount()?;
         Ok(widget)
@@ -64,11 +94,33 @@ impl Widget {
         Widget::start_controller(
             owner,
             store,
-            host,
-            created_host,
+            (host, owned(created_host)),
             (transport, Rc::new(BrowserTime)),
             storage,
             options,
+            None,
+        )
+    }
+
+    /// The chat stage after the handoff: a controller on the launcher's host, the window to be
+    /// mounted into its shell ([`Widget::mount_window`]). `on_hide` runs if the campaign turns
+    /// out unusable (the launcher hides the widget).
+    pub fn attach(
+        host: HtmlElement,
+        transport: Rc<dyn Transport>,
+        storage: &Storage,
+        options: ControllerOptions,
+        on_hide: Box<dyn FnOnce()>,
+    ) -> Widget {
+        let (owner, store) = Widget::new_store();
+        Widget::start_controller(
+            owner,
+            store,
+            (host, HostOwner::Launcher),
+            (transport, Rc::new(BrowserTime)),
+            storage,
+            options,
+            Some(on_hide),
         )
     }
 
@@ -82,17 +134,20 @@ impl Widget {
     fn start_controller(
         owner: Owner,
         store: ChatStore,
-        host: HtmlElement,
-        created_host: bool,
+        (host, host_owner): (HtmlElement, HostOwner),
         (transport, time): (Rc<dyn Transport>, Rc<dyn Time>),
         storage: &Storage,
         options: ControllerOptions,
+        on_hide: Option<Box<dyn FnOnce()>>,
     ) -> Widget {
-        let mounted: Rc<std::cell::RefCell<Option<MountedWidget>>> = Rc::default();
+        let mounted: Rc<std::cell::RefCell<Option<View>>> = Rc::default();
         let on_hide = {
             let (mounted, host) = (Rc::downgrade(&mounted), host.clone());
             Box::new(move || {
-                host.set_hidden(true);
+                match on_hide {
+                    Some(hide) => hide(),
+                    None => host.set_hidden(true),
+                }
                 if let Some(m) = mounted.upgrade() {
                     // Later: the unmount runs outside this borrow of the controller.
                     let m = m.borrow_mut().take();
@@ -115,7 +170,7 @@ impl Widget {
             controller,
             mounted,
             host,
-            created_host,
+            host_owner,
             owner,
         }
     }
@@ -133,7 +188,22 @@ impl Widget {
             .owner
             .with(|| mount_widget(&self.host, store, sink))
             .map_err(|e| InitError::Mount(e.to_string()))?;
-        *self.mounted.borrow_mut() = Some(view);
+        *self.mounted.borrow_mut() = Some(View::Whole(view));
+        Ok(())
+    }
+
+    /// Mounts the window into the launcher's shell behind `link` (see [`Widget::attach`]).
+    pub fn mount_window(&self, link: Rc<ShellLink>, start: WindowStart) -> Result<(), InitError> {
+        if self.mounted.borrow().is_some() {
+            return Ok(());
+        }
+        let store = self.controller.store();
+        let sink = self.controller.sink();
+        let view = self
+            .owner
+            .with(|| mount_window(link, store, sink, start))
+            .map_err(|e| InitError::Mount(e.to_string()))?;
+        *self.mounted.borrow_mut() = Some(View::Window(view));
         Ok(())
     }
 
@@ -171,25 +241,24 @@ impl Drop for Widget {
         self.controller.shutdown();
         drop(self.mounted.borrow_mut().take());
         self.owner.cleanup();
-        if self.created_host {
-            self.host.remove();
-        } else {
-            self.host.set_hidden(false);
+        match self.host_owner {
+            HostOwner::Created => self.host.remove(),
+            HostOwner::Page => self.host.set_hidden(false),
+            HostOwner::Launcher => {}
         }
     }
 }
 
 /// Sets up Leptos's task executor (idempotent). Mounting does it too, but the controller may
-/// need it earlier: `init` yields between starting the controller and mounting, and a campaign
-/// reply arriving in between (an unusable campaign hides the widget through
-/// `leptos::task::spawn_local`) would otherwise find no executor and abort the wasm.
+/// need it earlier: a campaign reply arriving before the mount (an unusable campaign hides the
+/// widget through `leptos::task::spawn_local`) would otherwise find no executor and abort the
+/// wasm.
 pub fn init_executor() {
     _ = any_spawner::Executor::init_wasm_bindgen();
 }
 
-/// Starts a widget from checked options, in one go: what the demo page calls.
-/// [`embed::init`](crate::embed::init) uses [`prepare`] and [`Widget::mount`] with a yield
-/// between them.
+/// Starts a whole widget (shell and window) from checked options, in one go: what the demo
+/// page calls.
 pub fn start(options: InitOptions) -> Result<Widget, InitError> {
     let widget = prepare(options)?;
     widget.mount()?;
@@ -201,27 +270,6 @@ pub fn start(options: InitOptions) -> Result<Widget, InitError> {
 pub fn prepare(options: InitOptions) -> Result<Widget, InitError> {
     let (host, created, transport, storage, options) = host_and_parts(options, None)?;
     Ok(Widget::prepare(host, created, transport, &storage, options))
-}
-
-/// [`prepare`] as two tasks: the store, then (after a yield to the page) the controller, on
-/// the given `transport` (which `init` shares with the visibility rules). What `init` uses on
-/// the host page.
-pub async fn prepare_paced(
-    options: InitOptions,
-    transport: Rc<dyn Transport>,
-) -> Result<Widget, InitError> {
-    let (host, created, transport, storage, options) = host_and_parts(options, Some(transport))?;
-    let (owner, store) = Widget::new_store();
-    crate::embed::pace::yield_to_page().await;
-    Ok(Widget::start_controller(
-        owner,
-        store,
-        host,
-        created,
-        (transport, Rc::new(BrowserTime)),
-        &storage,
-        options,
-    ))
 }
 
 type Parts = (
@@ -271,7 +319,16 @@ fn host_and_parts(
             bosh_url: options.bosh_url,
             language: options.language,
             request_url: None,
+            ready_announced: false,
             livechat: options.livechat,
         },
     ))
+}
+
+fn owned(created_host: bool) -> HostOwner {
+    if created_host {
+        HostOwner::Created
+    } else {
+        HostOwner::Page
+    }
 }

@@ -1,8 +1,11 @@
-//! webchat: the embeddable chat widget (Leptos, compiled to WebAssembly).
+//! webchat: the embeddable chat widget's chat stage (Leptos, compiled to WebAssembly): what a
+//! visitor downloads on the first sign of interest. The launcher every page view runs, the `CV`
+//! API and the visibility rules are the first stage's (`webchat_launcher`, which this crate
+//! shares pure modules with); [`handoff`] is where the launcher hands over.
 //!
 //! - [`model`]: the chat view model ([`ChatStore`](model::ChatStore)) the controller feeds.
 //! - [`actions`]: what the visitor does, going out to the controller.
-//! - [`components`]: the Leptos UI, mounted into a shadow root by [`mount`].
+//! - [`components`]: the Leptos UI, mounted into the launcher's shell by [`mount`].
 //! - [`i18n`], [`theme`], [`linkify`]: pure helpers (catalogue, colors, safe links), unit-tested
 //!   natively.
 //!
@@ -11,9 +14,8 @@
 //! - [`session`]: the visitor's session as a sans-IO core (campaign → chat session →
 //!   credentials → XMPP through `webchat_protocol`, continuity, identity, tabs, survey), tested
 //!   natively; [`controller`]: its browser driver, feeding the store and implementing the sink.
-//! - [`entry`]: the widget's options and [`Widget`](entry::Widget) (mount + controller).
-//! - [`embed`]: the JavaScript API (`init` → `user`, `chat`, `on`/`off`, `destroy`);
-//!   [`events`] names the host events it delivers.
+//! - [`entry`]: [`Widget`](entry::Widget) (controller + view); [`handoff`]: `startChat`, the
+//!   chat stage's entry, and the handle the launcher calls; [`events`] names the host events.
 //!
 //! This crate holds no protocol logic: every rule about stanzas lives in `webchat_protocol`.
 //! The UI's side of the contract is small: a [`ChatStore`](model::ChatStore) changed through its
@@ -39,17 +41,15 @@ pub mod actions;
 pub mod adapters;
 pub mod components;
 pub mod controller;
-pub mod embed;
 pub mod entry;
-pub mod events;
+pub mod handoff;
 pub mod i18n;
 pub mod linkify;
 pub mod model;
 pub mod mount;
 pub mod session;
-pub mod theme;
 pub mod viewport;
-pub mod visibility;
+pub use webchat_launcher::{events, theme, visibility};
 
 #[cfg(feature = "bench")]
 pub mod bench;

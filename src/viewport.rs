@@ -3,8 +3,8 @@
 //! Mobile browsers shrink the *visual* viewport when the keyboard opens but leave the layout
 //! viewport (what `100%` and `position: fixed` use) alone, so a full-screen window would hide its
 //! composer under the keyboard. This module mirrors `window.visualViewport`'s height and offset
-//! into two CSS custom properties on the mount point (`--wc-viewport-height`, `--wc-viewport-top`);
-//! the stylesheet uses them below 480 px only. Setting properties through the CSSOM is allowed by
+//! into two CSS custom properties on the shell's root, which holds the window
+//! (`--wc-viewport-height`, `--wc-viewport-top`); the stylesheet uses them below 480 px only. Setting properties through the CSSOM is allowed by
 //! a strict CSP. Listeners are removed on drop. It does nothing where `visualViewport` is missing.
 
 use wasm_bindgen::closure::Closure;

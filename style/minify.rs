@@ -1,12 +1,13 @@
-//! The build-time CSS minifier: `build.rs` runs [`minify`] on `style/widget.css` and the widget
-//! compiles in the result, so the wasm carries no comments or indentation while the readable
+//! The build-time CSS minifier: the build scripts run [`minify`] on `style/launcher.css`
+//! (`crates/launcher/build.rs`) and `style/chat.css` (`build.rs`) and each stage compiles in its
+//! result, so the wasm carries no comments or indentation while the readable
 //! file stays the source of truth.
 //!
 //! It only removes what CSS ignores: comments, and whitespace at the start and end and next to
 //! `{ } ; , !` and after `: (` (never before `:`, where `.a :hover` differs from `.a:hover`;
 //! never around `+ - * /`, which `calc()` needs). Runs of whitespace become one space, the `;`
 //! before a `}` goes, strings are copied as written. It does not rename, merge rules or
-//! shorten values. Included by `build.rs` and by `tests/style.rs` (its tests run there).
+//! shorten values. Included by both build scripts and by `tests/style.rs` (its tests run there).
 
 /// `css` without comments and insignificant whitespace.
 pub fn minify(css: &str) -> String {
@@ -71,7 +72,8 @@ fn no_space_after(c: Option<char>) -> bool {
 mod tests {
     use super::minify;
 
-    const SOURCE: &str = include_str!("widget.css");
+    /// Both sheets, as the shadow root applies them (the launcher's first).
+    const SOURCE: &str = concat!(include_str!("launcher.css"), include_str!("chat.css"));
 
     /// Every declaration of a stylesheet with the at-rule and selector preludes it sits in:
     /// (preludes, declaration), whitespace reduced to what [`squash`] keeps. Written apart

@@ -371,6 +371,7 @@ impl Harness {
                 bosh_url: None,
                 language: None,
                 request_url: Some("http://shop.test/cart".into()),
+                ready_announced: false,
                 livechat: None,
             },
         )
@@ -819,9 +820,12 @@ async fn init_options_are_checked() {
     .unwrap_err();
     assert_eq!(no_container, InitError::NoContainer("#nowhere-xyz".into()));
     // Through the exported entry point: a JS Error with the same message.
-    let err = webchat::embed::init(opts(r#"{"apiUrl":"/a/"}"#))
-        .await
-        .expect_err("rejected");
+    let err = webchat_launcher::embed::init(
+        opts(r#"{"apiUrl":"/a/"}"#),
+        wasm_bindgen::JsValue::UNDEFINED,
+    )
+    .await
+    .expect_err("rejected");
     let message = err.unchecked_into::<js_sys::Error>().message();
     assert_eq!(
         String::from(message),

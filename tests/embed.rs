@@ -2,7 +2,7 @@
 //! Browser tests of what keeps the widget's start-up light (Chromium and Firefox through
 //! wasm-bindgen-test-runner): only the launcher is built at mount, the chat window on the first
 //! open (or at once when the store says it is open, as after a reload mid-chat) and then kept,
-//! with focus following it; and the shared campaign read of `init`'s transport. Every test
+//! with focus following it; and host events held until the page can listen. Every test
 //! mounts into a fresh host and removes it again (all tests share one page). The JS API's
 //! start-up itself is covered end to end (e2e/tests/embed-*).
 
@@ -12,16 +12,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use webchat::actions::UiAction;
-use webchat::adapters::fetch::{FetchError, Method, RequestHeaders};
-use webchat::adapters::websocket::{SocketError, SocketEvent};
-use webchat::controller::transport::{Link, LocalFuture, Transport};
-use webchat::embed::pace::yield_to_page;
-use webchat::embed::shared_reads::SharedReads;
 use webchat::model::{ChatStore, Phase, WidgetConfig};
 use webchat::mount::{mount_widget, MountedWidget};
+use webchat_launcher::pace::yield_to_page;
 
 mod support;
-use support::{document, settle, sleep};
+use support::{document, settle};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -186,89 +182,4 @@ async fn held_events_reach_a_late_listener_in_order() {
     events::release(&target);
     yield_to_page().await;
     assert_eq!(seen.borrow().len(), 3);
-}
-
-// ---------- shared reads ----------
-
-/// A network whose replies come 20 ms after the request, numbered by request.
-#[derive(Clone, Default)]
-struct SlowApi(Rc<std::cell::RefCell<Vec<(Method, String)>>>);
-
-impl Transport for SlowApi {
-    fn request(
-        &self,
-        method: Method,
-        path: &str,
-        _headers: RequestHeaders,
-        _body: Option<String>,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
-        self.0.borrow_mut().push((method, path.to_owned()));
-        let n = self.0.borrow().len();
-        Box::pin(async move {
-            sleep(20).await;
-            Ok((200, format!("reply {n}")))
-        })
-    }
-
-    fn post_xml(
-        &self,
-        _url: &str,
-        _body: String,
-        _timeout_ms: u64,
-    ) -> LocalFuture<Result<(u16, String), FetchError>> {
-        panic!("no BOSH in these tests")
-    }
-
-    fn connect(
-        &self,
-        _url: &str,
-        _on_event: Box<dyn FnMut(SocketEvent)>,
-    ) -> Result<Box<dyn Link>, SocketError> {
-        Err(SocketError::Connect("no sockets here".into()))
-    }
-}
-
-#[wasm_bindgen_test]
-async fn concurrent_reads_of_one_resource_are_one_request() {
-    let api = SlowApi::default();
-    let shared = SharedReads::new(Rc::new(api.clone()));
-    // The controller and the visibility rules read the campaign at the same moment.
-    let (a, b) = (
-        shared.request(Method::Get, "campaigns/c1", Vec::new(), None),
-        shared.request(Method::Get, "campaigns/c1", Vec::new(), None),
-    );
-    // Another resource, and a write, are never shared.
-    let other = shared.request(Method::Get, "campaigns/c2", Vec::new(), None);
-    let post = shared.request(Method::Post, "campaigns/c1", Vec::new(), None);
-    let (a, b, other, post) = (a.await, b.await, other.await, post.await);
-    assert_eq!(a, Ok((200, "reply 1".to_owned())));
-    assert_eq!(b, a, "both callers get the one reply");
-    assert_eq!(other, Ok((200, "reply 2".to_owned())));
-    assert_eq!(post, Ok((200, "reply 3".to_owned())));
-    // Once the read is over, the next one goes to the network again (polling stays fresh).
-    let later = shared
-        .request(Method::Get, "campaigns/c1", Vec::new(), None)
-        .await;
-    assert_eq!(later, Ok((200, "reply 4".to_owned())));
-    let paths: Vec<String> = api.0.borrow().iter().map(|(_, p)| p.clone()).collect();
-    assert_eq!(
-        paths,
-        vec![
-            "campaigns/c1",
-            "campaigns/c2",
-            "campaigns/c1",
-            "campaigns/c1"
-        ]
-    );
-}
-
-#[wasm_bindgen_test]
-async fn a_caller_that_stops_waiting_does_not_strand_the_others() {
-    let api = SlowApi::default();
-    let shared = SharedReads::new(Rc::new(api.clone()));
-    let first = shared.request(Method::Get, "campaigns/c1", Vec::new(), None);
-    let second = shared.request(Method::Get, "campaigns/c1", Vec::new(), None);
-    drop(first);
-    assert_eq!(second.await, Ok((200, "reply 1".to_owned())));
-    assert_eq!(api.0.borrow().len(), 1);
 }

@@ -2,7 +2,7 @@
 //! Browser tests of the catalogue (Chromium and Firefox through wasm-bindgen-test-runner): what
 //! needs the browser's `Intl` and `navigator.languages`, and the layout of languages that are
 //! written right to left or without spaces. The files themselves are checked natively
-//! (`src/i18n/tests.rs`).
+//! (`crates/launcher/src/i18n/tests.rs`).
 
 use std::rc::Rc;
 

@@ -238,16 +238,16 @@ async fn mounts_inside_an_open_shadow_root() {
         f.attr(".wc-launcher", "aria-label").as_deref(),
         Some("Open chat")
     );
-    // Styles come from two adopted sheets (base + theme), not from <style> elements.
-    assert_eq!(shadow.adopted_style_sheets().length(), 2);
+    // Styles come from adopted sheets (the launcher's base and theme, the chat's), not from
+    // <style> elements.
+    assert_eq!(shadow.adopted_style_sheets().length(), 3);
     assert!(shadow.query_selector("style").unwrap().is_none());
     assert_eq!(computed(&f.el(".wc-launcher"), "position"), "fixed");
     // The visual viewport is mirrored for the mobile layout, from the first open on (reading
     // it forces a layout of the host page, which the launcher alone does not need).
-    let mount_point = f.el(".wc-mount");
+    let root = f.el(".wc-root");
     let height = || {
-        mount_point
-            .style()
+        root.style()
             .get_property_value("--wc-viewport-height")
             .unwrap()
     };

@@ -243,7 +243,7 @@ export function pageUrl(name, params = {}) {
 }
 
 /// URL of `e2e/pages/widget.html`, which starts the widget with
-/// `import start, { init } from '/pkg/webchat.js'` and these options:
+/// `import { init } from '/dist/npm/index.js'` (the npm package) and these options:
 /// `campaign` (default the English campaign), `language`, `visitorIds`, `container`,
 /// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`) and
 /// `boshUrl` (none by default).
@@ -277,12 +277,13 @@ export async function openWidget(page, options = {}) {
   return state;
 }
 
-/// Widget locators. Playwright's CSS locators pierce the open shadow root.
+/// Widget locators. Playwright's CSS locators pierce the open shadow root. `window` is the
+/// chat's window, not the launcher's frame that stands in for it until the chat is loaded.
 export function widget(page) {
   return {
     host: page.locator('#webchat-widget'),
     launcher: page.getByRole('button', { name: 'Open chat' }),
-    window: page.locator('.wc-window'),
+    window: page.locator('.wc-window:not(.wc-frame)'),
     log: page.getByRole('log'),
     composer: page.getByRole('textbox', { name: 'Type your message' }),
     send: page.getByRole('button', { name: 'Send' }),

@@ -2,10 +2,11 @@
 // XMPP WebSocket on devserver are cross-origin, as on a customer's site).
 //
 // It serves the widget exactly as `cargo xtask dist` lays it out, from the same sources:
-//   /cdn/loader.js, /cdn/webchat.js, /cdn/webchat_bg.wasm   loader/loader.js + the wasm-bindgen
-//        package (dist/ renames the two assets with content hashes and rewrites the loader's two
-//        name lines; everything else is byte for byte what ships)
-//   /npm/…                 dist/npm: loader/npm/* + the package's webchat.js and webchat_bg.wasm
+//   /cdn/loader.js, /cdn/webchat_launcher.js, /cdn/webchat.js, … /cdn/i18n/<tag>.txt
+//        loader/loader.js + both stages' wasm-bindgen packages and the chat texts (dist/ renames
+//        them with content hashes and rewrites the loader's name lines; everything else is
+//        byte for byte what ships)
+//   /npm/…                 dist/npm: loader/npm/* + both stages and the chat texts
 //   /pages/…               e2e/pages/embed-*  (HTML is templated: `{{KEY}}` for each key given
 //                          to `start({ vars })` (`?var-KEY=` overrides it), and `{{ATTRS}}` for the request's `data-*`
 //                          query parameters as loader attributes)
@@ -32,6 +33,7 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
   '.ts': 'text/plain; charset=utf-8',
   '.md': 'text/plain; charset=utf-8',
 };
@@ -49,7 +51,7 @@ function resolve(pkg, dist, path) {
   };
   const npmFile = (rest) => {
     if (dist) return inside(join(dist, 'npm'), rest);
-    if (rest === 'webchat.js' || rest === 'webchat_bg.wasm') return inside(pkg, rest);
+    if (/^(webchat(_launcher)?(\.js|_bg\.wasm)|i18n\/.*)$/.test(rest)) return inside(pkg, rest);
     return inside(join(ROOT, 'loader', 'npm'), rest);
   };
   if (dist && path.startsWith('/cdn/')) return inside(dist, path.slice(5));

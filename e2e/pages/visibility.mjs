@@ -4,13 +4,12 @@
 //
 // Query: campaign, ws (required), rules (the `visibility` option as JSON; passed as an object),
 // rulesText (passed as a string, unparsed), visitorIds, api, token.
-import start, { init } from '/pkg/webchat.js';
+import { init } from '/dist/npm/index.js';
 
 const q = new URLSearchParams(location.search);
 window.__webchat = { status: 'loading', cv: null, error: null, events: [] };
 
 try {
-  await start();
   const options = {
     apiUrl: q.get('api') ?? `${location.origin}/api/app.php/chatbot/v1/`,
     apiToken: q.get('token') ?? 'webchat-dev-token',

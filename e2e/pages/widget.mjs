@@ -1,16 +1,15 @@
-// Starts the widget the way an ES-module host page does: `import start, { init }` from the
-// wasm-bindgen package served at /pkg/, options from the query string. The outcome is kept in
+// Starts the widget the way an ES-module host page does: `import { init }` from the npm package
+// `cargo xtask dist` builds (served at /dist/npm/), options from the query string. The outcome is kept in
 // `window.__webchat` = { status: 'loading' | 'started' | 'failed', handle, error } for the tests.
 //
 // Query: campaign (required), ws (XMPP WebSocket URL, required), bosh (HTTP-Bind URL), language,
 // visitorIds, container (CSS selector), api (API base, default this origin's devserver API), token.
-import start, { init } from '/pkg/webchat.js';
+import { init } from '/dist/npm/index.js';
 
 const q = new URLSearchParams(location.search);
 window.__webchat = { status: 'loading', handle: null, error: null };
 
 try {
-  await start();
   const options = {
     apiUrl: q.get('api') ?? `${location.origin}/api/app.php/chatbot/v1/`,
     apiToken: q.get('token') ?? 'webchat-dev-token',

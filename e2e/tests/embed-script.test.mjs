@@ -419,6 +419,8 @@ test('data-global, data-position and data-z-index', async (t) => {
   const z = await page.locator('.wc-launcher').evaluate((el) => getComputedStyle(el).zIndex);
   assert.equal(z, '1234');
   await page.evaluate(() => window.Chat.chat.open());
+  // The frame shows first and the chat's window takes its place: measure the chat's.
+  await w.window.waitFor();
   const win = await w.window.boundingBox();
   assert.ok(win.x < 100, `window on the left (x=${win.x})`);
   await screenshot(page, 'embed-bottom-left');

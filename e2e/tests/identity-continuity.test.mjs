@@ -64,7 +64,7 @@ test('a reload mid-chat: the window comes back at once, agent messages sent mean
   const written = new Promise((resolve) => {
     wrote = resolve;
   });
-  await page.route('**/pkg/webchat.js', async (route) => {
+  await page.route('**/npm/webchat_launcher.js', async (route) => {
     if (!sentDuring) {
       sentDuring = true;
       await control.agentAct(session.id, { action: 'message', body: 'during the reload 1' });

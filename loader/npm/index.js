@@ -1,9 +1,32 @@
 // webchat as an ES module: `import { init } from 'webchat'; const cv = await init({...})`.
-// Loads the WebAssembly once (next to this file, so bundlers such as Vite copy it as an asset),
-// then starts a widget and resolves to the same API object the script tag's global has.
-import load, { init as start } from './webchat.js';
+// Two download stages, as with the script tag: this module and the launcher's WebAssembly load
+// with the page; the chat (its glue, its wasm and the chat texts of the language in use) is a
+// dynamic `import()` the launcher asks for on the first sign of interest, so bundlers split it
+// off. The assets sit next to this file (bundlers such as Vite copy them).
+import load, { init as start } from './webchat_launcher.js';
 
 let loading = null;
+let chat = null;
+let attempt = 0;
+
+// What the launcher's handoff needs: `{ start, table }` (see the launcher crate's `handoff`).
+function loadChat(tag) {
+  if (!chat) {
+    // A retry asks for the glue under another URL: a failed `import()` may stay failed.
+    const retry = attempt ? `?retry=${attempt}` : '';
+    const table = fetch(new URL(`./i18n/${tag}.txt`, import.meta.url))
+      .then((r) => (r.ok ? r.text() : null), () => null);
+    chat = Promise.all([import(`./webchat.js${retry}`), table]).then(async ([m, text]) => {
+      await m.default({ module_or_path: new URL('./webchat_bg.wasm', import.meta.url) });
+      return { start: m.startChat, table: text };
+    });
+    chat.catch(() => {
+      chat = null;
+      attempt += 1;
+    });
+  }
+  return chat;
+}
 
 /**
  * Starts the widget. See index.d.ts for the options and the returned API.
@@ -12,12 +35,12 @@ let loading = null;
  */
 export async function init(options) {
   if (!loading) {
-    loading = load({ module_or_path: new URL('./webchat_bg.wasm', import.meta.url) });
+    loading = load({ module_or_path: new URL('./webchat_launcher_bg.wasm', import.meta.url) });
     // A failed download may be retried by the next init().
     loading.catch(() => { loading = null; });
   }
   await loading;
-  return start(options);
+  return start(options, { loadChat });
 }
 
 /** The host events `on`/`off` accept. */

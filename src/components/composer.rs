@@ -60,7 +60,7 @@ pub fn Composer() -> impl IntoView {
     let actions = expect_context::<Actions>();
     let lang = store.lang();
     let phase = store.phase();
-    let text = RwSignal::new(String::new());
+    let text = RwSignal::new(store.take_draft());
     let tracker = StoredValue::new(TypingTracker::default());
     let pause_timer = StoredValue::new_local(None::<TimeoutHandle>);
     let area_ref = NodeRef::<leptos::html::Textarea>::new();

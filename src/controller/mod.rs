@@ -48,6 +48,8 @@ pub struct ControllerOptions {
     pub language: Option<Lang>,
     /// The page the chat starts on (`request_url`); `None` reads `location.href`.
     pub request_url: Option<String>,
+    /// The launcher told the page `ready` already.
+    pub ready_announced: bool,
     /// The page's livechat options, put over the campaign's configuration.
     pub livechat: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -118,6 +120,7 @@ impl Controller {
             SessionOptions {
                 campaign: options.campaign.clone(),
                 websocket_url: options.websocket_url.clone(),
+                ready_announced: options.ready_announced,
                 bosh_url: options.bosh_url.clone(),
                 livechat: options.livechat.clone(),
             },
@@ -239,6 +242,11 @@ impl Controller {
             }
             s.handle_action(action, now)
         });
+    }
+
+    /// Shows the tagged user's earlier chats (see [`Session::handle_history_due`]).
+    pub fn load_history(&self) {
+        self.run(Session::handle_history_due);
     }
 
     /// The page opened the window itself (an inline widget is always open).

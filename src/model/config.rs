@@ -186,6 +186,12 @@ mod tests {
     }
 
     #[test]
+    fn the_launcher_checks_the_keys_the_protocol_reads() {
+        assert!(webchat_launcher::livechat::keys()
+            .eq(webchat_protocol::widget_config::KEYS.iter().copied()));
+    }
+
+    #[test]
     fn offline_takes_the_offline_title_and_colour() {
         let mut c = WidgetConfig {
             color: Some("#0a6018".into()),

@@ -99,6 +99,9 @@ pub struct ChatStore {
     // page view): until then the widget shows nothing, so no launcher is ever seen in the
     // default colour and language first.
     configured: RwSignal<bool>,
+    // Text the visitor typed before the composer existed (in the launcher's frame): the
+    // composer starts with it.
+    draft: StoredValue<String>,
 }
 
 impl ChatStore {
@@ -127,6 +130,7 @@ impl ChatStore {
             next_seq: RwSignal::new(0),
             visible: RwSignal::new(true),
             configured: RwSignal::new(true),
+            draft: StoredValue::new(String::new()),
         }
     }
 
@@ -244,6 +248,18 @@ impl ChatStore {
     /// Minimises the window.
     pub fn minimise_window(&self) {
         self.open.set(false);
+    }
+
+    /// Text the composer starts with (what the visitor typed in the launcher's frame).
+    pub fn set_draft(&self, text: String) {
+        self.draft.set_value(text);
+    }
+
+    /// The draft for a new composer, taken once.
+    pub fn take_draft(&self) -> String {
+        self.draft
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
     }
 }
 

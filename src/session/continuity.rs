@@ -41,39 +41,30 @@ use super::saved::{self, SavedEntry};
 use super::tabs::Role;
 use super::timers::Timer;
 use super::{Purpose, Session};
+use webchat_launcher::keys;
 
 /// How long inbound changes wait before they are saved (batched).
 pub const SAVE_DELAY_MS: u64 = 40;
 
 /// The anonymous visitor id.
-pub const VISITOR_ID_KEY: &str = "visitor_id";
+pub const VISITOR_ID_KEY: &str = keys::VISITOR_ID;
 /// The tagged user.
-pub const USER_KEY: &str = "user";
+pub const USER_KEY: &str = keys::USER;
 /// The current chat ([`SavedChat`]).
-pub const CHAT_KEY: &str = "chat";
+pub const CHAT_KEY: &str = keys::CHAT;
 /// The conversation shown.
-pub const TRANSCRIPT_KEY: &str = "transcript";
+pub const TRANSCRIPT_KEY: &str = keys::TRANSCRIPT;
 /// Whether the window is open.
-pub const OPEN_KEY: &str = "open";
+pub const OPEN_KEY: &str = keys::OPEN;
 /// A tagged user's earlier chats as this browser saw them.
-pub const HISTORY_KEY: &str = "history";
+pub const HISTORY_KEY: &str = keys::HISTORY;
 /// The last campaign read, as the API sent it.
-pub const CAMPAIGN_KEY: &str = "campaign";
+pub const CAMPAIGN_KEY: &str = keys::CAMPAIGN;
 /// BOSH is this visit's transport.
-pub const TRANSPORT_KEY: &str = "transport";
+pub const TRANSPORT_KEY: &str = keys::TRANSPORT;
 
-/// Every key the session writes.
-pub const ALL_KEYS: [&str; 9] = [
-    VISITOR_ID_KEY,
-    USER_KEY,
-    CHAT_KEY,
-    TRANSCRIPT_KEY,
-    OPEN_KEY,
-    HISTORY_KEY,
-    CAMPAIGN_KEY,
-    TRANSPORT_KEY,
-    PRECHAT_KEY,
-];
+/// Every key the session writes (the launcher knows them too: `webchat_launcher::keys`).
+pub const ALL_KEYS: [&str; 9] = keys::ALL;
 
 /// Where the saved chat was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use webchat_protocol::api::{self, ApiError, ChatSession, Transcript};
 
 use super::continuity::HISTORY_KEY;
-use super::identity::UserInfo;
+use super::identity::{UserApi, UserInfo};
 use super::io::{encode_path, HttpReply, Level, Method, RequestHeaders, RequestId};
 use super::saved::{self, SavedEntry};
 use super::view::{MessageStatus, Notice, Sender};
@@ -53,6 +53,17 @@ impl History {
 }
 
 impl Session {
+    /// A user was tagged before this session existed (the launcher kept them): show their
+    /// earlier chats as a tag would have.
+    pub fn handle_history_due(&mut self, now: super::Now) {
+        if self.begin(now) {
+            if self.who.user.is_some() && !self.follows() {
+                self.load_history();
+            }
+            self.finish();
+        }
+    }
+
     /// Shows a tagged user's earlier chats, proven by the user's signature; without one, what
     /// this browser kept (the backend gives no history to an unsigned user).
     pub(super) fn load_history(&mut self) {

@@ -14,11 +14,9 @@
 //! [`visitor_proof`]).
 
 use std::collections::HashMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use webchat_protocol::api::{self, ChatSession, TaggedUser, UserId};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use webchat_protocol::api::{self, ChatSession, TaggedUser};
 
 use super::io::{RandomExt, RequestHeaders, Save};
 use super::lifecycle::Stage;
@@ -26,15 +24,13 @@ use super::tabs::ToLeader;
 use super::timers::Timer;
 use super::Session;
 use crate::events::{self, HostEvent};
+pub use webchat_launcher::identity::{is_email, TagError, UserId, UserInfo};
 
 /// The header proving the caller is a chat's own visitor (the chat's `visitor_secret`).
 pub const CHAT_SECRET_HEADER: &str = "X-Chat-Secret";
 
 /// The header proving the caller is a signed user (the `signature` given to `tag`).
 pub const USER_SIGNATURE_HEADER: &str = "X-User-Signature";
-
-/// Length of a signature: hex of a SHA-256 HMAC.
-const SIGNATURE_HEX_LEN: usize = 64;
 
 /// The proof that this browser is `session`'s visitor; none when the backend gave no secret.
 pub fn visitor_proof(session: Option<&ChatSession>) -> RequestHeaders {
@@ -44,228 +40,90 @@ pub fn visitor_proof(session: Option<&ChatSession>) -> RequestHeaders {
         .unwrap_or_default()
 }
 
-/// A logged-in user as given to `CV.user.tag({...})`. Stored, and told to the other tabs, as
-/// the Public API's [`TaggedUser`]; one without a plausible email does not read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "TaggedUser", into = "TaggedUser")]
-pub struct UserInfo {
-    /// Required; becomes the `visitor_identifier`.
-    pub email: String,
-    /// First name (may be empty).
-    pub firstname: String,
-    /// Last name (may be empty).
-    pub lastname: String,
-    /// The host system's id for the user, when it has one.
-    pub id: Option<UserId>,
-    /// Free labels for the agent.
-    pub labels: Vec<String>,
-    /// The agent (nickname or address) this user should be routed to.
-    pub assigned_user: Option<String>,
-    /// `hex(HMAC-SHA256(identity secret, id or lower-cased email))` from the site's server;
-    /// without it the user gets no history and no routing.
-    pub signature: Option<String>,
-}
-
-/// Why `CV.user.tag` refused its argument.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TagError {
-    /// Not an object.
-    NotAnObject,
-    /// No `email`.
-    MissingEmail,
-    /// `email` is not an address.
-    InvalidEmail(String),
-    /// `signature` is not 64 hexadecimal digits.
-    InvalidSignature,
-    /// A field has the wrong type.
-    WrongType {
-        /// The field.
-        key: &'static str,
-        /// What it must be.
-        expected: &'static str,
-    },
-}
-
-impl fmt::Display for TagError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CV.user.tag: ")?;
-        match self {
-            TagError::NotAnObject => f.write_str(
-                "expected an object like {email, firstname, lastname, id?, labels?, assignedUser?, signature?}",
-            ),
-            TagError::MissingEmail => f.write_str("`email` is required"),
-            TagError::InvalidEmail(e) => write!(f, "`email` {e:?} is not an email address"),
-            TagError::InvalidSignature => f.write_str(
-                "`signature` must be the 64 hex digits of HMAC-SHA256(identity secret, id or lower-cased email), computed by your server",
-            ),
-            TagError::WrongType { key, expected } => write!(f, "`{key}` must be {expected}"),
-        }
-    }
-}
-
-impl std::error::Error for TagError {}
-
-/// A plausible email address: one `@`, non-empty local part, a dotless-or-dotted domain
-/// without spaces, at most 254 characters. (Deliverability is the host's business.)
-pub fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    s.len() <= 254
-        && !local.is_empty()
-        && !domain.is_empty()
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !domain.contains('@')
-}
-
-fn text(obj: &Value, key: &'static str) -> Result<Option<String>, TagError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-        Some(_) => Err(TagError::WrongType {
-            key,
-            expected: "a string",
-        }),
-    }
-}
-
-impl UserInfo {
-    /// Validates a JSON object (what the embed layer gets from `CV.user.tag`).
-    pub fn from_json(obj: &Value) -> Result<UserInfo, TagError> {
-        if !obj.is_object() {
-            return Err(TagError::NotAnObject);
-        }
-        let email = text(obj, "email")?
-            .filter(|e| !e.is_empty())
-            .ok_or(TagError::MissingEmail)?;
-        if !is_email(&email) {
-            return Err(TagError::InvalidEmail(email));
-        }
-        let id = match obj.get("id") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(UserId::Text(s.trim().into())),
-            Some(n @ Value::Number(_)) if n.as_i64().is_some() => n.as_i64().map(UserId::Number),
-            Some(_) => {
-                return Err(TagError::WrongType {
-                    key: "id",
-                    expected: "a non-empty string or an integer",
-                })
-            }
-        };
-        let labels = match obj.get("labels") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|l| l.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or(TagError::WrongType {
-                    key: "labels",
-                    expected: "an array of strings",
-                })?,
-            Some(_) => {
-                return Err(TagError::WrongType {
-                    key: "labels",
-                    expected: "an array of strings",
-                })
-            }
-        };
-        let assigned_user = match text(obj, "assignedUser")? {
-            Some(a) => Some(a),
-            None => text(obj, "assigned_user")?,
-        }
-        .filter(|a| !a.is_empty());
-        let signature = text(obj, "signature")?.filter(|s| !s.is_empty());
-        if signature.as_deref().is_some_and(|s| {
-            s.len() != SIGNATURE_HEX_LEN || !s.bytes().all(|b| b.is_ascii_hexdigit())
-        }) {
-            return Err(TagError::InvalidSignature);
-        }
-        Ok(UserInfo {
-            email,
-            firstname: text(obj, "firstname")?.unwrap_or_default(),
-            lastname: text(obj, "lastname")?.unwrap_or_default(),
-            id,
-            labels,
-            assigned_user,
-            signature,
-        })
-    }
-
-    /// What identifies the user across browsers: the host's id when given, else the email
-    /// (ASCII letters lower-cased). Tagging a user with the same key again changes nothing.
-    /// Only ASCII case is folded: that is the case-insensitive part of addresses in practice
-    /// (domains; RFC 5321 leaves local parts case-sensitive), and full Unicode folding would
-    /// ship Unicode's case tables (about 5 KB brotli) for it.
-    pub fn key(&self) -> String {
-        match &self.id {
-            Some(UserId::Text(s)) => format!("id:{s}"),
-            Some(UserId::Number(n)) => format!("id:{n}"),
-            None => format!("email:{}", self.email.to_ascii_lowercase()),
-        }
-    }
-
-    /// The `tracker_id` of this user's chats (stable, so their history can be found).
-    pub fn tracker_id(&self) -> String {
-        format!("user:{}", self.key())
-    }
-
+/// What the session does with a tagged user besides keeping it: the API's user object and the
+/// proof of who they are.
+pub trait UserApi {
     /// The proof that the caller is this user, for their history; `None` without a signature.
-    pub fn signature_proof(&self) -> Option<RequestHeaders> {
+    fn signature_proof(&self) -> Option<RequestHeaders>;
+    /// The `user` object of `POST chatsessions`.
+    fn to_api(&self) -> TaggedUser;
+}
+
+impl UserApi for UserInfo {
+    fn signature_proof(&self) -> Option<RequestHeaders> {
         let signature = self.signature.clone()?;
         Some(vec![(USER_SIGNATURE_HEADER, signature)])
     }
 
-    /// The `user` object of `POST chatsessions`.
-    pub fn to_api(&self) -> TaggedUser {
+    fn to_api(&self) -> TaggedUser {
         TaggedUser {
             email: self.email.clone(),
             firstname: self.firstname.clone(),
             lastname: self.lastname.clone(),
-            id: self.id.clone(),
+            id: self.id.clone().map(|id| match id {
+                UserId::Text(s) => api::UserId::Text(s),
+                UserId::Number(n) => api::UserId::Number(n),
+            }),
             labels: self.labels.clone(),
             assigned_user: self.assigned_user.clone(),
             signature: self.signature.clone(),
             verified: None,
         }
     }
+}
 
-    /// The user as it is stored.
-    pub fn to_json(&self) -> String {
-        api::to_json(self)
+/// The user of a `TaggedUser` object (another tab's message); `None` without a plausible email.
+pub fn user_from_api(u: TaggedUser) -> Option<UserInfo> {
+    if !is_email(&u.email) {
+        return None;
+    }
+    Some(UserInfo {
+        email: u.email,
+        firstname: u.firstname,
+        lastname: u.lastname,
+        id: u.id.map(|id| match id {
+            api::UserId::Text(s) => UserId::Text(s),
+            api::UserId::Number(n) => UserId::Number(n),
+        }),
+        labels: u.labels,
+        assigned_user: u.assigned_user,
+        signature: u.signature,
+    })
+}
+
+/// serde's form of a [`UserInfo`] between the tabs: the Public API's [`TaggedUser`]; one
+/// without a plausible email does not read. (For `#[serde(with = "…")]`: the launcher's type
+/// carries no serde code of its own, so the first download does not either.)
+pub mod as_tagged_user {
+    use super::*;
+
+    /// Writes `user` as a [`TaggedUser`].
+    pub fn serialize<S: Serializer>(user: &UserInfo, s: S) -> Result<S::Ok, S::Error> {
+        user.to_api().serialize(s)
     }
 
-    /// A stored user (as written by [`UserInfo::to_json`]); `None` when unreadable.
-    pub fn from_stored(text: &str) -> Option<UserInfo> {
-        api::from_json(text).ok()
+    /// Reads a [`TaggedUser`] with a plausible email.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UserInfo, D::Error> {
+        let tagged = TaggedUser::deserialize(d)?;
+        user_from_api(tagged).ok_or_else(|| serde::de::Error::custom("not an email address"))
     }
 }
 
-impl From<UserInfo> for TaggedUser {
-    fn from(u: UserInfo) -> TaggedUser {
-        u.to_api()
+/// [`as_tagged_user`] for an optional user (`null` for none).
+pub mod option_as_tagged_user {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    struct Wrapped(#[serde(with = "as_tagged_user")] UserInfo);
+
+    /// Writes `user` as a [`TaggedUser`] or `null`.
+    pub fn serialize<S: Serializer>(user: &Option<UserInfo>, s: S) -> Result<S::Ok, S::Error> {
+        user.clone().map(Wrapped).serialize(s)
     }
-}
 
-impl TryFrom<TaggedUser> for UserInfo {
-    type Error = TagError;
-
-    /// The user of a `TaggedUser` object; refused without a plausible email.
-    fn try_from(u: TaggedUser) -> Result<UserInfo, TagError> {
-        if !is_email(&u.email) {
-            return Err(TagError::InvalidEmail(u.email));
-        }
-        Ok(UserInfo {
-            email: u.email,
-            firstname: u.firstname,
-            lastname: u.lastname,
-            id: u.id,
-            labels: u.labels,
-            assigned_user: u.assigned_user,
-            signature: u.signature,
-        })
+    /// Reads `null` or a [`TaggedUser`] with a plausible email.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<UserInfo>, D::Error> {
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
     }
 }
 
@@ -320,7 +178,7 @@ impl Session {
                 if user.signature.is_some() && u.signature != user.signature {
                     self.write(Save::Set {
                         key: super::continuity::USER_KEY,
-                        value: user.to_json(),
+                        value: user.to_stored(),
                     });
                     self.who.user = Some(user);
                 }
@@ -337,7 +195,7 @@ impl Session {
     fn attach(&mut self, user: UserInfo) {
         self.write(Save::Set {
             key: super::continuity::USER_KEY,
-            value: user.to_json(),
+            value: user.to_stored(),
         });
         self.who.user = Some(user);
         self.who.epoch += 1;
@@ -420,37 +278,28 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn a_full_user_is_read() {
-        let u = UserInfo::from_json(&json!({
-            "email": " John.Doe@Example.com ", "firstname": "John", "lastname": "Doe",
+    fn a_signed_user_proves_who_they_are_and_goes_to_the_api_whole() {
+        let u = UserInfo::from_json(&serde_json::json!({
+            "email": "John.Doe@Example.com", "firstname": "John", "lastname": "Doe",
             "labels": ["vip"], "assignedUser": "agent1@chatvisor.com", "id": 42,
             "signature": "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
         }))
         .unwrap();
-        assert_eq!(u.email, "John.Doe@Example.com");
-        assert_eq!(u.labels, vec!["vip".to_string()]);
-        assert_eq!(u.assigned_user.as_deref(), Some("agent1@chatvisor.com"));
-        assert_eq!(u.key(), "id:42");
-        assert_eq!(u.tracker_id(), "user:id:42");
-        let back = UserInfo::from_stored(&u.to_json()).unwrap();
-        assert_eq!(back, u);
-        let api = serde_json::to_value(u.to_api()).unwrap();
-        assert_eq!(api["assigned_user"], "agent1@chatvisor.com");
-        assert_eq!(api["signature"].as_str().map(str::len), Some(64));
+        let api = u.to_api();
+        assert_eq!(api.id, Some(api::UserId::Number(42)));
+        assert_eq!(api.assigned_user.as_deref(), Some("agent1@chatvisor.com"));
+        assert_eq!(user_from_api(api), Some(u.clone()));
         let proof = u.signature_proof().unwrap();
         assert_eq!(proof[0].0, USER_SIGNATURE_HEADER);
         assert!(proof[0].1.starts_with("9F86D0"));
-    }
-
-    #[test]
-    fn without_a_signature_there_is_no_proof() {
-        let u = UserInfo::from_json(&json!({"email": "a@b.c", "signature": ""})).unwrap();
-        assert_eq!(u.signature, None);
-        assert_eq!(u.signature_proof(), None);
-        assert!(serde_json::to_value(u.to_api())
+        let unsigned = UserInfo {
+            signature: None,
+            ..u
+        };
+        assert_eq!(unsigned.signature_proof(), None);
+        assert!(serde_json::to_value(unsigned.to_api())
             .unwrap()
             .get("signature")
             .is_none());
@@ -479,68 +328,5 @@ mod tests {
             visitor_proof(Some(&session)),
             vec![(CHAT_SECRET_HEADER, "k3y".to_string())]
         );
-    }
-
-    #[test]
-    fn the_email_identifies_a_user_without_id() {
-        let a = UserInfo::from_json(&json!({"email": "A@B.example"})).unwrap();
-        let b = UserInfo::from_json(&json!({"email": "a@b.example", "firstname": "A"})).unwrap();
-        assert_eq!(a.key(), b.key());
-        assert_eq!(a.firstname, "");
-    }
-
-    #[test]
-    fn bad_input_gets_a_clear_error() {
-        let err = |v: Value| UserInfo::from_json(&v).unwrap_err();
-        assert_eq!(err(json!("x@y.z")), TagError::NotAnObject);
-        assert_eq!(err(json!({"firstname": "A"})), TagError::MissingEmail);
-        assert_eq!(err(json!({"email": "   "})), TagError::MissingEmail);
-        assert_eq!(
-            err(json!({"email": "not an email"})),
-            TagError::InvalidEmail("not an email".into())
-        );
-        for bad in ["a@", "@b", "a@b..c", "a@.b", "a b@c.d"] {
-            assert!(!is_email(bad), "{bad}");
-        }
-        assert_eq!(
-            err(json!({"email": 5})),
-            TagError::WrongType {
-                key: "email",
-                expected: "a string"
-            }
-        );
-        assert!(matches!(
-            err(json!({"email": "a@b.c", "labels": "vip"})),
-            TagError::WrongType { key: "labels", .. }
-        ));
-        assert!(matches!(
-            err(json!({"email": "a@b.c", "labels": [1]})),
-            TagError::WrongType { key: "labels", .. }
-        ));
-        assert!(matches!(
-            err(json!({"email": "a@b.c", "id": {"x": 1}})),
-            TagError::WrongType { key: "id", .. }
-        ));
-        for bad in [json!("abc"), json!("g".repeat(64)), json!("a".repeat(63))] {
-            assert_eq!(
-                err(json!({"email": "a@b.c", "signature": bad})),
-                TagError::InvalidSignature
-            );
-        }
-        assert!(matches!(
-            err(json!({"email": "a@b.c", "signature": 7})),
-            TagError::WrongType {
-                key: "signature",
-                ..
-            }
-        ));
-        assert!(matches!(
-            err(json!({"email": "a@b.c", "firstname": 3})),
-            TagError::WrongType {
-                key: "firstname",
-                ..
-            }
-        ));
-        assert!(err(json!({})).to_string().starts_with("CV.user.tag: "));
     }
 }

@@ -16,7 +16,7 @@ use webchat_protocol::api::{
 };
 use webchat_protocol::widget_config::WidgetConfig;
 
-use super::identity::visitor_proof;
+use super::identity::{visitor_proof, UserApi};
 use super::io::{encode_path, HttpReply, Level, Method, RandomExt, ViewUpdate};
 use super::prechat::chat_session_body;
 use super::timers::Timer;
@@ -202,7 +202,9 @@ impl Session {
         self.view.push(ViewUpdate::Campaign(Box::new(c.clone())));
         self.life.campaign = Some(c);
         self.life.stage = Stage::Ready;
-        self.emit(HostEvent::Ready);
+        if !std::mem::take(&mut self.options.ready_announced) {
+            self.emit(HostEvent::Ready);
+        }
         if self.follows() {
             self.follower_ready();
             return;

@@ -80,6 +80,8 @@ pub struct SessionOptions {
     pub campaign: String,
     /// The XMPP WebSocket URL (`ws://` or `wss://`).
     pub websocket_url: String,
+    /// The page heard `ready` already (the launcher read the campaign): not again.
+    pub ready_announced: bool,
     /// The BOSH (HTTP-Bind) URL to fall back to when WebSockets do not get through.
     pub bosh_url: Option<String>,
     /// The host page's livechat options: keys of the campaign's configuration put over it

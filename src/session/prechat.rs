@@ -21,7 +21,7 @@ use super::view::{Phase, PrechatFields, PrechatState, PrechatValues};
 use super::Session;
 
 /// Where the answers are kept between page loads.
-pub const PRECHAT_KEY: &str = "prechat";
+pub const PRECHAT_KEY: &str = webchat_launcher::keys::PRECHAT;
 
 /// The form's part of the state.
 #[derive(Debug, Default)]

@@ -145,6 +145,7 @@ impl Tab {
             SessionOptions {
                 campaign: CAMPAIGN_ID.into(),
                 websocket_url: WS_URL.into(),
+                ready_announced: false,
                 bosh_url,
                 livechat,
             },

@@ -45,9 +45,9 @@ use crate::setup::{self, Needs};
 use report::{Panel, Report, Section, Status, Table, Target};
 use stats::{kb, percentile, Samples, Stats};
 
-/// The budgets.
-const BUDGET_BROTLI: f64 = 100_000.0;
-const LOADER_BUDGET_BROTLI: f64 = 2_000.0;
+/// The budgets (the download ones are `cargo xtask dist`'s).
+const FIRST_VIEW_BUDGET_BROTLI: f64 = dist::FIRST_VIEW_BUDGET_BROTLI as f64;
+const WHOLE_BUDGET_BROTLI: f64 = dist::WHOLE_BUDGET_BROTLI as f64;
 const NATIVE_FPS_TARGET: f64 = 200_000.0;
 const WASM_FPS_TARGET: f64 = 50_000.0;
 const HISTORY_MS_TARGET: f64 = 50.0;
@@ -168,6 +168,7 @@ struct Ctx<'a> {
 /// `size`'s headline numbers, for the chart and the summary.
 #[derive(Debug, Clone, Copy)]
 struct SizeFigures {
+    /// The first view (what converse.js's startup download compares with).
     webchat_brotli: f64,
     converse_brotli: Option<f64>,
 }
@@ -272,10 +273,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), Error> {
         ctx.panels.insert(
             0,
             Panel {
-                title: "Downloaded at startup, brotli -q 11".into(),
+                title: "Downloaded by a page view before any interest, brotli -q 11".into(),
                 unit: "KB".into(),
                 bars,
-                target: Some(("budget 100 KB".into(), BUDGET_BROTLI / 1000.0)),
+                target: Some((
+                    format!("budget {} KB", FIRST_VIEW_BUDGET_BROTLI / 1000.0),
+                    FIRST_VIEW_BUDGET_BROTLI / 1000.0,
+                )),
             },
         );
     }
@@ -544,7 +548,13 @@ fn size(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     let mut files = Table::new(&["file", "raw", "gzip -9", "brotli -q 11"]);
     let (mut raw, mut gz, mut br) = (0u64, 0u64, 0u64);
     let mut loader_br = 0u64;
-    for f in dist.files.iter().filter(|f| f.downloaded) {
+    let (mut first_raw, mut first_gz, mut first_br) = (0u64, 0u64, 0u64);
+    let largest = dist.largest_texts().map(|f| f.path.clone());
+    for f in dist.files.iter().filter(|f| match f.stage {
+        dist::Stage::Npm => false,
+        dist::Stage::ChatTexts => Some(&f.path) == largest.as_ref(),
+        dist::Stage::FirstView | dist::Stage::Chat => true,
+    }) {
         let name = f
             .path
             .strip_prefix(&root)
@@ -563,9 +573,26 @@ fn size(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         raw += f.raw;
         gz += f.gzip;
         br += f.brotli;
+        if f.stage == dist::Stage::FirstView {
+            first_raw += f.raw;
+            first_gz += f.gzip;
+            first_br += f.brotli;
+        }
     }
     files.row(vec![
-        "**webchat total** (loader + glue + wasm; CSS is in the wasm)".into(),
+        format!(
+            "**webchat first view** (loader + launcher glue + wasm; budget {})",
+            dist::FIRST_VIEW_BUDGET_BROTLI
+        ),
+        first_raw.to_string(),
+        first_gz.to_string(),
+        format!("**{first_br}**"),
+    ]);
+    files.row(vec![
+        format!(
+            "**webchat whole chat** (first view + chat glue + wasm + largest chat texts; CSS is in the wasm; budget {})",
+            dist::WHOLE_BUDGET_BROTLI
+        ),
         raw.to_string(),
         gz.to_string(),
         format!("**{br}**"),
@@ -668,36 +695,38 @@ fn size(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         funcs.row(vec![format!("`{short}`"), bytes.to_string()]);
     }
 
-    let total_met = (br as f64) <= BUDGET_BROTLI;
+    let first_met = (first_br as f64) <= FIRST_VIEW_BUDGET_BROTLI;
+    let whole_met = (br as f64) <= WHOLE_BUDGET_BROTLI;
     ctx.target(
-        "download for the widget (loader + glue + wasm + CSS), brotli",
+        "first view (loader + launcher, before any interest), brotli",
+        format!("{} KB", kb(first_br as f64)),
+        &format!("{} KB", kb(cbr as f64)),
+        &format!("≤ {} KB", FIRST_VIEW_BUDGET_BROTLI / 1000.0),
+        Some(first_met),
+    );
+    ctx.target(
+        "whole chat (first view + chat + its texts), brotli",
         format!("{} KB", kb(br as f64)),
         &format!("{} KB", kb(cbr as f64)),
-        "≤ 100 KB",
-        Some(total_met),
-    );
-    ctx.target(
-        "loader.js, brotli",
-        format!("{} KB", kb(loader_br as f64)),
-        "—",
-        "≤ 2 KB",
-        Some((loader_br as f64) <= LOADER_BUDGET_BROTLI),
+        &format!("≤ {} KB", WHOLE_BUDGET_BROTLI / 1000.0),
+        Some(whole_met),
     );
     ctx.size = Some(SizeFigures {
-        webchat_brotli: br as f64,
+        webchat_brotli: first_br as f64,
         converse_brotli: Some(cbr as f64),
     });
     let mut notes = vec![format!(
         "The breakdown reads a build of the same code that keeps the wasm `name` section \
          (`CARGO_PROFILE_RELEASE_STRIP=false`, target/bench-wasm); the shipped file has the names \
-         removed. Code is {code} bytes of {without_names} ({:.0}%).",
+         removed. Code is {code} bytes of {without_names} ({:.0}%). loader.js is {loader_br} bytes brotli.",
         code as f64 * 100.0 / without_names as f64
     )];
-    if !total_met {
+    if !first_met || !whole_met {
         notes.push(format!(
-            "Budget not met: {br} bytes brotli is {:.0}% of 100 KB; the largest crates above are \
-             where the cuts are (size work is in progress on its own branch).",
-            br as f64 * 100.0 / BUDGET_BROTLI
+            "Budgets not met: the first view is {first_br} bytes brotli ({:.0}% of its budget), the \
+             whole chat {br} ({:.0}%); `docs/size.md` says what the launcher holds.",
+            first_br as f64 * 100.0 / FIRST_VIEW_BUDGET_BROTLI,
+            br as f64 * 100.0 / WHOLE_BUDGET_BROTLI
         ));
     }
     Ok(Section {

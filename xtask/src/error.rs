@@ -26,7 +26,7 @@ pub enum Error {
     /// `cargo xtask test` ran and at least one group failed or ran zero tests.
     TestsFailed { failed_groups: Vec<String> },
     /// `cargo xtask dist` produced an artifact set over the size budget.
-    OverBudget { brotli_total: u64, budget: u64 },
+    OverBudget { what: String },
 }
 
 impl Error {
@@ -53,13 +53,7 @@ impl fmt::Display for Error {
             Error::TestsFailed { failed_groups } => {
                 write!(f, "test groups failed: {}", failed_groups.join(", "))
             }
-            Error::OverBudget {
-                brotli_total,
-                budget,
-            } => write!(
-                f,
-                "dist is {brotli_total} bytes brotli, over the budget of {budget} bytes"
-            ),
+            Error::OverBudget { what } => write!(f, "dist is over budget: {what}"),
         }
     }
 }

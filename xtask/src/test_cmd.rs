@@ -281,6 +281,8 @@ fn run_group(root: &Path, log_dir: &Path, group: Group) -> Outcome {
                 "test",
                 "-p",
                 "webchat",
+                "-p",
+                "webchat-launcher",
                 "--no-fail-fast",
                 "--target",
                 setup::WASM_TARGET,
@@ -618,8 +620,8 @@ pub fn parse_tap(stdout: &str) -> Option<Counts> {
     seen.then_some(counts)
 }
 
-/// lint: rustfmt, clippy natively and clippy for the widget's wasm32 target (its browser test
-/// files and benchmark hooks included), each counted as one check.
+/// lint: rustfmt, clippy natively and clippy for the widget's wasm32 target (both download
+/// stages, their browser test files and the benchmark hooks included), each counted as one check.
 fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
     banner("lint");
     let started = Instant::now();
@@ -645,12 +647,14 @@ fn run_lint(root: &Path, log_dir: &Path) -> Outcome {
                 "clippy",
                 "-p",
                 "webchat",
+                "-p",
+                "webchat-launcher",
                 "--target",
                 setup::WASM_TARGET,
                 "--all-targets",
                 // The benchmark hooks are only built by `bench`: lint them here so they keep compiling.
                 "--features",
-                "bench",
+                "webchat/bench",
                 "--",
                 "-D",
                 "warnings",

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::session::forms;
-use crate::session::identity::UserInfo;
+use crate::session::identity::{as_tagged_user, option_as_tagged_user, UserInfo};
 use crate::session::saved::SavedEntry;
 use crate::session::view::{
     ChatState, CobrowseState, MessageId, Phase, PrechatState, PrechatValues, SurveyState,
@@ -71,7 +71,7 @@ pub enum ToLeader {
     /// `CV.user.reset()` in the follower's page.
     Reset,
     /// `CV.user.tag(user)` in the follower's page (validated there).
-    Tag(UserInfo),
+    Tag(#[serde(with = "as_tagged_user")] UserInfo),
     /// The form before the chat was sent (checked there).
     Prechat(PrechatValues),
     /// Another department, please.
@@ -95,6 +95,7 @@ pub struct LeaderView {
     /// The visitor id (the leader may have reset).
     pub visitor_id: String,
     /// The tagged user (the leader may have tagged).
+    #[serde(with = "option_as_tagged_user")]
     pub user: Option<UserInfo>,
     /// The survey.
     pub survey: SurveyState,

@@ -1,0 +1,43 @@
+//! webchat-launcher: the widget's first download stage, and what both stages share.
+//!
+//! Every page view that embeds the widget downloads this crate's wasm (and the loader): the
+//! launcher in the campaign's look, the visibility rules, who the visitor is, and the `CV` API.
+//! The chat itself (the Leptos window, the session and the XMPP core: the root package
+//! `webchat`) comes only on the first sign of interest. `ARCHITECTURE.md` draws the split.
+//!
+//! The launcher stage:
+//! - [`embed`] (feature `entry`, the launcher's own wasm only): `init` and the API object.
+//! - [`widget`]: what every page view runs, and the handoff to the chat ([`handoff`]).
+//! - [`shell`] (host, shadow root, root, launcher, badge), [`frame`] (the window while the chat
+//!   loads), [`dom`] (both built from tables), [`icons`], [`host_css`], [`options`], [`pace`].
+//! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means;
+//!   [`livechat`]: the page's `livechat` option checked, the offline look.
+//! - [`visibility`]: the visibility rules and the operator's overrides.
+//!
+//! Shared with the chat stage:
+//! - [`i18n`]: the text catalogue (every language's launcher texts; one language's chat texts
+//!   at a time), language tags, plural forms.
+//! - [`identity`] and [`keys`]: the visitor id, the tagged user, the storage keys.
+//! - [`theme`], [`events`], [`json`] (JSON trees read and written by the browser), [`adapters`].
+
+pub mod adapters;
+pub mod campaign;
+pub mod dom;
+#[cfg(feature = "entry")]
+pub mod embed;
+pub mod events;
+pub mod frame;
+pub mod handoff;
+pub mod host_css;
+pub mod i18n;
+pub mod icons;
+pub mod identity;
+pub mod json;
+pub mod keys;
+pub mod livechat;
+pub mod options;
+pub mod pace;
+pub mod shell;
+pub mod theme;
+pub mod visibility;
+pub mod widget;
