@@ -135,6 +135,8 @@ test('navigating to another page continues the chat and its outbox', async () =>
   second.hash = 'checkout';
   await page.goto(second.toString());
   await page.waitForFunction(() => window.__webchat && window.__webchat.status === 'started');
+  // `init` resolves with the launcher; the running chat's stage restores right after it.
+  await w.agentMessages.filter({ hasText: 'hello from the agent' }).waitFor();
   assert.deepEqual((await conversation(page)).slice(0, 2), ['visitor:on page one', 'agent:hello from the agent']);
   await w.composer.fill('on page two');
   await w.composer.press('Enter');
