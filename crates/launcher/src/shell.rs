@@ -430,7 +430,7 @@ pub fn badge_text(n: u32) -> String {
     if n > 99 {
         "99+".to_owned()
     } else {
-        n.to_string()
+        crate::text::digits(n.into(), 0)
     }
 }
 
