@@ -142,19 +142,26 @@ pub enum Unusable {
     Unreadable,
 }
 
+impl Unusable {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        match self {
+            Unusable::Unauthorized => "the API token was refused (401): check `apiToken`".into(),
+            Unusable::NotFound => "the campaign does not exist (404): check `campaign`".into(),
+            Unusable::Inactive => "the campaign is inactive".into(),
+            Unusable::Status(s) => [
+                "unexpected HTTP status ",
+                &crate::text::digits(u64::from(*s), 0),
+            ]
+            .concat(),
+            Unusable::Unreadable => "unreadable API reply: not a campaign".into(),
+        }
+    }
+}
+
 impl fmt::Display for Unusable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unusable::Unauthorized => {
-                f.write_str("the API token was refused (401): check `apiToken`")
-            }
-            Unusable::NotFound => {
-                f.write_str("the campaign does not exist (404): check `campaign`")
-            }
-            Unusable::Inactive => f.write_str("the campaign is inactive"),
-            Unusable::Status(s) => write!(f, "unexpected HTTP status {s}"),
-            Unusable::Unreadable => f.write_str("unreadable API reply: not a campaign"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -181,7 +188,9 @@ impl Reply {
             401 => Reply::Unusable(Unusable::Unauthorized),
             404 => Reply::Unusable(Unusable::NotFound),
             409 if body.contains("CHAT_CAMPAIGN_INACTIVE") => Reply::Unusable(Unusable::Inactive),
-            408 | 429 | 500..=599 => Reply::Retry(format!("HTTP {status}")),
+            408 | 429 | 500..=599 => {
+                Reply::Retry(["HTTP ", &crate::text::digits(u64::from(status), 0)].concat())
+            }
             other => Reply::Unusable(Unusable::Status(other)),
         }
     }
@@ -189,7 +198,7 @@ impl Reply {
 
 /// The path of a campaign's read, relative to the API base.
 pub fn path(id: &str) -> String {
-    format!("campaigns/{}", crate::visibility::operator::encode(id))
+    ["campaigns/", &crate::visibility::operator::encode(id)].concat()
 }
 
 /// Longest backoff between retries.

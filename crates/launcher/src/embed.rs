@@ -98,19 +98,40 @@ fn event_args(
 ) -> Result<(&'static str, js_sys::Function), JsValue> {
     let known = HostEvent::NAMES.join(", ");
     let Some(text) = name.as_string() else {
-        return Err(type_error(&format!(
-            "webchat: {method}(event, fn): `event` must be a string, one of: {known}"
-        )));
+        return Err(type_error(
+            &[
+                "webchat: ",
+                method,
+                "(event, fn): `event` must be a string, one of: ",
+                &known,
+            ]
+            .concat(),
+        ));
     };
     let Some(name) = events::known_name(&text) else {
-        return Err(type_error(&format!(
-            "webchat: {method}(): unknown event \"{text}\"; use one of: {known}"
-        )));
+        return Err(type_error(
+            &[
+                "webchat: ",
+                method,
+                "(): unknown event \"",
+                &text,
+                "\"; use one of: ",
+                &known,
+            ]
+            .concat(),
+        ));
     };
     let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
-        return Err(type_error(&format!(
-            "webchat: {method}(\"{name}\", fn): `fn` must be a function"
-        )));
+        return Err(type_error(
+            &[
+                "webchat: ",
+                method,
+                "(\"",
+                name,
+                "\", fn): `fn` must be a function",
+            ]
+            .concat(),
+        ));
     };
     Ok((name, handler.clone()))
 }
@@ -120,9 +141,14 @@ impl State {
     fn widget(&self, what: &str) -> Option<Widget> {
         let widget = self.widget.borrow().clone();
         if widget.is_none() {
-            warn(&format!(
-                "webchat: {what}: this widget was destroyed; call init() again"
-            ));
+            warn(
+                &[
+                    "webchat: ",
+                    what,
+                    ": this widget was destroyed; call init() again",
+                ]
+                .concat(),
+            );
         }
         widget
     }
@@ -132,9 +158,14 @@ impl State {
             return;
         };
         if !widget.usable() {
-            warn(&format!(
-                "webchat: {what}: the widget is not available (the campaign could not be used; see the error above)"
-            ));
+            warn(
+                &[
+                    "webchat: ",
+                    what,
+                    ": the widget is not available (the campaign could not be used; see the error above)",
+                ]
+                .concat(),
+            );
             return;
         }
         let open = open.unwrap_or(!widget.is_open());
@@ -146,7 +177,7 @@ impl State {
         let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
         for l in &listeners {
             let _ = self.host.remove_event_listener_with_callback(
-                &format!("webchat:{}", l.name),
+                &["webchat:", l.name].concat(),
                 l.closure.as_ref().unchecked_ref(),
             );
         }
@@ -185,7 +216,7 @@ impl Api {
             if let Err(e) = call.call1(&JsValue::UNDEFINED, &detail) {
                 // The page's handler failed: report it, keep the widget and other handlers going.
                 web_sys::console::error_2(
-                    &JsValue::from_str(&format!("webchat: a \"{name}\" handler threw:")),
+                    &JsValue::from_str(&["webchat: a \"", name, "\" handler threw:"].concat()),
                     &e,
                 );
             }
@@ -193,7 +224,7 @@ impl Api {
         self.state
             .host
             .add_event_listener_with_callback(
-                &format!("webchat:{name}"),
+                &["webchat:", name].concat(),
                 closure.as_ref().unchecked_ref(),
             )
             .map_err(|_| type_error("webchat: on(): the browser refused the listener"))?;
@@ -217,7 +248,7 @@ impl Api {
         };
         if let Some(l) = removed {
             let _ = self.state.host.remove_event_listener_with_callback(
-                &format!("webchat:{name}"),
+                &["webchat:", name].concat(),
                 l.closure.as_ref().unchecked_ref(),
             );
             // Dropped later: `off` may be called from inside this very handler.
@@ -323,7 +354,7 @@ impl Api {
 
 /// A refused `CV.user.tag` call throws a `TypeError` with the message.
 fn tag_error(e: TagError) -> JsValue {
-    type_error(&e.to_string())
+    type_error(&e.message())
 }
 
 /// The `user` and `chat` namespaces: name in the namespace → the class method behind it.
@@ -359,8 +390,8 @@ fn add_namespaces(api: &JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn init_error(e: impl std::fmt::Display) -> JsValue {
-    js_sys::Error::new(&e.to_string()).into()
+fn init_error(message: &str) -> JsValue {
+    js_sys::Error::new(message).into()
 }
 
 /// The host element: the page's container, or a floating `<div id="webchat-widget">` appended

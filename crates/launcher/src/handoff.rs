@@ -95,7 +95,7 @@ pub fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
 pub fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let f: js_sys::Function = js_get(target, name)
         .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| JsValue::from_str(&format!("webchat: the handoff has no `{name}`")))?;
+        .ok_or_else(|| JsValue::from_str(&["webchat: the handoff has no `", name, "`"].concat()))?;
     let args: js_sys::Array = args.iter().collect();
     f.apply(target, &args)
 }

@@ -26,31 +26,44 @@ pub fn css(options: &EmbedOptions) -> String {
     // Anything on the host that would make it the containing block of the fixed launcher and
     // window (transform, filter, perspective, contain, will-change …), clip them or fade them is
     // forced back. The floating host's box itself is empty; the page's container keeps its size.
-    let mut css = format!(
-        ":host{{--wc-z:{z};display:block!important;position:static!important;\
+    let mut css = [
+        ":host{--wc-z:",
+        &crate::text::signed(z),
+        ";display:block!important;position:static!important;\
 visibility:visible!important;opacity:1!important;transform:none!important;\
 filter:none!important;backdrop-filter:none!important;perspective:none!important;\
 contain:none!important;will-change:auto!important;clip-path:none!important;\
-mask:none!important;mix-blend-mode:normal!important;zoom:1!important}}\
-:host(:not([{INLINE_ATTR}])){{overflow:visible!important;width:auto!important;\
-height:auto!important;margin:0!important;padding:0!important;border:0!important}}\
-:host([hidden]){{display:none!important}}"
-    );
+mask:none!important;mix-blend-mode:normal!important;zoom:1!important}\
+:host(:not([",
+        INLINE_ATTR,
+        "])){overflow:visible!important;width:auto!important;\
+height:auto!important;margin:0!important;padding:0!important;border:0!important}\
+:host([hidden]){display:none!important}",
+    ]
+    .concat();
     if options.position == Position::BottomLeft {
-        css.push_str(&format!(
-            ":host([{POSITION_ATTR}=bottom-left]) .wc-launcher{{right:auto;left:20px}}\
-@media (min-width:480px){{:host([{POSITION_ATTR}=bottom-left]) .wc-window\
-{{right:auto;left:20px;transform-origin:bottom left}}}}"
-        ));
+        css.push_str(
+            &[
+                ":host([",
+                POSITION_ATTR,
+                "=bottom-left]) .wc-launcher{right:auto;left:20px}\
+@media (min-width:480px){:host([",
+                POSITION_ATTR,
+                "=bottom-left]) .wc-window{right:auto;left:20px;transform-origin:bottom left}}",
+            ]
+            .concat(),
+        );
     }
-    css.push_str(&format!(
-        ":host([{INLINE_ATTR}]){{position:relative!important;height:100%}}\
-:host([{INLINE_ATTR}]) .wc-mount,:host([{INLINE_ATTR}]) .wc-root{{height:100%}}\
-:host([{INLINE_ATTR}]) .wc-launcher{{position:static;margin:12px}}\
-:host([{INLINE_ATTR}]) .wc-root--open .wc-launcher{{display:none}}\
-:host([{INLINE_ATTR}]) .wc-window{{position:relative;inset:auto;width:100%;\
-height:100%;min-height:360px;box-shadow:none;animation:none}}"
-    ));
+    // Every selector below is for the inline host; `[I]` stands for its attribute selector.
+    css.push_str(
+        &":host([I]){position:relative!important;height:100%}\
+:host([I]) .wc-mount,:host([I]) .wc-root{height:100%}\
+:host([I]) .wc-launcher{position:static;margin:12px}\
+:host([I]) .wc-root--open .wc-launcher{display:none}\
+:host([I]) .wc-window{position:relative;inset:auto;width:100%;\
+height:100%;min-height:360px;box-shadow:none;animation:none}"
+            .replace("[I]", &["[", INLINE_ATTR, "]"].concat()),
+    );
     css
 }
 

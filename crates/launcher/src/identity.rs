@@ -69,20 +69,31 @@ pub enum TagError {
     },
 }
 
+impl TagError {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        const P: &str = "CV.user.tag: ";
+        match self {
+            TagError::NotAnObject => [
+                P,
+                "expected an object like {email, firstname, lastname, id?, labels?, assignedUser?, signature?}",
+            ]
+            .concat(),
+            TagError::MissingEmail => [P, "`email` is required"].concat(),
+            TagError::InvalidEmail(e) => [P, "`email` \"", e, "\" is not an email address"].concat(),
+            TagError::InvalidSignature => [
+                P,
+                "`signature` must be the 64 hex digits of HMAC-SHA256(identity secret, id or lower-cased email), computed by your server",
+            ]
+            .concat(),
+            TagError::WrongType { key, expected } => [P, "`", key, "` must be ", expected].concat(),
+        }
+    }
+}
+
 impl fmt::Display for TagError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CV.user.tag: ")?;
-        match self {
-            TagError::NotAnObject => f.write_str(
-                "expected an object like {email, firstname, lastname, id?, labels?, assignedUser?, signature?}",
-            ),
-            TagError::MissingEmail => f.write_str("`email` is required"),
-            TagError::InvalidEmail(e) => write!(f, "`email` \"{e}\" is not an email address"),
-            TagError::InvalidSignature => f.write_str(
-                "`signature` must be the 64 hex digits of HMAC-SHA256(identity secret, id or lower-cased email), computed by your server",
-            ),
-            TagError::WrongType { key, expected } => write!(f, "`{key}` must be {expected}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -180,15 +191,15 @@ impl UserInfo {
     /// ship Unicode's case tables (about 5 KB brotli) for it.
     pub fn key(&self) -> String {
         match &self.id {
-            Some(UserId::Text(s)) => format!("id:{s}"),
-            Some(UserId::Number(n)) => format!("id:{n}"),
-            None => format!("email:{}", self.email.to_ascii_lowercase()),
+            Some(UserId::Text(s)) => ["id:", s].concat(),
+            Some(UserId::Number(n)) => ["id:", &crate::text::signed(*n)].concat(),
+            None => ["email:", &self.email.to_ascii_lowercase()].concat(),
         }
     }
 
     /// The `tracker_id` of this user's chats (stable, so their history can be found).
     pub fn tracker_id(&self) -> String {
-        format!("user:{}", self.key())
+        ["user:", &self.key()].concat()
     }
 
     /// The stored form (JSON; the same fields as the user object of `POST chatsessions`).

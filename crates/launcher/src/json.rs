@@ -97,7 +97,7 @@ mod imp {
 
     pub fn number_text(n: &serde_json::Number) -> String {
         match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i.to_string(),
+            (Some(i), _) => crate::text::signed(i),
             (None, Some(f)) => js_sys::Number::from(f)
                 .to_string_with_radix(10)
                 .map(String::from)

@@ -18,7 +18,8 @@
 //! - [`i18n`]: the text catalogue (every language's launcher texts; one language's chat texts
 //!   at a time), language tags, plural forms.
 //! - [`identity`] and [`keys`]: the visitor id, the tagged user, the storage keys.
-//! - [`theme`], [`events`], [`json`] (JSON trees read and written by the browser), [`adapters`].
+//! - [`theme`], [`events`], [`json`] (JSON trees read and written by the browser), [`adapters`],
+//!   [`text`] (messages joined without `core::fmt`).
 
 pub mod adapters;
 pub mod campaign;
@@ -38,6 +39,7 @@ pub mod livechat;
 pub mod options;
 pub mod pace;
 pub mod shell;
+pub mod text;
 pub mod theme;
 pub mod visibility;
 pub mod widget;

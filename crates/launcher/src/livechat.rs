@@ -72,13 +72,17 @@ pub fn parse(text: &str) -> Result<Option<Livechat>, String> {
 pub fn check(over: &Livechat) -> Result<(), String> {
     for (key, value) in over {
         let Some((_, kind)) = KEYS.iter().find(|(k, _)| k == key) else {
-            return Err(format!("unknown key \"{key}\""));
+            return Err(["unknown key \"", key, "\""].concat());
         };
         let bad = |expected: &str, v: &Value| {
-            format!(
-                "{key}: invalid type: {}, expected {expected}",
-                json::kind(v)
-            )
+            [
+                key,
+                ": invalid type: ",
+                json::kind(v),
+                ", expected ",
+                expected,
+            ]
+            .concat()
         };
         match (kind, value) {
             (_, Value::Null) | (Kind::Flag, Value::Bool(_)) | (Kind::Text, Value::String(_)) => {}
@@ -86,7 +90,7 @@ pub fn check(over: &Livechat) -> Result<(), String> {
             (Kind::Text, v) => return Err(bad("a string", v)),
             (Kind::Departments | Kind::Triggers, Value::Array(items)) => {
                 for item in items {
-                    entry(*kind, item).map_err(|why| format!("{key}: {why}"))?;
+                    entry(*kind, item).map_err(|why| [key, ": ", &why].concat())?;
                 }
             }
             (_, v) => return Err(bad("an array", v)),
@@ -101,10 +105,7 @@ type Field = (&'static str, fn(&Value) -> bool);
 /// One department or trigger.
 fn entry(kind: Kind, item: &Value) -> Result<(), String> {
     let Value::Object(fields) = item else {
-        return Err(format!(
-            "invalid type: {}, expected an object",
-            json::kind(item)
-        ));
+        return Err(["invalid type: ", json::kind(item), ", expected an object"].concat());
     };
     let (required, optional): (&[&str], &[Field]) = match kind {
         Kind::Departments => (
@@ -118,14 +119,14 @@ fn entry(kind: Kind, item: &Value) -> Result<(), String> {
     };
     for field in required {
         if !fields.get(*field).is_some_and(Value::is_string) {
-            return Err(format!("`{field}` must be a string"));
+            return Err(["`", field, "` must be a string"].concat());
         }
     }
     for (field, fits) in optional {
         match fields.get(*field) {
             None | Some(Value::Null) => {}
             Some(v) if fits(v) => {}
-            Some(v) => return Err(format!("`{field}`: invalid type: {}", json::kind(v))),
+            Some(v) => return Err(["`", field, "`: invalid type: ", json::kind(v)].concat()),
         }
     }
     Ok(())

@@ -153,28 +153,42 @@ pub enum InitError {
     Mount(String),
 }
 
-impl fmt::Display for InitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl InitError {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        const P: &str = "webchat.init: ";
         match self {
-            InitError::NotAnObject => f.write_str("webchat.init: options must be an object"),
-            InitError::Missing(k) => write!(f, "webchat.init: option `{k}` is required"),
+            InitError::NotAnObject => [P, "options must be an object"].concat(),
+            InitError::Missing(k) => [P, "option `", k, "` is required"].concat(),
             InitError::WrongType { key, expected } => {
-                write!(f, "webchat.init: option `{key}` must be {expected}")
+                [P, "option `", key, "` must be ", expected].concat()
             }
             InitError::BadValue {
                 key,
                 value,
                 expected,
-            } => write!(
-                f,
-                "webchat.init: option `{key}` is \"{value}\"; expected {expected}"
-            ),
+            } => [
+                P,
+                "option `",
+                key,
+                "` is \"",
+                value,
+                "\"; expected ",
+                expected,
+            ]
+            .concat(),
             InitError::NoContainer(sel) => {
-                write!(f, "webchat.init: `container` \"{sel}\" matches no element")
+                [P, "`container` \"", sel, "\" matches no element"].concat()
             }
-            InitError::Livechat(why) => write!(f, "webchat.init: option `livechat`: {why}"),
-            InitError::Mount(e) => write!(f, "webchat.init: {e}"),
+            InitError::Livechat(why) => [P, "option `livechat`: ", why].concat(),
+            InitError::Mount(e) => [P, e].concat(),
         }
+    }
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -182,7 +196,7 @@ impl std::error::Error for InitError {}
 
 impl From<InitError> for JsValue {
     fn from(e: InitError) -> JsValue {
-        js_sys::Error::new(&e.to_string()).into()
+        js_sys::Error::new(&e.message()).into()
     }
 }
 

@@ -43,19 +43,24 @@ pub enum ShellError {
     Dom(String),
 }
 
+impl ShellError {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        let (what, e) = match self {
+            ShellError::NoDocument => ("no browser document to mount into", ""),
+            ShellError::AttachShadow(e) => {
+                ("cannot attach a shadow root to the host element: ", &**e)
+            }
+            ShellError::Stylesheet(e) => ("constructable stylesheets unavailable: ", &**e),
+            ShellError::Dom(e) => ("cannot create the mount point: ", &**e),
+        };
+        ["webchat: ", what, e].concat()
+    }
+}
+
 impl fmt::Display for ShellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ShellError::NoDocument => f.write_str("webchat: no browser document to mount into"),
-            ShellError::AttachShadow(e) => write!(
-                f,
-                "webchat: cannot attach a shadow root to the host element: {e}"
-            ),
-            ShellError::Stylesheet(e) => {
-                write!(f, "webchat: constructable stylesheets unavailable: {e}")
-            }
-            ShellError::Dom(e) => write!(f, "webchat: cannot create the mount point: {e}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -425,7 +430,7 @@ pub fn badge_text(n: u32) -> String {
     if n > 99 {
         "99+".to_owned()
     } else {
-        n.to_string()
+        crate::text::digits(n.into(), 0)
     }
 }
 

@@ -60,7 +60,11 @@ impl Rgb {
 
     /// `#rrggbb`, lowercase.
     pub fn to_hex(self) -> String {
-        format!("#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
+        let mut out = String::from("#");
+        for c in [self.r, self.g, self.b] {
+            crate::text::push_hex(&mut out, c);
+        }
+        out
     }
 
     /// WCAG 2.x relative luminance, 0.0 (black) to 1.0 (white).
@@ -154,12 +158,16 @@ impl Theme {
 
     /// The stylesheet text with the custom properties, for the theme's constructable stylesheet.
     pub fn css(&self) -> String {
-        format!(
-            ":host{{--wc-accent:{};--wc-on-accent:{};--wc-accent-strong:{}}}",
-            self.accent.to_hex(),
-            self.on_accent.to_hex(),
-            self.accent_strong.to_hex()
-        )
+        [
+            ":host{--wc-accent:",
+            &self.accent.to_hex(),
+            ";--wc-on-accent:",
+            &self.on_accent.to_hex(),
+            ";--wc-accent-strong:",
+            &self.accent_strong.to_hex(),
+            "}",
+        ]
+        .concat()
     }
 }
 

@@ -46,14 +46,22 @@ pub enum NetError {
     Body(String),
 }
 
+impl NetError {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        let (what, e) = match self {
+            NetError::NoWindow => ("no browser window", ""),
+            NetError::Request(e) => ("bad request: ", &**e),
+            NetError::Network(e) => ("network error: ", &**e),
+            NetError::Body(e) => ("unreadable reply body: ", &**e),
+        };
+        [what, e].concat()
+    }
+}
+
 impl fmt::Display for NetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NetError::NoWindow => f.write_str("no browser window"),
-            NetError::Request(e) => write!(f, "bad request: {e}"),
-            NetError::Network(e) => write!(f, "network error: {e}"),
-            NetError::Body(e) => write!(f, "unreadable reply body: {e}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -111,7 +119,7 @@ impl Api {
         init.set_headers(&headers);
         let abort = AbortController::new().map(AbortOnDrop).map_err(request)?;
         init.set_signal(Some(&abort.0.signal()));
-        let url = format!("{}{}", self.base, path);
+        let url = [&*self.base, path].concat();
         let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
             .await
             .and_then(|r| r.dyn_into())

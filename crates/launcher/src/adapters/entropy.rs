@@ -14,12 +14,19 @@ pub enum EntropyError {
     Failed(String),
 }
 
+impl EntropyError {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        match self {
+            EntropyError::NoCrypto => "webchat: this page has no Web Crypto".into(),
+            EntropyError::Failed(e) => ["webchat: crypto.getRandomValues failed: ", e].concat(),
+        }
+    }
+}
+
 impl fmt::Display for EntropyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EntropyError::NoCrypto => f.write_str("webchat: this page has no Web Crypto"),
-            EntropyError::Failed(e) => write!(f, "webchat: crypto.getRandomValues failed: {e}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -50,5 +57,9 @@ pub fn seed() -> Result<[u8; 16], EntropyError> {
 pub fn hex_id(bytes: usize) -> Result<String, EntropyError> {
     let mut b = vec![0u8; bytes];
     fill(&mut b)?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    let mut out = String::with_capacity(2 * bytes);
+    for x in b {
+        crate::text::push_hex(&mut out, x);
+    }
+    Ok(out)
 }

@@ -48,7 +48,7 @@ impl Storage {
             s.ok().flatten()
         });
         // Safari's private mode and full quotas hand out a storage whose writes throw.
-        let probe = format!("{PREFIX}probe");
+        let probe = [PREFIX, "probe"].concat();
         let browser =
             browser.filter(|s| s.set_item(&probe, "1").is_ok() && s.remove_item(&probe).is_ok());
         if browser.is_none() {
@@ -93,7 +93,7 @@ impl Storage {
 
     /// The value of `key` (without the prefix).
     pub fn get(&self, key: &str) -> Option<String> {
-        let full = format!("{PREFIX}{key}");
+        let full = [PREFIX, key].concat();
         match &self.browser {
             Some(s) => s.get_item(&full).ok().flatten(),
             None => self
@@ -108,7 +108,7 @@ impl Storage {
     /// Stores `value` under `key` (without the prefix). A failing write (quota) keeps the value
     /// in memory instead, so this page still sees it.
     pub fn set(&self, key: &str, value: &str) {
-        let full = format!("{PREFIX}{key}");
+        let full = [PREFIX, key].concat();
         if let Some(s) = &self.browser {
             if s.set_item(&full, value).is_ok() {
                 return;
@@ -122,7 +122,7 @@ impl Storage {
 
     /// Removes `key` (without the prefix).
     pub fn remove(&self, key: &str) {
-        let full = format!("{PREFIX}{key}");
+        let full = [PREFIX, key].concat();
         if let Some(s) = &self.browser {
             _ = s.remove_item(&full);
         }

@@ -57,7 +57,7 @@ impl HostEvent {
 
 /// The DOM event type for `event`: `webchat:` + its name.
 pub fn dom_type(event: &HostEvent) -> String {
-    format!("webchat:{}", event.name())
+    ["webchat:", event.name()].concat()
 }
 
 /// Dispatches `event` on `target` (the widget's host element) as a `CustomEvent` with

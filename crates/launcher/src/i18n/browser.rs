@@ -67,7 +67,7 @@ mod imp {
                 .ok()
                 .and_then(|v| v.as_string())
         })
-        .unwrap_or_else(|| n.to_string())
+        .unwrap_or_else(|| crate::text::digits(n.into(), 0))
     }
 }
 

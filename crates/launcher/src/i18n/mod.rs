@@ -146,7 +146,7 @@ impl Lang {
     pub fn format(self, key: Key, args: &[(&str, &str)]) -> String {
         let mut out = self.text(key).to_owned();
         for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), value);
+            out = out.replace(&["{", name, "}"].concat(), value);
         }
         out
     }

@@ -83,13 +83,13 @@ impl Parts {
         let l = &self.language;
         let mut out = Vec::with_capacity(4);
         if let (Some(s), Some(r)) = (&self.script, &self.region) {
-            out.push(format!("{l}-{s}-{r}"));
+            out.push([l, "-", s, "-", r].concat());
         }
         if let Some(s) = &self.script {
-            out.push(format!("{l}-{s}"));
+            out.push([l, "-", s].concat());
         }
         if let Some(r) = &self.region {
-            out.push(format!("{l}-{r}"));
+            out.push([l, "-", r].concat());
         }
         out.push(l.clone());
         out

@@ -172,7 +172,7 @@ impl Visibility {
         let (rules, zone, invalid) = match rules_and_zone {
             Ok((r, z)) => (r, z, false),
             Err(e) => {
-                web_sys::console::error_1(&e.to_string().into());
+                web_sys::console::error_1(&e.message().into());
                 (
                     Rules::default(),
                     Box::new(NoZone) as Box<dyn ZoneOffsets>,
@@ -371,7 +371,7 @@ fn count_visit(storage: &Storage, now: i64) -> VisitRecord {
 /// The verdict of a `GET visibility` reply, or what was wrong with it.
 fn verdict_of(status: u16, body: &str) -> Result<Verdict, String> {
     if !(200..=299).contains(&status) {
-        return Err(format!("HTTP {status}"));
+        return Err(["HTTP ", &crate::text::digits(u64::from(status), 0)].concat());
     }
     json::parse(body)
         .as_ref()
@@ -509,10 +509,10 @@ impl Inner {
                     return;
                 }
                 let campaign: Result<CampaignInfo, String> = reply
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.message())
                     .and_then(|r| match campaign::Reply::read(r.status, &r.body) {
                         campaign::Reply::Usable(c) => Ok(c),
-                        campaign::Reply::Unusable(why) => Err(why.to_string()),
+                        campaign::Reply::Unusable(why) => Err(why.message()),
                         campaign::Reply::Retry(why) => Err(why),
                     });
                 match campaign {
@@ -534,7 +534,13 @@ impl Inner {
                     Err(e) => {
                         if i.campaign_poll.healthy() && i.rules.needs_agents() {
                             web_sys::console::warn_1(
-                                &format!("webchat: visibility: reading the campaign failed ({e}); trying again later").into(),
+                                &[
+                                    "webchat: visibility: reading the campaign failed (",
+                                    &e,
+                                    "); trying again later",
+                                ]
+                                .concat()
+                                .into(),
                             );
                         }
                         i.campaign_poll.done(false);
@@ -612,7 +618,7 @@ impl Inner {
                         }
                     },
                     Err(e) => {
-                        i.warn_verdict_failed(&e.to_string());
+                        i.warn_verdict_failed(&e.message());
                         false
                     }
                 };
@@ -636,7 +642,13 @@ impl Inner {
     fn warn_verdict_failed(&self, e: &str) {
         if self.overrides.poll.healthy() {
             web_sys::console::warn_1(
-                &format!("webchat: visibility: reading the operator's verdict failed ({e}); trying again later").into(),
+                &[
+                    "webchat: visibility: reading the operator's verdict failed (",
+                    e,
+                    "); trying again later",
+                ]
+                .concat()
+                .into(),
             );
         }
     }

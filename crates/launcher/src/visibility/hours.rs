@@ -13,6 +13,7 @@
 use super::rules::RuleError;
 use super::zone::{civil_from_days, is_valid_date, weekday, ZoneOffsets, DAY_MS, MINUTE_MS};
 use crate::json::{kind, Value};
+use crate::text::digits;
 
 /// One opening range in minutes after local midnight of its day. `end` > `start`; an `end`
 /// beyond 1440 runs into the next day.
@@ -118,12 +119,12 @@ impl OpeningHours {
                         else {
                             return Err(RuleError::invalid(
                                 "openingHours.weekly",
-                                &format!("\"{day}\""),
+                                &crate::text::quoted(day),
                                 "day names mon, tue, wed, thu, fri, sat, sun",
                             ));
                         };
                         hours.weekly[i] =
-                            parse_ranges(&format!("openingHours.weekly.{day}"), ranges)?;
+                            parse_ranges(&["openingHours.weekly.", day].concat(), ranges)?;
                     }
                 }
                 "holidays" => {
@@ -135,7 +136,12 @@ impl OpeningHours {
                         ));
                     };
                     for (i, item) in items.iter().enumerate() {
-                        let rule = format!("openingHours.holidays[{i}]");
+                        let rule = [
+                            "openingHours.holidays[",
+                            &crate::text::digits(i as u64, 0),
+                            "]",
+                        ]
+                        .concat();
                         match item {
                             Value::String(s) => hours.holidays.push(parse_date(&rule, s)?),
                             _ => return Err(RuleError::invalid(&rule, kind(item), DATE_EXPECTED)),
@@ -151,14 +157,14 @@ impl OpeningHours {
                         ));
                     };
                     for (date, ranges) in days.iter() {
-                        let rule = format!("openingHours.specialDays.{date}");
+                        let rule = ["openingHours.specialDays.", date].concat();
                         let key = parse_date(&rule, date)?;
                         hours.special_days.push((key, parse_ranges(&rule, ranges)?));
                     }
                 }
                 other => {
                     return Err(RuleError::invalid(
-                        &format!("openingHours.{other}"),
+                        &["openingHours.", other].concat(),
                         "an unknown key",
                         "timeZone, weekly, holidays or specialDays",
                     ))
@@ -186,7 +192,7 @@ impl OpeningHours {
         {
             return Err(RuleError::invalid(
                 "openingHours.specialDays",
-                &format!("{} (also a holiday)", show_date(key)),
+                &[&show_date(key), " (also a holiday)"].concat(),
                 "a date that is either a holiday or a special day, not both",
             ));
         }
@@ -319,15 +325,22 @@ const DATE_EXPECTED: &str = "a date \"YYYY-MM-DD\" (one day) or \"MM-DD\" (every
 
 fn found(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("\"{s}\""),
+        Value::String(s) => crate::text::quoted(s),
         other => kind(other).to_owned(),
     }
 }
 
 fn show_date(k: &DateKey) -> String {
     match k.year {
-        Some(y) => format!("{y:04}-{:02}-{:02}", k.month, k.day),
-        None => format!("{:02}-{:02}", k.month, k.day),
+        Some(y) => [
+            &digits(y.unsigned_abs().into(), 4),
+            "-",
+            &digits(k.month.into(), 2),
+            "-",
+            &digits(k.day.into(), 2),
+        ]
+        .concat(),
+        None => [&digits(k.month.into(), 2), "-", &digits(k.day.into(), 2)].concat(),
     }
 }
 
@@ -340,7 +353,7 @@ fn valid_zone_name(s: &str) -> bool {
 }
 
 fn parse_date(rule: &str, s: &str) -> Result<DateKey, RuleError> {
-    let bad = || RuleError::invalid(rule, &format!("\"{s}\""), DATE_EXPECTED);
+    let bad = || RuleError::invalid(rule, &crate::text::quoted(s), DATE_EXPECTED);
     let num = |t: &str, len: usize| -> Option<u32> {
         (t.len() == len && t.bytes().all(|b| b.is_ascii_digit()))
             .then(|| t.parse().ok())
@@ -373,7 +386,7 @@ fn parse_ranges(rule: &str, v: &Value) -> Result<Vec<Range>, RuleError> {
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let rule = format!("{rule}[{i}]");
+            let rule = [rule, "[", &digits(i as u64, 0), "]"].concat();
             match item {
                 Value::String(s) => parse_range(&rule, s),
                 other => Err(RuleError::invalid(
@@ -390,7 +403,7 @@ fn parse_ranges(rule: &str, v: &Value) -> Result<Vec<Range>, RuleError> {
 fn parse_range(rule: &str, s: &str) -> Result<Range, RuleError> {
     const EXPECTED: &str =
         "a range \"HH:MM-HH:MM\" (24-hour clock; an end at or before the start runs past midnight)";
-    let bad = || RuleError::invalid(rule, &format!("\"{s}\""), EXPECTED);
+    let bad = || RuleError::invalid(rule, &crate::text::quoted(s), EXPECTED);
     let (a, b) = s.trim().split_once('-').ok_or_else(bad)?;
     let (start, end) = (
         parse_clock(a.trim()).ok_or_else(bad)?,

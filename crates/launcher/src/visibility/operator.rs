@@ -94,11 +94,13 @@ pub struct Identity {
 impl Identity {
     /// The path and query of this visitor's read, relative to the API base.
     pub fn read_path(&self, campaign: &str) -> String {
-        let mut path = format!(
-            "visibility?campaign_id={}&tracker_id={}",
-            encode(campaign),
-            encode(&self.tracker_id)
-        );
+        let mut path = [
+            "visibility?campaign_id=",
+            &encode(campaign),
+            "&tracker_id=",
+            &encode(&self.tracker_id),
+        ]
+        .concat();
         if let Some(u) = &self.user {
             path.push_str("&user=");
             path.push_str(&encode(u));

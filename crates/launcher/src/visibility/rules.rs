@@ -172,32 +172,45 @@ impl RuleError {
     }
 }
 
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("webchat: visibility rules ignored (the chat stays visible): ")?;
+impl RuleError {
+    /// The message, joined from pieces: no `core::fmt` in the launcher's wasm for it.
+    pub fn message(&self) -> String {
+        const P: &str = "webchat: visibility rules ignored (the chat stays visible): ";
         match self {
-            RuleError::NotJson => f.write_str("not valid JSON"),
-            RuleError::NotAnObject { found } => {
-                write!(
-                    f,
-                    "expected an object such as {{\"agentOnline\": true}}, found {found}"
-                )
-            }
-            RuleError::UnknownRule(k) => write!(
-                f,
-                "unknown rule `{k}`; the rules are agentOnline, agentAvailable, openingHours, \
-                 secondsOnPage, visitNumber, pages, pollSeconds"
-            ),
+            RuleError::NotJson => [P, "not valid JSON"].concat(),
+            RuleError::NotAnObject { found } => [
+                P,
+                "expected an object such as {\"agentOnline\": true}, found ",
+                found,
+            ]
+            .concat(),
+            RuleError::UnknownRule(k) => [
+                P,
+                "unknown rule `",
+                k,
+                "`; the rules are agentOnline, agentAvailable, openingHours, \
+                 secondsOnPage, visitNumber, pages, pollSeconds",
+            ]
+            .concat(),
             RuleError::Invalid {
                 rule,
                 found,
                 expected,
-            } => write!(f, "rule `{rule}` is {found}; expected {expected}"),
-            RuleError::UnknownTimeZone(z) => write!(
-                f,
-                "rule `openingHours.timeZone`: this browser does not know the time zone \"{z}\""
-            ),
+            } => [P, "rule `", rule, "` is ", found, "; expected ", expected].concat(),
+            RuleError::UnknownTimeZone(z) => [
+                P,
+                "rule `openingHours.timeZone`: this browser does not know the time zone \"",
+                z,
+                "\"",
+            ]
+            .concat(),
         }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -308,7 +321,7 @@ fn pages(v: &Value) -> Result<Pages, RuleError> {
                     "exclude" => p.exclude = patterns("pages.exclude", value)?,
                     other => {
                         return Err(RuleError::invalid(
-                            &format!("pages.{other}"),
+                            &["pages.", other].concat(),
                             "an unknown key",
                             EXPECTED,
                         ))
@@ -337,7 +350,7 @@ fn patterns(rule: &str, v: &Value) -> Result<Vec<String>, RuleError> {
         .map(|(i, item)| match item {
             Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
             other => Err(RuleError::invalid(
-                &format!("{rule}[{i}]"),
+                &[rule, "[", &crate::text::digits(i as u64, 0), "]"].concat(),
                 kind(other),
                 EXPECTED,
             )),

@@ -37,7 +37,12 @@ impl VisitRecord {
 
     /// The stored form.
     pub fn encode(&self) -> String {
-        format!("{},{}", self.count, self.last_seen_ms)
+        [
+            &crate::text::digits(self.count.into(), 0),
+            ",",
+            &crate::text::signed(self.last_seen_ms),
+        ]
+        .concat()
     }
 
     /// The record after a page view at `now_ms`; `new_session` when this browser session has

@@ -171,7 +171,7 @@ impl Widget {
         ))));
         let shell = Shell::mount(&host)
             .map(Rc::new)
-            .map_err(|e| crate::options::InitError::Mount(e.to_string()))?;
+            .map_err(|e| crate::options::InitError::Mount(e.message()))?;
         if crate::host_css::adopt(shell.shadow(), &options.embed).is_none() {
             warn("webchat: the embedding stylesheet was refused; position and zIndex are ignored");
         }

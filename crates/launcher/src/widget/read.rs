@@ -57,7 +57,7 @@ impl Widget {
         }
         let meaning = match &reply {
             Ok(r) => campaign::Reply::read(r.status, &r.body),
-            Err(e) => campaign::Reply::Retry(e.to_string()),
+            Err(e) => campaign::Reply::Retry(e.message()),
         };
         match meaning {
             campaign::Reply::Usable(c) => {
@@ -91,10 +91,18 @@ impl Widget {
             campaign::Reply::Retry(why) => {
                 i.campaign_attempt = i.campaign_attempt.saturating_add(1);
                 let delay = backoff_ms(i.campaign_attempt, js_sys::Math::random());
-                warn(&format!(
-                    "webchat: reading {path} failed ({why}); trying again in {} s",
-                    delay / 1000
-                ));
+                warn(
+                    &[
+                        "webchat: reading ",
+                        path,
+                        " failed (",
+                        &why,
+                        "); trying again in ",
+                        &crate::text::digits(delay / 1000, 0),
+                        " s",
+                    ]
+                    .concat(),
+                );
                 let me = Rc::downgrade(&self.0);
                 let timer = Timer::new(move || {
                     if let Some(w) = me.upgrade() {
@@ -115,7 +123,14 @@ impl Widget {
             i.campaign = CampaignState::Unusable;
             i.storage.remove(keys::CAMPAIGN);
             i.shell.remove();
-            let message = format!("webchat: hidden: {why} (campaign {})", i.options.campaign);
+            let message = [
+                "webchat: hidden: ",
+                &why.message(),
+                " (campaign ",
+                &i.options.campaign,
+                ")",
+            ]
+            .concat();
             let handle = match std::mem::replace(&mut i.chat, ChatStage::Idle) {
                 ChatStage::Started(h) => Some(h),
                 _ => None,

@@ -71,11 +71,16 @@ impl Widget {
         i.chat = ChatStage::Failed;
         i.chat_attempt = i.chat_attempt.saturating_add(1);
         let delay = backoff_ms(i.chat_attempt, js_sys::Math::random());
-        warn(&format!(
-            "webchat: the chat could not be loaded ({}); trying again in {} s",
-            crate::adapters::describe(e),
-            delay / 1000
-        ));
+        warn(
+            &[
+                "webchat: the chat could not be loaded (",
+                &crate::adapters::describe(e),
+                "); trying again in ",
+                &crate::text::digits(delay / 1000, 0),
+                " s",
+            ]
+            .concat(),
+        );
         if let Some(frame) = &i.frame {
             frame.failed();
         }
