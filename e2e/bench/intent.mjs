@@ -24,9 +24,9 @@
 //! dist` measures) when the browser accepts it, else gzip; every file gets `cache-control:
 //! no-store`. Output: `bench:KEY VALUE` lines; it asserts nothing but that each step happened.
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, extname, normalize, dirname } from 'node:path';
+import { join, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { launchBrowser } from '../lib/harness.mjs';
@@ -71,50 +71,53 @@ function hostPage(wsUrl) {
       data-websocket-url="${wsUrl}"></script></body></html>`;
 }
 
-/** Serves `/host` and `/dist/…` (compressed once per file and encoding). */
-function serve(wsUrl) {
-  const compressed = new Map();
-  const encode = (file, body, encoding) => {
-    const key = `${file}\0${encoding}`;
-    if (!compressed.has(key)) {
-      compressed.set(
-        key,
-        encoding === 'br'
-          ? brotliCompressSync(body, {
-            params: {
-              [constants.BROTLI_PARAM_QUALITY]: 11,
-              [constants.BROTLI_PARAM_LGWIN]: 24,
-              [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-            },
-          })
-          : gzipSync(body, { level: 9 }),
-      );
+/** Every file under `dir` (relative paths). */
+async function files(dir, prefix = '') {
+  const out = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (rel !== 'npm' && rel !== 'pkg') out.push(...(await files(dir, rel)));
+    } else {
+      out.push(rel);
     }
-    return compressed.get(key);
-  };
+  }
+  return out;
+}
+
+/** Serves `/host` and `/dist/…`, every file compressed before the first run (brotli -q 11 takes
+ * seconds on the chat's wasm: done on request it would be timed as network). */
+async function serve(wsUrl) {
+  const compressed = new Map(); // `path\0encoding` → bytes
+  for (const rel of await files(DIST)) {
+    const body = await readFile(join(DIST, rel));
+    compressed.set(`/dist/${rel}\0br`, brotliCompressSync(body, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_LGWIN]: 24,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }));
+    compressed.set(`/dist/${rel}\0gzip`, gzipSync(body, { level: 9 }));
+  }
   const encodings = new Set();
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (path === '/host') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       return res.end(hostPage(wsUrl));
     }
-    const file = path.startsWith('/dist/') ? normalize(join(DIST, path.slice(6))) : null;
-    try {
-      if (!file || !file.startsWith(DIST)) throw new Error('outside');
-      const body = await readFile(file);
-      const accepted = String(req.headers['accept-encoding'] ?? '');
-      const encoding = /\bbr\b/.test(accepted) ? 'br' : 'gzip';
-      encodings.add(encoding);
-      res.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'content-encoding': encoding,
-        'cache-control': 'no-store',
-      });
-      return res.end(encode(file, body, encoding));
-    } catch {
-      return res.writeHead(404).end();
-    }
+    const accepted = String(req.headers['accept-encoding'] ?? '');
+    const encoding = /\bbr\b/.test(accepted) ? 'br' : 'gzip';
+    const body = compressed.get(`${path}\0${encoding}`);
+    if (!body) return res.writeHead(404).end();
+    encodings.add(encoding);
+    res.writeHead(200, {
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'content-encoding': encoding,
+      'cache-control': 'no-store',
+    });
+    return res.end(body);
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, encodings })));
 }
@@ -122,7 +125,7 @@ function serve(wsUrl) {
 // Runs in the page before anything else: the timestamps of one interaction.
 const PROBE = () => {
   const t = {
-    enter: null, chatReady: null, press: null,
+    enter: null, chatReady: null, press: null, click: null,
     shownDom: null, shown: null, shownKind: null, usableDom: null, usable: null,
   };
   window.__intent = t;
@@ -178,6 +181,9 @@ const PROBE = () => {
       check();
     }
   }, true);
+  window.addEventListener('click', (e) => {
+    if (t.click === null && ours(e)) t.click = e.timeStamp;
+  }, true);
   window.addEventListener('pointerdown', (e) => {
     if (t.press === null && ours(e)) {
       t.press = e.timeStamp;
@@ -229,15 +235,21 @@ async function measure(browser, origin, scenario) {
   const before = [...wire.values()].filter((r) => r.bytes !== null && !r.url.startsWith('data:'));
   const dist = await page.evaluate(() => performance.getEntriesByType('resource')
     .filter((e) => new URL(e.name).origin === location.origin && new URL(e.name).pathname.startsWith('/dist/'))
-    .map((e) => ({ path: new URL(e.name).pathname, body: e.encodedBodySize, decoded: e.decodedBodySize })));
+    .map((e) => ({
+      path: new URL(e.name).pathname, body: e.encodedBodySize, decoded: e.decodedBodySize, transfer: e.transferSize,
+    })));
+  // The dist files' bytes on the wire from Resource Timing (body and headers); CDP's
+  // `encodedDataLength` undercounts a wasm compiled while it streams.
+  const others = before.filter((r) => !new URL(r.url).pathname.startsWith('/dist/'));
   const firstView = {
-    requests: before.length,
-    wire: before.reduce((s, r) => s + r.bytes, 0),
+    requests: others.length + dist.length,
+    wire: others.reduce((s, r) => s + r.bytes, 0) + dist.reduce((s, e) => s + e.transfer, 0),
     body: dist.reduce((s, e) => s + e.body, 0),
     decoded: dist.reduce((s, e) => s + e.decoded, 0),
     files: dist.map((e) => `${e.path.slice(6)}=${e.body}`).join(','),
-    others: before.filter((r) => !new URL(r.url).pathname.startsWith('/dist/'))
-      .map((r) => `${new URL(r.url).pathname}=${r.bytes}`).join(','),
+    others: others.map((r) => `${new URL(r.url).pathname}=${r.bytes}`).join(','),
+    cdp: before.filter((r) => new URL(r.url).pathname.startsWith('/dist/'))
+      .map((r) => `${new URL(r.url).pathname}=${r.bytes}`).join(' '),
   };
   if (dist.some((e) => /^\/dist\/webchat\.[0-9a-f]+\.wasm$/.test(e.path))) {
     throw new Error(`${scenario}: the chat was downloaded before any interest`);
@@ -275,6 +287,7 @@ async function main() {
   if (!existsSync(join(DIST, 'loader.js'))) throw new Error(`no ${DIST}/loader.js: run \`cargo xtask dist\` first`);
   const wsUrl = `${API.replace(/^http/, 'ws')}/xmpp-websocket`;
   const { server, encodings } = await serve(wsUrl);
+  console.log(`serving ${DIST} compressed`);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await launchBrowser();
   try {
@@ -289,12 +302,14 @@ async function main() {
         num(`${scenario}_usable_dom_ms`, t.usableDom - t.press);
         word(`${scenario}_shown_kind`, t.shownKind);
         if (t.enter !== null) num(`${scenario}_hover_ms`, t.press - t.enter);
+        num(`${scenario}_click_ms`, t.click - t.press);
         if (scenario === 'hover') num('hover_prefetch_ms', t.chatReady - t.enter);
         num('firstview_requests', firstView.requests);
         num('firstview_wire_bytes', firstView.wire);
         num('firstview_body_bytes', firstView.body);
         num('firstview_decoded_bytes', firstView.decoded);
         num('chat_body_bytes', chatBody);
+        console.log(`  dist files per CDP: ${firstView.cdp}`);
         if (i === 0 && scenario === 'hover') {
           word('firstview_files', firstView.files);
           word('firstview_others', firstView.others || 'none');

@@ -946,6 +946,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     let mut t = Table::new(&[
         "ms from the press (min / median / max)",
         "hover before",
+        "click event",
         "first window in the DOM",
         "**first window painted**",
         "which",
@@ -956,6 +957,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         t.row(vec![
             label.into(),
             fmt_stats(s.stats(&format!("{key}_hover_ms")), 0),
+            fmt_stats(s.stats(&format!("{key}_click_ms")), 0),
             fmt_stats(s.stats(&format!("{key}_shown_dom_ms")), 0),
             fmt_stats(s.stats(&format!("{key}_shown_ms")), 0),
             kinds(key),
@@ -965,6 +967,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     }
     t.row(vec![
         "pointer enters → chat started, hidden (the prefetch)".into(),
+        "—".into(),
         "—".into(),
         "—".into(),
         "—".into(),
@@ -1107,7 +1110,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
              started (its window built, hidden); the pointer rests {INTENT_DWELL_MS} ms on the \
              launcher, then clicks (a realistic short hover); a click with nothing before it. Each \
              step is timed in the page with `performance.now()` from the press (`pointerdown`'s time \
-             stamp): the first window (the launcher's frame, or the chat when it was ready) found by \
+             stamp; the click event follows the release): the first window (the launcher's frame, or the chat when it was ready) found by \
              a MutationObserver on the shadow root, and the chat's own window visible with its \
              composer focused (`focusin`); \"painted\" is a message posted from the next \
              `requestAnimationFrame` callback. Nothing is timed with a sleep.",
@@ -1122,6 +1125,24 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
 fn intent_notes(s: &Samples, chat_br: f64) -> Vec<String> {
     let med = |k: &str| s.stats(k).map(|x| x.median);
     let mut notes = Vec::new();
+    if let (Some(click), Some(dom), Some(usable)) = (
+        med("hover_click_ms"),
+        med("hover_usable_dom_ms"),
+        med("hover_usable_ms"),
+    ) {
+        if usable > INTENT_HOVER_USABLE_MS_TARGET {
+            notes.push(format!(
+                "After a hover prefetch the chat is there before the click, yet it takes {usable:.0} ms \
+                 (median) to a painted, usable chat: the press → the click event {click:.0} ms (the \
+                 release comes after it), → the chat's window shown and its composer focused \
+                 {:.0} ms more, → the next frame painted {:.0} ms more (style, layout and paint of \
+                 the window, and whatever else the main thread runs then, at a quarter of the \
+                 machine's speed).",
+                dom - click,
+                usable - dom
+            ));
+        }
+    }
     if let Some(cold) = med("cold_usable_ms") {
         // The chat's bytes alone at the shaped bandwidth, plus one round trip for the request.
         let floor = chat_br * 8.0 / INTENT_DOWN_BITS * 1000.0 + INTENT_RTT_MS;
