@@ -129,6 +129,11 @@ const PROBE = () => {
     shownDom: null, shown: null, shownKind: null, usableDom: null, usable: null,
   };
   window.__intent = t;
+  // Long tasks, to say what held the main thread between the press and a usable chat.
+  window.__long = [];
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
+  }).observe({ type: 'longtask', buffered: true });
   const root = () => document.getElementById('webchat-widget')?.shadowRoot ?? null;
   const visible = (el) => {
     if (!el || !el.isConnected) return false;
@@ -239,7 +244,7 @@ async function measure(browser, origin, scenario) {
       path: new URL(e.name).pathname, body: e.encodedBodySize, decoded: e.decodedBodySize, transfer: e.transferSize,
     })));
   // The dist files' bytes on the wire from Resource Timing (body and headers); CDP's
-  // `encodedDataLength` undercounts a wasm compiled while it streams.
+  // `loadingFinished` does not always come for a wasm compiled while it streams.
   const others = before.filter((r) => !new URL(r.url).pathname.startsWith('/dist/'));
   const firstView = {
     requests: others.length + dist.length,
@@ -248,8 +253,6 @@ async function measure(browser, origin, scenario) {
     decoded: dist.reduce((s, e) => s + e.decoded, 0),
     files: dist.map((e) => `${e.path.slice(6)}=${e.body}`).join(','),
     others: others.map((r) => `${new URL(r.url).pathname}=${r.bytes}`).join(','),
-    cdp: before.filter((r) => new URL(r.url).pathname.startsWith('/dist/'))
-      .map((r) => `${new URL(r.url).pathname}=${r.bytes}`).join(' '),
   };
   if (dist.some((e) => /^\/dist\/webchat\.[0-9a-f]+\.wasm$/.test(e.path))) {
     throw new Error(`${scenario}: the chat was downloaded before any interest`);
@@ -274,12 +277,19 @@ async function measure(browser, origin, scenario) {
   await page.mouse.click(x, y);
   await page.waitForFunction(() => window.__intent.shown !== null && window.__intent.usable !== null);
   const t = await page.evaluate(() => window.__intent);
+  // Long tasks overlapping press → usable, the part inside that span.
+  const long = await page.evaluate(() => {
+    const { press, usable } = window.__intent;
+    return window.__long
+      .map(([start, d]) => Math.min(start + d, usable) - Math.max(start, press))
+      .filter((x) => x > 0);
+  });
   const chatBody = await page.evaluate(() => performance.getEntriesByType('resource')
     .filter((e) => /\/dist\/(webchat\.[0-9a-f]+\.(js|wasm)|webchat-i18n\.[0-9a-f]+\/.*\.txt)$/.test(new URL(e.name).pathname))
     .reduce((s, e) => s + e.encodedBodySize, 0));
   await context.close();
   if (errors.length) throw new Error(`${scenario}: page errors: ${errors.join('; ')}`);
-  return { t, firstView, chatBody };
+  return { t, firstView, chatBody, long };
 }
 
 async function main() {
@@ -293,7 +303,7 @@ async function main() {
   try {
     for (let i = 0; i < RUNS; i += 1) {
       for (const scenario of ['hover', 'dwell', 'cold']) {
-        const { t, firstView, chatBody } = await measure(browser, origin, scenario);
+        const { t, firstView, chatBody, long } = await measure(browser, origin, scenario);
         console.log(`${scenario} run ${i + 1}: shown (${t.shownKind}) ${(t.shown - t.press).toFixed(0)} ms, `
           + `usable ${(t.usable - t.press).toFixed(0)} ms`);
         num(`${scenario}_shown_ms`, t.shown - t.press);
@@ -309,7 +319,8 @@ async function main() {
         num('firstview_body_bytes', firstView.body);
         num('firstview_decoded_bytes', firstView.decoded);
         num('chat_body_bytes', chatBody);
-        console.log(`  dist files per CDP: ${firstView.cdp}`);
+        num(`${scenario}_longtask_ms`, long.reduce((a, b) => a + b, 0));
+        num(`${scenario}_longtask_max_ms`, Math.max(0, ...long));
         if (i === 0 && scenario === 'hover') {
           word('firstview_files', firstView.files);
           word('firstview_others', firstView.others || 'none');

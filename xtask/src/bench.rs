@@ -952,6 +952,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         "which",
         "composer focused in the chat",
         "**chat usable, painted**",
+        "long tasks in between: sum / longest (medians)",
     ]);
     for (key, label) in INTENT_SCENARIOS {
         t.row(vec![
@@ -963,6 +964,11 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
             kinds(key),
             fmt_stats(s.stats(&format!("{key}_usable_dom_ms")), 0),
             fmt_stats(s.stats(&format!("{key}_usable_ms")), 0),
+            format!(
+                "{} / {}",
+                fmt_num(med(&format!("{key}_longtask_ms")), 0),
+                fmt_num(med(&format!("{key}_longtask_max_ms")), 0)
+            ),
         ]);
     }
     t.row(vec![
@@ -974,6 +980,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         "—".into(),
         "—".into(),
         fmt_stats(s.stats("hover_prefetch_ms"), 0),
+        "—".into(),
     ]);
 
     // The dist figures the browser's bytes are checked against: the first view, and the chat
@@ -1113,7 +1120,8 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
              stamp; the click event follows the release): the first window (the launcher's frame, or the chat when it was ready) found by \
              a MutationObserver on the shadow root, and the chat's own window visible with its \
              composer focused (`focusin`); \"painted\" is a message posted from the next \
-             `requestAnimationFrame` callback. Nothing is timed with a sleep.",
+             `requestAnimationFrame` callback. Long tasks (the `longtask` observer) are counted \
+             where they overlap the press → usable span. Nothing is timed with a sleep.",
             s.words("encoding").first().map_or("br", String::as_str)
         )],
         tables: vec![t, b, f],
@@ -1125,10 +1133,11 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
 fn intent_notes(s: &Samples, chat_br: f64) -> Vec<String> {
     let med = |k: &str| s.stats(k).map(|x| x.median);
     let mut notes = Vec::new();
-    if let (Some(click), Some(dom), Some(usable)) = (
+    if let (Some(click), Some(dom), Some(usable), Some(long)) = (
         med("hover_click_ms"),
         med("hover_usable_dom_ms"),
         med("hover_usable_ms"),
+        med("hover_longtask_ms"),
     ) {
         if usable > INTENT_HOVER_USABLE_MS_TARGET {
             notes.push(format!(
@@ -1137,7 +1146,7 @@ fn intent_notes(s: &Samples, chat_br: f64) -> Vec<String> {
                  release comes after it), → the chat's window shown and its composer focused \
                  {:.0} ms more, → the next frame painted {:.0} ms more (style, layout and paint of \
                  the window, and whatever else the main thread runs then, at a quarter of the \
-                 machine's speed).",
+                 machine's speed). Long tasks (over 50 ms) fill {long:.0} ms of that span.",
                 dom - click,
                 usable - dom
             ));
