@@ -210,7 +210,7 @@ async function measure(browser, origin, scenario) {
   let lastStart = Date.now();
   cdp.on('Network.requestWillBeSent', (e) => {
     lastStart = Date.now();
-    wire.set(e.requestId, { url: e.request.url, bytes: null, done: false });
+    wire.set(e.requestId, { url: e.request.url, method: e.request.method, bytes: null, done: false });
   });
   cdp.on('Network.loadingFinished', (e) => {
     const r = wire.get(e.requestId);
@@ -252,7 +252,7 @@ async function measure(browser, origin, scenario) {
     body: dist.reduce((s, e) => s + e.body, 0),
     decoded: dist.reduce((s, e) => s + e.decoded, 0),
     files: dist.map((e) => `${e.path.slice(6)}=${e.body}`).join(','),
-    others: others.map((r) => `${new URL(r.url).pathname}=${r.bytes}`).join(','),
+    others: others.map((r) => `${r.method} ${new URL(r.url).pathname}=${r.bytes}`).join(','),
   };
   if (dist.some((e) => /^\/dist\/webchat\.[0-9a-f]+\.wasm$/.test(e.path))) {
     throw new Error(`${scenario}: the chat was downloaded before any interest`);

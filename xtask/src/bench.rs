@@ -1029,7 +1029,7 @@ fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     for list in [s.words("firstview_files"), s.words("firstview_others")] {
         for item in list.first().map_or("", String::as_str).split(',') {
             if let Some((name, bytes)) = item.rsplit_once('=') {
-                let kind = if name.starts_with('/') {
+                let kind = if name.contains(' ') {
                     "on the wire"
                 } else {
                     "encoded body"
