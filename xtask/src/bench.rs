@@ -7,6 +7,10 @@
 //!   converse.js downloads at startup, measured the same way.
 //! - `tbt`: `loader/bench/added-tbt.mjs`: added Total Blocking Time and navigation → launcher
 //!   visible, host page alone vs webchat vs converse.js, CPU throttled 4×, interleaved runs.
+//! - `intent`: `e2e/bench/intent.mjs`: the shipped files on a "Fast 4G" network with the CPU
+//!   throttled 4× and a cold cache: a click after a hover prefetch, after a short hover and with
+//!   nothing before it → the first window painted and the chat usable; the first view's bytes as
+//!   the browser received them.
 //! - `frames`: stanza handling natively (`crates/protocol/benches/frames.rs`) and in wasm in
 //!   headless Chromium (`src/bench.rs` behind the `bench` feature, driven by
 //!   `e2e/bench/browser.mjs`).
@@ -54,6 +58,17 @@ const HISTORY_MS_TARGET: f64 = 50.0;
 const MEMORY_TARGET: f64 = 5_000_000.0;
 const SHARE_MS_TARGET: f64 = 1.0;
 const LAUNCHER_SLACK_MS: f64 = 150.0;
+/// `intent`: click → the first window painted, and → the chat usable (after a hover prefetch;
+/// with nothing before the click).
+const INTENT_SHOWN_MS_TARGET: f64 = 100.0;
+const INTENT_HOVER_USABLE_MS_TARGET: f64 = 150.0;
+const INTENT_COLD_USABLE_MS_TARGET: f64 = 600.0;
+/// `intent`'s conditions (`e2e/bench/intent.mjs` applies them): the short hover, the CPU
+/// throttle and the shaped network.
+const INTENT_DWELL_MS: u32 = 300;
+const INTENT_CPU: u32 = 4;
+const INTENT_DOWN_BITS: f64 = 9e6;
+const INTENT_RTT_MS: f64 = 60.0;
 /// A frame slower than this is a visible hitch (a 60 Hz frame is 16.7 ms).
 const JANK_MS: f64 = 25.0;
 const CONVERSE: &str = "converse.js 14.0.0";
@@ -63,6 +78,7 @@ const CONVERSE: &str = "converse.js 14.0.0";
 pub enum Area {
     Size,
     Tbt,
+    Intent,
     Frames,
     History,
     Roundtrip,
@@ -72,9 +88,10 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 8] = [
+    pub const ALL: [Area; 9] = [
         Area::Size,
         Area::Tbt,
+        Area::Intent,
         Area::Frames,
         Area::History,
         Area::Roundtrip,
@@ -87,6 +104,7 @@ impl Area {
         match self {
             Area::Size => "size",
             Area::Tbt => "tbt",
+            Area::Intent => "intent",
             Area::Frames => "frames",
             Area::History => "history",
             Area::Roundtrip => "roundtrip",
@@ -153,8 +171,10 @@ struct Ctx<'a> {
     work: PathBuf,
     log_dir: PathBuf,
     dist: Option<dist::Dist>,
-    /// `target/bench/site`: `/pkg/` (as shipped), `/pages/`, `/bench/`, `/benchpkg/`.
+    /// `target/bench/site`: `/pkg/` (as shipped), `/pages/`, `/bench/`; `/benchpkg/` once
+    /// [`Ctx::bench_pkg`] built it.
     site: Option<PathBuf>,
+    bench_pkg: bool,
     devserver_bin: Option<PathBuf>,
     /// devserver with `--bot --test-control` on the embedded backend, serving the site.
     bot: Option<Devserver>,
@@ -200,6 +220,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), Error> {
         log_dir,
         dist: None,
         site: None,
+        bench_pkg: false,
         devserver_bin: None,
         bot: None,
         downloads: None,
@@ -227,6 +248,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), Error> {
         let result = match area {
             Area::Size => size(&mut ctx),
             Area::Tbt => tbt(&mut ctx),
+            Area::Intent => intent(&mut ctx),
             Area::Frames => frames(&mut ctx),
             Area::History => history(&mut ctx),
             Area::Roundtrip => roundtrip(&mut ctx, None),
@@ -392,9 +414,20 @@ impl Ctx<'_> {
         let e2e = self.root.join(setup::E2E_DIR);
         dist::copy_dir(&e2e.join("pages"), &site.join("pages"))?;
         dist::copy_dir(&e2e.join("bench"), &site.join("bench"))?;
-        self.named_wasm(Some("bench"), &site.join("benchpkg"))?;
         self.site = Some(site.clone());
         Ok(site)
+    }
+
+    /// `/benchpkg/` in the site: the widget built with the `bench` feature, for the areas that
+    /// drive its internals (`frames`, `history`); devserver serves it from disk, so it may come
+    /// after devserver started.
+    fn bench_pkg(&mut self) -> Result<(), Error> {
+        if !self.bench_pkg {
+            let site = self.site()?;
+            self.named_wasm(Some("bench"), &site.join("benchpkg"))?;
+            self.bench_pkg = true;
+        }
+        Ok(())
     }
 
     /// devserver built for speed (the debug build would dominate every round trip).
@@ -866,6 +899,288 @@ fn tbt(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
     })
 }
 
+// ---- intent -------------------------------------------------------------------------------------
+
+/// The scenarios of `e2e/bench/intent.mjs`: its key prefix and how the report names it.
+const INTENT_SCENARIOS: [(&str, &str); 3] = [
+    (
+        "hover",
+        "pointer on the launcher until the chat started, then a click",
+    ),
+    ("dwell", "pointer on the launcher for 300 ms, then a click"),
+    ("cold", "a bare click, nothing before it"),
+];
+
+fn intent(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
+    let dist = ctx.dist()?.clone();
+    let api = ctx.bot_url()?;
+    let runs = ctx.opts.runs();
+    let s = ctx.node(
+        "intent",
+        Command::new("node")
+            .args([
+                "e2e/bench/intent.mjs",
+                "--api",
+                &api,
+                "--runs",
+                &runs.to_string(),
+                "--dwell",
+                &INTENT_DWELL_MS.to_string(),
+                "--cpu",
+                &INTENT_CPU.to_string(),
+                "--dist",
+            ])
+            .arg(&dist.script_dir),
+    )?;
+    let med = |k: &str| s.stats(k).map(|x| x.median);
+    let kinds = |scenario: &str| {
+        let mut k: Vec<&str> = s
+            .words(&format!("{scenario}_shown_kind"))
+            .iter()
+            .map(|w| if w == "frame" { "frame" } else { "chat" })
+            .collect();
+        k.sort_unstable();
+        k.dedup();
+        k.join(", ")
+    };
+    let mut t = Table::new(&[
+        "ms from the press (min / median / max)",
+        "hover before",
+        "click event",
+        "first window in the DOM",
+        "**first window painted**",
+        "which",
+        "composer focused in the chat",
+        "**chat usable, painted**",
+        "long tasks in between: sum / longest (medians)",
+    ]);
+    for (key, label) in INTENT_SCENARIOS {
+        t.row(vec![
+            label.into(),
+            fmt_stats(s.stats(&format!("{key}_hover_ms")), 0),
+            fmt_stats(s.stats(&format!("{key}_click_ms")), 0),
+            fmt_stats(s.stats(&format!("{key}_shown_dom_ms")), 0),
+            fmt_stats(s.stats(&format!("{key}_shown_ms")), 0),
+            kinds(key),
+            fmt_stats(s.stats(&format!("{key}_usable_dom_ms")), 0),
+            fmt_stats(s.stats(&format!("{key}_usable_ms")), 0),
+            format!(
+                "{} / {}",
+                fmt_num(med(&format!("{key}_longtask_ms")), 0),
+                fmt_num(med(&format!("{key}_longtask_max_ms")), 0)
+            ),
+        ]);
+    }
+    t.row(vec![
+        "pointer enters → chat started, hidden (the prefetch)".into(),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+        fmt_stats(s.stats("hover_prefetch_ms"), 0),
+        "—".into(),
+    ]);
+
+    // The dist figures the browser's bytes are checked against: the first view, and the chat
+    // with the English texts (the bench campaign's language).
+    let first_br = dist.first_view_brotli() as f64;
+    let en_texts = dist
+        .files
+        .iter()
+        .filter(|f| f.stage == dist::Stage::ChatTexts && f.path.ends_with("en.txt"))
+        .map(|f| f.brotli)
+        .sum::<u64>();
+    let chat_br = (dist.chat_brotli() + en_texts) as f64;
+    let first_body = med("firstview_body_bytes");
+    let chat_body = med("chat_body_bytes");
+    let mut b = Table::new(&[
+        "bytes the browser received (median of every run)",
+        "bytes",
+        "`cargo xtask dist` (brotli -q 11)",
+    ]);
+    b.row(vec![
+        "requests before any interest (page, dist files, API)".into(),
+        fmt_num(med("firstview_requests"), 0),
+        "—".into(),
+    ]);
+    b.row(vec![
+        "before any interest, every request on the wire (headers included)".into(),
+        fmt_num(med("firstview_wire_bytes"), 0),
+        "—".into(),
+    ]);
+    b.row(vec![
+        "**before any interest, the dist files' encoded bodies**".into(),
+        format!("**{}**", fmt_num(first_body, 0)),
+        format!("{first_br:.0} (first view)"),
+    ]);
+    b.row(vec![
+        "  the same files decoded".into(),
+        fmt_num(med("firstview_decoded_bytes"), 0),
+        "—".into(),
+    ]);
+    b.row(vec![
+        "after the click, the chat's files' encoded bodies (glue, wasm, texts)".into(),
+        fmt_num(chat_body, 0),
+        format!("{chat_br:.0} (chat + en texts)"),
+    ]);
+    let mut f = Table::new(&["requested before any interest (first run)", "bytes"]);
+    for list in [s.words("firstview_files"), s.words("firstview_others")] {
+        for item in list.first().map_or("", String::as_str).split(',') {
+            if let Some((name, bytes)) = item.rsplit_once('=') {
+                let kind = if name.contains(' ') {
+                    "on the wire"
+                } else {
+                    "encoded body"
+                };
+                f.row(vec![format!("`{name}`"), format!("{bytes} ({kind})")]);
+            }
+        }
+    }
+
+    for (key, figure, target, limit) in [
+        (
+            "hover_shown_ms",
+            "click after a hover prefetch → first window painted, median",
+            "≤ 100 ms",
+            INTENT_SHOWN_MS_TARGET,
+        ),
+        (
+            "hover_usable_ms",
+            "click after a hover prefetch → chat usable (composer focused), median",
+            "≤ 150 ms",
+            INTENT_HOVER_USABLE_MS_TARGET,
+        ),
+        (
+            "cold_shown_ms",
+            "bare click, cold cache, Fast 4G, CPU 4× → frame painted, median",
+            "≤ 100 ms",
+            INTENT_SHOWN_MS_TARGET,
+        ),
+        (
+            "cold_usable_ms",
+            "bare click, cold cache, Fast 4G, CPU 4× → chat usable, median",
+            "≤ 600 ms",
+            INTENT_COLD_USABLE_MS_TARGET,
+        ),
+    ] {
+        let m = med(key);
+        ctx.target(
+            figure,
+            format!("{} ms", fmt_num(m, 0)),
+            "— (no reference)",
+            target,
+            m.map(|x| x <= limit),
+        );
+    }
+    let dwell = med("dwell_usable_ms");
+    ctx.target_status(
+        &format!("click after a {INTENT_DWELL_MS} ms hover → chat usable, median"),
+        format!("{} ms", fmt_num(dwell, 0)),
+        "— (no reference)",
+        "report",
+        if dwell.is_some() {
+            Status::Reported
+        } else {
+            Status::NotMeasured
+        },
+    );
+    ctx.target_status(
+        "first view as the browser received it (dist files' encoded bodies), median",
+        format!(
+            "{} KB (dist: {} KB)",
+            first_body.map_or("—".into(), kb),
+            kb(first_br)
+        ),
+        "— (see the size row)",
+        "cross-check of the size row",
+        if first_body.is_some() {
+            Status::Reported
+        } else {
+            Status::NotMeasured
+        },
+    );
+    Ok(Section {
+        title: "From interest to a usable chat".into(),
+        intro: vec![format!(
+            "`e2e/bench/intent.mjs`: the shipped `dist/` files (script tag, content-hashed names) on \
+             a host page, in headless Chromium, 1280×800, CPU throttled {INTENT_CPU}× \
+             (`Emulation.setCPUThrottlingRate`), the network shaped like DevTools' \"Fast 4G\" \
+             (`Network.emulateNetworkConditions`: 9 Mbit/s down, 1.5 Mbit/s up, 60 ms latency) and \
+             the HTTP cache disabled, so every run starts cold; a fresh browser context per run. The \
+             widget talks to devserver with the bot (an agent is available). The dist files come \
+             from the script's own server with `content-encoding: {}` (quality 11, as `dist` \
+             measures), as a CDN serves them; devserver's static files are uncompressed, which would \
+             triple the bytes. Three scenarios, interleaved, {runs} runs each: the pointer enters \
+             the launcher (which starts the chat's download) and the click waits until the chat has \
+             started (its window built, hidden); the pointer rests {INTENT_DWELL_MS} ms on the \
+             launcher, then clicks (a realistic short hover); a click with nothing before it. Each \
+             step is timed in the page with `performance.now()` from the press (`pointerdown`'s time \
+             stamp; the click event follows the release): the first window (the launcher's frame, or the chat when it was ready) found by \
+             a MutationObserver on the shadow root, and the chat's own window visible with its \
+             composer focused (`focusin`); \"painted\" is a message posted from the next \
+             `requestAnimationFrame` callback. Long tasks (the `longtask` observer) are counted \
+             where they overlap the press → usable span. Nothing is timed with a sleep.",
+            s.words("encoding").first().map_or("br", String::as_str)
+        )],
+        tables: vec![t, b, f],
+        notes: intent_notes(&s, chat_br),
+    })
+}
+
+/// What the intent figures say about where the time goes (from this run's numbers only).
+fn intent_notes(s: &Samples, chat_br: f64) -> Vec<String> {
+    let med = |k: &str| s.stats(k).map(|x| x.median);
+    let mut notes = Vec::new();
+    if let (Some(click), Some(dom), Some(usable), Some(long)) = (
+        med("hover_click_ms"),
+        med("hover_usable_dom_ms"),
+        med("hover_usable_ms"),
+        med("hover_longtask_ms"),
+    ) {
+        if usable > INTENT_HOVER_USABLE_MS_TARGET {
+            notes.push(format!(
+                "After a hover prefetch the chat is there before the click, yet it takes {usable:.0} ms \
+                 (median) to a painted, usable chat: the press → the click event {click:.0} ms (the \
+                 release comes after it), → the chat's window shown and its composer focused \
+                 {:.0} ms more, → the next frame painted {:.0} ms more (style, layout and paint of \
+                 the window, and whatever else the main thread runs then, at a quarter of the \
+                 machine's speed). Long tasks (over 50 ms) fill {long:.0} ms of that span.",
+                dom - click,
+                usable - dom
+            ));
+        }
+    }
+    if let Some(cold) = med("cold_usable_ms") {
+        // The chat's bytes alone at the shaped bandwidth, plus one round trip for the request.
+        let floor = chat_br * 8.0 / INTENT_DOWN_BITS * 1000.0 + INTENT_RTT_MS;
+        notes.push(format!(
+            "A bare click cannot be usable before the chat arrived: its {} KB brotli take {floor:.0} ms \
+             at 9 Mbit/s with one 60 ms round trip, before compiling and starting under the 4× \
+             throttle; this run took {cold:.0} ms (median) from the press to a usable chat{}.",
+            kb(chat_br),
+            if cold > INTENT_COLD_USABLE_MS_TARGET {
+                format!(
+                    ", over the {INTENT_COLD_USABLE_MS_TARGET:.0} ms target"
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if let (Some(prefetch), Some(dwell)) = (med("hover_prefetch_ms"), med("dwell_usable_ms")) {
+        if prefetch > f64::from(INTENT_DWELL_MS) {
+            notes.push(format!(
+                "The prefetch (pointer enters → chat started) takes {prefetch:.0} ms here (median), \
+                 so a {INTENT_DWELL_MS} ms hover hides only part of it: the click after it waits \
+                 {dwell:.0} ms (median) for a usable chat."
+            ));
+        }
+    }
+    notes
+}
+
 // ---- frames -------------------------------------------------------------------------------------
 
 fn frames(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
@@ -896,6 +1211,7 @@ fn frames(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
         native_handle.extend(stats::number_after(&out, "Chat::handle_frame"));
         native_parse.extend(stats::number_after(&out, "xml::parse"));
     }
+    ctx.bench_pkg()?;
     let url = ctx.bot_url()?;
     let s = ctx.node(
         "frames-wasm",
@@ -987,6 +1303,7 @@ fn frames(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
 // ---- history ------------------------------------------------------------------------------------
 
 fn history(ctx: &mut Ctx<'_>) -> Result<Section, Error> {
+    ctx.bench_pkg()?;
     let url = ctx.bot_url()?;
     let runs = ctx.opts.runs();
     let s = ctx.node(
@@ -1547,6 +1864,8 @@ mod tests {
         assert_eq!(o.runs(), 2);
         let o = parse_args(&args(&["--only=tbt"])).unwrap();
         assert_eq!(o.areas, vec![Area::Tbt]);
+        let o = parse_args(&args(&["--only", "frames,intent,size"])).unwrap();
+        assert_eq!(o.areas, vec![Area::Size, Area::Intent, Area::Frames]);
         assert!(matches!(
             parse_args(&args(&["--only", "nope"])),
             Err(Error::Usage(_))

@@ -48,7 +48,7 @@ commands:
                          --no-budget (the table still shows where it stands)
   bench [--quick] [--only A,A]
                          every figure of the size and speed budget side by side with converse.js, written to
-                         bench/RESULTS.md (+ chart); areas: size, tbt, frames, history,
+                         bench/RESULTS.md (+ chart); areas: size, tbt, intent, frames, history,
                          roundtrip, ejabberd, fault, load. --quick: fewer runs, smaller
                          scenarios; --quick/--only write under target/bench/ instead";
 
