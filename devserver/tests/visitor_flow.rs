@@ -1086,6 +1086,14 @@ async fn agent_connection_comes_back(t: Target) {
     } else {
         // devserver's agent lost its stream to us and logs in again, which ends ours.
         intruder.until_closed().await;
+        // The visitor sees the agent go and come back; what is proved here is the desk after
+        // its new login, so the visitor writes once it has seen that login's presence.
+        v.wait("the agent gone", |e| {
+            matches!(e, ChatEvent::AgentUnavailable)
+        })
+        .await;
+        v.wait("the agent back", |e| matches!(e, ChatEvent::AgentAvailable))
+            .await;
     }
     // Visitor → agent.
     v.say("are you back?");
