@@ -171,7 +171,7 @@ struct Ctx<'a> {
     work: PathBuf,
     log_dir: PathBuf,
     dist: Option<dist::Dist>,
-    /// `target/bench/site`: `/pkg/` (as shipped), `/pages/`, `/bench/`; `/benchpkg/` once
+    /// `target/bench/site`: `/pkg/` and `/dist/` (as shipped), `/pages/`, `/bench/`; `/benchpkg/` once
     /// [`Ctx::bench_pkg`] built it.
     site: Option<PathBuf>,
     bench_pkg: bool,
@@ -407,10 +407,12 @@ impl Ctx<'_> {
         if let Some(s) = &self.site {
             return Ok(s.clone());
         }
-        let pkg = self.dist()?.script_dir.join("pkg");
+        let script_dir = self.dist()?.script_dir.clone();
         let site = self.work.join("site");
         let _ = std::fs::remove_dir_all(&site);
-        dist::copy_dir(&pkg, &site.join("pkg"))?;
+        dist::copy_dir(&script_dir.join("pkg"), &site.join("pkg"))?;
+        // The test pages start the widget through the npm package, as a SPA would.
+        dist::copy_dir(&script_dir, &site.join("dist"))?;
         let e2e = self.root.join(setup::E2E_DIR);
         dist::copy_dir(&e2e.join("pages"), &site.join("pages"))?;
         dist::copy_dir(&e2e.join("bench"), &site.join("bench"))?;
