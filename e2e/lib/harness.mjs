@@ -523,7 +523,8 @@ export function formatViolations(violations) {
 // ---- chat flow ---------------------------------------------------------------------------------
 
 /// Opens the launcher (if the window is closed), types `text` and sends it with Enter. Returns
-/// the chat session once it has XMPP credentials and its visitor is online (the agent can act).
+/// the chat session once it has XMPP credentials, its visitor is online and the agent has read the
+/// first message (the agent can act).
 export async function startChat(page, text = 'Hello, I have a question') {
   const w = widget(page);
   if (!(await w.window.isVisible())) await w.launcher.click();
@@ -532,6 +533,11 @@ export async function startChat(page, text = 'Hello, I have a question') {
   const visitorId = await page.evaluate(() => window.__webchat.handle.visitorId);
   const session = await waitForSession(visitorId);
   await waitForVisitorOnline(session.id);
+  // Agents answer what they have read: a reply sent before the question reached the agent would
+  // come first in the transcript.
+  await waitFor(async () => (await transcript(session.id)).some((m) => m.from === 'visitor'), {
+    message: 'the first message at the agent',
+  });
   return session;
 }
 

@@ -67,11 +67,9 @@ test('open: the launcher opens the window, focus goes to the composer and back',
   // Escape minimises and gives focus back to the launcher.
   await page.keyboard.press('Escape');
   await w.window.waitFor({ state: 'hidden' });
-  assert.equal(
-    await w.launcher.evaluate((el) => el.getRootNode().activeElement === el),
-    true,
-    'focus back on the launcher',
-  );
+  await waitFor(() => w.launcher.evaluate((el) => el.getRootNode().activeElement === el), {
+    message: 'focus back on the launcher',
+  });
   assertNoProblems(problems);
   await context.close();
 });

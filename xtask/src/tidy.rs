@@ -142,6 +142,8 @@ fn cited_files(text: &str) -> Vec<String> {
         .filter(|w| EXTS.iter().any(|e| w.ends_with(e)) && w.len() > 4)
         // Globs and URLs are not files.
         .filter(|w| !w.contains('*') && !w.starts_with("http"))
+        // Build output (`cargo xtask dist`, `target/`) is not part of the repository.
+        .filter(|w| !w.starts_with("dist/") && !w.starts_with("target/"))
         .map(str::to_owned)
         .collect()
 }
