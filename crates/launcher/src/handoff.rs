@@ -19,7 +19,7 @@ use crate::adapters::js_get;
 use crate::shell::Shell;
 
 /// The contract's version: bumped whenever a member below changes meaning.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The members of the bridge object.
 pub mod bridge {
@@ -27,7 +27,8 @@ pub mod bridge {
     pub const VERSION: &str = "version";
     /// `{ apiUrl, apiToken, campaign, websocketUrl, boshUrl?, visitorIds: "session" |
     /// "persistent", language: tag | null, livechat?: JSON text, inline: boolean, historyDue:
-    /// boolean }`, checked by the launcher (`livechat`: an object of the configuration's keys).
+    /// boolean, unread: number }`, checked by the launcher (`livechat`: an object of the
+    /// configuration's keys; `unread`: the count the storage kept, the chat counts on from it).
     pub const OPTIONS: &str = "options";
     /// `{ lang: tag, text }`: the chat texts of the language in use (as `cargo xtask dist`
     /// ships them), or `null` when their download failed (English then).
@@ -43,8 +44,10 @@ pub mod bridge {
     /// `() => Promise<{ status, body }>`: the launcher's read of `GET campaigns/{id}` (its first
     /// reply that is not worth retrying).
     pub const CAMPAIGN: &str = "campaign";
-    /// `() => { open, draft, queued: string[], focused }`: what the visitor left in the frame,
-    /// taken once.
+    /// `() => { open, draft, queued: string[], focused, greeting }`: what the visitor left in the
+    /// frame, taken once; `greeting` is the proactive greeting the visitor accepted before the
+    /// chat was loaded (`{ id, message, agentName: string | null }`, as [`super::chat::GREETING`]
+    /// takes it) or `null`.
     pub const TAKE: &str = "take";
     /// `(open: boolean)`: the window opened or closed.
     pub const SET_OPEN: &str = "setOpen";
@@ -79,6 +82,14 @@ pub mod chat {
     pub const STATE: &str = "state";
     /// `()`: ends a live chat properly and removes the window.
     pub const DESTROY: &str = "destroy";
+    /// `(n: number)`: another tab changed the unread count (the storage says): the chat counts
+    /// on from it, without telling the launcher back.
+    pub const UNREAD: &str = "unread";
+    /// `({ id, message, agentName: string | null })`: the visitor accepted a proactive greeting
+    /// (called before [`OPEN`]). With no chat under way the window shows `message` as the agent's
+    /// first message (named `agentName`) and the chat it starts names `id` as its
+    /// `greeting_trigger`; with a chat under way it is ignored.
+    pub const GREETING: &str = "greeting";
 }
 
 /// A fresh plain object.
