@@ -80,7 +80,8 @@ export interface WebchatLivechat {
   transcript?: boolean | null;
   /** The text offering the transcript. */
   transcriptMessage?: string | null;
-  /** A short sound for agent messages while minimised (not played by this version). Default false. */
+  /** A short chime for agent messages while the window is closed (once the visitor has
+   *  interacted with the page; browsers allow no sound before). Default false. */
   sound?: boolean | null;
 }
 
@@ -140,6 +141,10 @@ export interface WebchatEvents {
   'cobrowsing:accepted': { accepted: true };
   'cobrowsing:denied': { accepted: false };
   visibility: { visible: boolean; reason: VisibilityReason };
+  /** Agent messages not yet read changed (0 once the window opens); also from another tab. */
+  unread: { count: number };
+  /** A proactive greeting (a `triggers` entry) was shown, dismissed or accepted. */
+  greeting: { id: string; action: 'shown' | 'dismissed' | 'accepted' };
   error: { message: string };
 }
 

@@ -32,6 +32,9 @@ pub struct CampaignInfo {
     pub visibility_overrides: bool,
     /// How launcher and window look while nobody is available (`webchat.offlineColor` …).
     pub offline: OfflineLook,
+    /// The `webchat` configuration object as sent (its `triggers` and `sound` are the
+    /// launcher's); `None` without one.
+    pub webchat: Option<Value>,
 }
 
 /// `available_slots`: a count, or no limit (`"∞"`).
@@ -112,6 +115,7 @@ impl CampaignInfo {
             },
             visibility_overrides: overrides,
             offline: OfflineLook::read(v.get("webchat")),
+            webchat: v.get("webchat").filter(|w| w.is_object()).cloned(),
         })
     }
 

@@ -47,6 +47,9 @@ height:auto!important;margin:0!important;padding:0!important;border:0!important}
                 ":host([",
                 POSITION_ATTR,
                 "=bottom-left]) .wc-launcher{right:auto;left:20px}\
+:host([",
+                POSITION_ATTR,
+                "=bottom-left]) .wc-greeting{right:auto;left:20px}\
 @media (min-width:480px){:host([",
                 POSITION_ATTR,
                 "=bottom-left]) .wc-window{right:auto;left:20px;transform-origin:bottom left}}",

@@ -22,3 +22,15 @@ pub const STROKE_CHEVRON: &[(&str, &str)] = &[
 
 /// The send arrow's path: filled.
 pub const FILL_SEND: &[(&str, &str)] = &[("fill", "currentColor"), ("d", SEND)];
+
+/// A cross (dismiss).
+pub const CROSS: &str = "M6.5 6.5l11 11M17.5 6.5l-11 11";
+
+/// The cross's path: a rounded stroke.
+pub const STROKE_CROSS: &[(&str, &str)] = &[
+    ("fill", "none"),
+    ("stroke", "currentColor"),
+    ("stroke-width", "2"),
+    ("stroke-linecap", "round"),
+    ("d", CROSS),
+];

@@ -23,7 +23,15 @@ pub const TRANSPORT: &str = "transport";
 /// The pre-chat form's answers and department, kept across reloads.
 pub const PRECHAT: &str = "prechat";
 
-/// Every key the session writes.
+/// Agent messages not yet read (a decimal count): the launcher keeps it, so the badge and the
+/// title come back after a reload and other tabs follow it (the `storage` event).
+pub const UNREAD: &str = "unread";
+/// The proactive greetings this visitor has been shown (their ids, one per line): each shows
+/// once per visitor.
+pub const GREETINGS: &str = "greetings";
+
+/// Every key the session writes. The launcher's own ([`UNREAD`], [`GREETINGS`]) go with them on
+/// a reset: it clears every key under the prefix.
 pub const ALL: [&str; 9] = [
     VISITOR_ID, USER, CHAT, TRANSCRIPT, OPEN, HISTORY, CAMPAIGN, TRANSPORT, PRECHAT,
 ];

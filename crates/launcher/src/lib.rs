@@ -13,6 +13,8 @@
 //! - [`campaign`]: the launcher's view of `GET campaigns/{id}` and what a reply means;
 //!   [`livechat`]: the page's `livechat` option checked, the offline look.
 //! - [`visibility`]: the visibility rules and the operator's overrides.
+//! - [`greeting`]: proactive greetings (their triggers and the bubble); [`notify`]: the page
+//!   title, chime and `unread` event while agent messages are unread.
 //!
 //! Shared with the chat stage:
 //! - [`i18n`]: the text catalogue (every language's launcher texts; one language's chat texts
@@ -28,6 +30,7 @@ pub mod dom;
 pub mod embed;
 pub mod events;
 pub mod frame;
+pub mod greeting;
 pub mod handoff;
 pub mod host_css;
 pub mod i18n;
@@ -36,6 +39,7 @@ pub mod identity;
 pub mod json;
 pub mod keys;
 pub mod livechat;
+pub mod notify;
 pub mod options;
 pub mod pace;
 pub mod shell;

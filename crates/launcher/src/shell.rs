@@ -104,8 +104,9 @@ pub fn adopt(shadow: &ShadowRoot, sheet: &CssStyleSheet) {
 }
 
 /// The shell's elements: the mount point, the root, the launcher and its two icons (the bubble;
-/// the chevron while the window is open).
-const TREE: [Spec; 9] = [
+/// the chevron while the window is open), and a polite live region that announces unread
+/// messages.
+const TREE: [Spec; 10] = [
     Spec {
         tag: "div",
         class: "wc-mount",
@@ -176,6 +177,12 @@ const TREE: [Spec; 9] = [
         parent: Some(7),
         attrs: crate::icons::STROKE_CHEVRON,
     },
+    Spec {
+        tag: "span",
+        class: "wc-sr",
+        parent: Some(1),
+        attrs: &[("aria-live", "polite")],
+    },
 ];
 
 /// The unread badge (in the launcher only while something is unread).
@@ -208,6 +215,8 @@ pub struct Shell {
     root: Element,
     launcher: HtmlButtonElement,
     badge: Element,
+    /// Says "(2) New messages" to screen readers as the count rises.
+    announcer: Element,
     theme: CssStyleSheet,
     state: Cell<State>,
     listeners: RefCell<Vec<Listener>>,
@@ -245,6 +254,7 @@ impl Shell {
             root,
             launcher,
             badge,
+            announcer: els[9].clone(),
             theme,
             state: Cell::new(State {
                 lang: Lang::default(),
@@ -399,6 +409,14 @@ impl Shell {
         _ = self
             .launcher
             .set_attribute("aria-expanded", if open { "true" } else { "false" });
+        let announcement = if !open && unread > 0 {
+            lang.count(Key::UnreadTitle, unread)
+        } else {
+            String::new()
+        };
+        if self.announcer.text_content().unwrap_or_default() != announcement {
+            self.announcer.set_text_content(Some(&announcement));
+        }
         // Only in the DOM while there is something unread and the window is closed.
         if !open && unread > 0 {
             self.badge.set_text_content(Some(&badge_text(unread)));

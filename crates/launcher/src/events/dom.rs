@@ -49,6 +49,11 @@ impl HostEvent {
                 set("visible", (*visible).into());
                 set("reason", reason.into());
             }
+            HostEvent::Unread { count } => set("count", (*count).into()),
+            HostEvent::Greeting { id, action } => {
+                set("id", id.into());
+                set("action", action.as_str().into());
+            }
             HostEvent::Error { message } => set("message", message.into()),
         }
         obj.into()

@@ -52,6 +52,28 @@ impl EndedBy {
     }
 }
 
+/// What happened to a proactive greeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GreetingAction {
+    /// The bubble appeared next to the launcher.
+    Shown,
+    /// The visitor closed it.
+    Dismissed,
+    /// The visitor opened the chat from it.
+    Accepted,
+}
+
+impl GreetingAction {
+    /// The `detail.action` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GreetingAction::Shown => "shown",
+            GreetingAction::Dismissed => "dismissed",
+            GreetingAction::Accepted => "accepted",
+        }
+    }
+}
+
 /// One thing the host page may want to know. The DOM event name is `webchat:` + [`HostEvent::name`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum HostEvent {
@@ -109,6 +131,19 @@ pub enum HostEvent {
         /// show()/hide()), `"chat"` (a chat going on is never hidden).
         reason: String,
     },
+    /// The number of agent messages not yet read changed (also as another tab read them, and
+    /// once at start when a reload finds some).
+    Unread {
+        /// Messages not yet read; 0 once the window is opened.
+        count: u32,
+    },
+    /// A proactive greeting was shown, dismissed or accepted.
+    Greeting {
+        /// The trigger's id (the campaign's `triggers`).
+        id: String,
+        /// What happened.
+        action: GreetingAction,
+    },
     /// Something went wrong that the page may want to log or report.
     Error {
         /// A clear, English message.
@@ -132,12 +167,14 @@ impl HostEvent {
             HostEvent::CobrowsingAccepted => "cobrowsing:accepted",
             HostEvent::CobrowsingDenied => "cobrowsing:denied",
             HostEvent::Visibility { .. } => "visibility",
+            HostEvent::Unread { .. } => "unread",
+            HostEvent::Greeting { .. } => "greeting",
             HostEvent::Error { .. } => "error",
         }
     }
 
     /// Every public event name, for validating `CV.on(name, …)`.
-    pub const NAMES: [&'static str; 13] = [
+    pub const NAMES: [&'static str; 15] = [
         "ready",
         "open",
         "close",
@@ -150,6 +187,8 @@ impl HostEvent {
         "cobrowsing:accepted",
         "cobrowsing:denied",
         "visibility",
+        "unread",
+        "greeting",
         "error",
     ];
 }
@@ -190,6 +229,11 @@ mod tests {
             HostEvent::Visibility {
                 visible: true,
                 reason: "default".into(),
+            },
+            HostEvent::Unread { count: 2 },
+            HostEvent::Greeting {
+                id: "welcome".into(),
+                action: GreetingAction::Shown,
             },
             HostEvent::Error {
                 message: "x".into(),

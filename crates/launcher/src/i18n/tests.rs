@@ -282,7 +282,10 @@ fn the_launcher_carries_its_name_unread_announcement_greeting_and_the_frame() {
             Key::StatusReconnecting,
             Key::Retry,
             // The frame's title while nobody is available.
-            Key::OfflineTitle
+            Key::OfflineTitle,
+            // The page title while messages are unread; the greeting bubble's close button.
+            Key::UnreadTitle,
+            Key::DismissGreeting
         ]
     );
     assert_eq!(Key::EndChat.stage(), Stage::Chat);

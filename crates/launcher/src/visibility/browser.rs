@@ -356,7 +356,7 @@ fn listen(
 }
 
 /// Counts this page view as part of a visit and stores the record.
-fn count_visit(storage: &Storage, now: i64) -> VisitRecord {
+pub(crate) fn count_visit(storage: &Storage, now: i64) -> VisitRecord {
     let session = Storage::open(StorageKind::Session);
     let new_session = session.get(SESSION_MARK_KEY).is_none();
     session.set(SESSION_MARK_KEY, "1");

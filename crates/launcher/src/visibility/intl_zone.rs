@@ -95,7 +95,7 @@ impl ZoneOffsets for IntlZone {
 }
 
 /// A zone for rules without `openingHours` (never asked).
-pub(super) struct NoZone;
+pub(crate) struct NoZone;
 
 impl ZoneOffsets for NoZone {
     fn offset_minutes(&self, _utc_ms: i64) -> i32 {

@@ -30,10 +30,12 @@ use crate::i18n::Lang;
 use crate::identity::UserInfo;
 use crate::keys;
 use crate::livechat::OfflineLook;
+use crate::notify::Notifier;
 use crate::options::{Container, InitOptions};
 use crate::shell::Shell;
 use crate::visibility::{Deps, Identity, Surface, Visibility};
 
+mod greet;
 mod read;
 mod stage;
 mod who;
@@ -107,6 +109,10 @@ struct Inner {
     chatting: bool,
     ready_sent: bool,
     destroyed: bool,
+    /// The proactive greetings.
+    greeter: greet::Greeter,
+    /// The unread count's title, chime and event (from start on).
+    notifier: Option<Notifier>,
 }
 
 /// The widget's state, and its visibility rules apart: they call back into the state (through
@@ -146,6 +152,9 @@ impl Surface for WidgetSurface {
             i.rules_visible = visible;
             i.show();
         });
+        if let Some(shared) = self.0.upgrade() {
+            Widget(shared).greet();
+        }
     }
 }
 
@@ -220,9 +229,12 @@ impl Widget {
                 chatting: false,
                 ready_sent: false,
                 destroyed: false,
+                greeter: greet::Greeter::new(Deps::date_now()()),
+                notifier: None,
             }),
         });
         let widget = Widget(shared);
+        widget.start_notifier();
         widget.wire();
         widget.remembered_look();
         widget.start_visibility(rules.as_deref());
@@ -311,6 +323,9 @@ impl Widget {
             // The page asks for the chat explicitly: a hidden launcher must not swallow it.
             self.with_visibility(Visibility::show);
         }
+        if open {
+            self.0.inner.borrow_mut().greeter.hide();
+        }
         let handle = self.0.inner.borrow().handle();
         if let Some(handle) = handle {
             let name = if open { chat::OPEN } else { chat::CLOSE };
@@ -360,6 +375,53 @@ impl Widget {
             events::emit(&i.host, &HostEvent::Close);
         }
         self.refresh_visibility();
+    }
+
+    // ---- unread messages ----
+
+    fn start_notifier(&self) {
+        let (host, storage) = {
+            let i = self.0.inner.borrow();
+            (i.host.clone(), i.storage.clone())
+        };
+        let me = Rc::downgrade(&self.0);
+        let notifier = Notifier::start(host, storage, move |n| {
+            if let Some(w) = me.upgrade() {
+                Widget(w).unread_from_other_tab(n);
+            }
+        });
+        let mut i = self.0.inner.borrow_mut();
+        i.shell.set_unread(notifier.count());
+        i.notifier = Some(notifier);
+    }
+
+    /// This tab's chat counted `n` unread messages.
+    fn unread_changed(&self, n: u32) {
+        {
+            let i = self.0.inner.borrow();
+            i.shell.set_unread(n);
+            if let Some(notifier) = &i.notifier {
+                notifier.changed(n);
+            }
+        }
+        self.greet();
+    }
+
+    /// Another tab wrote `n`: the badge and this tab's chat follow.
+    fn unread_from_other_tab(&self, n: u32) {
+        let handle = {
+            let i = self.0.inner.borrow();
+            if i.shell.is_open() {
+                // Read here already.
+                return;
+            }
+            i.shell.set_unread(n);
+            i.handle()
+        };
+        if let Some(handle) = handle {
+            _ = handoff::call(&handle, chat::UNREAD, &[JsValue::from(n)]);
+        }
+        self.greet();
     }
 
     // ---- the API's questions ----
@@ -432,7 +494,8 @@ impl Widget {
                 ChatStage::Started(h) => Some(h),
                 _ => None,
             };
-            (handle, (i.frame.take(), i.bridge.take()))
+            i.greeter = greet::Greeter::default();
+            (handle, (i.frame.take(), i.bridge.take(), i.notifier.take()))
         };
         if let Some(handle) = handle {
             _ = handoff::call(&handle, chat::DESTROY, &[]);
@@ -474,6 +537,15 @@ impl Inner {
         self.paint_look();
     }
 
+    /// The configuration's `sound`: the page's key over the campaign's; off by default.
+    fn sound(&self, c: &CampaignInfo) -> bool {
+        let page = self.options.livechat.as_ref().and_then(|l| l.get("sound"));
+        let campaign = c.webchat.as_ref().and_then(|w| w.get("sound"));
+        page.or(campaign)
+            .and_then(crate::json::Value::as_bool)
+            .unwrap_or(false)
+    }
+
     /// Whether nobody is available: the chat's word once it runs, else the campaign's and the
     /// rules' availability.
     fn offline(&self) -> bool {
@@ -490,7 +562,12 @@ impl Inner {
         let Some(c) = &self.look else { return };
         let offline_color = self.offline_look(c).color.filter(|_| self.offline());
         let color = offline_color.as_deref().or(c.color.as_deref());
-        self.shell.set_look(color, self.lang_for(c));
+        let lang = self.lang_for(c);
+        self.shell.set_look(color, lang);
+        if let Some(n) = &self.notifier {
+            n.set_lang(lang);
+            n.set_sound(self.sound(c));
+        }
     }
 
     /// The window's title while the chat loads: the offline title while nobody is available

@@ -75,11 +75,15 @@ impl Widget {
                     i.ready_sent = true;
                     events::emit(&i.host, &HostEvent::Ready);
                 }
-                if matches!(i.chat, ChatStage::Waiting) {
+                let waiting = matches!(i.chat, ChatStage::Waiting);
+                if waiting {
                     i.chat = ChatStage::Idle;
-                    drop(i);
+                }
+                drop(i);
+                if waiting {
                     self.want_chat();
                 }
+                self.load_greetings();
             }
             campaign::Reply::Unusable(why) => {
                 let status = reply.as_ref().map(|r| r.status).unwrap_or_default();

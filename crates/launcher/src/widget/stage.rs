@@ -160,6 +160,11 @@ impl Widget {
         handoff::set(&options, "language", &language);
         handoff::set(&options, "inline", &JsValue::from_bool(i.inline));
         handoff::set(&options, "historyDue", &JsValue::from_bool(i.history_due));
+        let unread = i
+            .notifier
+            .as_ref()
+            .map_or(0, crate::notify::Notifier::count);
+        handoff::set(&options, "unread", &JsValue::from(unread));
         handoff::set(&obj, bridge::OPTIONS, &options);
         let chat_table = match table {
             Some(text) => {
@@ -185,6 +190,19 @@ impl Widget {
             take.upgrade()
                 .map(|w| Widget(w).take_frame())
                 .unwrap_or(JsValue::NULL)
+        });
+        // The launcher hears the count first: it keeps it for reloads and other tabs.
+        let unread = me.clone();
+        functions.add(&obj, bridge::SET_UNREAD, move |n| {
+            if let Some(w) = unread.upgrade() {
+                let n = n
+                    .as_f64()
+                    .unwrap_or_default()
+                    .clamp(0.0, f64::from(u32::MAX));
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Widget(w).unread_changed(n as u32);
+            }
+            JsValue::UNDEFINED
         });
         let gone = me.clone();
         functions.add(&obj, bridge::UNAVAILABLE, move |_| {
@@ -225,6 +243,9 @@ impl Widget {
         let queued: js_sys::Array = left.queued.iter().map(|t| JsValue::from_str(t)).collect();
         handoff::set(&obj, "queued", &queued);
         handoff::set(&obj, "focused", &JsValue::from_bool(left.focused));
+        drop(i);
+        let greeting = self.0.inner.borrow_mut().greeter.take_pending();
+        handoff::set(&obj, "greeting", &greeting);
         obj.into()
     }
 
@@ -248,6 +269,7 @@ impl Widget {
         };
         if changed {
             self.refresh_visibility();
+            self.greet();
         }
     }
 
@@ -264,6 +286,7 @@ impl Widget {
         if let Some(handle) = handle {
             _ = handoff::call(&handle, chat::AVAILABLE, &[JsValue::from_bool(available)]);
         }
+        self.greet();
     }
 
     pub(super) fn refresh_visibility(&self) {
