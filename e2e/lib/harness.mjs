@@ -246,7 +246,7 @@ export function pageUrl(name, params = {}) {
 /// `import { init } from '/dist/npm/index.js'` (the npm package) and these options:
 /// `campaign` (default the English campaign), `language`, `visitorIds`, `container`,
 /// `websocketUrl` (default: devserver's XMPP WebSocket for this backend, from `/_test/xmpp`) and
-/// `boshUrl` (none by default).
+/// `boshUrl` (none by default), `livechat` (an object of the livechat configuration's keys).
 export async function widgetUrl(options = {}) {
   if (!xmppInfoCache) xmppInfoCache = await control.xmpp();
   return pageUrl('widget.html', {
@@ -258,6 +258,7 @@ export async function widgetUrl(options = {}) {
     bosh: options.boshUrl,
     api: options.apiUrl,
     token: options.apiToken,
+    livechat: options.livechat === undefined ? undefined : JSON.stringify(options.livechat),
   });
 }
 

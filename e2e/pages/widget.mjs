@@ -3,7 +3,8 @@
 // `window.__webchat` = { status: 'loading' | 'started' | 'failed', handle, error } for the tests.
 //
 // Query: campaign (required), ws (XMPP WebSocket URL, required), bosh (HTTP-Bind URL), language,
-// visitorIds, container (CSS selector), api (API base, default this origin's devserver API), token.
+// visitorIds, container (CSS selector), api (API base, default this origin's devserver API), token,
+// livechat (JSON text: the livechat configuration's keys over the campaign's).
 import { init } from '/dist/npm/index.js';
 
 const q = new URLSearchParams(location.search);
@@ -16,7 +17,7 @@ try {
     campaign: q.get('campaign'),
     websocketUrl: q.get('ws'),
   };
-  for (const key of ['language', 'visitorIds', 'container']) {
+  for (const key of ['language', 'visitorIds', 'container', 'livechat']) {
     if (q.has(key)) options[key] = q.get(key);
   }
   if (q.has('bosh')) options.boshUrl = q.get('bosh');
