@@ -24,7 +24,7 @@ const TREE: [Spec; 7] = [
         tag: "button",
         class: "wc-greeting-open",
         parent: Some(0),
-        attrs: &[("type", "button"), ("aria-controls", "wc-window")],
+        attrs: &[("type", "button"), ("aria-haspopup", "dialog")],
     },
     Spec {
         tag: "span",
