@@ -250,6 +250,16 @@ impl ChatStore {
         self.open.set(false);
     }
 
+    /// The unread count kept outside this page (an earlier page view, another tab): counted on
+    /// from while the window is closed; an open window has everything read. Only a change is
+    /// told, so a count that comes back as it was goes no further.
+    pub fn set_unread(&self, n: u32) {
+        let n = if self.open.get_untracked() { 0 } else { n };
+        if self.unread.get_untracked() != n {
+            self.unread.set(n);
+        }
+    }
+
     /// Text the composer starts with (what the visitor typed in the launcher's frame).
     pub fn set_draft(&self, text: String) {
         self.draft.set_value(text);
@@ -619,6 +629,20 @@ mod tests {
         assert_eq!(s.unread().get_untracked(), 0);
         s.add_agent_message("3", "Ana", "c");
         assert_eq!(s.unread().get_untracked(), 0);
+    }
+
+    #[test]
+    fn an_unread_count_from_outside_is_counted_on_from_only_while_closed() {
+        let s = store();
+        s.set_unread(4);
+        s.add_agent_message("a1", "Ana", "Hello");
+        assert_eq!(s.unread().get_untracked(), 5);
+        s.open_window();
+        s.set_unread(3);
+        assert_eq!(s.unread().get_untracked(), 0, "an open window has read it");
+        s.minimise_window();
+        s.set_unread(2);
+        assert_eq!(s.unread().get_untracked(), 2);
     }
 
     #[test]
