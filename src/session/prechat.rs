@@ -4,10 +4,10 @@
 //! What it does: decides whether the form is shown and with which fields
 //! ([`Session::prechat_state`], computed from the state after every input like the phase), takes
 //! the visitor's answers (checked with the protocol's form rules), keeps them for the chat's
-//! start and across reloads (`webchat:prechat`, with an accepted greeting's trigger), sends the "How can we help?" text as the first
-//! message, and builds `POST chatsessions`'s body with `department`, `prechat` and
-//! `greeting_trigger`. With `allowSwitchingDepartments` the visitor may choose again until the
-//! first message.
+//! start and across reloads (`webchat:prechat`, with an accepted greeting's trigger), sends the
+//! "How can we help?" text as the first message, and builds `POST chatsessions`'s body with
+//! `department`, `prechat` and `greeting_trigger`. With `allowSwitchingDepartments` the visitor
+//! may choose again until the first message.
 //!
 //! What it does not: render the form or check it as the visitor types (the component does,
 //! with the same rules), or decide availability.
