@@ -189,6 +189,8 @@ async fn an_accepted_greeting_is_the_windows_first_message_as_text() {
     let hostile = "<img src=x onerror=\"window.__pwned=1\"> <b>Hi!</b>";
     let s = Stages::start(JsValue::from(0), Left::default()).await;
     s.chat().greeting(greeting("welcome", hostile, Some("Ana")));
+    settle().await;
+    assert_eq!(s.badge(), None, "read in its bubble: nothing unread");
     s.chat().open();
     settle().await;
     assert_eq!(s.texts(".wc-msg--agent .wc-bubble"), [hostile]);

@@ -351,7 +351,8 @@ impl ChatStore {
     }
 
     /// A new row at the end; false (nothing changes) for a message whose id is shown. An
-    /// agent message counts as unread while the window is closed.
+    /// agent message counts as unread while the window is closed (not an accepted greeting: the
+    /// visitor read it in its bubble).
     fn append(&self, entry: SavedEntry) -> bool {
         let kind = match entry {
             SavedEntry::Message {
@@ -366,7 +367,9 @@ impl ChatStore {
                 if self.find_message(&id).is_some() {
                     return false;
                 }
-                if matches!(sender, Sender::Agent { .. }) && !self.open.get_untracked() {
+                let greeting = id.0.starts_with(crate::session::greeting::ROW_PREFIX);
+                if matches!(sender, Sender::Agent { .. }) && !greeting && !self.open.get_untracked()
+                {
                     self.unread.update(|n| *n = n.saturating_add(1));
                 }
                 EntryKind::Message(Message {
@@ -643,6 +646,12 @@ mod tests {
         s.minimise_window();
         s.set_unread(2);
         assert_eq!(s.unread().get_untracked(), 2);
+        s.add_agent_message("greeting:welcome", "Ana", "Need a hand?");
+        assert_eq!(
+            s.unread().get_untracked(),
+            2,
+            "an accepted greeting was read in its bubble"
+        );
     }
 
     #[test]

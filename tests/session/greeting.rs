@@ -2,6 +2,7 @@
 //! the `POST chatsessions` of the chat the visitor's first message starts; ignored with a chat
 //! under way; kept across a reload, and taken in any tab.
 
+use leptos::prelude::GetUntracked;
 use webchat::model::{Phase, Sender};
 use webchat::session::{Method, TabMessage, ToLeader, UiAction};
 
@@ -17,6 +18,11 @@ fn an_accepted_greeting_is_the_first_message_and_names_the_chat_it_starts() {
     t.greet("welcome", "Hi! Need a hand?", Some("Ana"));
     assert_eq!(t.messages(), [(ana(), "Hi! Need a hand?".into())]);
     assert_eq!(t.phase(), Phase::Idle, "no chat until the visitor writes");
+    assert_eq!(
+        t.store.unread().get_untracked(),
+        0,
+        "read in its bubble, though the window is closed"
+    );
     assert_eq!(t.paths(), ["campaigns/camp1"]);
 
     t.say("yes please");
