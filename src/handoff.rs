@@ -6,9 +6,13 @@
 //! language in use and the controller (which restores a stored chat, reads the campaign — the
 //! first read answered by the launcher's, so the API sees one request — and joins the other
 //! tabs); then, in one go, what the visitor left in the launcher's frame (draft, queued
-//! messages, the window open), the window in the frame's place, the queued messages sent, and
-//! `mounted` back to the launcher. Nothing typed or clicked in the frame is lost, and a queued
-//! message is sent exactly once.
+//! messages, the window open, a greeting accepted), the unread count the launcher kept, the
+//! window in the frame's place, the greeting applied, the queued messages sent (the first one
+//! then names the greeting), and `mounted` back to the launcher. Nothing typed or clicked in
+//! the frame is lost, and a queued message is sent exactly once.
+//!
+//! Only JS values are read here; what a greeting or a count means is the session core's and
+//! the store's.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,7 +34,7 @@ use crate::entry::{InitError, Widget};
 use crate::i18n::{self, Lang};
 use crate::mount::{ShellLink, WindowStart};
 use crate::session::io::encode_path;
-use crate::session::UserInfo;
+use crate::session::{Greeting, UserInfo};
 
 /// A transport whose first plain read of the campaign is answered by the launcher's (the
 /// bridge's `campaign()` promise of `{ status, body }`); everything else goes to `inner`.
@@ -105,6 +109,25 @@ fn text(obj: &JsValue, key: &str) -> Result<String, InitError> {
 
 fn flag(obj: &JsValue, key: &str) -> bool {
     js_get(obj, key).is_some_and(|v| v.is_truthy())
+}
+
+/// A count the launcher passed (`options.unread`, `unread(n)`): `None` for anything but a
+/// number not below zero.
+fn count(value: Option<JsValue>) -> Option<u32> {
+    let n = value?.as_f64().filter(|n| n.is_finite() && *n >= 0.0)?;
+    // Truncation is the point: a count, capped at what the badge can say anyway.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some(n.min(f64::from(u32::MAX)) as u32)
+}
+
+/// A greeting as the launcher passes it (`{ id, message, agentName }`); `None` for anything
+/// else. Whether its id and text will do is the session's to check.
+fn greeting(value: &JsValue) -> Option<Greeting> {
+    Some(Greeting {
+        id: js_get(value, "id")?.as_string()?,
+        message: js_get(value, "message")?.as_string()?,
+        agent_name: js_get(value, "agentName").and_then(|n| n.as_string()),
+    })
 }
 
 /// The page's `livechat` keys (JSON text the launcher checked), for the session to put over
@@ -200,6 +223,8 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
         store.open_window();
         controller.window_opened();
     }
+    // Counted on from here while the window is closed (an open one has read them).
+    store.set_unread(count(js_get(&options, "unread")).unwrap_or(0));
     store.set_draft(
         js_get(&left, "draft")
             .and_then(|d| d.as_string())
@@ -212,6 +237,10 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
             still: open,
         },
     )?;
+    // Before the queued messages: the first of them starts the greeting's chat.
+    if let Some(accepted) = js_get(&left, "greeting").as_ref().and_then(greeting) {
+        controller.greeting(accepted);
+    }
     let queued = js_get(&left, "queued")
         .filter(js_sys::Array::is_array)
         .map(|q| js_sys::Array::from(&q))
@@ -272,6 +301,26 @@ impl ChatHandle {
     /// `CV.user.reset()`.
     pub fn reset(&self) {
         self.with(|w| w.controller().reset());
+    }
+
+    /// Another tab changed the unread count (the launcher's storage says `n`): counted on from
+    /// it while the window is closed. The launcher hears the same count back (`setUnread`) and
+    /// ignores it, so nothing goes round.
+    pub fn unread(&self, n: JsValue) {
+        if let Some(n) = count(Some(n)) {
+            self.with(|w| w.controller().store().set_unread(n));
+        }
+    }
+
+    /// The visitor accepted a proactive greeting, `{ id, message, agentName }` (before the
+    /// launcher opens the window): its first message, unless a chat is under way.
+    pub fn greeting(&self, accepted: JsValue) {
+        match greeting(&accepted) {
+            Some(accepted) => _ = self.with(|w| w.controller().greeting(accepted)),
+            None => web_sys::console::warn_1(
+                &"webchat: a greeting without `id` and `message` is ignored".into(),
+            ),
+        }
     }
 
     /// Whether a chat could start now, as the visibility rules' poll found.

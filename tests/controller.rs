@@ -36,7 +36,7 @@ use webchat::session::Now;
 use webchat_protocol::Instant;
 
 mod support;
-use support::{document, settle, sleep};
+use support::{campaign, clear_storage, document, settle, sleep, CAMPAIGN_ID};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -248,18 +248,6 @@ impl Transport for Fake {
 
 // ---------- fixtures ----------
 
-const CAMPAIGN_ID: &str = "camp1";
-
-fn campaign(active: bool, availability: bool) -> String {
-    format!(
-        r##"{{"id":"{CAMPAIGN_ID}","name":"Shop","active":{active},"color":"#ffd400","language":"de",
-        "availability":{availability},"available_agents":1,"available_slots":"∞",
-        "cobrowsing":{{"active":true,"cbr_text":"Darf ich mitsehen?","cobrowsingButtonAcceptText":"Ja","cobrowsingButtonDenyText":"Nein"}},
-        "survey":{{"active":true,"survey_question":"Wie war es?","survey_options":[{{"value":"good","label":"Gut"}},{{"value":"bad","label":"Schlecht"}}],
-        "survey_comment_enable":true,"survey_comment":null,"survey_thanks_enable":true,"survey_thanks":null}}}}"##
-    )
-}
-
 const SESSION: &str = r#"{"id":"cs-1","campaign_id":"camp1","tracker_id":"t","visitor_identifier":null,"request_url":"http://x/","status":"created","visitor_secret":"k3y"}"#;
 const CREDS: &str = r#"{"id":"cr-1","agent":{"firstname":"Ana","nickname":"ana","jid":"ana@internal.webchat.test"},"credentials":{"user":"v1@webchat.test","password":"pw","domain":"webchat.test","resource":"web"}}"#;
 
@@ -284,22 +272,6 @@ impl Drop for Harness {
         self.host.remove();
         if !self.keep_storage {
             clear_storage();
-        }
-    }
-}
-/// Removes every `webchat:` key from both storages (other tests' chats must not be restored).
-fn clear_storage() {
-    let w = web_sys::window().unwrap();
-    for s in [w.session_storage(), w.local_storage()]
-        .into_iter()
-        .filter_map(|s| s.ok().flatten())
-    {
-        let keys: Vec<String> = (0..s.length().unwrap_or(0))
-            .filter_map(|i| s.key(i).ok().flatten())
-            .filter(|k| k.starts_with("webchat:"))
-            .collect();
-        for k in keys {
-            let _ = s.remove_item(&k);
         }
     }
 }

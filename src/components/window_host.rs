@@ -63,6 +63,8 @@ impl WindowHost {
                         l_open.set_open(open);
                     }
                 }),
+                // A count the launcher handed in (another tab's) comes back to it unchanged,
+                // which it ignores: nothing goes round.
                 RenderEffect::new(move |_| {
                     if let Some(n) = unread.try_get() {
                         l_unread.set_unread(n);

@@ -28,8 +28,8 @@ use crate::model::campaign::widget_config;
 use crate::model::ChatStore;
 use crate::session::continuity::ALL_KEYS;
 use crate::session::{
-    HttpReply, HttpRequest, Level, Log, Now, Save, Session, SessionOptions, SocketId, Stored,
-    TabMessage, Transmit, ViewUpdate,
+    Greeting, HttpReply, HttpRequest, Level, Log, Now, Save, Session, SessionOptions, SocketId,
+    Stored, TabMessage, Transmit, ViewUpdate,
 };
 pub use crate::session::{TagError, UserInfo};
 use time::{BrowserRandom, Time, Wakeup};
@@ -252,6 +252,11 @@ impl Controller {
     /// The page opened the window itself (an inline widget is always open).
     pub fn window_opened(&self) {
         self.run(|s, now| s.handle_window(true, now));
+    }
+
+    /// The visitor accepted a proactive greeting (see [`Session::handle_greeting`]).
+    pub fn greeting(&self, greeting: Greeting) {
+        self.run(|s, now| s.handle_greeting(greeting, now));
     }
 
     /// Whether a chat could start now, as the visibility rules' polling found.

@@ -250,6 +250,16 @@ impl ChatStore {
         self.open.set(false);
     }
 
+    /// The unread count kept outside this page (an earlier page view, another tab): counted on
+    /// from while the window is closed; an open window has everything read. Only a change is
+    /// told, so a count that comes back as it was goes no further.
+    pub fn set_unread(&self, n: u32) {
+        let n = if self.open.get_untracked() { 0 } else { n };
+        if self.unread.get_untracked() != n {
+            self.unread.set(n);
+        }
+    }
+
     /// Text the composer starts with (what the visitor typed in the launcher's frame).
     pub fn set_draft(&self, text: String) {
         self.draft.set_value(text);
@@ -341,7 +351,8 @@ impl ChatStore {
     }
 
     /// A new row at the end; false (nothing changes) for a message whose id is shown. An
-    /// agent message counts as unread while the window is closed.
+    /// agent message counts as unread while the window is closed (not an accepted greeting: the
+    /// visitor read it in its bubble).
     fn append(&self, entry: SavedEntry) -> bool {
         let kind = match entry {
             SavedEntry::Message {
@@ -356,7 +367,9 @@ impl ChatStore {
                 if self.find_message(&id).is_some() {
                     return false;
                 }
-                if matches!(sender, Sender::Agent { .. }) && !self.open.get_untracked() {
+                let greeting = id.0.starts_with(crate::session::greeting::ROW_PREFIX);
+                if matches!(sender, Sender::Agent { .. }) && !greeting && !self.open.get_untracked()
+                {
                     self.unread.update(|n| *n = n.saturating_add(1));
                 }
                 EntryKind::Message(Message {
@@ -619,6 +632,26 @@ mod tests {
         assert_eq!(s.unread().get_untracked(), 0);
         s.add_agent_message("3", "Ana", "c");
         assert_eq!(s.unread().get_untracked(), 0);
+    }
+
+    #[test]
+    fn an_unread_count_from_outside_is_counted_on_from_only_while_closed() {
+        let s = store();
+        s.set_unread(4);
+        s.add_agent_message("a1", "Ana", "Hello");
+        assert_eq!(s.unread().get_untracked(), 5);
+        s.open_window();
+        s.set_unread(3);
+        assert_eq!(s.unread().get_untracked(), 0, "an open window has read it");
+        s.minimise_window();
+        s.set_unread(2);
+        assert_eq!(s.unread().get_untracked(), 2);
+        s.add_agent_message("greeting:welcome", "Ana", "Need a hand?");
+        assert_eq!(
+            s.unread().get_untracked(),
+            2,
+            "an accepted greeting was read in its bubble"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! | `history` | a tagged user's earlier chats kept by this browser, each after a dated separator (shown when the backend has no history) |
 //! | `campaign` | the last campaign read (the API's JSON), so the next page view shows the launcher in its colour and language at once; removed when the campaign turns out unusable |
 //! | `transport` | `bosh` once a WebSocket did not get through and BOSH took over, for the rest of the visit (see [`carrier`](super::carrier)) |
-//! | `prechat` | what the visitor gave in the form before the chat: name, email, department (see [`prechat`](super::prechat)) |
+//! | `prechat` | what the visitor gave in the form before the chat: name, email, department (see [`prechat`](super::prechat)); the trigger of a greeting accepted for the next chat (see [`greeting`](super::greeting)) |
 //!
 //! The XMPP password is not stored: a reload asks `GET xmppcredentials/{id}` again.
 //!

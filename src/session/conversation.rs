@@ -170,6 +170,19 @@ impl Conversation {
         added
     }
 
+    /// A message from the campaign's side without an agent's name (an accepted greeting);
+    /// false when its id is shown already.
+    pub fn add_system_message(&mut self, id: &str, text: &str, at_ms: Option<u64>) -> bool {
+        self.append(SavedEntry::Message {
+            id: id.to_owned(),
+            sender: Sender::System,
+            text: text.to_owned(),
+            status: MessageStatus::Sent,
+            at_ms,
+            earlier: false,
+        })
+    }
+
     pub fn add_notice(&mut self, notice: Notice) {
         self.append(SavedEntry::Notice(notice));
     }

@@ -449,6 +449,7 @@ impl Session {
         self.timers.stop(Timer::Chat);
         self.life.stage = Stage::Ready;
         self.mail_reset();
+        self.forget_greeting();
         self.view.new_chat();
     }
 }

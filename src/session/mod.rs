@@ -24,6 +24,7 @@
 //! | [`tabs`] | the leader/follower protocol of tabs sharing a persistent visitor |
 //! | [`survey`] | the survey `PATCH` and the co-browsing answer |
 //! | [`conversation`], [`view`], [`saved`] | what is shown, its vocabulary, its stored form ([`forms`]: reading it leniently) |
+//! | [`prechat`], [`greeting`] | what the chat's start carries: the form's answers, an accepted proactive greeting |
 //! | [`io`], [`timers`] | the boundary types and the timer table |
 //!
 //! The widget's [`Phase`] is computed from the state by one function, [`Session::phase`];
@@ -34,6 +35,7 @@ pub mod carrier;
 pub mod continuity;
 pub mod conversation;
 pub mod forms;
+pub mod greeting;
 pub mod history;
 pub mod identity;
 pub mod io;
@@ -55,6 +57,7 @@ use webchat_protocol::Instant;
 use crate::events::HostEvent;
 use continuity::Continuity;
 use conversation::Conversation;
+pub use greeting::Greeting;
 use history::History;
 use identity::Identity;
 pub use identity::{TagError, UserInfo};
@@ -226,6 +229,15 @@ impl Session {
         if self.begin(now) {
             self.view.open = open;
             self.save_next();
+            self.finish();
+        }
+    }
+
+    /// The visitor accepted a proactive greeting (see [`greeting`]): shown as the agent's
+    /// first message and named by the chat's start, unless a chat is under way.
+    pub fn handle_greeting(&mut self, greeting: Greeting, now: Now) {
+        if self.begin(now) {
+            self.greeting(greeting);
             self.finish();
         }
     }

@@ -4,10 +4,10 @@
 //! What it does: decides whether the form is shown and with which fields
 //! ([`Session::prechat_state`], computed from the state after every input like the phase), takes
 //! the visitor's answers (checked with the protocol's form rules), keeps them for the chat's
-//! start and across reloads (`webchat:prechat`), sends the "How can we help?" text as the first
-//! message, and builds `POST chatsessions`'s body with `department`, `prechat` and
-//! `greeting_trigger`. With `allowSwitchingDepartments` the visitor may choose again until the
-//! first message.
+//! start and across reloads (`webchat:prechat`, with an accepted greeting's trigger), sends the
+//! "How can we help?" text as the first message, and builds `POST chatsessions`'s body with
+//! `department`, `prechat` and `greeting_trigger`. With `allowSwitchingDepartments` the visitor
+//! may choose again until the first message.
 //!
 //! What it does not: render the form or check it as the visitor types (the component does,
 //! with the same rules), or decide availability.
@@ -122,29 +122,37 @@ pub fn chat_session_body(request: &ChatSessionRequest, start: &ChatStart) -> Str
     serde_json::Value::Object(body).to_string()
 }
 
-/// The stored form of the answers (the message is the conversation's, not kept here).
-fn to_stored(values: &PrechatValues) -> String {
+/// The stored form of the answers and the greeting's trigger (the message is the
+/// conversation's, not kept here); `None` when there is neither.
+fn to_stored(values: Option<&PrechatValues>, greeting: Option<&str>) -> Option<String> {
+    if values.is_none() && greeting.is_none() {
+        return None;
+    }
     let start = ChatStart {
-        department: values.department.clone(),
-        prechat: Some(PreChat {
+        department: values.and_then(|v| v.department.clone()),
+        // Present (if empty) whenever answers were given: that is how they read back.
+        prechat: values.map(|v| PreChat {
             message: None,
-            ..prechat_of(values)
+            ..prechat_of(v)
         }),
-        greeting_trigger: None,
+        greeting_trigger: greeting.map(str::to_owned),
     };
-    serde_json::to_string(&start).unwrap_or_default()
+    serde_json::to_string(&start).ok()
 }
 
-/// Reads [`to_stored`]'s text; `None` when unreadable.
-fn from_stored(text: &str) -> Option<PrechatValues> {
-    let start: ChatStart = serde_json::from_str(text).ok()?;
-    let p = start.prechat.unwrap_or_default();
-    Some(PrechatValues {
+/// Reads [`to_stored`]'s text: the answers (when given) and the greeting's trigger. Nothing
+/// for unreadable text.
+fn from_stored(text: &str) -> (Option<PrechatValues>, Option<String>) {
+    let Ok(start) = serde_json::from_str::<ChatStart>(text) else {
+        return (None, None);
+    };
+    let values = start.prechat.map(|p| PrechatValues {
         name: p.name.unwrap_or_default(),
         email: p.email.unwrap_or_default(),
         message: String::new(),
         department: start.department,
-    })
+    });
+    (values, start.greeting_trigger)
 }
 
 fn prechat_of(values: &PrechatValues) -> PreChat {
@@ -235,11 +243,8 @@ impl Session {
             kept.department = values.department;
         }
         kept.message = values.message.clone();
-        self.write(Save::Set {
-            key: PRECHAT_KEY,
-            value: to_stored(&kept),
-        });
         self.prechat.given = Some(kept);
+        self.store_prechat();
         self.prechat.reopened = false;
         if !values.message.is_empty() {
             self.send_text(values.message);
@@ -258,7 +263,22 @@ impl Session {
 
     /// What the stored answers say (a reload before the first message, or a later chat).
     pub(super) fn prechat_loaded(&mut self, stored: Option<&str>) {
-        self.prechat.given = stored.and_then(from_stored);
+        (self.prechat.given, self.prechat.greeting) = stored.map(from_stored).unwrap_or_default();
+    }
+
+    /// Keeps the answers and the greeting's trigger for the next page view.
+    pub(super) fn store_prechat(&mut self) {
+        let value = to_stored(
+            self.prechat.given.as_ref(),
+            self.prechat.greeting.as_deref(),
+        );
+        self.write(match value {
+            Some(value) => Save::Set {
+                key: PRECHAT_KEY,
+                value,
+            },
+            None => Save::Remove(PRECHAT_KEY),
+        });
     }
 
     /// The livechat fields of `POST chatsessions`.
@@ -272,12 +292,21 @@ impl Session {
         }
     }
 
-    /// The chat started: its first message was the form's, so a later chat starts without it.
+    /// The chat started: its first message was the form's, and the greeting was its start,
+    /// so a later chat starts without either.
     pub(super) fn prechat_used(&mut self) {
         if let Some(g) = self.prechat.given.as_mut() {
             g.message.clear();
         }
-        self.prechat.greeting = None;
+        self.forget_greeting();
+    }
+
+    /// The greeting's trigger is no longer the next chat's (it started, or ended before it
+    /// reached an agent).
+    pub(super) fn forget_greeting(&mut self) {
+        if self.prechat.greeting.take().is_some() {
+            self.store_prechat();
+        }
     }
 
     /// A new visitor: nothing of the old one's answers is kept.
@@ -394,10 +423,35 @@ mod tests {
     #[test]
     fn stored_answers_round_trip_without_the_message() {
         let v = values("Ana", "ana@example.com", "first", Some("sales"));
+        fn read(
+            v: Option<&PrechatValues>,
+            g: Option<&str>,
+        ) -> (Option<PrechatValues>, Option<String>) {
+            from_stored(&to_stored(v, g).unwrap())
+        }
         assert_eq!(
-            from_stored(&to_stored(&v)),
-            Some(values("Ana", "ana@example.com", "", Some("sales")))
+            read(Some(&v), None),
+            (
+                Some(values("Ana", "ana@example.com", "", Some("sales"))),
+                None
+            )
         );
-        assert_eq!(from_stored("nonsense"), None);
+        assert_eq!(
+            read(Some(&PrechatValues::default()), Some("welcome")),
+            (Some(PrechatValues::default()), Some("welcome".into())),
+            "answers given empty still read as given"
+        );
+        assert_eq!(
+            read(None, Some("welcome")),
+            (None, Some("welcome".into())),
+            "a greeting alone gives no answers"
+        );
+        assert_eq!(to_stored(None, None), None);
+        assert_eq!(from_stored("nonsense"), (None, None));
+        // What was stored before greetings were kept reads as it did.
+        assert_eq!(
+            from_stored(r#"{"department":"sales","prechat":{"name":"Ana"}}"#),
+            (Some(values("Ana", "", "", Some("sales"))), None)
+        );
     }
 }

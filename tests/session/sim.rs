@@ -13,8 +13,8 @@ use webchat::model::campaign::widget_config;
 use webchat::model::{ChatStore, EntryKind, MessageStatus, Notice, Phase, Sender};
 use webchat::session::continuity::ALL_KEYS;
 use webchat::session::{
-    HttpReply, HttpRequest, Log, Method, Now, Random, Save, Session, SessionOptions, SocketId,
-    Stored, TabMessage, Transmit, UiAction, ViewUpdate,
+    Greeting, HttpReply, HttpRequest, Log, Method, Now, Random, Save, Session, SessionOptions,
+    SocketId, Stored, TabMessage, Transmit, UiAction, ViewUpdate,
 };
 use webchat_protocol::Instant;
 
@@ -324,6 +324,32 @@ impl Tab {
 
     pub fn say(&mut self, text: &str) {
         self.act(UiAction::SendText(text.into()));
+    }
+
+    /// The visitor accepted the proactive greeting `id` (`message`, by `agent`).
+    pub fn greet(&mut self, id: &str, message: &str, agent: Option<&str>) {
+        self.now += 1;
+        let now = self.now();
+        let greeting = Greeting {
+            id: id.into(),
+            message: message.into(),
+            agent_name: agent.map(str::to_owned),
+        };
+        self.s.handle_greeting(greeting, now);
+        self.drain();
+    }
+
+    /// Every message shown: who wrote it and what.
+    pub fn messages(&self) -> Vec<(Sender, String)> {
+        self.store
+            .entries()
+            .get_untracked()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Message(m) => Some((m.sender, m.text)),
+                EntryKind::Notice(_) => None,
+            })
+            .collect()
     }
 
     // ---- the Public API ----

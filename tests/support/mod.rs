@@ -1,4 +1,5 @@
-//! Helpers every browser test file shares: the document, waiting for effects, sleeping.
+//! Helpers every browser test file shares: the document, waiting for effects, sleeping, a
+//! campaign reply, the widget's storage emptied.
 //! Included with `mod support;`; not a test target of its own. Not every file uses every
 //! helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
@@ -26,4 +27,35 @@ pub async fn settle() {
     }
     sleep(0).await;
     leptos::task::tick().await;
+}
+
+/// The campaign id the tests use.
+pub const CAMPAIGN_ID: &str = "camp1";
+
+/// A campaign reply (`GET campaigns/camp1`'s body).
+pub fn campaign(active: bool, availability: bool) -> String {
+    format!(
+        r##"{{"id":"{CAMPAIGN_ID}","name":"Shop","active":{active},"color":"#ffd400","language":"de",
+        "availability":{availability},"available_agents":1,"available_slots":"∞",
+        "cobrowsing":{{"active":true,"cbr_text":"Darf ich mitsehen?","cobrowsingButtonAcceptText":"Ja","cobrowsingButtonDenyText":"Nein"}},
+        "survey":{{"active":true,"survey_question":"Wie war es?","survey_options":[{{"value":"good","label":"Gut"}},{{"value":"bad","label":"Schlecht"}}],
+        "survey_comment_enable":true,"survey_comment":null,"survey_thanks_enable":true,"survey_thanks":null}}}}"##
+    )
+}
+
+/// Removes every `webchat:` key from both storages (other tests' chats must not be restored).
+pub fn clear_storage() {
+    let w = web_sys::window().unwrap();
+    for s in [w.session_storage(), w.local_storage()]
+        .into_iter()
+        .filter_map(|s| s.ok().flatten())
+    {
+        let keys: Vec<String> = (0..s.length().unwrap_or(0))
+            .filter_map(|i| s.key(i).ok().flatten())
+            .filter(|k| k.starts_with("webchat:"))
+            .collect();
+        for k in keys {
+            let _ = s.remove_item(&k);
+        }
+    }
 }

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::session::forms;
+use crate::session::greeting::Greeting;
 use crate::session::identity::{as_tagged_user, option_as_tagged_user, UserInfo};
 use crate::session::saved::SavedEntry;
 use crate::session::view::{
@@ -78,6 +79,8 @@ pub enum ToLeader {
     ChangeDepartment,
     /// A copy of the chat by email (`None`: the address the chat has).
     EmailTranscript(Option<String>),
+    /// The visitor accepted a proactive greeting in the follower's page.
+    Greeting(Greeting),
 }
 
 /// What the leader shows, for the followers to show the same.
@@ -171,6 +174,11 @@ mod tests {
             ToLeader::ChangeDepartment,
             ToLeader::EmailTranscript(None),
             ToLeader::EmailTranscript(Some("ana@x.example".into())),
+            ToLeader::Greeting(Greeting {
+                id: "welcome".into(),
+                message: "<b>Hi</b>".into(),
+                agent_name: None,
+            }),
         ];
         for r in requests {
             let m = TabMessage::ToLeader(r);

@@ -18,7 +18,7 @@ mod message;
 
 pub use message::{LeaderView, TabMessage, ToLeader};
 
-use super::continuity::{SavedChat, CHAT_KEY, TRANSCRIPT_KEY};
+use super::continuity::{SavedChat, CHAT_KEY, PRECHAT_KEY, TRANSCRIPT_KEY};
 use super::lifecycle::Stage;
 use super::saved::{self, SavedEntry};
 use super::survey::cobrowsing_answered;
@@ -284,6 +284,7 @@ impl Session {
             ToLeader::Prechat(values) => self.action(UiAction::SubmitPrechat(values)),
             ToLeader::ChangeDepartment => self.action(UiAction::ChangeDepartment),
             ToLeader::EmailTranscript(to) => self.action(UiAction::EmailTranscript(to)),
+            ToLeader::Greeting(greeting) => self.accept_greeting(greeting),
         }
     }
 
@@ -327,6 +328,9 @@ impl Session {
                 match saved {
                     Some(saved) => self.continue_saved(saved),
                     None => {
+                        // The form's answers and a greeting the previous leader took.
+                        let prechat = self.keep.stored.get(PRECHAT_KEY).map(str::to_owned);
+                        self.prechat_loaded(prechat.as_deref());
                         self.requeue_saved_outbox();
                         if !self.outbox.queue.is_empty() && self.life.stage == Stage::Ready {
                             self.start_chat();
