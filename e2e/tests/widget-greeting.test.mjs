@@ -79,7 +79,10 @@ test('greeting accepted: the chat opens with it as the agent\'s first message, t
   await signInAgent({ firstname: 'Ana' });
   const { page, problems, context } = await suite.newPage();
   const { visitorId } = await openWidget(page, {
-    livechat: { triggers: [{ id: 'welcome-now', message: 'Welcome! Ask me anything.', agentName: 'Maria' }] },
+    // A second on the page: the events are recorded by then.
+    livechat: {
+      triggers: [{ id: 'welcome-now', message: 'Welcome! Ask me anything.', agentName: 'Maria', rules: { secondsOnPage: 1 } }],
+    },
   });
   await recordEvents(page);
   await bubble(page).waitFor();
@@ -152,6 +155,8 @@ test('unread: badge, title given back exactly, chime, events; kept across a relo
     '(1) New message',
     'announced politely to screen readers',
   );
+  const violations = await axeAudit(page);
+  assert.deepEqual(violations, [], `axe (unread):\n${formatViolations(violations)}`);
   await screenshot(page, 'unread-badge', { clip: WIDGET_CLIP });
 
   // A reload keeps the count (badge and title), and so does a second tab of the same visitor.
