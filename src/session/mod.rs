@@ -379,9 +379,10 @@ impl Session {
         self.keep.save_pending = false;
         self.stopped = true;
     }
+}
 
-    // ---- outputs ----
-
+/// The outputs: what the session asks the driver to do, and what it answers about itself.
+impl Session {
     /// The next HTTP request to make.
     pub fn poll_request(&mut self) -> Option<HttpRequest> {
         self.out.requests.pop_front()
