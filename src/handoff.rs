@@ -111,15 +111,6 @@ fn flag(obj: &JsValue, key: &str) -> bool {
     js_get(obj, key).is_some_and(|v| v.is_truthy())
 }
 
-/// A count the launcher passed (`options.unread`, `unread(n)`): `None` for anything but a
-/// number not below zero.
-fn count(value: Option<JsValue>) -> Option<u32> {
-    let n = value?.as_f64().filter(|n| n.is_finite() && *n >= 0.0)?;
-    // Truncation is the point: a count, capped at what the badge can say anyway.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Some(n.min(f64::from(u32::MAX)) as u32)
-}
-
 /// A greeting as the launcher passes it (`{ id, message, agentName }`); `None` for anything
 /// else. Whether its id and text will do is the session's to check.
 fn greeting(value: &JsValue) -> Option<Greeting> {
@@ -224,7 +215,11 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
         controller.window_opened();
     }
     // Counted on from here while the window is closed (an open one has read them).
-    store.set_unread(count(js_get(&options, "unread")).unwrap_or(0));
+    store.set_unread(
+        js_get(&options, "unread")
+            .and_then(|n| handoff::count(&n))
+            .unwrap_or(0),
+    );
     store.set_draft(
         js_get(&left, "draft")
             .and_then(|d| d.as_string())
@@ -307,7 +302,7 @@ impl ChatHandle {
     /// it while the window is closed. The launcher hears the same count back (`setUnread`) and
     /// ignores it, so nothing goes round.
     pub fn unread(&self, n: JsValue) {
-        if let Some(n) = count(Some(n)) {
+        if let Some(n) = handoff::count(&n) {
             self.with(|w| w.controller().store().set_unread(n));
         }
     }

@@ -7,40 +7,19 @@
 //! `webchat_protocol::api::parse_response`. A request whose future is dropped (widget destroyed,
 //! newer request) is aborted through its `AbortController`.
 
-use std::fmt;
-
 use gloo_net::http::{Headers, Method as HttpMethod, RequestBuilder};
 use web_sys::AbortController;
+use webchat_launcher::adapters::api::{base_url, AbortOnDrop};
 
 use super::describe;
 
 pub use crate::session::io::{Method, RequestHeaders};
 
-/// Why no reply arrived (an HTTP error status is a reply, not a `FetchError`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FetchError {
-    /// Not in a browser window.
-    NoWindow,
-    /// The request could not be built (bad header value or URL).
-    Request(String),
-    /// Offline, DNS, CORS refused, connection reset: worth retrying.
-    Network(String),
-    /// The body could not be read.
-    Body(String),
-}
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FetchError::NoWindow => f.write_str("no browser window"),
-            FetchError::Request(e) => write!(f, "bad request: {e}"),
-            FetchError::Network(e) => write!(f, "network error: {e}"),
-            FetchError::Body(e) => write!(f, "unreadable reply body: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for FetchError {}
+/// Why no reply arrived (an HTTP error status is a reply, not a `FetchError`): the launcher's
+/// error, as both stages' clients fail the same ways.
+pub use webchat_launcher::adapters::api::NetError as FetchError;
+/// A reply with its entity tag (the launcher's reply type).
+pub use webchat_launcher::adapters::api::Reply as Revalidated;
 
 /// A Public API client: base URL (ending in `/`) and token.
 #[derive(Clone, Debug)]
@@ -49,25 +28,11 @@ pub struct Fetch {
     token: String,
 }
 
-/// Aborts the request when the future holding it is dropped early.
-struct AbortOnDrop(AbortController);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        // After completion this is a no-op.
-        self.0.abort();
-    }
-}
-
 impl Fetch {
     /// A client for `base` (a trailing `/` is added when missing).
     pub fn new(base: &str, token: &str) -> Fetch {
-        let mut base = base.to_owned();
-        if !base.ends_with('/') {
-            base.push('/');
-        }
         Fetch {
-            base,
+            base: base_url(base),
             token: token.to_owned(),
         }
     }
@@ -157,13 +122,4 @@ impl Fetch {
             body: text,
         })
     }
-}
-
-/// A reply with its entity tag.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Revalidated {
-    pub status: u16,
-    /// The `ETag` header, when the server sent (and exposed) one.
-    pub etag: Option<String>,
-    pub body: String,
 }

@@ -338,6 +338,7 @@ impl Session {
             ChatEvent::AgentAvailable => self.view.add_notice(Notice::AgentAvailable),
             ChatEvent::CobrowsingRequested => self.cobrowsing_requested(),
             ChatEvent::Delivered(id) => self.outbox_delivered(&id),
+            ChatEvent::AwaitingAgent(id) => self.outbox_awaiting_agent(&id),
             ChatEvent::History { messages, .. } => {
                 for m in messages {
                     // The archive's stamp is when it was written; without one, when it came.

@@ -4,7 +4,9 @@
 //! is also its stanza id, so a reload re-sends it under the same id and the archive's copy and
 //! the acknowledgement are recognised. It waits in the queue while there is no chat (loading,
 //! starting, reconnecting), goes out in order once there is, and becomes "sent" when the chat
-//! reports it delivered. What cannot go out is marked failed with its text kept for Retry.
+//! reports it delivered; one the server sends back because the agent had no session shows as
+//! on its way again until the chat has sent it again. What cannot go out is marked failed with
+//! its text kept for Retry.
 //! Visitor rows saved as `sending` are the queue of a reloaded page. The composer's chat state
 //! (XEP-0085) goes to the chat from here too.
 
@@ -169,6 +171,22 @@ impl Session {
         if let Some(id) = self.outbox.in_flight.remove(stanza_id) {
             self.outbox.texts.remove(&id);
             self.view.set_status(&id, MessageStatus::Sent);
+        }
+    }
+
+    /// Our message `stanza_id` came back (the agent had no session): the chat sends it again
+    /// when the agent is back, so it shows as on its way until delivered again. Saved as
+    /// `sending`, a reload sends it again too.
+    pub(super) fn outbox_awaiting_agent(&mut self, stanza_id: &str) {
+        let id = MessageId::from(stanza_id);
+        let ours = self.view.entries().iter().any(|e| {
+            matches!(e, SavedEntry::Message { id: have, sender: Sender::Visitor, .. } if *have == id.0)
+        });
+        if ours {
+            self.outbox
+                .in_flight
+                .insert(stanza_id.to_owned(), id.clone());
+            self.view.set_status(&id, MessageStatus::Sending);
         }
     }
 

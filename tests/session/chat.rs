@@ -5,7 +5,7 @@ use webchat::events::{Direction, EndedBy as HostEndedBy, HostEvent};
 use webchat::model::{ChatState, EntryKind, MessageStatus, Notice, Phase, Sender};
 use webchat::session::{Method, UiAction};
 
-use crate::sim::{campaign, Tab, CREDS, SESSION, WALL0};
+use crate::sim::{attr_of, campaign, Tab, AGENT, CREDS, SESSION, WALL0};
 
 fn agent_rows(t: &Tab) -> Vec<(String, String, Option<u64>)> {
     t.store
@@ -370,4 +370,51 @@ fn shutdown_ends_a_live_chat_properly_and_remembers_it_ended() {
     t.s.handle_action(UiAction::SendText("after".into()), now);
     t.drain();
     assert!(!t.texts().contains(&"after".to_owned()));
+}
+
+#[test]
+fn a_message_the_agent_could_not_take_shows_on_its_way_until_sent_again() {
+    let mut t = Tab::loaded(&campaign(true, true));
+    t.chatting(false);
+    t.frame(&format!("<presence xmlns='jabber:client' from='{AGENT}'/>"));
+    t.say("are you there?");
+    let sent = t.sent();
+    let id = sent
+        .iter()
+        .find(|f| f.contains("are you there?"))
+        .map(|f| attr_of(f, "id"))
+        .expect("the message went out");
+    assert_eq!(
+        t.visitor_messages()[1],
+        ("are you there?".into(), MessageStatus::Sent)
+    );
+    // The agent's connection is gone: the server sends it back.
+    t.frame(&format!(
+        "<message xmlns='jabber:client' type='error' id='{id}' from='{AGENT}' to='v1@webchat.test/web'><body>are you there?</body><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>"
+    ));
+    assert_eq!(
+        t.visitor_messages()[1],
+        ("are you there?".into(), MessageStatus::Sending)
+    );
+    assert!(t.notices().contains(&Notice::AgentUnavailable));
+    // The agent is back: the same message goes again and counts as sent.
+    t.frame(&format!(
+        "<presence xmlns='jabber:client' from='{AGENT}'><status>available</status></presence>"
+    ));
+    let again = t.sent();
+    assert!(
+        again
+            .iter()
+            .any(|f| f.contains("are you there?") && attr_of(f, "id") == id),
+        "{again:?}"
+    );
+    assert_eq!(
+        t.visitor_messages()[1],
+        ("are you there?".into(), MessageStatus::Sent)
+    );
+    assert_eq!(
+        t.texts().iter().filter(|x| *x == "are you there?").count(),
+        1,
+        "shown once"
+    );
 }

@@ -18,19 +18,12 @@ use webchat::session::{
 };
 use webchat_protocol::Instant;
 
-pub const CAMPAIGN_ID: &str = "camp1";
+#[path = "../support/fixtures.rs"]
+mod fixtures;
+pub use fixtures::{campaign, CAMPAIGN_ID};
+
 pub const WS_URL: &str = "ws://127.0.0.1:9/xmpp-websocket";
 pub const BOSH_URL: &str = "http://127.0.0.1:9/http-bind";
-
-pub fn campaign(active: bool, availability: bool) -> String {
-    format!(
-        r##"{{"id":"{CAMPAIGN_ID}","name":"Shop","active":{active},"color":"#ffd400","language":"de",
-        "availability":{availability},"available_agents":1,"available_slots":"∞",
-        "cobrowsing":{{"active":true,"cbr_text":"Darf ich mitsehen?","cobrowsingButtonAcceptText":"Ja","cobrowsingButtonDenyText":"Nein"}},
-        "survey":{{"active":true,"survey_question":"Wie war es?","survey_options":[{{"value":"good","label":"Gut"}},{{"value":"bad","label":"Schlecht"}}],
-        "survey_comment_enable":true,"survey_comment":null,"survey_thanks_enable":true,"survey_thanks":null}}}}"##
-    )
-}
 
 /// [`campaign`] (active) with the livechat configuration `webchat` (a JSON object).
 pub fn campaign_with(availability: bool, webchat: &str) -> String {

@@ -4,6 +4,11 @@
 //! helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+mod fixtures;
+// Not every test file uses them.
+#[allow(unused_imports)]
+pub use fixtures::{campaign, CAMPAIGN_ID};
+
 /// The test page's document.
 pub fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
@@ -27,20 +32,6 @@ pub async fn settle() {
     }
     sleep(0).await;
     leptos::task::tick().await;
-}
-
-/// The campaign id the tests use.
-pub const CAMPAIGN_ID: &str = "camp1";
-
-/// A campaign reply (`GET campaigns/camp1`'s body).
-pub fn campaign(active: bool, availability: bool) -> String {
-    format!(
-        r##"{{"id":"{CAMPAIGN_ID}","name":"Shop","active":{active},"color":"#ffd400","language":"de",
-        "availability":{availability},"available_agents":1,"available_slots":"∞",
-        "cobrowsing":{{"active":true,"cbr_text":"Darf ich mitsehen?","cobrowsingButtonAcceptText":"Ja","cobrowsingButtonDenyText":"Nein"}},
-        "survey":{{"active":true,"survey_question":"Wie war es?","survey_options":[{{"value":"good","label":"Gut"}},{{"value":"bad","label":"Schlecht"}}],
-        "survey_comment_enable":true,"survey_comment":null,"survey_thanks_enable":true,"survey_thanks":null}}}}"##
-    )
 }
 
 /// Removes every `webchat:` key from both storages (other tests' chats must not be restored).

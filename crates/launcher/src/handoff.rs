@@ -102,6 +102,15 @@ pub fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+/// A count one side passed the other (`setUnread(n)`, `options.unread`, `unread(n)`): `None`
+/// for anything but a number not below zero; capped at `u32::MAX`.
+pub fn count(value: &JsValue) -> Option<u32> {
+    let n = value.as_f64().filter(|n| n.is_finite() && *n >= 0.0)?;
+    // Truncation is the point: a count, capped at what the badge can say anyway.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some(n.min(f64::from(u32::MAX)) as u32)
+}
+
 /// `target[name](...args)`; `Err` with what was thrown, or when there is no such function.
 pub fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
     let f: js_sys::Function = js_get(target, name)
@@ -163,12 +172,7 @@ pub fn shell_object(
     let weak = std::rc::Rc::downgrade(shell);
     functions.add(&obj, bridge::SET_UNREAD, move |n| {
         if let Some(shell) = weak.upgrade() {
-            let n = n
-                .as_f64()
-                .unwrap_or_default()
-                .clamp(0.0, f64::from(u32::MAX));
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            shell.set_unread(n as u32);
+            shell.set_unread(count(&n).unwrap_or(0));
         }
         JsValue::UNDEFINED
     });

@@ -10,8 +10,10 @@
 //! ejabberd echoes our own presence); `uid` may be stripped, so ids fall back to the
 //! server's `<stanza-id/>`, then `id`; Prosody sends `unavailable` from the agent before the
 //! agent's real presence, so "agent unavailable" is only reported after the agent was seen
-//! available. What it does not do: render anything, or decide whether to reconnect (the
-//! widget calls [`Chat::reconnect`] on a new transport).
+//! available. A message the server bounces because the agent has no session (ejabberd and
+//! Prosody without offline storage answer `service-unavailable`) is kept and sent again when
+//! the agent is back, never dropped. What it does not do: render anything, or decide whether
+//! to reconnect (the widget calls [`Chat::reconnect`] on a new transport).
 
 use crate::chatstates::ChatState;
 use crate::cobrowsing::Cobrowsing;
@@ -24,6 +26,22 @@ use crate::time::Instant;
 use crate::xml::Element;
 use core::fmt;
 use std::collections::{HashSet, VecDeque};
+
+/// How long a sent message is kept for a bounce to name it: servers bounce at once, but a
+/// bounce may come after a reconnect.
+pub const BOUNCE_WINDOW: core::time::Duration = core::time::Duration::from_secs(120);
+
+/// At most this many sent messages are kept for bounces (a visitor typing fast).
+const RECENT_MAX: usize = 64;
+
+/// The error conditions that mean "the agent has no session to deliver to" (RFC 6120 §8.3.3,
+/// RFC 6121 §8.5.2): what a server without offline storage answers while the agent is away.
+const AGENT_AWAY: [&str; 4] = [
+    "service-unavailable",
+    "recipient-unavailable",
+    "item-not-found",
+    "remote-server-timeout",
+];
 
 /// What the visitor's chat needs.
 #[derive(Clone, Debug)]
@@ -95,6 +113,9 @@ pub enum ChatEvent {
     /// Our message with this local id reached the server: it acknowledged it (XEP-0198), or,
     /// on a stream without acknowledgements, the message went out on the ready stream.
     Delivered(String),
+    /// Our message with this local id came back: the agent had no session to take it. It
+    /// waits and goes out again when the agent is available ([`ChatEvent::Delivered`] again).
+    AwaitingAgent(String),
     /// A page of archived messages, oldest first, without ones already seen.
     History {
         /// The messages.
@@ -143,6 +164,10 @@ pub struct Chat {
     last_state: Option<ChatState>,
     seen: HashSet<String>,
     own_ids: HashSet<String>,
+    /// Our chat messages of the last [`BOUNCE_WINDOW`], as sent: a bounce names one by id.
+    recent: VecDeque<(Instant, String, Element)>,
+    /// Messages bounced because the agent was away, in order: sent again when it is back.
+    awaiting_agent: Vec<Element>,
     outbox: Vec<Element>,
     resend: Vec<String>,
     history: Option<HistoryQuery>,
@@ -179,6 +204,8 @@ impl Chat {
             last_state: None,
             seen: HashSet::new(),
             own_ids,
+            recent: VecDeque::new(),
+            awaiting_agent: Vec::new(),
             outbox: Vec::new(),
             resend: Vec::new(),
             history: None,
@@ -274,7 +301,7 @@ impl Chat {
         &mut self,
         id: &str,
         text: &str,
-        _now: Instant,
+        now: Instant,
     ) -> Result<(), ChatEnded> {
         if self.ending {
             return Err(ChatEnded);
@@ -285,7 +312,9 @@ impl Chat {
         m.chat_state = Some(ChatState::Active);
         self.own_ids.insert(id.to_owned());
         self.last_state = Some(ChatState::Active);
-        self.send_or_hold(m.to_element());
+        let el = m.to_element();
+        self.remember_sent(id, &el, now);
+        self.send_or_hold(el);
         Ok(())
     }
 
@@ -426,7 +455,7 @@ impl Chat {
                     self.fetch_after_connect = true;
                 }
                 Event::Message(m) => self.on_message(m, now),
-                Event::Presence(p) => self.on_presence(p),
+                Event::Presence(p) => self.on_presence(p, now),
                 Event::IqResponse(iq) => self.on_iq_response(iq),
                 Event::Acked(id) => {
                     if self.own_ids.contains(&id) {
@@ -527,6 +556,9 @@ impl Chat {
         if let Some(a) = m.archived {
             return self.on_archived(*a, m.from.as_ref());
         }
+        if m.kind == MessageType::Error {
+            return self.on_bounce(&m);
+        }
         if !self.is_agent(m.from.as_ref())
             || matches!(m.kind, MessageType::Error | MessageType::Groupchat)
         {
@@ -581,7 +613,7 @@ impl Chat {
         }
     }
 
-    fn on_presence(&mut self, p: Presence) {
+    fn on_presence(&mut self, p: Presence, now: Instant) {
         if self.is_self(p.from.as_ref()) || !self.is_agent(p.from.as_ref()) {
             return;
         }
@@ -612,9 +644,62 @@ impl Chat {
                 if self.agent_unavailable && available {
                     self.agent_unavailable = false;
                     self.events.push_back(ChatEvent::AgentAvailable);
+                    // Bounced while the agent was away: now it can take them, in order.
+                    for el in core::mem::take(&mut self.awaiting_agent) {
+                        // Still named by a bounce should the agent be gone again.
+                        if let Some(id) = el.attr("id").map(str::to_owned) {
+                            self.remember_sent(&id, &el, now);
+                        }
+                        self.send_or_hold(el);
+                    }
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Keeps `el` (our chat message `id`) for [`BOUNCE_WINDOW`], so a bounce can name it.
+    fn remember_sent(&mut self, id: &str, el: &Element, now: Instant) {
+        while let Some((at, _, _)) = self.recent.front() {
+            if now.saturating_duration_since(*at) <= BOUNCE_WINDOW && self.recent.len() < RECENT_MAX
+            {
+                break;
+            }
+            self.recent.pop_front();
+        }
+        self.recent.push_back((now, id.to_owned(), el.clone()));
+    }
+
+    /// An error reply to one of our messages: when it says the agent has no session, the
+    /// message waits for the agent to come back. Other errors (a policy refusal) are not ours
+    /// to repair by sending again.
+    fn on_bounce(&mut self, m: &Message) {
+        let Some(id) = m.id.as_deref() else { return };
+        // The bounce comes from the agent's address (the server answers for it), or without one.
+        if m.from
+            .as_ref()
+            .is_some_and(|f| !f.bare_eq(&self.config.agent))
+        {
+            return;
+        }
+        let away = m
+            .error
+            .as_ref()
+            .is_none_or(|e| AGENT_AWAY.contains(&e.condition.as_str()));
+        let Some(at) = self.recent.iter().position(|(_, sent, _)| sent == id) else {
+            return;
+        };
+        if !away {
+            return;
+        }
+        if let Some((_, id, el)) = self.recent.remove(at) {
+            self.awaiting_agent.push(el);
+            if !self.agent_unavailable {
+                self.agent_unavailable = true;
+                self.set_typing(false);
+                self.events.push_back(ChatEvent::AgentUnavailable);
+            }
+            self.events.push_back(ChatEvent::AwaitingAgent(id));
         }
     }
 

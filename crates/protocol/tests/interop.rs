@@ -518,3 +518,48 @@ async fn interop_history_from_archive() {
 // Keep the trait import used even when only some tests are compiled.
 #[allow(dead_code)]
 fn _uses_trait<M: SansIo>(_: &M) {}
+
+/// The agent's client goes away cleanly; what the visitor writes meanwhile comes back from the
+/// server (neither ejabberd nor Prosody here keeps offline messages), waits in the chat, and
+/// reaches the agent once it has logged in again.
+#[tokio::test]
+#[ignore = "needs a real XMPP server: run `cargo xtask test`"]
+async fn interop_a_message_to_an_absent_agent_waits_for_it() {
+    let mut p = Pair::new().await;
+    let t = p.t();
+    p.a.m.close(t);
+    p.a.run_for(Duration::from_millis(300)).await;
+    p.v_wait(|e| *e == ChatEvent::AgentUnavailable).await;
+
+    let t = p.t();
+    let id =
+        p.v.m
+            .send_message("written while you were gone", t)
+            .unwrap();
+    p.v.wait_for(T, |e| *e == ChatEvent::AwaitingAgent(id.clone()))
+        .await;
+
+    // The agent logs in again and is available: the message arrives, once.
+    let env = env();
+    let local = p
+        .agent
+        .local()
+        .expect("the agent has a local part")
+        .to_owned();
+    let cfg = Config::new(&local, "agentpw", &env.agent_domain, "console", entropy());
+    p.a = login("agent", &env.url, cfg, p.origin).await;
+    p.a_send(Presence::default().to_element());
+    p.a_wait(
+        |e| matches!(e, Event::Message(m) if m.body.as_deref() == Some("written while you were gone")),
+    )
+    .await;
+    p.v_wait(|e| *e == ChatEvent::Delivered(id.clone())).await;
+    p.a.run_for(Duration::from_millis(300)).await;
+    assert!(
+        !p.a
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Message(m) if m.body.as_deref() == Some("written while you were gone"))),
+        "delivered once"
+    );
+}

@@ -842,6 +842,104 @@ fn agent_back_by_seed_status_attribute_and_typing_cleared_by_unavailable() {
     );
 }
 
+/// The server's answer to our message `id` when the agent has no session (ejabberd and Prosody
+/// without offline storage).
+fn bounce(id: &str, condition: &str) -> String {
+    format!("<message xmlns='jabber:client' from='{AGENT}' to='v1@webchat.test/web' type='error' id='{id}'><body>are you there?</body><error type='cancel'><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>")
+}
+
+#[test]
+fn a_message_bounced_while_the_agent_is_away_goes_again_when_it_is_back() {
+    let mut s = connect();
+    s.recv(&format!(
+        "<presence xmlns='jabber:client' from='{AGENT}/console'/>"
+    ));
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='3'/>");
+    let t = Instant::from_millis(s.now);
+    let id = s.chat.send_message("are you there?", t).unwrap();
+    // The message, then an acknowledgement request.
+    let first = s.sent();
+    assert!(first[0].contains("are you there?"), "{first:?}");
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='4'/>");
+    assert_eq!(s.events(), vec![ChatEvent::Delivered(id.clone())]);
+
+    // The agent's connection is gone: the server sends the message back.
+    s.recv(&bounce(&id, "service-unavailable"));
+    assert_eq!(
+        s.events(),
+        vec![
+            ChatEvent::AgentUnavailable,
+            ChatEvent::AwaitingAgent(id.clone())
+        ]
+    );
+    // A second bounce of the same message (a duplicate) changes nothing.
+    s.recv(&bounce(&id, "service-unavailable"));
+    assert!(s.events().is_empty());
+    assert!(s.sent().iter().all(|f| !f.contains("are you there?")));
+
+    // The agent logs in again: the message goes out once more, same id, same text.
+    let back = s.recv(&format!("<presence xmlns='jabber:client' from='{AGENT}/console'><status>available</status></presence>"));
+    assert_eq!(back[0], first[0], "the very same stanza");
+    assert_eq!(s.events(), vec![ChatEvent::AgentAvailable]);
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='5'/>");
+    assert_eq!(s.events(), vec![ChatEvent::Delivered(id.clone())]);
+
+    // Gone again before it arrived: it waits again (it is still named by its id).
+    s.recv(&bounce(&id, "recipient-unavailable"));
+    assert_eq!(
+        s.events(),
+        vec![ChatEvent::AgentUnavailable, ChatEvent::AwaitingAgent(id)]
+    );
+}
+
+#[test]
+fn other_errors_and_strangers_bounces_are_not_resent() {
+    let mut s = connect();
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='3'/>");
+    let t = Instant::from_millis(s.now);
+    let id = s.chat.send_message("hello", t).unwrap();
+    s.sent();
+    s.events();
+    // Refused by policy: sending it again would be refused again.
+    s.recv(&bounce(&id, "policy-violation"));
+    // From someone who is not the agent, or naming a message we never sent.
+    s.recv(&bounce(&id, "service-unavailable").replace(AGENT, "mallory@webchat.test"));
+    s.recv(&bounce("not-ours", "service-unavailable"));
+    assert!(s.events().is_empty());
+    s.recv(&format!(
+        "<presence xmlns='jabber:client' from='{AGENT}/console' type='unavailable'/>"
+    ));
+    s.recv(&format!(
+        "<presence xmlns='jabber:client' from='{AGENT}/console'/>"
+    ));
+    assert!(
+        s.sent().iter().all(|f| !f.contains("hello")),
+        "nothing sent again"
+    );
+}
+
+#[test]
+fn a_bounce_after_the_window_is_not_matched() {
+    let mut s = connect();
+    s.recv("<a xmlns='urn:xmpp:sm:3' h='3'/>");
+    let id = s
+        .chat
+        .send_message("old", Instant::from_millis(s.now))
+        .unwrap();
+    s.sent();
+    s.events();
+    // Later messages push the old one out of the window.
+    s.now += webchat_protocol::visitor::BOUNCE_WINDOW.as_millis() as u64 + 1;
+    s.chat
+        .send_message("new", Instant::from_millis(s.now))
+        .unwrap();
+    s.recv(&bounce(&id, "service-unavailable"));
+    assert!(s
+        .events()
+        .iter()
+        .all(|e| !matches!(e, ChatEvent::AwaitingAgent(_))));
+}
+
 // ---------- a page reload: a new `Chat` built from what the page saved ----------
 
 const FEATURES_PLAIN: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>";

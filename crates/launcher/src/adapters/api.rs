@@ -5,8 +5,9 @@
 //!
 //! [`ApiRead`] is the seam tests script; [`SharedReads`] makes two reads of the same resource
 //! at the same moment one request. Nothing here interprets a reply, and nothing writes: the
-//! launcher only reads (the chat stage has its own client for everything else). A read whose
-//! future is dropped (widget destroyed) is aborted.
+//! launcher only reads (the chat stage has its own client for everything else, sharing
+//! [`NetError`], [`Reply`], [`AbortOnDrop`] and [`base_url`] from here). A read whose future is
+//! dropped (widget destroyed) is aborted.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -80,8 +81,9 @@ pub struct Api {
     token: String,
 }
 
-/// Aborts the request when the future holding it is dropped early.
-struct AbortOnDrop(AbortController);
+/// Aborts the request when the future holding it is dropped early (the chat stage's client
+/// uses it too).
+pub struct AbortOnDrop(pub AbortController);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -90,15 +92,20 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The API base URL as both stages' clients join paths to it: with a trailing `/`.
+pub fn base_url(base: &str) -> String {
+    let mut base = base.to_owned();
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    base
+}
+
 impl Api {
     /// A client for `base` (a trailing `/` is added when missing).
     pub fn new(base: &str, token: &str) -> Api {
-        let mut base = base.to_owned();
-        if !base.ends_with('/') {
-            base.push('/');
-        }
         Api {
-            base,
+            base: base_url(base),
             token: token.to_owned(),
         }
     }

@@ -195,12 +195,7 @@ impl Widget {
         let unread = me.clone();
         functions.add(&obj, bridge::SET_UNREAD, move |n| {
             if let Some(w) = unread.upgrade() {
-                let n = n
-                    .as_f64()
-                    .unwrap_or_default()
-                    .clamp(0.0, f64::from(u32::MAX));
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                Widget(w).unread_changed(n as u32);
+                Widget(w).unread_changed(handoff::count(&n).unwrap_or(0));
             }
             JsValue::UNDEFINED
         });

@@ -1,6 +1,7 @@
 //! `<message/>` with the payloads of this protocol: body, chat state (XEP-0085 and the seed's
 //! `closed`/`blocked`), nick (XEP-0172), the seed's `uid`/`agent_id` attributes, stanza ids
-//! (XEP-0359), the transfer and co-browsing `internal` payloads, and MAM results (XEP-0313).
+//! (XEP-0359), the transfer and co-browsing `internal` payloads, MAM results (XEP-0313) and,
+//! on an error reply (a message that bounced), its RFC 6120 `<error/>`.
 //!
 //! What it does not do: keep other payloads, or pick a body by `xml:lang` (the first body wins).
 
@@ -12,6 +13,7 @@ use crate::jid::Jid;
 use crate::mam::ArchivedMessage;
 use crate::nick::Nick;
 use crate::ns;
+use crate::stanza::iq::StanzaError;
 use crate::stanza::opt_jid;
 use crate::stanza_id::StanzaId;
 use crate::xml::Element;
@@ -90,6 +92,9 @@ pub struct Message {
     /// XEP-0203 `<delay stamp/>`: when the server held the message back (offline storage, a
     /// resumed stream), the time it was first sent (XEP-0082, e.g. `2026-12-05T10:42:00Z`).
     pub delay: Option<String>,
+    /// The `<error/>` of a `type="error"` reply (RFC 6120 §8.3): why the server could not
+    /// deliver the message with this `id`. An unreadable one is left out.
+    pub error: Option<StanzaError>,
 }
 
 impl Message {
@@ -146,6 +151,9 @@ impl Message {
                 (ns::DELAY, "delay") if m.delay.is_none() => {
                     m.delay = c.attr("stamp").map(str::to_owned);
                 }
+                (ns::CLIENT, "error") if m.error.is_none() => {
+                    m.error = StanzaError::from_element(c).ok();
+                }
                 _ => {}
             }
         }
@@ -190,6 +198,9 @@ impl Message {
         }
         if let Some(stamp) = &self.delay {
             el.push(Element::new("delay", ns::DELAY).with_attr("stamp", stamp));
+        }
+        if let Some(e) = &self.error {
+            el.push(e.to_element());
         }
         el
     }
@@ -273,6 +284,30 @@ agent_id="ICdmJjkdFc/hiYoSoZKq1fZaokdZpCSfx64zDXNNWpw=">
             "<delay xmlns=\"urn:xmpp:delay\" stamp=\"2026-12-05T10:42:00Z\"/></message>"
         ));
         assert_eq!(Message::from_element(&m.to_element()).unwrap(), m);
+    }
+
+    /// What ejabberd and Prosody send back for a chat message to a user with no session.
+    const BOUNCE: &str = r#"<message xmlns="jabber:client" from="agent3@agents.example/webchat"
+to="visitor@example/web" type="error" id="v00ff"><body>are you there?</body>
+<error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error>
+</message>"#;
+
+    #[test]
+    fn a_bounce_keeps_its_id_and_error() {
+        let m = Message::from_element(&parse(BOUNCE, ns::CLIENT).unwrap()).unwrap();
+        assert_eq!(m.kind, MessageType::Error);
+        assert_eq!(m.id.as_deref(), Some("v00ff"));
+        let e = m.error.clone().expect("the error");
+        assert_eq!(e.condition, "service-unavailable");
+        let again = Message::from_element(&m.to_element()).unwrap();
+        assert_eq!(again, m);
+        // An error without a defined condition is a bounce all the same, without a reason.
+        let bare = BOUNCE.replace(
+            r#"<service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/>"#,
+            "",
+        );
+        let m = Message::from_element(&parse(&bare, ns::CLIENT).unwrap()).unwrap();
+        assert_eq!((m.kind, m.error), (MessageType::Error, None));
     }
 
     #[test]
