@@ -10,9 +10,9 @@
 //! ejabberd echoes our own presence); `uid` may be stripped, so ids fall back to the
 //! server's `<stanza-id/>`, then `id`; Prosody sends `unavailable` from the agent before the
 //! agent's real presence, so "agent unavailable" is only reported after the agent was seen
-//! available. A message the server bounces because the agent has no session (ejabberd and
-//! Prosody without offline storage answer `service-unavailable`) is kept and sent again when
-//! the agent is back, never dropped. What it does not do: render anything, or decide whether
+//! available. A message the server bounces because the agent has no session (a server without
+//! an archive or offline storage answers `service-unavailable`; ejabberd and Prosody with MAM
+//! keep it in the agent's archive instead) is kept and sent again when the agent is back. What it does not do: render anything, or decide whether
 //! to reconnect (the widget calls [`Chat::reconnect`] on a new transport).
 
 use crate::chatstates::ChatState;
