@@ -91,6 +91,8 @@ impl Transport for LauncherCampaign {
 
 /// A running chat: the widget (controller and window) and the launcher's shell.
 struct Running {
+    // Dropped first (field order): the page's title comes back before the window goes.
+    _unread: webchat_launcher::notify::Notifier,
     widget: Widget,
 }
 
@@ -257,8 +259,13 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
         }
     }
     _ = handoff::call(&bridge, bridge::MOUNTED, &[]);
+    let unread = widget
+        .with_owner(|| crate::unread::notify(&store, link.host().clone(), Storage::open(kind)));
     Ok(ChatHandle {
-        running: Rc::new(RefCell::new(Some(Running { widget }))),
+        running: Rc::new(RefCell::new(Some(Running {
+            _unread: unread,
+            widget,
+        }))),
     })
 }
 
@@ -296,15 +303,6 @@ impl ChatHandle {
     /// `CV.user.reset()`.
     pub fn reset(&self) {
         self.with(|w| w.controller().reset());
-    }
-
-    /// Another tab changed the unread count (the launcher's storage says `n`): counted on from
-    /// it while the window is closed. The launcher hears the same count back (`setUnread`) and
-    /// ignores it, so nothing goes round.
-    pub fn unread(&self, n: JsValue) {
-        if let Some(n) = handoff::count(&n) {
-            self.with(|w| w.controller().store().set_unread(n));
-        }
     }
 
     /// The visitor accepted a proactive greeting, `{ id, message, agentName }` (before the

@@ -16,6 +16,8 @@
 //!   natively; [`controller`]: its browser driver, feeding the store and implementing the sink.
 //! - [`entry`]: [`Widget`](entry::Widget) (controller + view); [`handoff`]: `startChat`, the
 //!   chat stage's entry, and the handle the launcher calls; [`events`] names the host events.
+//! - [`unread`]: the unread count's title, chime, event and storage (the launcher's `notify`,
+//!   run here, where a chat is).
 //!
 //! This crate holds no protocol logic: every rule about stanzas lives in `webchat_protocol`.
 //! The UI's side of the contract is small: a [`ChatStore`](model::ChatStore) changed through its
@@ -48,6 +50,7 @@ pub mod linkify;
 pub mod model;
 pub mod mount;
 pub mod session;
+pub mod unread;
 pub mod viewport;
 pub use webchat_launcher::{events, theme, visibility};
 

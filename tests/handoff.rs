@@ -2,8 +2,9 @@
 //! Browser tests of the chat stage's entry, `startChat(bridge)`, with a bridge as the launcher
 //! builds it: its shell and setters from `webchat_launcher::handoff::shell_object` (the real
 //! launcher button and badge), the rest (options, campaign reply, what the frame left) here.
-//! What they keep: the unread count the launcher kept starts the chat's, another tab's count
-//! reaches the badge, and an accepted greeting is the window's first message, as text. The
+//! What they keep: the unread count the launcher kept starts the chat's (with the page title
+//! and the count kept for the next page view), another tab's count reaches the badge, and an
+//! accepted greeting is the window's first message, as text. The
 //! launcher's side is tested with the launcher, both stages together end to end
 //! (e2e/tests/embed-stages).
 
@@ -139,30 +140,54 @@ fn greeting(id: &str, message: &str, agent: Option<&str>) -> JsValue {
     g.into()
 }
 
+/// Another tab wrote `n` as the unread count: the browser's `storage` event in this one.
+fn other_tab_wrote(n: &str) {
+    let e = web_sys::Event::new("storage").unwrap();
+    js_sys::Reflect::set(&e, &"key".into(), &"webchat:unread".into()).unwrap();
+    js_sys::Reflect::set(&e, &"newValue".into(), &n.into()).unwrap();
+    web_sys::window().unwrap().dispatch_event(&e).unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn the_kept_unread_count_starts_the_chats_and_another_tabs_reaches_the_badge() {
+    document().set_title("Shop");
     let s = Stages::start(JsValue::from(3), Left::default()).await;
     assert_eq!(s.shell.unread(), 3);
     assert_eq!(s.badge().as_deref(), Some("3"));
+    // The chat keeps the count and flashes the title (the campaign speaks German).
+    let stored = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.get_item("webchat:unread").unwrap().as_deref(),
+        Some("3")
+    );
+    assert_eq!(document().title(), "(3) Neue Nachrichten");
 
-    s.chat().unread(JsValue::from(5));
+    other_tab_wrote("5");
     settle().await;
     assert_eq!(s.badge().as_deref(), Some("5"));
-    s.chat().unread(JsValue::from_str("many"));
+    other_tab_wrote("many");
     settle().await;
-    assert_eq!(s.shell.unread(), 5, "not a count: ignored");
+    assert_eq!(s.badge(), None, "an unreadable count is none");
 
     // An open window has read everything, whatever another tab counted.
     s.chat().open();
     settle().await;
     assert_eq!(s.badge(), None);
-    s.chat().unread(JsValue::from(7));
+    assert_eq!(document().title(), "Shop", "the title given back");
+    other_tab_wrote("7");
     settle().await;
     assert_eq!(s.shell.unread(), 0);
     s.chat().close();
-    s.chat().unread(JsValue::from(2));
+    other_tab_wrote("2");
     settle().await;
     assert_eq!(s.badge().as_deref(), Some("2"));
+    s.chat().destroy();
+    settle().await;
+    assert_eq!(document().title(), "Shop", "given back when the chat goes");
 }
 
 #[wasm_bindgen_test]

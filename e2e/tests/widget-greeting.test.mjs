@@ -56,6 +56,13 @@ test('greeting: shown when its rules hold, as text, dismissed, never twice for t
   assert.deepEqual((await events(page, 'greeting'))[1], { id: 'hello', action: 'dismissed' });
   // One at a time: the next trigger shows only on a later page view.
   assert.equal(await bubble(page).count(), 0);
+  // A greeting shown is a sign of interest: the chat stage was fetched with it, so a click on
+  // the next one finds the chat ready.
+  await waitFor(
+    () => page.evaluate(() =>
+      performance.getEntriesByType('resource').some((e) => /\/(webchat\.[0-9a-f]+\.wasm|webchat_bg\.wasm)$/.test(e.name))),
+    { message: 'the chat stage fetched with the greeting' },
+  );
 
   // The next page view: "hello" was shown to this visitor, so "later" is the one that comes.
   await page.reload();

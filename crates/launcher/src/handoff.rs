@@ -82,9 +82,6 @@ pub mod chat {
     pub const STATE: &str = "state";
     /// `()`: ends a live chat properly and removes the window.
     pub const DESTROY: &str = "destroy";
-    /// `(n: number)`: another tab changed the unread count (the storage says): the chat counts
-    /// on from it, without telling the launcher back.
-    pub const UNREAD: &str = "unread";
     /// `({ id, message, agentName: string | null })`: the visitor accepted a proactive greeting
     /// (called before [`OPEN`]). With no chat under way the window shows `message` as the agent's
     /// first message (named `agentName`) and the chat it starts names `id` as its
@@ -102,7 +99,7 @@ pub fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-/// A count one side passed the other (`setUnread(n)`, `options.unread`, `unread(n)`): `None`
+/// A count one side passed the other (`setUnread(n)`, `options.unread`): `None`
 /// for anything but a number not below zero; capped at `u32::MAX`.
 pub fn count(value: &JsValue) -> Option<u32> {
     let n = value.as_f64().filter(|n| n.is_finite() && *n >= 0.0)?;

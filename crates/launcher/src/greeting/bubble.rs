@@ -69,6 +69,7 @@ type Listener = (Element, Closure<dyn FnMut(Event)>);
 /// A drawn bubble. Dropping it takes it off the page.
 pub struct Bubble {
     root: Element,
+    close: Element,
     listeners: Option<[Listener; 2]>,
 }
 
@@ -104,8 +105,17 @@ impl Bubble {
         parent.insert_before(&els[0], Some(before)).ok()?;
         Some(Bubble {
             root: els[0].clone(),
+            close: els[4].clone(),
             listeners: Some(listeners),
         })
+    }
+}
+
+impl Bubble {
+    /// Whether the keyboard has the focus on the bubble's dismiss button (`:focus-visible`):
+    /// then the focus has somewhere to go when the bubble does.
+    pub fn keyboard_on_dismiss(&self) -> bool {
+        self.close.matches(":focus-visible").unwrap_or(false)
     }
 }
 

@@ -4,9 +4,10 @@
 //! storage, so it survives a reload and tabs sharing the storage follow each other (the
 //! browser's `storage` event).
 //!
-//! The count itself is the chat's: the chat stage counts agent messages that arrive while the
-//! window is closed and says so through the handoff; this module only carries it to the page.
-//! The badge and its screen-reader announcement are the shell's.
+//! The chat stage runs it (messages are unread only where a chat is): its store counts agent
+//! messages that arrive while the window is closed, and this module carries the count to the
+//! page. The launcher only reads the kept count ([`stored_count`]) and shows the badge and its
+//! screen-reader announcement (the shell's).
 
 pub mod sound;
 pub mod title;
@@ -49,11 +50,53 @@ struct State {
 /// stops listening.
 pub struct Notifier(Rc<RefCell<State>>);
 
+/// Feeds a [`Notifier`] without keeping it alive: does nothing once it is gone.
+#[derive(Clone)]
+pub struct NotifierHandle(Weak<RefCell<State>>);
+
+impl NotifierHandle {
+    /// The language of the title text.
+    pub fn set_lang(&self, lang: Lang) {
+        let Some(state) = self.0.upgrade() else {
+            return;
+        };
+        let changed = {
+            let mut s = state.borrow_mut();
+            let changed = s.lang != lang;
+            s.lang = lang;
+            changed
+        };
+        if changed {
+            Notifier::retitle(&state, false);
+        }
+    }
+
+    /// Switches the chime on or off (the configuration's `sound`).
+    pub fn set_sound(&self, on: bool) {
+        let Some(state) = self.0.upgrade() else {
+            return;
+        };
+        let mut s = state.borrow_mut();
+        match (on, s.chime.is_some()) {
+            (true, false) => s.chime = Some(Chime::new()),
+            (false, true) => s.chime = None,
+            _ => {}
+        }
+    }
+
+    /// This tab's chat counted `n` unread messages.
+    pub fn changed(&self, n: u32) {
+        if let Some(state) = self.0.upgrade() {
+            Notifier::apply(&state, n, true);
+        }
+    }
+}
+
 impl Notifier {
     /// Starts with the count `storage` kept (the page hears it once when there is one);
     /// `other_tab` hears the counts other tabs write.
     pub fn start(host: HtmlElement, storage: Storage, other_tab: impl Fn(u32) + 'static) -> Self {
-        let count = read_count(storage.get(keys::UNREAD).as_deref());
+        let count = stored_count(storage.get(keys::UNREAD).as_deref());
         let state = Rc::new(RefCell::new(State {
             host,
             storage,
@@ -71,7 +114,7 @@ impl Notifier {
             if js_get(&e, "key").and_then(|k| k.as_string()).as_deref() != Some(&full) {
                 return;
             }
-            let n = read_count(
+            let n = stored_count(
                 js_get(&e, "newValue")
                     .and_then(|v| v.as_string())
                     .as_deref(),
@@ -97,32 +140,9 @@ impl Notifier {
         self.0.borrow().count
     }
 
-    /// The language of the title text.
-    pub fn set_lang(&self, lang: Lang) {
-        let changed = {
-            let mut s = self.0.borrow_mut();
-            let changed = s.lang != lang;
-            s.lang = lang;
-            changed
-        };
-        if changed {
-            Notifier::retitle(&self.0, false);
-        }
-    }
-
-    /// Switches the chime on or off (the configuration's `sound`).
-    pub fn set_sound(&self, on: bool) {
-        let mut s = self.0.borrow_mut();
-        match (on, s.chime.is_some()) {
-            (true, false) => s.chime = Some(Chime::new()),
-            (false, true) => s.chime = None,
-            _ => {}
-        }
-    }
-
-    /// This tab's chat counted `n` unread messages.
-    pub fn changed(&self, n: u32) {
-        Notifier::apply(&self.0, n, true);
+    /// A handle to feed it that does not keep it alive (an effect holds it).
+    pub fn handle(&self) -> NotifierHandle {
+        NotifierHandle(Rc::downgrade(&self.0))
     }
 
     /// Takes the count `n` (from this tab's chat when `mine`, else from another tab); false
@@ -138,7 +158,7 @@ impl Notifier {
             if mine {
                 // Tabs sharing the storage count the same messages: the first to write a new
                 // count chimes, the others find it written already.
-                let written = read_count(s.storage.get(keys::UNREAD).as_deref());
+                let written = stored_count(s.storage.get(keys::UNREAD).as_deref());
                 if n == 0 {
                     s.storage.remove(keys::UNREAD);
                 } else {
@@ -201,21 +221,21 @@ impl Drop for Notifier {
     }
 }
 
-/// A stored count: a decimal number; anything else is 0.
-fn read_count(text: Option<&str>) -> u32 {
+/// A stored count (`webchat:unread`): a decimal number; anything else is 0.
+pub fn stored_count(text: Option<&str>) -> u32 {
     text.and_then(|t| t.trim().parse().ok()).unwrap_or(0)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::read_count;
+    use super::stored_count;
 
     #[test]
     fn a_stored_count_reads_leniently() {
-        assert_eq!(read_count(Some("3")), 3);
-        assert_eq!(read_count(Some(" 12 ")), 12);
-        assert_eq!(read_count(Some("-1")), 0);
-        assert_eq!(read_count(Some("lots")), 0);
-        assert_eq!(read_count(None), 0);
+        assert_eq!(stored_count(Some("3")), 3);
+        assert_eq!(stored_count(Some(" 12 ")), 12);
+        assert_eq!(stored_count(Some("-1")), 0);
+        assert_eq!(stored_count(Some("lots")), 0);
+        assert_eq!(stored_count(None), 0);
     }
 }

@@ -235,12 +235,15 @@ impl Widget {
         };
         i.greeter.shown = Some((trigger, bubble));
         events::emit(&i.host, &event);
+        drop(i);
+        // A greeting shown is a sign of interest: the chat comes now, so a click finds it.
+        self.want_chat();
     }
 
     /// The visitor closed the bubble.
     fn dismiss_greeting(&self) {
         let mut i = self.0.inner.borrow_mut();
-        if let Some((t, _bubble)) = i.greeter.shown.take() {
+        if let Some((t, bubble)) = i.greeter.shown.take() {
             events::emit(
                 &i.host,
                 &HostEvent::Greeting {
@@ -248,8 +251,11 @@ impl Widget {
                     action: GreetingAction::Dismissed,
                 },
             );
-            // Focus was on the bubble, which is gone: the launcher is where it belongs.
-            _ = i.shell.launcher().focus();
+            // A keyboard user's focus was on the bubble, which goes: the launcher is next to it.
+            // A pointer's focus stays where the page had it.
+            if bubble.keyboard_on_dismiss() {
+                _ = i.shell.launcher().focus();
+            }
         }
     }
 

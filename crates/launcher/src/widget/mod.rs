@@ -3,7 +3,7 @@
 //! the visibility rules, keeps who the visitor is while no chat is loaded (visitor id,
 //! `CV.user.tag`, `CV.user.reset` on the storage), opens the [`Frame`] on a click, and loads the
 //! chat stage on the first sign of interest — the pointer on the launcher, a touch, its focus,
-//! an open — or at once when the storage says a chat is running. Then it hands over through
+//! an open, a greeting shown — or at once when the storage says a chat is running. Then it hands over through
 //! [`handoff`](crate::handoff) and forwards to the chat's handle.
 //!
 //! Who owns what: the launcher keeps the shell, the visibility rules and the campaign's look
@@ -30,7 +30,6 @@ use crate::i18n::Lang;
 use crate::identity::UserInfo;
 use crate::keys;
 use crate::livechat::OfflineLook;
-use crate::notify::Notifier;
 use crate::options::{Container, InitOptions};
 use crate::shell::Shell;
 use crate::visibility::{Deps, Identity, Surface, Visibility};
@@ -111,8 +110,6 @@ struct Inner {
     destroyed: bool,
     /// The proactive greetings.
     greeter: greet::Greeter,
-    /// The unread count's title, chime and event (from start on).
-    notifier: Option<Notifier>,
 }
 
 /// The widget's state, and its visibility rules apart: they call back into the state (through
@@ -230,11 +227,9 @@ impl Widget {
                 ready_sent: false,
                 destroyed: false,
                 greeter: greet::Greeter::new(Deps::date_now()()),
-                notifier: None,
             }),
         });
         let widget = Widget(shared);
-        widget.start_notifier();
         widget.wire();
         widget.remembered_look();
         widget.start_visibility(rules.as_deref());
@@ -379,48 +374,9 @@ impl Widget {
 
     // ---- unread messages ----
 
-    fn start_notifier(&self) {
-        let (host, storage) = {
-            let i = self.0.inner.borrow();
-            (i.host.clone(), i.storage.clone())
-        };
-        let me = Rc::downgrade(&self.0);
-        let notifier = Notifier::start(host, storage, move |n| {
-            if let Some(w) = me.upgrade() {
-                Widget(w).unread_from_other_tab(n);
-            }
-        });
-        let mut i = self.0.inner.borrow_mut();
-        i.shell.set_unread(notifier.count());
-        i.notifier = Some(notifier);
-    }
-
-    /// This tab's chat counted `n` unread messages.
+    /// The chat counted `n` unread messages: the badge says so, and no greeting comes over them.
     fn unread_changed(&self, n: u32) {
-        {
-            let i = self.0.inner.borrow();
-            i.shell.set_unread(n);
-            if let Some(notifier) = &i.notifier {
-                notifier.changed(n);
-            }
-        }
-        self.greet();
-    }
-
-    /// Another tab wrote `n`: the badge and this tab's chat follow.
-    fn unread_from_other_tab(&self, n: u32) {
-        let handle = {
-            let i = self.0.inner.borrow();
-            if i.shell.is_open() {
-                // Read here already.
-                return;
-            }
-            i.shell.set_unread(n);
-            i.handle()
-        };
-        if let Some(handle) = handle {
-            _ = handoff::call(&handle, chat::UNREAD, &[JsValue::from(n)]);
-        }
+        self.0.inner.borrow().shell.set_unread(n);
         self.greet();
     }
 
@@ -495,7 +451,7 @@ impl Widget {
                 _ => None,
             };
             i.greeter = greet::Greeter::default();
-            (handle, (i.frame.take(), i.bridge.take(), i.notifier.take()))
+            (handle, (i.frame.take(), i.bridge.take()))
         };
         if let Some(handle) = handle {
             _ = handoff::call(&handle, chat::DESTROY, &[]);
@@ -537,15 +493,6 @@ impl Inner {
         self.paint_look();
     }
 
-    /// The configuration's `sound`: the page's key over the campaign's; off by default.
-    fn sound(&self, c: &CampaignInfo) -> bool {
-        let page = self.options.livechat.as_ref().and_then(|l| l.get("sound"));
-        let campaign = c.webchat.as_ref().and_then(|w| w.get("sound"));
-        page.or(campaign)
-            .and_then(crate::json::Value::as_bool)
-            .unwrap_or(false)
-    }
-
     /// Whether nobody is available: the chat's word once it runs, else the campaign's and the
     /// rules' availability.
     fn offline(&self) -> bool {
@@ -562,12 +509,7 @@ impl Inner {
         let Some(c) = &self.look else { return };
         let offline_color = self.offline_look(c).color.filter(|_| self.offline());
         let color = offline_color.as_deref().or(c.color.as_deref());
-        let lang = self.lang_for(c);
-        self.shell.set_look(color, lang);
-        if let Some(n) = &self.notifier {
-            n.set_lang(lang);
-            n.set_sound(self.sound(c));
-        }
+        self.shell.set_look(color, self.lang_for(c));
     }
 
     /// The window's title while the chat loads: the offline title while nobody is available

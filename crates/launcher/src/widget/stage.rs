@@ -15,6 +15,7 @@ use crate::adapters::timer::Timer;
 use crate::campaign::{backoff_ms, Unusable};
 use crate::frame::Frame;
 use crate::handoff::{self, bridge, chat};
+use crate::keys;
 use crate::visibility::Visibility;
 
 impl Widget {
@@ -160,10 +161,7 @@ impl Widget {
         handoff::set(&options, "language", &language);
         handoff::set(&options, "inline", &JsValue::from_bool(i.inline));
         handoff::set(&options, "historyDue", &JsValue::from_bool(i.history_due));
-        let unread = i
-            .notifier
-            .as_ref()
-            .map_or(0, crate::notify::Notifier::count);
+        let unread = crate::notify::stored_count(i.storage.get(keys::UNREAD).as_deref());
         handoff::set(&options, "unread", &JsValue::from(unread));
         handoff::set(&obj, bridge::OPTIONS, &options);
         let chat_table = match table {
@@ -191,7 +189,7 @@ impl Widget {
                 .map(|w| Widget(w).take_frame())
                 .unwrap_or(JsValue::NULL)
         });
-        // The launcher hears the count first: it keeps it for reloads and other tabs.
+        // The badge; greetings wait while anything is unread.
         let unread = me.clone();
         functions.add(&obj, bridge::SET_UNREAD, move |n| {
             if let Some(w) = unread.upgrade() {
