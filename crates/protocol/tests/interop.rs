@@ -11,7 +11,6 @@ use std::time::Duration;
 use support::pair;
 use support::{
     entropy, env, fresh_name, login, new_account, now, registered, visitor_account, Driver, Pump,
-    SansIo,
 };
 use webchat_protocol::stanza::{Presence, PresenceType};
 use webchat_protocol::{
@@ -337,9 +336,6 @@ async fn interop_history_from_archive() {
 }
 
 // Keep the trait import used even when only some tests are compiled.
-#[allow(dead_code)]
-fn _uses_trait<M: SansIo>(_: &M) {}
-
 /// The agent's client goes away cleanly and the visitor writes meanwhile. Neither server here
 /// bounces the message (both would without an archive or offline storage: the chat then holds
 /// it for the agent, see the session tests): with MAM on, each keeps it in the agent's archive,
@@ -347,6 +343,11 @@ fn _uses_trait<M: SansIo>(_: &M) {}
 #[tokio::test]
 #[ignore = "needs a real XMPP server: run `cargo xtask test`"]
 async fn interop_a_message_to_an_absent_agent_is_kept_in_its_archive() {
+    if env().server == "embedded" {
+        // devserver's own server hands an agent address without a client to its desk (its
+        // agents are the desk): what is measured here is ejabberd's and Prosody's archive.
+        return;
+    }
     let mut p = Pair::new().await;
     let t = p.t();
     p.a.m.close(t);
