@@ -36,7 +36,7 @@ use webchat::session::Now;
 use webchat_protocol::Instant;
 
 mod support;
-use support::{campaign, clear_storage, document, settle, sleep, CAMPAIGN_ID};
+use support::{campaign, clear_storage, fresh_host, settle, sleep, CAMPAIGN_ID};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -314,12 +314,7 @@ impl Harness {
         storage: Storage,
         replies: &[(Method, &str, u16, &str)],
     ) -> Harness {
-        while let Some(old) = document().get_element_by_id("webchat-ctl-host") {
-            old.remove();
-        }
-        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-        host.set_id("webchat-ctl-host");
-        document().body().unwrap().append_child(&host).unwrap();
+        let host = fresh_host("webchat-ctl-host");
         let fake = Fake::default();
         fake.reply(
             Method::Get,

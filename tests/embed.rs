@@ -17,7 +17,8 @@ use webchat::mount::{mount_widget, MountedWidget};
 use webchat_launcher::pace::yield_to_page;
 
 mod support;
-use support::{document, settle};
+use support::shadow::mounted_fixture;
+use support::{fresh_host, settle};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -49,20 +50,10 @@ impl Fixture {
     }
 }
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        drop(self.widget.take());
-        self.host.remove();
-    }
-}
+mounted_fixture!(Fixture);
 /// Mounts a widget; `before` runs on the store first (as the controller's restore does).
 async fn mount(before: impl FnOnce(ChatStore)) -> Fixture {
-    while let Some(old) = document().get_element_by_id("webchat-embed-host") {
-        old.remove();
-    }
-    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    host.set_id("webchat-embed-host");
-    document().body().unwrap().append_child(&host).unwrap();
+    let host = fresh_host("webchat-embed-host");
     let store = ChatStore::new(WidgetConfig::default(), true);
     before(store);
     let widget = mount_widget(&host, store, Rc::new(|_: UiAction| {})).unwrap();

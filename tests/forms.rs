@@ -26,7 +26,8 @@ use webchat::session::ViewUpdate;
 use webchat_protocol::widget_config::Department;
 
 mod support;
-use support::{document, settle};
+use support::shadow::{mounted_fixture, Shadowed};
+use support::{fresh_host, settle};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -39,35 +40,11 @@ struct Fixture {
     widget: Option<MountedWidget>,
 }
 
+mounted_fixture!(Fixture);
+
 impl Fixture {
-    fn q(&self, selector: &str) -> Option<Element> {
-        self.widget
-            .as_ref()
-            .unwrap()
-            .shadow_root()
-            .query_selector(selector)
-            .unwrap()
-    }
-    fn el(&self, selector: &str) -> HtmlElement {
-        self.q(selector)
-            .unwrap_or_else(|| panic!("no element matches {selector}"))
-            .unchecked_into()
-    }
-    fn text(&self, selector: &str) -> String {
-        self.el(selector)
-            .text_content()
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    }
-    fn attr(&self, selector: &str, name: &str) -> Option<String> {
-        self.el(selector).get_attribute(name)
-    }
     fn active_id(&self) -> String {
-        self.widget
-            .as_ref()
-            .unwrap()
-            .shadow_root()
+        self.root()
             .active_element()
             .map(|e| e.id())
             .unwrap_or_default()
@@ -112,13 +89,6 @@ impl Fixture {
     }
 }
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        drop(self.widget.take());
-        self.host.remove();
-    }
-}
-
 fn fire(target: &Element, kind: &str) {
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
@@ -154,12 +124,7 @@ fn config(lang: Lang) -> WidgetConfig {
 }
 
 async fn mount_with(config: WidgetConfig, available: bool) -> Fixture {
-    while let Some(old) = document().get_element_by_id("webchat-host") {
-        old.remove();
-    }
-    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    host.set_id("webchat-host");
-    document().body().unwrap().append_child(&host).unwrap();
+    let host = fresh_host("webchat-host");
     let store = ChatStore::new(config, available);
     let actions = Rc::new(RefCell::new(Vec::new()));
     let sink = actions.clone();

@@ -22,7 +22,8 @@ use webchat::session::ViewUpdate;
 use webchat_protocol::api::{parse_response, Campaign};
 
 mod support;
-use support::{document, settle};
+use support::shadow::{mounted_fixture, Shadowed};
+use support::{computed, fresh_host, settle};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -85,14 +86,11 @@ struct Fixture {
     widget: Option<MountedWidget>,
 }
 
+mounted_fixture!(Fixture);
+
 impl Fixture {
     async fn mount(lang: Lang) -> Fixture {
-        while let Some(old) = document().get_element_by_id("webchat-i18n-host") {
-            old.remove();
-        }
-        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-        host.set_id("webchat-i18n-host");
-        document().body().unwrap().append_child(&host).unwrap();
+        let host = fresh_host("webchat-i18n-host");
         let survey = SurveyConfig {
             options: ["good", "moderate", "bad"]
                 .map(|v| SurveyOption {
@@ -119,52 +117,10 @@ impl Fixture {
         }
     }
 
-    fn el(&self, selector: &str) -> Element {
-        let root = self.widget.as_ref().unwrap().shadow_root();
-        root.query_selector(selector)
-            .unwrap()
-            .unwrap_or_else(|| panic!("no element matches {selector}"))
-    }
-
-    fn all(&self, selector: &str) -> Vec<Element> {
-        let list = self
-            .widget
-            .as_ref()
-            .unwrap()
-            .shadow_root()
-            .query_selector_all(selector)
-            .unwrap();
-        (0..list.length())
-            .filter_map(|i| list.item(i))
-            .map(|n| n.unchecked_into())
-            .collect()
-    }
-
-    fn attr(&self, selector: &str, name: &str) -> Option<String> {
-        self.el(selector).get_attribute(name)
-    }
-
     async fn open(&self) {
         self.store.open_window();
         settle().await;
     }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        drop(self.widget.take());
-        self.host.remove();
-    }
-}
-
-fn computed(el: &Element, prop: &str) -> String {
-    web_sys::window()
-        .unwrap()
-        .get_computed_style(el)
-        .unwrap()
-        .unwrap()
-        .get_property_value(prop)
-        .unwrap()
 }
 
 /// Asserts that `inner` lies within `outer` horizontally (a pixel of rounding allowed).

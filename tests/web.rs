@@ -23,7 +23,8 @@ use webchat::mount::{mount_widget, MountedWidget};
 use webchat::session::ViewUpdate;
 
 mod support;
-use support::{document, settle};
+use support::shadow::{mounted_fixture, Shadowed};
+use support::{computed, document, fresh_host, settle};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -46,73 +47,22 @@ struct Fixture {
     widget: Option<MountedWidget>,
 }
 
+mounted_fixture!(Fixture);
+
 impl Fixture {
-    fn q(&self, selector: &str) -> Option<Element> {
-        self.widget
-            .as_ref()
-            .unwrap()
-            .shadow_root()
-            .query_selector(selector)
-            .unwrap()
-    }
-    fn el(&self, selector: &str) -> HtmlElement {
-        self.q(selector)
-            .unwrap_or_else(|| panic!("no element matches {selector}"))
-            .unchecked_into()
-    }
-    fn all(&self, selector: &str) -> Vec<Element> {
-        let list = self
-            .widget
-            .as_ref()
-            .unwrap()
-            .shadow_root()
-            .query_selector_all(selector)
-            .unwrap();
-        (0..list.length())
-            .filter_map(|i| list.item(i))
-            .map(|n| n.unchecked_into())
-            .collect()
-    }
-    fn text(&self, selector: &str) -> String {
-        self.el(selector)
-            .text_content()
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    }
-    fn attr(&self, selector: &str, name: &str) -> Option<String> {
-        self.el(selector).get_attribute(name)
-    }
     fn textarea(&self) -> HtmlTextAreaElement {
         self.el(".wc-composer textarea").unchecked_into()
     }
     fn active_class(&self) -> String {
-        self.widget
-            .as_ref()
-            .unwrap()
-            .shadow_root()
+        self.root()
             .active_element()
             .map(|e| e.class_name())
             .unwrap_or_default()
     }
 }
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        drop(self.widget.take());
-        self.host.remove();
-    }
-}
 async fn mount_with(config: WidgetConfig, available: bool) -> Fixture {
-    let body = document().body().unwrap();
-    // Leftovers of a failed test must not confuse this one. (Only our hosts: the runner's own
-    // `#output` element lives in the same body.)
-    while let Some(old) = document().get_element_by_id("webchat-host") {
-        old.remove();
-    }
-    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    host.set_id("webchat-host");
-    body.append_child(&host).unwrap();
+    let host = fresh_host("webchat-host");
     let store = ChatStore::new(config, available);
     let actions = Recorder::default();
     let sink = actions.clone();
@@ -194,16 +144,6 @@ fn type_text(area: &HtmlTextAreaElement, text: &str) {
     init.set_bubbles(true);
     area.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
         .unwrap();
-}
-
-fn computed(el: &Element, prop: &str) -> String {
-    web_sys::window()
-        .unwrap()
-        .get_computed_style(el)
-        .unwrap()
-        .unwrap()
-        .get_property_value(prop)
-        .unwrap()
 }
 
 fn survey_config() -> SurveyConfig {
@@ -1162,12 +1102,7 @@ async fn a_message_sent_from_the_composer_outlives_the_composer() {
     // Like the controller, this sink creates the message (and its status signal) while the
     // composer's keydown handler runs. The composer is swapped out when the chat ends; the
     // message must stay alive and keep updating.
-    while let Some(old) = document().get_element_by_id("webchat-host") {
-        old.remove();
-    }
-    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    host.set_id("webchat-host");
-    document().body().unwrap().append_child(&host).unwrap();
+    let host = fresh_host("webchat-host");
     let store = ChatStore::new(WidgetConfig::default(), true);
     let sink = move |a: UiAction| {
         if let UiAction::SendText(text) = a {

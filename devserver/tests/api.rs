@@ -3,13 +3,11 @@
 //! and the agent console channel. Each test starts its own server in-process on 127.0.0.1:0
 //! and speaks raw HTTP/1.1 over TCP, so exactly what a browser would see is asserted.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use devserver::campaigns::{ENGLISH, GERMAN, INACTIVE, NO_AVAILABILITY, NO_SURVEY};
 use devserver::config::DEFAULT_TOKEN;
-use devserver::{Config, Server, ServerHandle};
-use futures_util::{SinkExt, StreamExt};
+use devserver::Config;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use webchat_protocol::api::{
@@ -18,28 +16,10 @@ use webchat_protocol::api::{
 };
 
 mod support;
-use support::{http, Reply, API};
-
-/// A test server and a client that sends the right token.
-struct T {
-    server: ServerHandle,
-}
+use support::console::{self, command, next_event};
+use support::{http, Reply, TestServer as T, API};
 
 impl T {
-    async fn start() -> T {
-        T::with(Config::for_tests()).await
-    }
-
-    async fn with(config: Config) -> T {
-        T {
-            server: Server::start(config).await.expect("server starts"),
-        }
-    }
-
-    fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
     async fn api(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
         self.api_with(&[], method, path, body).await
     }
@@ -55,44 +35,6 @@ impl T {
         let secret = s.visitor_secret.as_deref().expect("a visitor secret");
         self.api_with(&[("X-Chat-Secret", secret)], method, path, body)
             .await
-    }
-
-    async fn api_with(
-        &self,
-        proofs: &[(&str, &str)],
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-    ) -> Reply {
-        let mut headers = vec![("X-API-TOKEN", DEFAULT_TOKEN)];
-        headers.extend_from_slice(proofs);
-        if body.is_some() {
-            headers.push(("Content-Type", "application/json"));
-        }
-        http(
-            self.addr(),
-            method,
-            &format!("{API}/{path}"),
-            &headers,
-            body,
-        )
-        .await
-    }
-
-    async fn control(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
-        let headers: &[(&str, &str)] = if body.is_some() {
-            &[("Content-Type", "application/json")]
-        } else {
-            &[]
-        };
-        http(
-            self.addr(),
-            method,
-            &format!("/_test/{path}"),
-            headers,
-            body,
-        )
-        .await
     }
 
     async fn force(&self, campaign: &str, forced: Option<bool>) {
@@ -646,18 +588,6 @@ async fn cors_preflight_and_headers() {
     }
 }
 
-/// A server whose campaigns have the identity secret [`SECRET`].
-async fn with_identity_secret() -> T {
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--test-control",
-        "--identity-secret",
-        SECRET,
-    ];
-    T::with(Config::from_args(args.into_iter().map(str::to_owned)).unwrap()).await
-}
-
 const SECRET: &str = "site-identity-secret";
 
 /// What the site's server computes: hex(HMAC-SHA256(secret, id or lower-cased email)).
@@ -667,7 +597,7 @@ fn signature(signed: &str) -> String {
 
 #[tokio::test]
 async fn history_extension_lists_and_transcripts_for_the_signed_user() {
-    let t = with_identity_secret().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.force(ENGLISH, Some(true)).await;
     let user = json!({"email":"ada@example.org","firstname":"Ada","lastname":"Lovelace",
                       "id": 42, "labels": ["vip"], "assigned_user": "nobody",
@@ -812,7 +742,7 @@ async fn history_extension_lists_and_transcripts_for_the_signed_user() {
 /// wrong one and the right one.
 #[tokio::test]
 async fn every_endpoint_checks_who_may_read_or_change_a_chat() {
-    let t = with_identity_secret().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.force(ENGLISH, Some(true)).await;
     let ana = json!({"email": "Ana@Example.com", "signature": signature("ana@example.com")});
     let mine: ChatSession = t
@@ -1040,34 +970,10 @@ async fn static_files_and_console_page() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn next_event(ws: &mut Ws) -> Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("event within 5 s")
-            .expect("socket open")
-            .expect("frame");
-        if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-async fn command(ws: &mut Ws, v: Value) {
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        v.to_string().into(),
-    ))
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn console_sign_in_drives_availability() {
     let t = T::start().await;
-    let url = format!("ws://{}/agent/ws", t.addr());
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut ws = console::open(t.addr()).await;
     let hello = next_event(&mut ws).await;
     assert_eq!(hello["type"], "hello");
     assert_eq!(hello["agent_domain"], "internal.webchat.test");
@@ -1216,7 +1122,7 @@ async fn campaigns_come_from_the_config_file() {
 
 #[tokio::test]
 async fn the_demo_signer_is_served_only_with_its_flag() {
-    let plain = with_identity_secret().await;
+    let plain = T::with_identity_secret(SECRET).await;
     let r = http(
         plain.addr(),
         "POST",

@@ -4,63 +4,20 @@
 //! what the agent console sees of them. Each test starts its own server in-process on
 //! 127.0.0.1:0 and speaks raw HTTP/1.1, so exactly what a browser would see is asserted.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use devserver::campaigns::{ALL_FEATURES, ENGLISH, GERMAN, INACTIVE};
-use devserver::config::DEFAULT_TOKEN;
 use devserver::identity::{self, UserKey};
 use devserver::public_api::MAX_FORM_BODY;
-use devserver::{Config, Server, ServerHandle};
-use futures_util::{SinkExt, StreamExt};
+use devserver::{Config, Server};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
 use webchat_protocol::api::{Sender, TranscriptMessage};
 
 mod support;
-use support::{http, Reply, API};
+use support::console::{self, command, event_of, next_event};
+use support::{http, Reply, TestServer as T, API};
 
 const SECRET: &str = "site-identity-secret";
 
-struct T {
-    server: ServerHandle,
-}
-
 impl T {
-    /// A server whose campaigns have the identity secret [`SECRET`].
-    async fn start() -> T {
-        let args = [
-            "--listen",
-            "127.0.0.1:0",
-            "--test-control",
-            "--identity-secret",
-            SECRET,
-        ];
-        let config = Config::from_args(args.into_iter().map(str::to_owned)).unwrap();
-        T {
-            server: Server::start(config).await.expect("server starts"),
-        }
-    }
-
-    fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    async fn api_with(
-        &self,
-        headers: &[(&str, &str)],
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-    ) -> Reply {
-        let mut all = vec![("X-API-TOKEN", DEFAULT_TOKEN)];
-        all.extend_from_slice(headers);
-        if body.is_some() {
-            all.push(("Content-Type", "application/json"));
-        }
-        http(self.addr(), method, &format!("{API}/{path}"), &all, body).await
-    }
-
     async fn post(&self, path: &str, body: Value) -> Reply {
         self.api_with(&[], "POST", path, Some(&body.to_string()))
             .await
@@ -70,26 +27,15 @@ impl T {
         self.api_with(&[], "GET", path, None).await
     }
 
-    async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+    /// A call to the test control surface with a JSON body.
+    async fn control_json(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
         let body = body.map(|b| b.to_string());
-        let headers: &[(&str, &str)] = if body.is_some() {
-            &[("Content-Type", "application/json")]
-        } else {
-            &[]
-        };
-        http(
-            self.addr(),
-            method,
-            &format!("/_test/{path}"),
-            headers,
-            body.as_deref(),
-        )
-        .await
+        self.control(method, path, body.as_deref()).await
     }
 
     /// Signs an agent in through the control surface; its id.
     async fn agent(&self, body: Value) -> u64 {
-        let r = self.control("POST", "agents", Some(body)).await;
+        let r = self.control_json("POST", "agents", Some(body)).await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.json()["id"].as_u64().unwrap()
     }
@@ -105,7 +51,7 @@ impl T {
     async fn agent_of(&self, session: &Value) -> String {
         let id = session["id"].as_str().unwrap();
         let r = self
-            .control("GET", &format!("chatsessions/{id}"), None)
+            .control_json("GET", &format!("chatsessions/{id}"), None)
             .await;
         r.json()["agent"]["nickname"].as_str().unwrap().to_owned()
     }
@@ -117,7 +63,7 @@ fn signature(key: UserKey) -> String {
 
 #[tokio::test]
 async fn the_campaign_serves_the_configuration_with_live_departments() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     let all = t.get(&format!("campaigns/{ALL_FEATURES}")).await;
     assert_eq!(all.status, 200, "{}", all.body);
     let w = &all.json()["webchat"];
@@ -180,7 +126,7 @@ async fn the_campaign_serves_the_configuration_with_live_departments() {
 
 #[tokio::test]
 async fn a_department_chat_goes_only_to_agents_of_that_department() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.agent(json!({"nickname": "generalist", "campaigns": [ALL_FEATURES]}))
         .await;
     t.agent(json!({"nickname": "seller", "departments": ["orders", "wholesale"]}))
@@ -226,7 +172,7 @@ async fn a_department_chat_goes_only_to_agents_of_that_department() {
     );
 
     // Nobody of the department available: the seed's 409, though the campaign is available.
-    let r = t.control("GET", "agents", None).await;
+    let r = t.control_json("GET", "agents", None).await;
     let barista = r
         .json()
         .as_array()
@@ -237,7 +183,7 @@ async fn a_department_chat_goes_only_to_agents_of_that_department() {
         .as_u64()
         .unwrap();
     let away = t
-        .control(
+        .control_json(
             "PUT",
             &format!("agents/{barista}/availability"),
             Some(json!({"available": false})),
@@ -259,7 +205,7 @@ async fn a_department_chat_goes_only_to_agents_of_that_department() {
 
     // Forced availability holds for every department (the placeholder agent takes it).
     let forced = t
-        .control(
+        .control_json(
             "PUT",
             &format!("campaigns/{ALL_FEATURES}/availability"),
             Some(json!({"forced": true})),
@@ -276,7 +222,7 @@ async fn a_department_chat_goes_only_to_agents_of_that_department() {
 /// (`assignedUser: "agent1@chatvisor.com"`), when the site's server signed the user.
 #[tokio::test]
 async fn assigned_user_by_login_email_as_the_integration_guide_writes_it() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.agent(json!({"nickname": "anna", "email": "anna@chatvisor.com"}))
         .await;
     t.agent(json!({"nickname": "agent1", "firstname": "James", "email": "Agent1@ChatVisor.com"}))
@@ -323,7 +269,7 @@ async fn assigned_user_by_login_email_as_the_integration_guide_writes_it() {
     }
     // A login is one agent's at a time.
     let taken = t
-        .control(
+        .control_json(
             "POST",
             "agents",
             Some(json!({"nickname": "other", "email": "agent1@CHATVISOR.com"})),
@@ -335,7 +281,7 @@ async fn assigned_user_by_login_email_as_the_integration_guide_writes_it() {
 
 #[tokio::test]
 async fn prechat_data_and_greetings_are_kept_with_the_chat() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.agent(json!({"nickname": "barista", "departments": ["brewing"]}))
         .await;
     let s = t
@@ -372,7 +318,7 @@ async fn prechat_data_and_greetings_are_kept_with_the_chat() {
     assert!(read.get("visitor_secret").is_none());
     // What the console shows of it.
     let view = t
-        .control("GET", &format!("chatsessions/{id}"), None)
+        .control_json("GET", &format!("chatsessions/{id}"), None)
         .await
         .json();
     assert_eq!(view["department_name"], "Brewing advice");
@@ -429,7 +375,7 @@ async fn prechat_data_and_greetings_are_kept_with_the_chat() {
 
 #[tokio::test]
 async fn offline_messages_take_the_public_token_and_are_checked() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     let body = json!({"campaign_id": ALL_FEATURES, "name": "Ana", "email": "ana@example.com",
                       "message": "Do you ship to Norway?\nThanks!", "department": "orders",
                       "tracker_id": "v-9", "request_url": "https://shop.example/beans"});
@@ -464,7 +410,7 @@ async fn offline_messages_take_the_public_token_and_are_checked() {
     assert_eq!(kept["department"], "orders");
     assert!(kept["id"].as_str().is_some_and(|id| !id.is_empty()));
     assert!(kept["created_ms"].as_u64().unwrap() > 0);
-    let listed = t.control("GET", "offlinemessages", None).await.json();
+    let listed = t.control_json("GET", "offlinemessages", None).await.json();
     assert_eq!(listed[0]["id"], kept["id"]);
     assert_eq!(listed[0]["tracker_id"], "v-9");
 
@@ -521,7 +467,7 @@ async fn offline_messages_take_the_public_token_and_are_checked() {
         .await;
     assert_eq!(huge.status, 413);
     assert_eq!(
-        t.control("GET", "offlinemessages", None)
+        t.control_json("GET", "offlinemessages", None)
             .await
             .json()
             .as_array()
@@ -533,7 +479,7 @@ async fn offline_messages_take_the_public_token_and_are_checked() {
 
 #[tokio::test]
 async fn only_the_chats_visitor_mails_its_transcript() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.agent(json!({"nickname": "barista", "departments": ["brewing"]}))
         .await;
     let user = json!({"email": "ana@example.com", "firstname": "Ana",
@@ -576,14 +522,17 @@ async fn only_the_chats_visitor_mails_its_transcript() {
         assert_eq!(r.status, 403, "{headers:?}");
         assert!(r.error_message().contains(message), "{}", r.body);
     }
-    assert_eq!(t.control("GET", "outbox", None).await.json(), json!([]));
+    assert_eq!(
+        t.control_json("GET", "outbox", None).await.json(),
+        json!([])
+    );
     let visitor = [("X-Chat-Secret", secret.as_str())];
     // No body: the address the chat has (here the tagged user's).
     let sent = t.api_with(&visitor, "POST", &path, None).await;
     assert_eq!(sent.status, 202, "{}", sent.body);
     assert_eq!(sent.json()["to"], "ana@example.com");
     assert_eq!(sent.json()["chatsession_id"], id.as_str());
-    let outbox = t.control("GET", "outbox", None).await.json();
+    let outbox = t.control_json("GET", "outbox", None).await.json();
     assert_eq!(outbox[0]["to"], "ana@example.com");
     assert_eq!(
         outbox[0]["subject"],
@@ -616,7 +565,7 @@ async fn only_the_chats_visitor_mails_its_transcript() {
     assert_eq!(fourth.status, 429);
     assert!(fourth.error_message().contains("3 times"));
     assert_eq!(
-        t.control("GET", "outbox", None)
+        t.control_json("GET", "outbox", None)
             .await
             .json()
             .as_array()
@@ -650,7 +599,7 @@ async fn only_the_chats_visitor_mails_its_transcript() {
         .await;
     assert_eq!(r.status, 400);
     assert!(r.error_message().contains("no email address"));
-    t.control(
+    t.control_json(
         "PUT",
         &format!("campaigns/{GERMAN}/availability"),
         Some(json!({"forced": true})),
@@ -669,49 +618,15 @@ async fn only_the_chats_visitor_mails_its_transcript() {
     assert!(r.error_message().contains("webchat.transcript is off"));
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn next_event(ws: &mut Ws) -> Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("event within 5 s")
-            .expect("socket open")
-            .expect("frame");
-        if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-/// The next event of this type (others, such as `chats` after a change, are skipped).
-async fn event_of(ws: &mut Ws, kind: &str) -> Value {
-    loop {
-        let e = next_event(ws).await;
-        if e["type"] == kind {
-            return e;
-        }
-    }
-}
-
-async fn command(ws: &mut Ws, v: Value) {
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        v.to_string().into(),
-    ))
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn the_console_signs_in_with_login_and_departments_and_sees_the_inbox() {
-    let t = T::start().await;
+    let t = T::with_identity_secret(SECRET).await;
     t.post(
         "offlinemessages",
         json!({"campaign_id": ENGLISH, "name": "Ana", "email": "ana@example.com", "message": "Early"}),
     )
     .await;
-    let url = format!("ws://{}/agent/ws", t.addr());
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut ws = console::open(t.addr()).await;
     let hello = next_event(&mut ws).await;
     let all = hello["campaigns"]
         .as_array()

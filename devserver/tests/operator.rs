@@ -8,31 +8,17 @@ use std::time::Duration;
 
 use devserver::campaigns::{ENGLISH, GERMAN};
 use devserver::config::{DEFAULT_OPERATOR_TOKEN, DEFAULT_TOKEN};
-use devserver::{Config, Server, ServerHandle};
-use futures_util::{SinkExt, StreamExt};
+use devserver::Config;
 use serde_json::{json, Value};
 use webchat_protocol::api::{Campaign, OverrideVisibility, VisibilityVerdict};
 
 mod support;
-use support::{http, Reply, API};
+use support::console::{self, command, next_event};
+use support::{http, Reply, TestServer as T, API};
 
 const OPERATOR: &str = "/operator/v1";
 
-struct T {
-    server: ServerHandle,
-}
-
 impl T {
-    async fn start() -> T {
-        T::with(Config::for_tests()).await
-    }
-
-    async fn with(config: Config) -> T {
-        T {
-            server: Server::start(config).await.expect("server starts"),
-        }
-    }
-
     /// An operator call with `Authorization: Bearer <token>` (`None`: no header).
     async fn operator_as(
         &self,
@@ -502,35 +488,10 @@ async fn the_campaign_says_whether_widgets_read_overrides() {
     assert!(!de.parse::<Campaign>().unwrap().webchat.visibility_overrides);
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_event(ws: &mut Ws) -> Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("event within 5 s")
-            .expect("socket open")
-            .expect("frame");
-        if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
-            return serde_json::from_str(t.as_str()).unwrap();
-        }
-    }
-}
-
-async fn command(ws: &mut Ws, v: Value) {
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        v.to_string().into(),
-    ))
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn a_signed_in_agent_flips_visibility_from_the_console() {
     let t = T::start().await;
-    let url = format!("ws://{}/agent/ws", t.server.addr());
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut ws = console::open(t.server.addr()).await;
     let hello = next_event(&mut ws).await;
     let offered: Vec<_> = hello["campaigns"]
         .as_array()

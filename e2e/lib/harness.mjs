@@ -158,11 +158,15 @@ export async function launchBrowser(options = {}) {
 /// The hooks an e2e file shares, registered where it is called (a file's top level): one
 /// browser for the file, launched before its first test and closed after its last, and every
 /// agent signed out before each test and at the end (no chat leaks into the next test).
-/// Returns `newPage(contextOptions)` on that browser.
-export function browserSuite() {
+/// With `serve` (async, returns a server with `close()`, such as `pages/embed-server.mjs`'s
+/// `start`), also a page server, started after the browser and closed after it.
+/// Returns `newPage(contextOptions)` on that browser, and `server`, the page server.
+export function browserSuite({ serve } = {}) {
   let browser;
+  let server;
   before(async () => {
     browser = await launchBrowser();
+    if (serve) server = await serve();
   });
   beforeEach(async () => {
     await signOutAgents();
@@ -170,8 +174,33 @@ export function browserSuite() {
   after(async () => {
     await signOutAgents();
     await browser?.close();
+    await server?.close();
   });
-  return { newPage: (contextOptions) => newPage(browser, contextOptions) };
+  return {
+    newPage: (contextOptions) => newPage(browser, contextOptions),
+    get server() {
+      return server;
+    },
+  };
+}
+
+/// What the embed pages fill in (`pages/embed-server.mjs`'s `vars`): this run's Public API and
+/// token, the English campaign, and the XMPP WebSocket devserver names.
+export async function embedVars() {
+  const xmpp = await control.xmpp();
+  return { API: `${env().url}${API_PATH}`, TOKEN: API_TOKEN, CAMPAIGN: CAMPAIGNS.english, WS: xmpp.ws_url };
+}
+
+/// The strict Content-Security-Policy the embed tests put on their pages: scripts, styles and
+/// images from the page's own origin, connections to it, devserver and the XMPP WebSocket in
+/// `vars` (from `embedVars`).
+export function strictPolicy(vars) {
+  const api = new URL(env().url).origin;
+  const ws = new URL(vars.WS).origin.replace(/^http/, 'ws');
+  return (
+    `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; ` +
+    `connect-src 'self' ${api} ${ws}; img-src 'self' data:`
+  );
 }
 
 /// A new isolated context (own storage) and page. `problems` collects every console error and

@@ -4,39 +4,26 @@
 // through the script tag and through the ES module package: a whole chat (open, messages both
 // ways, typing, end, survey), destroy and a fresh start, with zero `securitypolicyviolation`
 // events and no CSP message on the console.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, API_TOKEN, API_PATH, env, launchBrowser, newPage, widget, assertNoProblems,
-  signInAgent, signOutAgents, control, waitFor, waitForVisitorOnline,
+  CAMPAIGNS, API_TOKEN, API_PATH, env, widget, assertNoProblems, signInAgent, control, waitFor,
+  waitForVisitorOnline, browserSuite, embedVars, strictPolicy,
 } from '../lib/harness.mjs';
 import { start } from '../pages/embed-server.mjs';
 
-let browser;
-let server;
 let policy;
 
-before(async () => {
-  browser = await launchBrowser();
-  const xmpp = await control.xmpp();
-  const api = new URL(env().url).origin;
-  const ws = new URL(xmpp.ws_url).origin.replace(/^http/, 'ws');
-  policy =
-    `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; ` +
-    `connect-src 'self' ${api} ${ws}; img-src 'self' data:`;
-  server = await start({
-    pkg: env().pkg,
-    vars: { API: `${env().url}${API_PATH}`, TOKEN: API_TOKEN, CAMPAIGN: CAMPAIGNS.english, WS: xmpp.ws_url },
-    csp: (path) => (path.endsWith('.html') ? policy : null),
-  });
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-  await server?.close();
+const suite = browserSuite({
+  serve: async () => {
+    const vars = await embedVars();
+    policy = strictPolicy(vars);
+    return start({
+      pkg: env().pkg,
+      vars,
+      csp: (path) => (path.endsWith('.html') ? policy : null),
+    });
+  },
 });
 
 async function events(page) {
@@ -73,8 +60,8 @@ async function chatThrough(page, cv) {
 
 test('CSP: the script tag works fully with zero violations', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
-  const response = await page.goto(new URL('/pages/embed-script.html', server.origin).toString());
+  const { page, problems, context } = await suite.newPage();
+  const response = await page.goto(new URL('/pages/embed-script.html', suite.server.origin).toString());
   assert.equal(response.headers()['content-security-policy'], policy);
   await waitFor(async () => (await events(page)).includes('ready'), { message: 'ready' });
   await chatThrough(page, 'window.CV');
@@ -96,9 +83,9 @@ test('CSP: the script tag works fully with zero violations', async () => {
 
 test('CSP: the ES module package works fully with zero violations', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const xmpp = await control.xmpp();
-  const u = new URL('/pages/embed-module.html', server.origin);
+  const u = new URL('/pages/embed-module.html', suite.server.origin);
   u.searchParams.set('api', `${env().url}${API_PATH}`);
   u.searchParams.set('token', API_TOKEN);
   u.searchParams.set('campaign', CAMPAIGNS.english);

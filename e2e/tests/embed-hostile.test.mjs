@@ -1,32 +1,16 @@
 // A host page with the worst global CSS (`* { all: unset }`, `div { … !important }` that hits
 // the widget's host element, fixed elements at z-index 2147483647 and 999999999 over the
 // widget's corner): the widget looks and works exactly as on a plain page.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, API_TOKEN, API_PATH, env, launchBrowser, newPage, widget, assertNoProblems,
-  onlyOn, signInAgent, signOutAgents, control, screenshot, waitFor,
+  env, widget, assertNoProblems, onlyOn, signInAgent, control, screenshot, waitFor, browserSuite,
+  embedVars,
 } from '../lib/harness.mjs';
 import { start } from '../pages/embed-server.mjs';
 
-let browser;
-let server;
-
-before(async () => {
-  browser = await launchBrowser();
-  const xmpp = await control.xmpp();
-  server = await start({
-    pkg: env().pkg,
-    vars: { API: `${env().url}${API_PATH}`, TOKEN: API_TOKEN, CAMPAIGN: CAMPAIGNS.english, WS: xmpp.ws_url },
-  });
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-  await server?.close();
+const suite = browserSuite({
+  serve: async () => start({ pkg: env().pkg, vars: await embedVars() }),
 });
 
 /** Geometry and style of the launcher and the window, and what is on top at their centres. */
@@ -55,15 +39,15 @@ test('aggressive host CSS and huge z-indexes do not change the widget', async (t
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
   await signInAgent();
   // The reference: the same widget on a plain page.
-  const plain = await newPage(browser);
-  await plain.page.goto(new URL('/pages/embed-script.html?open=1', server.origin).toString());
+  const plain = await suite.newPage();
+  await plain.page.goto(new URL('/pages/embed-script.html?open=1', suite.server.origin).toString());
   await widget(plain.page).window.waitFor();
   await plain.page.waitForTimeout(400); // the opening animation
   const reference = await measure(plain.page);
   await plain.context.close();
 
-  const { page, problems, context } = await newPage(browser);
-  await page.goto(new URL('/pages/embed-hostile.html', server.origin).toString());
+  const { page, problems, context } = await suite.newPage();
+  await page.goto(new URL('/pages/embed-hostile.html', suite.server.origin).toString());
   const w = widget(page);
   await w.launcher.waitFor();
   const closed = await measure(page);

@@ -7,42 +7,21 @@
 //
 // Pages come from a small Node server on its own origin (e2e/pages/embed-server.mjs); the API
 // and the XMPP WebSocket are devserver's, cross-origin as on a customer's site.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, API_TOKEN, API_PATH, env, launchBrowser, newPage, widget, assertNoProblems,
-  onlyOn, signInAgent, signOutAgents, control, waitFor, waitForVisitorOnline, screenshot,
+  CAMPAIGNS, API_TOKEN, API_PATH, env, widget, assertNoProblems, onlyOn, signInAgent, control,
+  waitFor, waitForVisitorOnline, screenshot, browserSuite, embedVars,
 } from '../lib/harness.mjs';
 import { start } from '../pages/embed-server.mjs';
 
-let browser;
-let server;
-
-before(async () => {
-  browser = await launchBrowser();
-  const xmpp = await control.xmpp();
-  server = await start({
-    pkg: env().pkg,
-    vars: {
-      API: `${env().url}${API_PATH}`,
-      TOKEN: API_TOKEN,
-      CAMPAIGN: CAMPAIGNS.english,
-      WS: xmpp.ws_url,
-    },
-  });
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-  await server?.close();
+const suite = browserSuite({
+  serve: async () => start({ pkg: env().pkg, vars: await embedVars() }),
 });
 
 /** The script-tag page with query parameters (`data-*` become loader attributes). */
 function scriptPage(params = {}) {
-  const u = new URL('/pages/embed-script.html', server.origin);
+  const u = new URL('/pages/embed-script.html', suite.server.origin);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
 }
@@ -95,13 +74,13 @@ async function call(page, path, ...args) {
 }
 
 function wasmRequests() {
-  return server.requests.filter((r) => r.path.endsWith('.wasm'));
+  return suite.server.requests.filter((r) => r.path.endsWith('.wasm'));
 }
 
 test('queue: calls made before the widget loaded are replayed in order, after load and idle', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
-  server.requests.length = 0;
+  const { page, problems, context } = await suite.newPage();
+  suite.server.requests.length = 0;
   const user = { email: 'queue.user@example.com', firstname: 'Quinn', lastname: 'Queue' };
   await page.goto(scriptPage({ tag: JSON.stringify(user) }));
   await page.waitForFunction(() => window.__early);
@@ -138,7 +117,7 @@ test('queue: calls made before the widget loaded are replayed in order, after lo
 
 test('every API call and event, and bad calls that throw without breaking the widget', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage());
   await waitEvent(page, 'ready');
   const w = widget(page);
@@ -271,7 +250,7 @@ test('every API call and event, and bad calls that throw without breaking the wi
 
 test('cobrowsing:denied and user.reset()', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage({ open: '1' }));
   await waitEvent(page, 'ready');
   const w = widget(page);
@@ -298,7 +277,7 @@ test('cobrowsing:denied and user.reset()', async () => {
 
 test('error: an unusable campaign reports `error`, state "unavailable", and calls only warn', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage({ 'var-CAMPAIGN': CAMPAIGNS.inactive }));
   const error = await waitEvent(page, 'error');
   assert.match(error.detail.message, /inactive/);
@@ -314,7 +293,7 @@ test('error: an unusable campaign reports `error`, state "unavailable", and call
 test('chat.open() before load loads at once; a bad queued call is logged at replay', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   // Interaction mode would wait forever without the open() call.
   await page.goto(scriptPage({ open: '1', bogus: '1', 'data-load': 'interaction' }));
   await waitEvent(page, 'ready');
@@ -327,8 +306,8 @@ test('chat.open() before load loads at once; a bad queued call is logged at repl
 
 test('data-load="interaction" waits for the first interaction', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
-  const { page, problems, context } = await newPage(browser);
-  server.requests.length = 0;
+  const { page, problems, context } = await suite.newPage();
+  suite.server.requests.length = 0;
   await page.goto(scriptPage({ 'data-load': 'interaction' }));
   await page.waitForFunction(() => document.readyState === 'complete');
   await page.waitForTimeout(1500);
@@ -344,10 +323,10 @@ test('data-load="interaction" waits for the first interaction', async (t) => {
 
 test('destroy() while the widget is still loading: nothing appears', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage({ 'data-load': 'interaction' }));
   await page.waitForFunction(() => window.__early);
-  server.requests.length = 0;
+  suite.server.requests.length = 0;
   await page.evaluate(() => { window.CV.chat.open(); window.CV.destroy(); });
   await waitFor(() => wasmRequests().length === 1, { message: 'the load that open() started' });
   await page.waitForTimeout(1500);
@@ -359,7 +338,7 @@ test('destroy() while the widget is still loading: nothing appears', async (t) =
 
 test('destroy() removes everything without errors; a fresh start works', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage());
   await waitEvent(page, 'ready');
   const w = widget(page);
@@ -407,7 +386,7 @@ test('destroy() removes everything without errors; a fresh start works', async (
 
 test('data-global, data-position and data-z-index', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage({ 'data-global': 'Chat', 'data-position': 'bottom-left', 'data-z-index': '1234' }));
   await page.waitForFunction(() => window.Chat && typeof window.Chat.on === 'function');
   assert.equal(await page.evaluate(() => typeof window.CV), 'undefined');
@@ -430,7 +409,7 @@ test('data-global, data-position and data-z-index', async (t) => {
 
 test('data-language: the widget speaks the given language whatever the campaign says', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage({ 'data-language': 'de' }));
   await waitEvent(page, 'ready');
   const root = page.locator('.wc-root');
@@ -444,7 +423,7 @@ test('data-language: the widget speaks the given language whatever the campaign 
 test('the chat window is built on the first open only, then kept with its draft', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage());
   await waitEvent(page, 'ready');
   const w = widget(page);
@@ -469,7 +448,7 @@ test('the chat window is built on the first open only, then kept with its draft'
 
 test('data-container: an inline chat inside the page', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   await page.goto(scriptPage({ 'data-container': '#inline-chat', open: '1' }));
   await waitEvent(page, 'ready');
   const w = widget(page);
@@ -489,9 +468,9 @@ test('data-container: an inline chat inside the page', async (t) => {
 test('ES module package: init() resolves to the same API; destroy() then init() again', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const xmpp = await control.xmpp();
-  const u = new URL('/pages/embed-module.html', server.origin);
+  const u = new URL('/pages/embed-module.html', suite.server.origin);
   u.searchParams.set('api', `${env().url}${API_PATH}`);
   u.searchParams.set('token', API_TOKEN);
   u.searchParams.set('campaign', CAMPAIGNS.english);

@@ -5,36 +5,24 @@
 //
 // The package is served at /spa/node_modules/webchat/ with the layout `cargo xtask dist` gives
 // dist/npm (what the example's `file:` dependency links), from the same sources.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, API_TOKEN, API_PATH, env, launchBrowser, newPage, widget, assertNoProblems,
-  onlyOn, signInAgent, signOutAgents, control, waitFor, screenshot,
+  CAMPAIGNS, API_TOKEN, API_PATH, env, widget, assertNoProblems, onlyOn, signInAgent, control,
+  waitFor, screenshot, browserSuite,
 } from '../lib/harness.mjs';
 import { start } from '../pages/embed-server.mjs';
 
-let browser;
-let server;
-
-before(async () => {
-  browser = await launchBrowser();
-  server = await start({ pkg: env().pkg });
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-  await server?.close();
+const suite = browserSuite({
+  serve: async () => start({ pkg: env().pkg }),
 });
 
 test('SPA: route switches keep the widget; login tags, logout resets; checkout destroys', async (t) => {
   if (onlyOn(t, 'embedded')) return; // the same on every XMPP backend
   await signInAgent();
   const xmpp = await control.xmpp();
-  const { page, problems, context } = await newPage(browser);
-  const u = new URL('/spa/', server.origin);
+  const { page, problems, context } = await suite.newPage();
+  const u = new URL('/spa/', suite.server.origin);
   u.searchParams.set('api', `${env().url}${API_PATH}`);
   u.searchParams.set('token', API_TOKEN);
   u.searchParams.set('campaign', CAMPAIGNS.english);

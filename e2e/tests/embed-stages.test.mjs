@@ -7,32 +7,16 @@
 // package splitting the chat off the same way; the page's `livechat` option crossing to the chat
 // (the offline colour and title before and after it loads) and checked by the launcher. A reload mid-chat is `identity-continuity`'s
 // (restored before the first paint), the strict CSP `embed-csp`'s, the SPA `embed-spa`'s.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, API_TOKEN, API_PATH, env, launchBrowser, newPage, widget, assertNoProblems,
-  signInAgent, signOutAgents, control, waitFor,
+  CAMPAIGNS, API_TOKEN, API_PATH, env, widget, assertNoProblems, signInAgent, control, waitFor,
+  browserSuite, embedVars,
 } from '../lib/harness.mjs';
 import { start } from '../pages/embed-server.mjs';
 
-let browser;
-let server;
-
-before(async () => {
-  browser = await launchBrowser();
-  const xmpp = await control.xmpp();
-  server = await start({
-    pkg: env().pkg,
-    vars: { API: `${env().url}${API_PATH}`, TOKEN: API_TOKEN, CAMPAIGN: CAMPAIGNS.english, WS: xmpp.ws_url },
-  });
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-  await server?.close();
+const suite = browserSuite({
+  serve: async () => start({ pkg: env().pkg, vars: await embedVars() }),
 });
 
 /** The launcher's files (content-hashed as shipped, or wasm-bindgen's names). */
@@ -42,7 +26,7 @@ const CHAT_WASM = /\/(webchat\.[0-9a-f]+\.wasm|webchat_bg\.wasm)$/;
 const CHAT = /\/(webchat\.[0-9a-f]+\.(js|wasm)|webchat(\.js|_bg\.wasm)|webchat-i18n\.[0-9a-f]+\/[^/]+\.txt|i18n\/[^/]+\.txt)(\?.*)?$/;
 
 function scriptPage(params = {}) {
-  const u = new URL('/pages/embed-script.html', server.origin);
+  const u = new URL('/pages/embed-script.html', suite.server.origin);
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
 }
@@ -52,7 +36,7 @@ function recordRequests(page) {
   const paths = [];
   page.on('request', (r) => {
     const url = new URL(r.url());
-    if (url.origin === server.origin) paths.push(url.pathname + url.search);
+    if (url.origin === suite.server.origin) paths.push(url.pathname + url.search);
   });
   return paths;
 }
@@ -75,7 +59,7 @@ async function composerFocused(page) {
 }
 
 test('a page view that never interacts downloads only the launcher', async () => {
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const paths = recordRequests(page);
   await page.goto(scriptPage());
   await waitFor(async () => (await eventNames(page)).includes('ready'), { message: 'ready' });
@@ -92,7 +76,7 @@ test('a page view that never interacts downloads only the launcher', async () =>
 
 test('the pointer on the launcher fetches the chat; the click finds it ready', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const paths = recordRequests(page);
   await page.goto(scriptPage());
   const w = widget(page);
@@ -118,7 +102,7 @@ test('the pointer on the launcher fetches the chat; the click finds it ready', a
 
 test('a bare click on a cold cache: the frame at once, the queued message sent once, the draft kept', async () => {
   await signInAgent({ firstname: 'Ana' });
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const paths = recordRequests(page);
   // The chat's wasm waits until the test lets it through: a slow network, deterministically.
   let release;
@@ -179,7 +163,7 @@ test('a bare click on a cold cache: the frame at once, the queued message sent o
 
 test('CV.chat.open() before load: the chat is fetched at once and opens', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const paths = recordRequests(page);
   await page.goto(scriptPage({ open: '1' }));
   const w = widget(page);
@@ -193,7 +177,7 @@ test('CV.chat.open() before load: the chat is fetched at once and opens', async 
 
 test('a chat download that fails: a clear word and a retry, the launcher still works', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   // The chat's wasm is refused until the test allows it.
   let failures = 0;
   let allowed = false;
@@ -242,7 +226,7 @@ async function launcherColor(page) {
 
 test('the livechat option crosses to the chat: the offline colour and title before and after the chat loads', async () => {
   // Nobody signed in: the campaign is offline. The page's keys win over the campaign's.
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   await page.route(CHAT_WASM, async (route) => {
@@ -274,7 +258,7 @@ test('the livechat option crosses to the chat: the offline colour and title befo
 });
 
 test('a livechat option with an unknown key rejects init at once', async () => {
-  const { page, context } = await newPage(browser);
+  const { page, context } = await suite.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(scriptPage({ 'data-livechat': '{"sonud": true}' }));
@@ -286,9 +270,9 @@ test('a livechat option with an unknown key rejects init at once', async () => {
 
 test('the ES module package: the launcher first, the chat as a dynamic import on interest', async () => {
   await signInAgent();
-  const { page, problems, context } = await newPage(browser);
+  const { page, problems, context } = await suite.newPage();
   const paths = recordRequests(page);
-  const u = new URL('/pages/embed-module.html', server.origin);
+  const u = new URL('/pages/embed-module.html', suite.server.origin);
   u.searchParams.set('api', `${env().url}${API_PATH}`);
   u.searchParams.set('token', API_TOKEN);
   u.searchParams.set('campaign', CAMPAIGNS.english);

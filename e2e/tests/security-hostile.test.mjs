@@ -4,41 +4,27 @@
 // campaign and in a user's history). Nothing may run — a `window.__pwned` tripwire, no dialog, no
 // `securitypolicyviolation` — message text stays text, the widget stays usable, and each bad
 // reply gets one clear line on the console.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CAMPAIGNS, API_TOKEN, API_PATH, env, launchBrowser, newPage, widget, assertNoProblems,
-  signInAgent, signOutAgents, control, waitFor, waitForVisitorOnline, screenshot, WIDGET_CLIP,
-  signed, onlyOn, transcript,
+  CAMPAIGNS, env, widget, assertNoProblems, signInAgent, control, waitFor, waitForVisitorOnline,
+  screenshot, WIDGET_CLIP, signed, onlyOn, transcript, browserSuite, embedVars, strictPolicy,
 } from '../lib/harness.mjs';
 import { start } from '../pages/embed-server.mjs';
 
-let browser;
-let server;
 let apiBase;
 
-before(async () => {
-  browser = await launchBrowser();
-  const xmpp = await control.xmpp();
-  const api = new URL(env().url).origin;
-  const ws = new URL(xmpp.ws_url).origin.replace(/^http/, 'ws');
-  apiBase = `${env().url}${API_PATH}`;
-  const policy =
-    `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; ` +
-    `connect-src 'self' ${api} ${ws}; img-src 'self' data:`;
-  server = await start({
-    pkg: env().pkg,
-    vars: { API: apiBase, TOKEN: API_TOKEN, CAMPAIGN: CAMPAIGNS.english, WS: xmpp.ws_url },
-    csp: (path) => (path.endsWith('.html') ? policy : null),
-  });
-});
-beforeEach(async () => {
-  await signOutAgents();
-});
-after(async () => {
-  await signOutAgents();
-  await browser?.close();
-  await server?.close();
+const suite = browserSuite({
+  serve: async () => {
+    const vars = await embedVars();
+    apiBase = vars.API;
+    const policy = strictPolicy(vars);
+    return start({
+      pkg: env().pkg,
+      vars,
+      csp: (path) => (path.endsWith('.html') ? policy : null),
+    });
+  },
 });
 
 const TRIPWIRE = 'window.__pwned=1';
@@ -66,7 +52,7 @@ const CORPUS = [
 
 /// The script-tag page (under the CSP), recording dialogs; returns the page handles.
 async function hostilePage(query = {}) {
-  const handles = await newPage(browser);
+  const handles = await suite.newPage();
   handles.dialogs = [];
   handles.page.on('dialog', (d) => {
     handles.dialogs.push(d.message());
@@ -76,7 +62,7 @@ async function hostilePage(query = {}) {
     // Anything that runs an injected payload trips this.
     window.__pwned = undefined;
   });
-  const u = new URL('/pages/embed-script.html', server.origin);
+  const u = new URL('/pages/embed-script.html', suite.server.origin);
   for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
   await handles.page.goto(u.toString());
   await handles.page.waitForFunction(() => window.__events.some((e) => ['ready', 'error'].includes(e.name)));
@@ -209,14 +195,14 @@ function apiPath(re) {
 
 /// A campaign reply replaced by `body` (a string) for one page; returns what the page did.
 async function withCampaignReply(body) {
-  const handles = await newPage(browser);
+  const handles = await suite.newPage();
   handles.dialogs = [];
   handles.page.on('dialog', (d) => {
     handles.dialogs.push(d.message());
     d.dismiss().catch(() => {});
   });
   await handles.page.route(apiPath(/^campaigns\//), (route) => reply(route, body));
-  const u = new URL('/pages/embed-script.html', server.origin);
+  const u = new URL('/pages/embed-script.html', suite.server.origin);
   u.searchParams.set('open', '1');
   await handles.page.goto(u.toString());
   await handles.page.waitForFunction(() => window.__events.some((e) => ['ready', 'error'].includes(e.name)));
@@ -293,7 +279,7 @@ test('API side: odd but readable campaigns give a clear state; hostile texts sta
 test('API side: a broken chat start or history reply leaves a clear state and loses nothing', async (t) => {
   if (onlyOn(t, 'embedded')) return;
   await signInAgent({ firstname: 'Ana' });
-  const handles = await newPage(browser);
+  const handles = await suite.newPage();
   const { page, consoleMessages } = handles;
   handles.dialogs = [];
   page.on('dialog', (d) => {
@@ -332,7 +318,7 @@ test('API side: a broken chat start or history reply leaves a clear state and lo
       }),
     ),
   );
-  const u = new URL('/pages/embed-script.html', server.origin);
+  const u = new URL('/pages/embed-script.html', suite.server.origin);
   u.searchParams.set('tag', JSON.stringify(user));
   await page.goto(u.toString());
   await page.waitForFunction(() => window.__events.some((e) => e.name === 'ready'));

@@ -8,30 +8,16 @@
 mod support;
 
 use std::time::Duration;
-use support::{entropy, env, fresh_name, Driver, SansIo};
-use webchat_protocol::stanza::{Message, Presence, PresenceType};
+use support::pair;
+use support::{
+    entropy, env, fresh_name, login, new_account, now, registered, visitor_account, Driver, Pump,
+};
+use webchat_protocol::stanza::{Presence, PresenceType};
 use webchat_protocol::{
-    Chat, ChatConfig, ChatEvent, ChatState, CloseReason, Config, Connection, Event, Instant, Jid,
-    Mechanism,
+    Chat, ChatEvent, ChatState, CloseReason, Config, Connection, Event, Jid, Mechanism,
 };
 
 const T: Duration = Duration::from_secs(15);
-
-fn now(origin: std::time::Instant) -> Instant {
-    Instant::from_millis(origin.elapsed().as_millis() as u64)
-}
-
-async fn login(
-    name: &'static str,
-    url: &str,
-    cfg: Config,
-    origin: std::time::Instant,
-) -> Driver<Connection> {
-    let c = Connection::new(cfg, now(origin));
-    let mut d = Driver::connect(name, url, c, origin).await;
-    d.wait_for(T, |e| matches!(e, Event::Ready { .. })).await;
-    d
-}
 
 /// Registers and logs in with exactly `mech`, then closes cleanly.
 async fn register_and_login(mech: Mechanism) {
@@ -39,25 +25,9 @@ async fn register_and_login(mech: Mechanism) {
     let origin = std::time::Instant::now();
     let user = fresh_name("v");
     // The user arrives as local@domain, like credentials.user; SASL must use the local part.
-    let mut cfg = Config::new(
-        &format!("{user}@{}", env.domain),
-        "s3cret,=pw",
-        &env.domain,
-        "web",
-        entropy(),
-    );
-    cfg.register = true;
-    cfg.mechanisms = vec![mech];
-    let c = Connection::new(cfg, now(origin));
+    let c = visitor_account(&user, &env.domain, mech, origin);
     let mut d = Driver::connect("visitor", &env.url, c, origin).await;
-    d.wait_for(T, |e| *e == Event::Registered).await;
-    d.wait_for(T, |e| *e == Event::Authenticated(mech)).await;
-    let Event::Ready { jid, resumed } = d.wait_for(T, |e| matches!(e, Event::Ready { .. })).await
-    else {
-        unreachable!()
-    };
-    assert!(!resumed);
-    assert_eq!(jid.bare(), format!("{user}@{}", env.domain));
+    let jid = registered(&mut d, mech, &format!("{user}@{}", env.domain), T).await;
     assert_eq!(jid.resource(), Some("web"));
     let t = d.now();
     d.m.close(t);
@@ -83,9 +53,8 @@ async fn interop_wrong_password_is_auth_failed() {
     let env = env();
     let origin = std::time::Instant::now();
     let user = fresh_name("v");
-    let mut cfg = Config::new(&user, "right", &env.domain, "web", entropy());
-    cfg.register = true;
-    let mut d = login("visitor", &env.url, cfg, origin).await;
+    let cfg = new_account(&user, "right", &env.domain, "web");
+    let mut d = login("visitor", &env.url, cfg, origin, T).await;
     let t = d.now();
     d.m.close(t);
     d.wait_for(T, |e| matches!(e, Event::Closed(_))).await;
@@ -101,122 +70,15 @@ async fn interop_wrong_password_is_auth_failed() {
     );
 }
 
-/// A visitor chat and an agent connection that have done the presence handshake.
-struct Pair {
-    v: Driver<Chat>,
-    a: Driver<Connection>,
-    visitor: Jid,
-    agent: Jid,
-    origin: std::time::Instant,
-    url: String,
-    domain: String,
-}
+/// A visitor chat on a WebSocket and an agent connection that have done the presence handshake.
+type Pair = pair::Pair<Driver<Chat>>;
 
 impl Pair {
     async fn new() -> Pair {
-        let env = env();
-        let origin = std::time::Instant::now();
-        let agent_local = fresh_name("agent");
-        let mut acfg = Config::new(
-            &agent_local,
-            "agentpw",
-            &env.agent_domain,
-            "console",
-            entropy(),
-        );
-        acfg.register = true;
-        let mut a = login("agent", &env.url, acfg, origin).await;
-        a.m.send_stanza(Presence::default().to_element()).unwrap();
-        let agent = Jid::parse(&format!("{agent_local}@{}", env.agent_domain)).unwrap();
-
-        let vlocal = fresh_name("visitor");
-        let mut vcfg = Config::new(
-            &format!("{vlocal}@{}", env.domain),
-            "visitorpw",
-            &env.domain,
-            "web",
-            entropy(),
-        );
-        vcfg.register = true;
-        let chat = Chat::new(
-            ChatConfig {
-                connection: vcfg,
-                agent: agent.clone(),
-                agent_nick: "agent3".into(),
-            },
-            now(origin),
-        );
-        let v = Driver::connect("visitor", &env.url, chat, origin).await;
-        let visitor = Jid::parse(&format!("{vlocal}@{}", env.domain)).unwrap();
-        let mut p = Pair {
-            v,
-            a,
-            visitor,
-            agent,
-            origin,
-            url: env.url,
-            domain: env.domain,
-        };
-        p.v_wait(|e| matches!(e, ChatEvent::Connected { resumed: false, .. }))
-            .await;
-        // The backend's side of the handshake: approve the visitor and subscribe back.
-        let vis = p.visitor.clone();
-        p.a_wait(|e| matches!(e, Event::Presence(pr) if pr.kind == PresenceType::Subscribe && pr.from.as_ref().is_some_and(|f| f.bare_eq(&vis))))
-            .await;
-        p.a_send(Presence::new(PresenceType::Subscribed, Some(p.visitor.clone())).to_element());
-        p.a_send(Presence::new(PresenceType::Subscribe, Some(p.visitor.clone())).to_element());
-        // The visitor answers our subscribe with `subscribed` and an `active` chat state.
-        p.a_wait(|e| matches!(e, Event::Message(m) if m.chat_state == Some(ChatState::Active) && m.body.is_none()))
-            .await;
-        p
-    }
-
-    fn a_send(&mut self, el: webchat_protocol::Element) {
-        self.a.m.send_stanza(el).unwrap();
-    }
-
-    fn agent_message(&self) -> Message {
-        Message::chat(self.visitor.clone())
-    }
-
-    /// Pumps both until the visitor reports a matching event.
-    async fn v_wait(&mut self, mut f: impl FnMut(&ChatEvent) -> bool) -> ChatEvent {
-        let end = std::time::Instant::now() + T;
-        loop {
-            if let Some(i) = self.v.events.iter().position(&mut f) {
-                return self.v.events.remove(i).unwrap();
-            }
-            assert!(
-                std::time::Instant::now() < end,
-                "visitor: timed out; events {:?}\nframes {:#?}",
-                self.v.events,
-                &self.v.received[self.v.received.len().saturating_sub(8)..]
-            );
-            self.v.step(Duration::from_millis(20)).await;
-            self.a.step(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Pumps both until the agent reports a matching event.
-    async fn a_wait(&mut self, mut f: impl FnMut(&Event) -> bool) -> Event {
-        let end = std::time::Instant::now() + T;
-        loop {
-            if let Some(i) = self.a.events.iter().position(&mut f) {
-                return self.a.events.remove(i).unwrap();
-            }
-            assert!(
-                std::time::Instant::now() < end,
-                "agent: timed out; events {:?}\nframes {:#?}",
-                self.a.events,
-                &self.a.received[self.a.received.len().saturating_sub(8)..]
-            );
-            self.v.step(Duration::from_millis(20)).await;
-            self.a.step(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn t(&self) -> Instant {
-        now(self.origin)
+        Pair::connect(T, async |chat, origin| {
+            Driver::connect("visitor", &env().url, chat, origin).await
+        })
+        .await
     }
 }
 
@@ -265,14 +127,7 @@ async fn interop_visitor_chat_with_agent() {
         .await;
 
     // Typing both ways.
-    let mut m = p.agent_message();
-    m.chat_state = Some(ChatState::Composing);
-    p.a_send(m.to_element());
-    p.v_wait(|e| *e == ChatEvent::AgentTyping(true)).await;
-    let t = p.t();
-    p.v.m.set_chat_state(ChatState::Composing, t);
-    p.a_wait(|e| matches!(e, Event::Message(m) if m.chat_state == Some(ChatState::Composing)))
-        .await;
+    p.both_start_typing().await;
     let mut m = p.agent_message();
     m.chat_state = Some(ChatState::Paused);
     p.a_send(m.to_element());
@@ -371,11 +226,10 @@ async fn interop_server_pings_are_answered() {
     let env = env();
     let origin = std::time::Instant::now();
     let user = fresh_name("v");
-    let mut cfg = Config::new(&user, "pw", &env.domain, "web", entropy());
-    cfg.register = true;
+    let mut cfg = new_account(&user, "pw", &env.domain, "web");
     // Our own keepalive must not be what keeps the connection alive here.
     cfg.keepalive = Duration::from_secs(300);
-    let mut d = login("visitor", &env.url, cfg, origin).await;
+    let mut d = login("visitor", &env.url, cfg, origin, T).await;
     d.run_for(Duration::from_secs(26)).await;
     let pings = d
         .received
@@ -432,8 +286,7 @@ async fn interop_stream_resumption_loses_nothing() {
     p.a_send(m.to_element());
     p.a.run_for(Duration::from_millis(500)).await;
 
-    let vlocal = p.visitor.local().unwrap().to_owned();
-    let cfg = Config::new(&vlocal, "visitorpw", &p.domain, "web", entropy());
+    let cfg = p.visitor_again("web");
     let t = p.t();
     p.v.m.reconnect(cfg, t).unwrap();
     let url = p.url.clone();
@@ -464,50 +317,17 @@ async fn interop_stream_resumption_loses_nothing() {
 #[ignore = "needs a real XMPP server: run `cargo xtask test`"]
 async fn interop_history_from_archive() {
     let mut p = Pair::new().await;
-    for text in ["first from agent", "second from agent"] {
-        let mut m = p.agent_message();
-        m.body = Some(text.into());
-        p.a_send(m.to_element());
-        p.v_wait(|e| matches!(e, ChatEvent::AgentMessage { body, .. } if body == text))
-            .await;
-    }
-    let t = p.t();
-    p.v.m.send_message("from visitor", t).unwrap();
-    p.a_wait(|e| matches!(e, Event::Message(m) if m.body.as_deref() == Some("from visitor")))
+    let want = p
+        .converse(|p, text| {
+            let mut m = p.agent_message();
+            m.body = Some(text.into());
+            m
+        })
         .await;
     // Same visitor, a second chat (as after a page reload without resumption).
-    let vlocal = p.visitor.local().unwrap().to_owned();
-    let cfg = Config::new(&vlocal, "visitorpw", &p.domain, "web2", entropy());
-    let chat = Chat::new(
-        ChatConfig {
-            connection: cfg,
-            agent: p.agent.clone(),
-            agent_nick: "agent3".into(),
-        },
-        p.t(),
-    );
+    let chat = p.another_chat("web2");
     let mut v2 = Driver::connect("visitor2", &p.url, chat, p.origin).await;
-    v2.wait_for(T, |e| matches!(e, ChatEvent::Connected { .. }))
-        .await;
-    let t = v2.now();
-    assert!(v2.m.fetch_history(50, t));
-    let ev = v2
-        .wait_for(T, |e| matches!(e, ChatEvent::History { .. }))
-        .await;
-    let ChatEvent::History { messages, .. } = ev else {
-        unreachable!()
-    };
-    let bodies: Vec<(bool, &str)> = messages
-        .iter()
-        .map(|m| (m.from_agent, m.body.as_str()))
-        .collect();
-    for want in [
-        (true, "first from agent"),
-        (true, "second from agent"),
-        (false, "from visitor"),
-    ] {
-        assert!(bodies.contains(&want), "{want:?} missing from {bodies:?}");
-    }
+    let bodies = pair::history_has(&mut v2, T, &want).await;
     let pos = |b: &str| bodies.iter().position(|x| x.1 == b).unwrap();
     assert!(
         pos("first from agent") < pos("second from agent"),
@@ -516,9 +336,6 @@ async fn interop_history_from_archive() {
 }
 
 // Keep the trait import used even when only some tests are compiled.
-#[allow(dead_code)]
-fn _uses_trait<M: SansIo>(_: &M) {}
-
 /// The agent's client goes away cleanly and the visitor writes meanwhile. Neither server here
 /// bounces the message (both would without an archive or offline storage: the chat then holds
 /// it for the agent, see the session tests): with MAM on, each keeps it in the agent's archive,
@@ -526,6 +343,11 @@ fn _uses_trait<M: SansIo>(_: &M) {}
 #[tokio::test]
 #[ignore = "needs a real XMPP server: run `cargo xtask test`"]
 async fn interop_a_message_to_an_absent_agent_is_kept_in_its_archive() {
+    if env().server == "embedded" {
+        // devserver's own server hands an agent address without a client to its desk (its
+        // agents are the desk): what is measured here is ejabberd's and Prosody's archive.
+        return;
+    }
     let mut p = Pair::new().await;
     let t = p.t();
     p.a.m.close(t);
@@ -547,7 +369,7 @@ async fn interop_a_message_to_an_absent_agent_is_kept_in_its_archive() {
         .expect("the agent has a local part")
         .to_owned();
     let cfg = Config::new(&local, "agentpw", &env.agent_domain, "console", entropy());
-    p.a = login("agent", &env.url, cfg, p.origin).await;
+    p.a = login("agent", &env.url, cfg, p.origin, T).await;
     let query = webchat_protocol::mam::Query {
         queryid: "absent".into(),
         with: Some(p.visitor.to_bare()),

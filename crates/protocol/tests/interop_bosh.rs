@@ -8,19 +8,13 @@ mod support;
 
 use std::time::Duration;
 use support::bosh::BoshDriver;
-use support::{bosh_url, entropy, env, fresh_name, Driver};
+use support::pair;
+use support::{bosh_url, env, fresh_name, registered, visitor_account, Pump};
 use webchat_protocol::bosh;
-use webchat_protocol::stanza::{Message, Presence, PresenceType};
-use webchat_protocol::{
-    Chat, ChatConfig, ChatEvent, ChatState, CloseReason, Config, Connection, Event, Instant, Jid,
-    Mechanism,
-};
+use webchat_protocol::stanza::Message;
+use webchat_protocol::{Chat, ChatEvent, ChatState, CloseReason, Event, Mechanism};
 
 const T: Duration = Duration::from_secs(20);
-
-fn now(origin: std::time::Instant) -> Instant {
-    Instant::from_millis(origin.elapsed().as_millis() as u64)
-}
 
 #[tokio::test]
 #[ignore = "needs a real XMPP server: run `cargo xtask test`"]
@@ -29,26 +23,9 @@ async fn interop_bosh_register_login_and_terminate() {
     let origin = std::time::Instant::now();
     for mech in [Mechanism::ScramSha1, Mechanism::Plain] {
         let user = fresh_name("vb");
-        let mut cfg = Config::new(
-            &format!("{user}@{}", env.domain),
-            "s3cret,=pw",
-            &env.domain,
-            "web",
-            entropy(),
-        );
-        cfg.register = true;
-        cfg.mechanisms = vec![mech];
-        let c = Connection::new(cfg, now(origin));
+        let c = visitor_account(&user, &env.domain, mech, origin);
         let mut d = BoshDriver::new("visitor", &bosh_url(), c, origin);
-        d.wait_for(T, |e| *e == Event::Registered).await;
-        d.wait_for(T, |e| *e == Event::Authenticated(mech)).await;
-        let Event::Ready { jid, resumed } =
-            d.wait_for(T, |e| matches!(e, Event::Ready { .. })).await
-        else {
-            unreachable!()
-        };
-        assert!(!resumed);
-        assert_eq!(jid.bare(), format!("{user}@{}", env.domain));
+        registered(&mut d, mech, &format!("{user}@{}", env.domain), T).await;
         let params = d.session.as_ref().unwrap().params().unwrap().clone();
         assert!(params.requests >= 2 && params.hold >= 1, "{params:?}");
         // XEP-0206: the creation asked for XMPP 1.0, the restart was its own request.
@@ -72,14 +49,7 @@ async fn interop_bosh_register_login_and_terminate() {
 
 /// A visitor chat over BOSH and an agent connection over the WebSocket that have done the
 /// presence handshake.
-struct Pair {
-    v: BoshDriver<Chat>,
-    a: Driver<Connection>,
-    visitor: Jid,
-    agent: Jid,
-    origin: std::time::Instant,
-    domain: String,
-}
+type Pair = pair::Pair<BoshDriver<Chat>>;
 
 impl Pair {
     async fn new() -> Pair {
@@ -87,128 +57,12 @@ impl Pair {
     }
 
     async fn with(tune: impl FnOnce(&mut bosh::Config)) -> Pair {
-        let env = env();
-        let origin = std::time::Instant::now();
-        let agent_local = fresh_name("agent");
-        let mut acfg = Config::new(
-            &agent_local,
-            "agentpw",
-            &env.agent_domain,
-            "console",
-            entropy(),
-        );
-        acfg.register = true;
-        let c = Connection::new(acfg, now(origin));
-        let mut a = Driver::connect("agent", &env.url, c, origin).await;
-        a.wait_for(T, |e| matches!(e, Event::Ready { .. })).await;
-        a.m.send_stanza(Presence::default().to_element()).unwrap();
-        let agent = Jid::parse(&format!("{agent_local}@{}", env.agent_domain)).unwrap();
-
-        let vlocal = fresh_name("visitor");
-        let mut vcfg = Config::new(
-            &format!("{vlocal}@{}", env.domain),
-            "visitorpw",
-            &env.domain,
-            "web",
-            entropy(),
-        );
-        vcfg.register = true;
-        let chat = Chat::new(
-            ChatConfig {
-                connection: vcfg,
-                agent: agent.clone(),
-                agent_nick: "agent3".into(),
-            },
-            now(origin),
-        );
-        let mut bcfg = bosh::Config::new(support::entropy()[..8].try_into().unwrap());
-        tune(&mut bcfg);
-        let v = BoshDriver::new("visitor", &bosh_url(), chat, origin).with_config(bcfg);
-        let visitor = Jid::parse(&format!("{vlocal}@{}", env.domain)).unwrap();
-        let mut p = Pair {
-            v,
-            a,
-            visitor,
-            agent,
-            origin,
-            domain: env.domain,
-        };
-        p.v_wait(|e| matches!(e, ChatEvent::Connected { resumed: false, .. }))
-            .await;
-        let vis = p.visitor.clone();
-        p.a_wait(|e| matches!(e, Event::Presence(pr) if pr.kind == PresenceType::Subscribe && pr.from.as_ref().is_some_and(|f| f.bare_eq(&vis))))
-            .await;
-        p.a_send(Presence::new(PresenceType::Subscribed, Some(p.visitor.clone())).to_element());
-        p.a_send(Presence::new(PresenceType::Subscribe, Some(p.visitor.clone())).to_element());
-        p.a_wait(|e| matches!(e, Event::Message(m) if m.chat_state == Some(ChatState::Active) && m.body.is_none()))
-            .await;
-        p
-    }
-
-    fn a_send(&mut self, el: webchat_protocol::Element) {
-        self.a.m.send_stanza(el).unwrap();
-    }
-
-    fn agent_says(&mut self, text: &str) {
-        let mut m = Message::chat(self.visitor.clone());
-        m.body = Some(text.into());
-        m.nick = Some("agent3".into());
-        self.a_send(m.to_element());
-    }
-
-    async fn v_wait(&mut self, mut f: impl FnMut(&ChatEvent) -> bool) -> ChatEvent {
-        let end = std::time::Instant::now() + T;
-        loop {
-            if let Some(i) = self.v.events.iter().position(&mut f) {
-                return self.v.events.remove(i).unwrap();
-            }
-            assert!(
-                std::time::Instant::now() < end,
-                "visitor: timed out; events {:?}\nBOSH {:?}\nframes {:#?}",
-                self.v.events,
-                self.v.bosh_events,
-                &self.v.received[self.v.received.len().saturating_sub(8)..]
-            );
-            self.v.step(Duration::from_millis(20)).await;
-            self.a.step(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn a_wait(&mut self, mut f: impl FnMut(&Event) -> bool) -> Event {
-        let end = std::time::Instant::now() + T;
-        loop {
-            if let Some(i) = self.a.events.iter().position(&mut f) {
-                return self.a.events.remove(i).unwrap();
-            }
-            assert!(
-                std::time::Instant::now() < end,
-                "agent: timed out; events {:?}\nframes {:#?}",
-                self.a.events,
-                &self.a.received[self.a.received.len().saturating_sub(8)..]
-            );
-            self.v.step(Duration::from_millis(20)).await;
-            self.a.step(Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn both_for(&mut self, d: Duration) {
-        let end = std::time::Instant::now() + d;
-        while std::time::Instant::now() < end {
-            self.v.step(Duration::from_millis(20)).await;
-            self.a.step(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn t(&self) -> Instant {
-        now(self.origin)
-    }
-
-    fn shown(&self, text: &str) -> usize {
-        self.v
-            .events
-            .iter()
-            .filter(|e| matches!(e, ChatEvent::AgentMessage { body, .. } if body == text))
-            .count()
+        Pair::connect(T, async |chat, origin| {
+            let mut bcfg = bosh::Config::new(support::entropy()[..8].try_into().unwrap());
+            tune(&mut bcfg);
+            BoshDriver::new("visitor", &bosh_url(), chat, origin).with_config(bcfg)
+        })
+        .await
     }
 }
 
@@ -232,14 +86,7 @@ async fn interop_bosh_visitor_chat_with_agent() {
         p.v_wait(|e| *e == ChatEvent::Delivered(id.clone())).await;
     }
     // Typing both ways.
-    let mut m = Message::chat(p.visitor.clone());
-    m.chat_state = Some(ChatState::Composing);
-    p.a_send(m.to_element());
-    p.v_wait(|e| *e == ChatEvent::AgentTyping(true)).await;
-    let t = p.t();
-    p.v.m.set_chat_state(ChatState::Composing, t);
-    p.a_wait(|e| matches!(e, Event::Message(m) if m.chat_state == Some(ChatState::Composing)))
-        .await;
+    p.both_start_typing().await;
     // The agent closes: the visitor answers `closed` and terminates the BOSH session.
     let mut m = Message::chat(p.visitor.clone());
     m.chat_state = Some(ChatState::Closed);
@@ -347,12 +194,11 @@ async fn interop_bosh_reconnect_on_a_new_session_loses_nothing() {
     p.a.run_for(Duration::from_millis(500)).await;
 
     // Reconnect as the widget does: a new BOSH session each time the chat is disconnected.
-    let vlocal = p.visitor.local().unwrap().to_owned();
     let mut attempts = 0;
     let resumed = loop {
         attempts += 1;
         assert!(attempts <= 2, "{:?}", p.v.events);
-        let mut cfg = Config::new(&vlocal, "visitorpw", &p.domain, "web", entropy());
+        let mut cfg = p.visitor_again("web");
         // Keeps the test short where the resumption goes unanswered.
         cfg.timeout = Duration::from_secs(5);
         cfg.resume_timeout = Duration::from_secs(5);
@@ -410,46 +256,9 @@ async fn interop_bosh_reconnect_on_a_new_session_loses_nothing() {
 #[ignore = "needs a real XMPP server: run `cargo xtask test`"]
 async fn interop_bosh_history_from_archive() {
     let mut p = Pair::new().await;
-    for text in ["first from agent", "second from agent"] {
-        p.agent_says(text);
-        p.v_wait(|e| matches!(e, ChatEvent::AgentMessage { body, .. } if body == text))
-            .await;
-    }
-    let t = p.t();
-    p.v.m.send_message("from visitor", t).unwrap();
-    p.a_wait(|e| matches!(e, Event::Message(m) if m.body.as_deref() == Some("from visitor")))
-        .await;
+    let want = p.converse(Pair::agent_line).await;
     // Same visitor, a second chat over a new BOSH session (a reload without resumption).
-    let vlocal = p.visitor.local().unwrap().to_owned();
-    let cfg = Config::new(&vlocal, "visitorpw", &p.domain, "web2", entropy());
-    let chat = Chat::new(
-        ChatConfig {
-            connection: cfg,
-            agent: p.agent.clone(),
-            agent_nick: "agent3".into(),
-        },
-        p.t(),
-    );
+    let chat = p.another_chat("web2");
     let mut v2 = BoshDriver::new("visitor2", &bosh_url(), chat, p.origin);
-    v2.wait_for(T, |e| matches!(e, ChatEvent::Connected { .. }))
-        .await;
-    let t = v2.now();
-    assert!(v2.m.fetch_history(50, t));
-    let ev = v2
-        .wait_for(T, |e| matches!(e, ChatEvent::History { .. }))
-        .await;
-    let ChatEvent::History { messages, .. } = ev else {
-        unreachable!()
-    };
-    let bodies: Vec<(bool, &str)> = messages
-        .iter()
-        .map(|m| (m.from_agent, m.body.as_str()))
-        .collect();
-    for want in [
-        (true, "first from agent"),
-        (true, "second from agent"),
-        (false, "from visitor"),
-    ] {
-        assert!(bodies.contains(&want), "{want:?} missing from {bodies:?}");
-    }
+    pair::history_has(&mut v2, T, &want).await;
 }

@@ -1,11 +1,16 @@
 //! What the devserver test files share: one raw HTTP/1.1 request over TCP and its reply, so
-//! exactly what a browser would see is asserted. Included with `mod support;`; not a test
-//! target of its own. Not every file uses every helper, hence the `dead_code` allowance.
+//! exactly what a browser would see is asserted, and an in-process server to make the Public API
+//! and test control calls to ([`console`] is the agent console's WebSocket). Included with `mod support;`; not a
+//! test target of its own. Not every file uses every helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
+
+pub mod console;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use devserver::config::DEFAULT_TOKEN;
+use devserver::{Config, Server, ServerHandle};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -101,5 +106,81 @@ pub async fn http(
             body.to_owned()
         },
         headers,
+    }
+}
+
+/// A devserver started in-process on 127.0.0.1:0 for one test, and a client that sends the
+/// right token. Each file adds the calls of its own surface in an `impl` of its own.
+pub struct TestServer {
+    pub server: ServerHandle,
+}
+
+impl TestServer {
+    /// With the tests' config ([`Config::for_tests`]).
+    pub async fn start() -> TestServer {
+        TestServer::with(Config::for_tests()).await
+    }
+
+    pub async fn with(config: Config) -> TestServer {
+        TestServer {
+            server: Server::start(config).await.expect("server starts"),
+        }
+    }
+
+    /// A server whose campaigns have the identity secret `secret`.
+    pub async fn with_identity_secret(secret: &str) -> TestServer {
+        let args = [
+            "--listen",
+            "127.0.0.1:0",
+            "--test-control",
+            "--identity-secret",
+            secret,
+        ];
+        TestServer::with(Config::from_args(args.into_iter().map(str::to_owned)).unwrap()).await
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// A Public API call (`{API}/{path}`) with the right token, then the `proofs` headers, and
+    /// a JSON content type when there is a body.
+    pub async fn api_with(
+        &self,
+        proofs: &[(&str, &str)],
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Reply {
+        let mut headers = vec![("X-API-TOKEN", DEFAULT_TOKEN)];
+        headers.extend_from_slice(proofs);
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        http(
+            self.addr(),
+            method,
+            &format!("{API}/{path}"),
+            &headers,
+            body,
+        )
+        .await
+    }
+
+    /// A call to the test control surface (`/_test/{path}`), JSON when there is a body.
+    pub async fn control(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
+        let headers: &[(&str, &str)] = if body.is_some() {
+            &[("Content-Type", "application/json")]
+        } else {
+            &[]
+        };
+        http(
+            self.addr(),
+            method,
+            &format!("/_test/{path}"),
+            headers,
+            body,
+        )
+        .await
     }
 }

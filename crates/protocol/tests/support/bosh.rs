@@ -225,38 +225,6 @@ impl<M: SansIo> BoshDriver<M> {
         self.flush();
     }
 
-    /// Pumps until an event matches (earlier events stay queued); panics after `timeout`.
-    pub async fn wait_for(
-        &mut self,
-        timeout: Duration,
-        mut f: impl FnMut(&M::Ev) -> bool,
-    ) -> M::Ev {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            if let Some(i) = self.events.iter().position(&mut f) {
-                return self.events.remove(i).unwrap();
-            }
-            if std::time::Instant::now() >= deadline {
-                panic!(
-                    "{}: timed out; events: {:?}\nBOSH events: {:?}\nlast frames received: {:#?}",
-                    self.name,
-                    self.events,
-                    self.bosh_events,
-                    &self.received[self.received.len().saturating_sub(8)..]
-                );
-            }
-            self.step(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Pumps for `d`, keeping events.
-    pub async fn run_for(&mut self, d: Duration) {
-        let end = std::time::Instant::now() + d;
-        while std::time::Instant::now() < end {
-            self.step(Duration::from_millis(100)).await;
-        }
-    }
-
     /// Walks away from the BOSH session without a terminate (a tab closed, a network gone):
     /// the machine sees its transport close, the server keeps the session until its
     /// inactivity timeout.

@@ -1,20 +1,24 @@
 //! A small tokio driver for the sans-IO core in interop tests: one WebSocket (subprotocol
 //! `xmpp`), a real clock turned into `Instant`s, and a loop that feeds frames and timers in
-//! and sends what the core wants sent ([`bosh`] is the same over BOSH). Test-only: the
-//! library itself has no tokio.
+//! and sends what the core wants sent ([`bosh`] is the same over BOSH; [`pair`] is a visitor
+//! and an agent on them, pumped together). Test-only: the library itself has no tokio.
 
 #![allow(dead_code)]
 
 pub mod bosh;
+pub mod pair;
+
+use bosh::BoshDriver;
 
 use futures_util::{SinkExt, StreamExt};
 use std::collections::VecDeque;
+use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use webchat_protocol::{Chat, ChatEvent, Connection, Event, Instant};
+use webchat_protocol::{Chat, ChatEvent, Config, Connection, Event, Instant, Jid, Mechanism};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -57,6 +61,93 @@ macro_rules! sans_io {
 }
 sans_io!(Connection, Event);
 sans_io!(Chat, ChatEvent);
+
+/// A driver of a sans-IO machine, whatever its transport ([`Driver`], [`bosh::BoshDriver`]):
+/// what tests and [`pair`] wait on.
+pub trait Pump {
+    type M: SansIo;
+    /// The name failure messages give.
+    fn name(&self) -> &'static str;
+    /// The machine driven.
+    fn m(&mut self) -> &mut Self::M;
+    /// The machine's clock.
+    fn now(&self) -> Instant;
+    /// Events reported and not yet taken.
+    fn events(&mut self) -> &mut VecDeque<<Self::M as SansIo>::Ev>;
+    /// One round: send, then wait for what comes in, the timers, or `max`.
+    fn step(&mut self, max: Duration) -> impl Future<Output = ()>;
+    /// What a timed-out wait shows: the queued events, the transport's own, the last frames.
+    fn report(&self) -> String;
+
+    /// Pumps until an event matches (earlier events stay queued); panics after `timeout`.
+    async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        mut f: impl FnMut(&<Self::M as SansIo>::Ev) -> bool,
+    ) -> <Self::M as SansIo>::Ev {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(i) = self.events().iter().position(&mut f) {
+                return self.events().remove(i).unwrap();
+            }
+            if std::time::Instant::now() >= deadline {
+                panic!("{}: timed out; {}", self.name(), self.report());
+            }
+            self.step(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Pumps for `d`, keeping events.
+    async fn run_for(&mut self, d: Duration) {
+        let end = std::time::Instant::now() + d;
+        while std::time::Instant::now() < end {
+            self.step(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// The last frames received, for failure messages.
+fn last_frames(received: &[String]) -> &[String] {
+    &received[received.len().saturating_sub(8)..]
+}
+
+macro_rules! pump {
+    ($driver:ident, $report:expr) => {
+        impl<M: SansIo> Pump for $driver<M> {
+            type M = M;
+            fn name(&self) -> &'static str {
+                self.name
+            }
+            fn m(&mut self) -> &mut M {
+                &mut self.m
+            }
+            fn now(&self) -> Instant {
+                $driver::now(self)
+            }
+            fn events(&mut self) -> &mut VecDeque<M::Ev> {
+                &mut self.events
+            }
+            fn step(&mut self, max: Duration) -> impl Future<Output = ()> {
+                $driver::step(self, max)
+            }
+            fn report(&self) -> String {
+                let report: fn(&$driver<M>) -> String = $report;
+                report(self)
+            }
+        }
+    };
+}
+pump!(Driver, |d| format!(
+    "events: {:?}\nlast frames received: {:#?}",
+    d.events,
+    last_frames(&d.received)
+));
+pump!(BoshDriver, |d| format!(
+    "events: {:?}\nBOSH events: {:?}\nlast frames received: {:#?}",
+    d.events,
+    d.bosh_events,
+    last_frames(&d.received)
+));
 
 /// The environment `cargo xtask test` sets; a missing variable fails the test loudly.
 pub struct Env {
@@ -107,6 +198,69 @@ pub fn entropy() -> [u8; 16] {
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     out
+}
+
+/// The config of an account that registers in-band (XEP-0077) on `domain` before it logs in;
+/// `user` is a local part or, as credentials give it, `local@domain`.
+pub fn new_account(user: &str, password: &str, domain: &str, resource: &str) -> Config {
+    let mut cfg = Config::new(user, password, domain, resource, entropy());
+    cfg.register = true;
+    cfg
+}
+
+/// The connection of a new visitor account, `user@domain` as credentials give it, that may
+/// authenticate with `mech` only.
+pub fn visitor_account(
+    user: &str,
+    domain: &str,
+    mech: Mechanism,
+    origin: std::time::Instant,
+) -> Connection {
+    let mut cfg = new_account(&format!("{user}@{domain}"), "s3cret,=pw", domain, "web");
+    cfg.mechanisms = vec![mech];
+    Connection::new(cfg, now(origin))
+}
+
+/// Waits on `d` (a [`visitor_account`]) until it has registered, authenticated with `mech`
+/// and bound a fresh (not resumed) session as `bare`; the full JID bound.
+pub async fn registered<D: Pump<M = Connection>>(
+    d: &mut D,
+    mech: Mechanism,
+    bare: &str,
+    timeout: Duration,
+) -> Jid {
+    d.wait_for(timeout, |e| *e == Event::Registered).await;
+    d.wait_for(timeout, |e| *e == Event::Authenticated(mech))
+        .await;
+    let Event::Ready { jid, resumed } = d
+        .wait_for(timeout, |e| matches!(e, Event::Ready { .. }))
+        .await
+    else {
+        unreachable!()
+    };
+    assert!(!resumed);
+    assert_eq!(jid.bare(), bare);
+    jid
+}
+
+/// Connects `cfg` over the WebSocket at `url` and waits (up to `timeout`) until it is ready.
+pub async fn login(
+    name: &'static str,
+    url: &str,
+    cfg: Config,
+    origin: std::time::Instant,
+    timeout: Duration,
+) -> Driver<Connection> {
+    let c = Connection::new(cfg, now(origin));
+    let mut d = Driver::connect(name, url, c, origin).await;
+    d.wait_for(timeout, |e| matches!(e, Event::Ready { .. }))
+        .await;
+    d
+}
+
+/// The core's clock for a test that started at `origin`.
+pub fn now(origin: std::time::Instant) -> Instant {
+    Instant::from_millis(origin.elapsed().as_millis() as u64)
 }
 
 /// A fresh account name.
@@ -226,37 +380,6 @@ impl<M: SansIo> Driver<M> {
             Ok(Some(Ok(_))) => {}
         }
         self.flush().await;
-    }
-
-    /// Pumps until an event matches (earlier events stay queued); panics after `timeout`.
-    pub async fn wait_for(
-        &mut self,
-        timeout: Duration,
-        mut f: impl FnMut(&M::Ev) -> bool,
-    ) -> M::Ev {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            if let Some(i) = self.events.iter().position(&mut f) {
-                return self.events.remove(i).unwrap();
-            }
-            if std::time::Instant::now() >= deadline {
-                panic!(
-                    "{}: timed out; events: {:?}\nlast frames received: {:#?}",
-                    self.name,
-                    self.events,
-                    &self.received[self.received.len().saturating_sub(8)..]
-                );
-            }
-            self.step(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Pumps for `d`, keeping events.
-    pub async fn run_for(&mut self, d: Duration) {
-        let end = std::time::Instant::now() + d;
-        while std::time::Instant::now() < end {
-            self.step(Duration::from_millis(100)).await;
-        }
     }
 
     /// Drops the TCP connection without a WebSocket close (a network failure).
