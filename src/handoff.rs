@@ -188,10 +188,11 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
         let bridge = bridge.clone();
         Box::new(move || _ = handoff::call(&bridge, bridge::UNAVAILABLE, &[]))
     };
+    let storage = Storage::open(kind);
     let widget = Widget::attach(
         link.host().clone(),
         transport,
-        &Storage::open(kind),
+        &storage,
         ControllerOptions {
             campaign,
             websocket_url: text(&options, "websocketUrl")?,
@@ -259,8 +260,7 @@ pub async fn start_chat(bridge: JsValue) -> Result<ChatHandle, JsValue> {
         }
     }
     _ = handoff::call(&bridge, bridge::MOUNTED, &[]);
-    let unread = widget
-        .with_owner(|| crate::unread::notify(&store, link.host().clone(), Storage::open(kind)));
+    let unread = widget.with_owner(|| crate::unread::notify(&store, link.host().clone(), storage));
     Ok(ChatHandle {
         running: Rc::new(RefCell::new(Some(Running {
             _unread: unread,

@@ -305,7 +305,7 @@ pub fn mount_widget(
             }),
         ]
     });
-    let (bridge, functions) = handoff::shell_object(&shell, host, |_| {});
+    let (bridge, functions) = handoff::shell_object(&shell, host, |_| {}, |_| {});
     let link = Rc::new(ShellLink::from_bridge(&bridge)?);
     let toggle = sink.clone();
     shell.on_toggle(move || {

@@ -45,7 +45,7 @@ impl Stages {
         let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
         document().body().unwrap().append_child(&host).unwrap();
         let shell = Rc::new(Shell::mount(&host).unwrap());
-        let (obj, mut functions) = handoff::shell_object(&shell, &host, |_| {});
+        let (obj, mut functions) = handoff::shell_object(&shell, &host, |_| {}, |_| {});
         let options = js_sys::Object::new();
         for (key, value) in [
             // Nothing listens there: a chat that starts fails to reach it, and that is all.

@@ -145,12 +145,14 @@ impl Drop for Functions {
 }
 
 /// The shell's part of a bridge: its DOM and its setters (open, unread; a chat going on is
-/// the owner's business, so `setChatting` calls `chatting`). The launcher adds the rest; the
-/// chat stage's own tests and demo pair a shell with a window through this alone.
+/// the owner's business, so `setChatting` calls `chatting`, and `setUnread` tells `unread`
+/// after the badge). The launcher adds the rest; the chat stage's own tests and demo pair a
+/// shell with a window through this alone.
 pub fn shell_object(
     shell: &std::rc::Rc<Shell>,
     host: &web_sys::HtmlElement,
     chatting: impl Fn(bool) + 'static,
+    unread: impl Fn(u32) + 'static,
 ) -> (js_sys::Object, Functions) {
     let obj = object();
     let mut functions = Functions::default();
@@ -168,9 +170,11 @@ pub fn shell_object(
     });
     let weak = std::rc::Rc::downgrade(shell);
     functions.add(&obj, bridge::SET_UNREAD, move |n| {
+        let n = count(&n).unwrap_or(0);
         if let Some(shell) = weak.upgrade() {
-            shell.set_unread(count(&n).unwrap_or(0));
+            shell.set_unread(n);
         }
+        unread(n);
         JsValue::UNDEFINED
     });
     functions.add(&obj, bridge::SET_CHATTING, move |on| {

@@ -1,6 +1,6 @@
 //! Thin browser adapters both download stages use, one capability per file (leptos-use style: a
 //! struct that releases what it holds on drop, errors as enums): the widget's storage, random
-//! ids, a re-armable timer, and reading JS objects.
+//! ids, a re-armable timer, the wall clock, and reading JS objects.
 //!
 //! They move strings, ticks and random numbers between the browser and their callers. They know
 //! nothing of XMPP or the Public API: no adapter looks inside what it carries.
@@ -18,6 +18,14 @@ pub fn js_get(target: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(target, &JsValue::from_str(key))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Wall-clock now, ms since the Unix epoch (`Date.now()`).
+pub fn now_ms() -> i64 {
+    // A `Date.now()` is a whole number of ms far inside `i64`.
+    #[allow(clippy::cast_possible_truncation)]
+    let now = js_sys::Date::now() as i64;
+    now
 }
 
 /// A JS exception as text for an error message: its message, or the value when it is a

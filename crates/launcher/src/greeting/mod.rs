@@ -27,6 +27,9 @@ pub struct Trigger {
     pub rules: Rules,
 }
 
+/// How a warning about a trigger that is left out starts.
+pub const IGNORED: &str = "webchat: a greeting trigger is ignored: ";
+
 /// The triggers of the configuration: the page's `triggers` key, when it has one, replaces the
 /// campaign's (`webchat.triggers`). A trigger that does not read (no id or message, rules that
 /// are not the rules' schema) is left out; its problem is returned, one line each.
@@ -41,7 +44,7 @@ pub fn read(campaign: Option<&Value>, page: Option<&Livechat>) -> (Vec<Trigger>,
         match one(item) {
             Ok(t) if !triggers.iter().any(|have: &Trigger| have.id == t.id) => triggers.push(t),
             Ok(_) => {}
-            Err(why) => problems.push(["webchat: a greeting trigger is ignored: ", &why].concat()),
+            Err(why) => problems.push([IGNORED, &why].concat()),
         }
     }
     (triggers, problems)
@@ -116,16 +119,15 @@ pub struct Due<'a> {
     pub next_check_ms: Option<i64>,
 }
 
-/// Which trigger shows at `inputs`: `zone` gives each trigger's opening-hours zone.
+/// Which of `triggers`, each with its opening-hours zone, shows at `inputs`.
 pub fn due<'a>(
-    triggers: &'a [Trigger],
+    triggers: impl IntoIterator<Item = (&'a Trigger, &'a dyn ZoneOffsets)>,
     seen: &Seen,
     inputs: &Inputs<'_>,
-    zone: &dyn Fn(&Trigger) -> &'a dyn ZoneOffsets,
 ) -> Due<'a> {
     let mut next: Option<i64> = None;
-    for t in triggers.iter().filter(|t| !seen.contains(&t.id)) {
-        let decision = t.rules.evaluate(inputs, zone(t));
+    for (t, zone) in triggers.into_iter().filter(|(t, _)| !seen.contains(&t.id)) {
+        let decision = t.rules.evaluate(inputs, zone);
         if decision.visible {
             return Due {
                 show: Some(t),
@@ -216,35 +218,31 @@ mod tests {
     fn the_first_unseen_trigger_whose_rules_hold_shows() {
         let (triggers, _) = read(Some(&value(CAMPAIGN)), None);
         let zone = SimulatedZone::VIENNA;
-        let zone_of = |_: &Trigger| &zone as &dyn ZoneOffsets;
+        let with_zone = || triggers.iter().map(|t| (t, &zone as &dyn ZoneOffsets));
         let mut seen = Seen::default();
         let on_pricing = inputs(2_000, "https://shop.example/pricing?x=1", None);
         assert_eq!(
-            due(&triggers, &seen, &on_pricing, &zone_of)
-                .show
-                .map(|t| &*t.id),
+            due(with_zone(), &seen, &on_pricing).show.map(|t| &*t.id),
             Some("pricing")
         );
         seen.add("pricing");
         // Elsewhere, and seen: "now" (no rules) shows at once.
         assert_eq!(
-            due(&triggers, &seen, &on_pricing, &zone_of)
-                .show
-                .map(|t| &*t.id),
+            due(with_zone(), &seen, &on_pricing).show.map(|t| &*t.id),
             Some("now")
         );
         seen.add("now");
         // Only "linger" is left: nothing yet, look again when its 30 s are up.
-        let early = due(&triggers, &seen, &on_pricing, &zone_of);
+        let early = due(with_zone(), &seen, &on_pricing);
         assert_eq!(early.show, None);
         assert_eq!(early.next_check_ms, Some(31_000));
         let later = inputs(31_000, "https://shop.example/", None);
         assert_eq!(
-            due(&triggers, &seen, &later, &zone_of).show.map(|t| &*t.id),
+            due(with_zone(), &seen, &later).show.map(|t| &*t.id),
             Some("linger")
         );
         seen.add("linger");
-        assert_eq!(due(&triggers, &seen, &later, &zone_of).show, None);
+        assert_eq!(due(with_zone(), &seen, &later).show, None);
     }
 
     #[test]
@@ -254,7 +252,7 @@ mod tests {
         );
         let (triggers, _) = read(Some(&config), None);
         let zone = SimulatedZone::VIENNA;
-        let zone_of = |_: &Trigger| &zone as &dyn ZoneOffsets;
+        let with_zone = || triggers.iter().map(|t| (t, &zone as &dyn ZoneOffsets));
         let seen = Seen::default();
         let away = AgentStatus {
             online: true,
@@ -264,15 +262,12 @@ mod tests {
             online: true,
             available: true,
         };
+        assert_eq!(due(with_zone(), &seen, &inputs(5, "/", None)).show, None);
         assert_eq!(
-            due(&triggers, &seen, &inputs(5, "/", None), &zone_of).show,
+            due(with_zone(), &seen, &inputs(5, "/", Some(away))).show,
             None
         );
-        assert_eq!(
-            due(&triggers, &seen, &inputs(5, "/", Some(away)), &zone_of).show,
-            None
-        );
-        assert!(due(&triggers, &seen, &inputs(5, "/", Some(here)), &zone_of)
+        assert!(due(with_zone(), &seen, &inputs(5, "/", Some(here)))
             .show
             .is_some());
     }

@@ -135,11 +135,6 @@ impl Notifier {
         Notifier(state)
     }
 
-    /// Agent messages not yet read, as last heard.
-    pub fn count(&self) -> u32 {
-        self.0.borrow().count
-    }
-
     /// A handle to feed it that does not keep it alive (an effect holds it).
     pub fn handle(&self) -> NotifierHandle {
         NotifierHandle(Rc::downgrade(&self.0))

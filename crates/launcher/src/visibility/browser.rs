@@ -98,7 +98,7 @@ pub struct Deps {
 impl Deps {
     /// The real clock.
     pub fn date_now() -> Rc<dyn Fn() -> i64> {
-        Rc::new(|| js_sys::Date::now() as i64)
+        Rc::new(crate::adapters::now_ms)
     }
 }
 

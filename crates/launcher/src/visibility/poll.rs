@@ -41,7 +41,7 @@ impl Poll {
         if self.in_flight || self.armed {
             return false;
         }
-        let now = js_sys::Date::now() as i64;
+        let now = crate::adapters::now_ms();
         let due = self
             .last_ms
             .map_or(now, |t| t + poll_interval_ms(poll_seconds, self.failures));

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 use super::{warn, CampaignState, Widget};
+use crate::adapters::now_ms;
 use crate::adapters::timer::Timer;
 use crate::events::{self, GreetingAction, HostEvent};
 use crate::greeting::bubble::Bubble;
@@ -23,8 +24,7 @@ use crate::visibility::{AgentStatus, Inputs, IntlZone, ZoneOffsets};
 #[derive(Default)]
 pub(super) struct Greeter {
     /// The triggers, each with its opening-hours zone.
-    triggers: Vec<Trigger>,
-    zones: Vec<Box<dyn ZoneOffsets>>,
+    triggers: Vec<(Trigger, Box<dyn ZoneOffsets>)>,
     /// When this page view started (`Date.now()`).
     started_ms: i64,
     /// The visitor's visit number, counted once the triggers need it.
@@ -70,12 +70,6 @@ fn object(t: &Trigger) -> JsValue {
     obj.into()
 }
 
-fn now_ms() -> i64 {
-    #[allow(clippy::cast_possible_truncation)]
-    let now = js_sys::Date::now() as i64;
-    now
-}
-
 impl Widget {
     /// Reads the triggers from the campaign's configuration and the page's `livechat` option,
     /// then looks whether one is due.
@@ -89,36 +83,25 @@ impl Widget {
                 warn(p);
             }
             let mut kept = Vec::new();
-            let mut zones: Vec<Box<dyn ZoneOffsets>> = Vec::new();
             for t in triggers {
                 let zone: Box<dyn ZoneOffsets> = match &t.rules.opening_hours {
                     None => Box::new(NoZone),
                     Some(h) => match IntlZone::new(&h.time_zone) {
                         Ok(z) => Box::new(z),
                         Err(e) => {
-                            warn(
-                                &[
-                                    "webchat: a greeting trigger is ignored: `",
-                                    &t.id,
-                                    "`: ",
-                                    &e.message(),
-                                ]
-                                .concat(),
-                            );
+                            warn(&[greeting::IGNORED, "`", &t.id, "`: ", &e.message()].concat());
                             continue;
                         }
                     },
                 };
-                kept.push(t);
-                zones.push(zone);
+                kept.push((t, zone));
             }
             i.greeter.triggers = kept;
-            i.greeter.zones = zones;
             i.greeter.visit.is_none()
                 && i.greeter
                     .triggers
                     .iter()
-                    .any(|t| t.rules.visit_number.is_some())
+                    .any(|(t, _)| t.rules.visit_number.is_some())
         };
         if needs_visits {
             // The visibility rules counted this page view when they need it; else it is counted
@@ -181,18 +164,8 @@ impl Widget {
             url: &href,
             agents,
         };
-        let g = &i.greeter;
-        let zone_of = |t: &Trigger| {
-            let at = g
-                .triggers
-                .iter()
-                .position(|have| have.id == t.id)
-                .unwrap_or(0);
-            g.zones
-                .get(at)
-                .map_or(&NoZone as &dyn ZoneOffsets, |z| &**z)
-        };
-        let due = greeting::due(&g.triggers, &seen, &inputs, &zone_of);
+        let triggers = i.greeter.triggers.iter().map(|(t, z)| (t, &**z));
+        let due = greeting::due(triggers, &seen, &inputs);
         let (show, next) = (due.show.cloned(), due.next_check_ms);
         i.greeter.timer = next.map(|at| {
             let me = Rc::downgrade(&self.0);

@@ -226,7 +226,7 @@ impl Widget {
                 chatting: false,
                 ready_sent: false,
                 destroyed: false,
-                greeter: greet::Greeter::new(Deps::date_now()()),
+                greeter: greet::Greeter::new(crate::adapters::now_ms()),
             }),
         });
         let widget = Widget(shared);
@@ -370,14 +370,6 @@ impl Widget {
             events::emit(&i.host, &HostEvent::Close);
         }
         self.refresh_visibility();
-    }
-
-    // ---- unread messages ----
-
-    /// The chat counted `n` unread messages: the badge says so, and no greeting comes over them.
-    fn unread_changed(&self, n: u32) {
-        self.0.inner.borrow().shell.set_unread(n);
-        self.greet();
     }
 
     // ---- the API's questions ----

@@ -127,12 +127,22 @@ impl Widget {
     pub(super) fn bridge(&self, table: Option<String>) -> Result<JsValue, JsValue> {
         let i = self.0.inner.borrow();
         let me = Rc::downgrade(&self.0);
-        let chatting = me.clone();
-        let (obj, mut functions) = handoff::shell_object(&i.shell, &i.host, move |on| {
-            if let Some(w) = chatting.upgrade() {
-                Widget(w).set_chatting(on);
-            }
-        });
+        let (chatting, unread) = (me.clone(), me.clone());
+        let (obj, mut functions) = handoff::shell_object(
+            &i.shell,
+            &i.host,
+            move |on| {
+                if let Some(w) = chatting.upgrade() {
+                    Widget(w).set_chatting(on);
+                }
+            },
+            // No greeting over unread messages: the count can have just fallen to none.
+            move |_| {
+                if let Some(w) = unread.upgrade() {
+                    Widget(w).greet();
+                }
+            },
+        );
         let options = handoff::object();
         let o = &i.options;
         handoff::set(&options, "apiUrl", &JsValue::from_str(&o.api_url));
@@ -188,14 +198,6 @@ impl Widget {
             take.upgrade()
                 .map(|w| Widget(w).take_frame())
                 .unwrap_or(JsValue::NULL)
-        });
-        // The badge; greetings wait while anything is unread.
-        let unread = me.clone();
-        functions.add(&obj, bridge::SET_UNREAD, move |n| {
-            if let Some(w) = unread.upgrade() {
-                Widget(w).unread_changed(handoff::count(&n).unwrap_or(0));
-            }
-            JsValue::UNDEFINED
         });
         let gone = me.clone();
         functions.add(&obj, bridge::UNAVAILABLE, move |_| {
