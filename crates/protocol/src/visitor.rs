@@ -625,11 +625,7 @@ impl Chat {
                     .send_stanza(Presence::new(PresenceType::Subscribed, Some(agent)).to_element());
                 self.send_state(ChatState::Active);
             }
-            PresenceType::Unavailable if self.agent_seen_available && !self.agent_unavailable => {
-                self.agent_unavailable = true;
-                self.set_typing(false);
-                self.events.push_back(ChatEvent::AgentUnavailable);
-            }
+            PresenceType::Unavailable if self.agent_seen_available => self.agent_gone(),
             PresenceType::Available => {
                 self.agent_seen_available = true;
                 let status = p
@@ -686,20 +682,26 @@ impl Chat {
             .error
             .as_ref()
             .is_none_or(|e| AGENT_AWAY.contains(&e.condition.as_str()));
-        let Some(at) = self.recent.iter().position(|(_, sent, _)| sent == id) else {
-            return;
-        };
         if !away {
             return;
         }
+        let Some(at) = self.recent.iter().position(|(_, sent, _)| sent == id) else {
+            return;
+        };
         if let Some((_, id, el)) = self.recent.remove(at) {
             self.awaiting_agent.push(el);
-            if !self.agent_unavailable {
-                self.agent_unavailable = true;
-                self.set_typing(false);
-                self.events.push_back(ChatEvent::AgentUnavailable);
-            }
+            self.agent_gone();
             self.events.push_back(ChatEvent::AwaitingAgent(id));
+        }
+    }
+
+    /// The agent is gone (its presence says so, or the server sent our message back): told
+    /// once until it is back.
+    fn agent_gone(&mut self) {
+        if !self.agent_unavailable {
+            self.agent_unavailable = true;
+            self.set_typing(false);
+            self.events.push_back(ChatEvent::AgentUnavailable);
         }
     }
 
