@@ -6,7 +6,7 @@ use leptos::prelude::GetUntracked;
 use webchat::model::{Phase, Sender};
 use webchat::session::{Method, TabMessage, ToLeader, UiAction};
 
-use crate::sim::{campaign, deliver, Storage, Tab, CREDS, SESSION};
+use crate::sim::{campaign, deliver, Storage, Tab};
 
 fn ana() -> Sender {
     Sender::Agent { nick: "Ana".into() }
@@ -30,9 +30,7 @@ fn an_accepted_greeting_is_the_first_message_and_names_the_chat_it_starts() {
         t.body(Method::Post, "chatsessions")["greeting_trigger"],
         "welcome"
     );
-    t.reply(Method::Post, "chatsessions", 201, SESSION);
-    t.reply(Method::Post, "xmppcredentials", 201, CREDS);
-    t.log_in(false);
+    t.started(false);
     assert_eq!(t.phase(), Phase::Chatting);
     assert_eq!(
         t.messages(),
@@ -165,9 +163,7 @@ fn a_reload_keeps_the_greeting_before_and_during_the_chat() {
         t.body(Method::Post, "chatsessions")["greeting_trigger"],
         "welcome"
     );
-    t.reply(Method::Post, "chatsessions", 201, SESSION);
-    t.reply(Method::Post, "xmppcredentials", 201, CREDS);
-    t.log_in(false);
+    t.started(false);
     let storage = t.unload();
 
     // Mid-chat: the saved transcript still starts with it.

@@ -9,7 +9,7 @@ use webchat::model::{
 };
 use webchat::session::{Method, TabMessage, ToLeader, UiAction, UserInfo};
 
-use crate::sim::{campaign, campaign_with, deliver, Storage, Tab, CREDS, SESSION};
+use crate::sim::{campaign, campaign_with, deliver, Storage, Tab};
 
 const FORM: &str = r#"{"registrationForm": true, "messageFieldRegistrationForm": true,
     "departments": [{"id": "orders", "name": "Orders"}, {"id": "brewing", "name": "Brewing"}],
@@ -77,9 +77,7 @@ fn the_prechat_form_comes_first_and_its_answers_start_the_chat() {
     assert_eq!(stored["department"], "brewing");
     assert_eq!(stored["prechat"]["name"], "Ana Silva");
     assert!(stored["prechat"].get("message").is_none());
-    t.reply(Method::Post, "chatsessions", 201, SESSION);
-    t.reply(Method::Post, "xmppcredentials", 201, CREDS);
-    let sent = t.log_in(false);
+    let sent = t.started(false);
     assert!(sent
         .iter()
         .any(|f| f.contains("<body>Which grind for a moka pot?</body>")));

@@ -505,12 +505,18 @@ impl Tab {
         self.sent()
     }
 
+    /// Answers the chat session and credentials a first message asked for, then logs in;
+    /// returns what was sent after the login.
+    pub fn started(&mut self, sm: bool) -> Vec<String> {
+        self.reply(Method::Post, "chatsessions", 201, SESSION);
+        self.reply(Method::Post, "xmppcredentials", 201, CREDS);
+        self.log_in(sm)
+    }
+
     /// Starts a chat with "hi" and logs in.
     pub fn chatting(&mut self, sm: bool) -> Vec<String> {
         self.say("hi");
-        self.reply(Method::Post, "chatsessions", 201, SESSION);
-        self.reply(Method::Post, "xmppcredentials", 201, CREDS);
-        let out = self.log_in(sm);
+        let out = self.started(sm);
         assert_eq!(self.phase(), Phase::Chatting);
         out
     }

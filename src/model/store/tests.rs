@@ -6,15 +6,20 @@ fn store() -> ChatStore {
     ChatStore::new(WidgetConfig::default(), true)
 }
 
-fn messages(s: &ChatStore) -> Vec<(Sender, String)> {
+/// `f` of every message shown, in order (notices left out).
+fn each_message<T>(s: &ChatStore, f: impl Fn(Message) -> T) -> Vec<T> {
     s.entries()
         .get_untracked()
         .into_iter()
         .filter_map(|e| match e.kind {
-            EntryKind::Message(m) => Some((m.sender, m.text)),
+            EntryKind::Message(m) => Some(f(m)),
             EntryKind::Notice(_) => None,
         })
         .collect()
+}
+
+fn messages(s: &ChatStore) -> Vec<(Sender, String)> {
+    each_message(s, |m| (m.sender, m.text))
 }
 
 #[test]
@@ -95,15 +100,7 @@ fn consecutive_messages_from_one_sender_are_grouped() {
     s.add_agent_message("4", "Bo", "d");
     s.add_visitor_message("5", "e");
     s.add_visitor_message("6", "f");
-    let grouped: Vec<bool> = s
-        .entries()
-        .get_untracked()
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Message(m) => Some(m.continues_group),
-            EntryKind::Notice(_) => None,
-        })
-        .collect();
+    let grouped = groups(&s);
     assert_eq!(grouped, vec![false, true, false, false, false, true]);
 }
 
@@ -143,15 +140,7 @@ fn snapshot_restores_with_groups_and_history_goes_first() {
         0,
         "restored messages are not new"
     );
-    let groups: Vec<bool> = t
-        .entries()
-        .get_untracked()
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Message(m) => Some(m.continues_group),
-            EntryKind::Notice(_) => None,
-        })
-        .collect();
+    let groups = groups(&t);
     assert_eq!(groups, vec![false, false, true]);
 
     let old = vec![SavedEntry::Message {
@@ -203,14 +192,7 @@ fn sync_appends_what_is_new_and_replaces_what_differs() {
 }
 
 fn groups(s: &ChatStore) -> Vec<bool> {
-    s.entries()
-        .get_untracked()
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Message(m) => Some(m.continues_group),
-            EntryKind::Notice(_) => None,
-        })
-        .collect()
+    each_message(s, |m| m.continues_group)
 }
 
 #[test]
