@@ -118,7 +118,7 @@ fn day_separator(at: u64, lang: Lang) -> AnyView {
 }
 
 /// Rows rendered when a conversation is first shown (or replaced): a few screens' worth.
-const FIRST_PAGE: usize = 50;
+const FIRST_PAGE: usize = 25;
 /// Rows added above when the visitor scrolls near the top: small enough to build within a frame.
 const OLDER_PAGE: usize = 20;
 /// How close to the top (px) scrolling up renders older rows, so they are there before the top is.
