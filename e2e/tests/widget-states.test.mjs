@@ -74,6 +74,33 @@ test('open: the launcher opens the window, focus goes to the composer and back',
   await context.close();
 });
 
+test('small screen: the open window fills the visual viewport; a wide one reads no viewport', async () => {
+  await signInAgent();
+  const { page, problems, context } = await suite.newPage({ viewport: { width: 375, height: 667 } });
+  await openWidget(page);
+  const w = widget(page);
+  await w.launcher.click();
+  await w.composer.waitFor();
+  const root = () => page.locator('.wc-root').evaluate((el) => [
+    el.style.getPropertyValue('--wc-viewport-height'),
+    el.style.getPropertyValue('--wc-viewport-top'),
+  ]);
+  await waitFor(async () => (await root())[0] === '667px', { message: 'the visual viewport mirrored' });
+  assert.deepEqual(await root(), ['667px', '0px']);
+  const box = await w.window.boundingBox();
+  assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 375, 667], 'full screen');
+
+  // Widened past the small-screen layout, the window sits beside the page and the values stay
+  // as they were (nothing reads them there); narrowed again, they follow the new viewport.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await waitFor(async () => (await w.window.boundingBox()).width === 380, { message: 'the window beside the page' });
+  assert.deepEqual(await root(), ['667px', '0px']);
+  await page.setViewportSize({ width: 360, height: 600 });
+  await waitFor(async () => (await root())[0] === '600px', { message: 'the new viewport mirrored' });
+  assertNoProblems(problems);
+  await context.close();
+});
+
 test('offline: a campaign without availability shows the offline text, composer disabled', async () => {
   const { page, problems, context } = await suite.newPage();
   await openWidget(page, { campaign: CAMPAIGNS.noAvailability });
