@@ -1,5 +1,6 @@
 /*! webchat loader: defines the page's API global at once, queues calls, and loads the launcher
- * (the first of the widget's two download stages) when the page is idle, or at once when a call
+ * (the first of the widget's two download stages) once the page has loaded and is idle (50 ms at
+ * most), with the campaign read the launcher starts with, or at once when a call
  * needs it. The launcher loads the chat (the second stage) through `loadChat` below on the first
  * sign of interest. Hand-written, no build step. `cargo xtask dist` replaces the asset names
  * below with content-hashed ones, so one loader always gets files of one build. It uses no eval,
@@ -92,6 +93,32 @@
 
   var compiled = null; // the launcher's wasm, kept across destroy() for a fresh start
 
+  // The campaign, the launcher's first read, asked for while the launcher's own files download
+  // (the same URL, token and headers as the launcher's API client); the launcher takes the
+  // request over through `early` instead of paying its round trips (a CORS preflight and the
+  // GET) after it started. A URL the launcher does not ask for is never handed out.
+  var early = null; // [url, promise of the Response]
+
+  function readEarly() {
+    var o = options;
+    if (typeof o.apiUrl !== 'string' || typeof o.apiToken !== 'string' || typeof o.campaign !== 'string') return;
+    // RFC 3986's unreserved characters stay, everything else is percent-encoded, as the launcher does.
+    var id = encodeURIComponent(o.campaign).replace(/[!'()*]/g, function (c) {
+      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+    });
+    var url = o.apiUrl.replace(/\/?$/, '/') + 'campaigns/' + id;
+    var sent = fetch(url, { headers: { 'X-API-TOKEN': o.apiToken, Accept: 'application/json' } });
+    sent.catch(function () {}); // the launcher meets the failure when it takes the request over
+    early = [url, sent];
+  }
+
+  function takeEarly(url) {
+    if (!early || early[0] !== url) return undefined;
+    var sent = early[1];
+    early = null;
+    return sent;
+  }
+
   function launcherWasm() {
     if (!compiled) {
       compiled = compile(base + WASM);
@@ -161,6 +188,7 @@
     if (starting) return starting;
     var gen = generation;
     var wasm = launcherWasm();
+    readEarly();
     starting = (glue ? Promise.resolve(glue) : import(base + GLUE))
       .then(function (m) {
         glue = m;
@@ -176,7 +204,7 @@
       })
       .then(next)
       .then(function () {
-        return glue.init(options, { loadChat: loadChat });
+        return glue.init(options, { loadChat: loadChat, early: takeEarly });
       })
       .then(function (a) {
         if (gen !== generation) {
@@ -243,8 +271,10 @@
   });
   w[name] = cv;
 
+  // The page's own work after its load event goes first, but a busy page does not hold the
+  // launcher back for long: every step of the start is a short task of its own anyway.
   function whenIdle() {
-    if (w.requestIdleCallback) w.requestIdleCallback(start, { timeout: 3000 });
+    if (w.requestIdleCallback) w.requestIdleCallback(start, { timeout: 50 });
     else setTimeout(start, 1);
   }
 

@@ -28,19 +28,39 @@ function loadChat(tag) {
   return chat;
 }
 
+// The campaign read the launcher starts with, sent while the launcher's wasm loads (same URL,
+// token and headers as the launcher's client); the launcher takes it over through `early`.
+function readEarly(o) {
+  if (typeof o?.apiUrl !== 'string' || typeof o.apiToken !== 'string' || typeof o.campaign !== 'string') {
+    return undefined;
+  }
+  // RFC 3986's unreserved characters stay, everything else is percent-encoded, as the launcher does.
+  const id = encodeURIComponent(o.campaign)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  let url = `${o.apiUrl.replace(/\/?$/, '/')}campaigns/${id}`;
+  const sent = fetch(url, { headers: { 'X-API-TOKEN': o.apiToken, Accept: 'application/json' } });
+  sent.catch(() => {}); // the launcher meets the failure when it takes the request over
+  return (wanted) => {
+    if (wanted !== url) return undefined;
+    url = null; // handed out once
+    return sent;
+  };
+}
+
 /**
  * Starts the widget. See index.d.ts for the options and the returned API.
  * @param {import('./index.js').WebchatOptions} options
  * @returns {Promise<import('./index.js').Webchat>}
  */
 export async function init(options) {
+  const early = readEarly(options);
   if (!loading) {
     loading = load({ module_or_path: new URL('./webchat_launcher_bg.wasm', import.meta.url) });
     // A failed download may be retried by the next init().
     loading.catch(() => { loading = null; });
   }
   await loading;
-  return start(options, { loadChat });
+  return start(options, { loadChat, early });
 }
 
 /** The host events `on`/`off` accept. */

@@ -24,6 +24,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
+use crate::adapters::api::Early;
 use crate::adapters::js_get;
 use crate::events::{self, HostEvent};
 use crate::identity::TagError;
@@ -418,7 +419,7 @@ fn host_for(container: &Container) -> Result<(HtmlElement, bool), InitError> {
 
 /// Starts a widget and returns the API object: `await init({ apiUrl, apiToken, campaign,
 /// websocketUrl, visitorIds?, language?, container?, position?, zIndex?, visibility? },
-/// { loadChat })`. Bad options reject with an `Error` naming the option.
+/// { loadChat, early? })`. Bad options reject with an `Error` naming the option.
 ///
 /// Start-up runs in short tasks with a yield to the page between them (no long task on the
 /// host page): the options; the stylesheet; the shell, the visibility rules and the campaign
@@ -429,6 +430,10 @@ pub async fn init(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> 
     let load_chat: js_sys::Function = js_get(&hooks, "loadChat")
         .and_then(|f| f.dyn_into().ok())
         .ok_or_else(|| init_error("webchat.init: no `loadChat` to load the chat with"))?;
+    // Optional: a loader that started the campaign read alongside the launcher's download.
+    let early = js_get(&hooks, "early")
+        .and_then(|f| f.dyn_into().ok())
+        .map(Early);
     let place = match &options.container {
         Container::Floating => None,
         Container::Element(el) => Some(el.clone()),
@@ -465,7 +470,7 @@ pub async fn init(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> 
     if inline {
         let _ = host.set_attribute(crate::host_css::INLINE_ATTR, "");
     }
-    let widget = match Widget::start(options, host.clone(), created, load_chat) {
+    let widget = match Widget::start(options, host.clone(), created, load_chat, early) {
         Ok(w) => w,
         Err(e) => {
             events::discard(&host);

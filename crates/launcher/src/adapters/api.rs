@@ -4,7 +4,9 @@
 //! and the body text ([`Reply`]).
 //!
 //! [`ApiRead`] is the seam tests script; [`SharedReads`] makes two reads of the same resource
-//! at the same moment one request. Nothing here interprets a reply, and nothing writes: the
+//! at the same moment one request. A read the page's loader already started (the campaign,
+//! fetched while the launcher's own files download: see [`Early`]) is taken over instead of
+//! sent again. Nothing here interprets a reply, and nothing writes: the
 //! launcher only reads (the chat stage has its own client for everything else, sharing
 //! [`NetError`], [`Reply`], [`AbortOnDrop`] and [`base_url`] from here). A read whose future is
 //! dropped (widget destroyed) is aborted.
@@ -79,6 +81,24 @@ pub trait ApiRead {
 pub struct Api {
     base: String,
     token: String,
+    early: Option<Early>,
+}
+
+/// Reads the loader started before the launcher ran: a JS function that, given a URL, hands
+/// over the promise of the `fetch` it started for exactly that URL (with the same token and
+/// headers), once, and `undefined` for anything else. Taking it over saves the round trips the
+/// launcher's own start-up would otherwise wait for on every page view.
+#[derive(Clone, Debug)]
+pub struct Early(pub js_sys::Function);
+
+impl Early {
+    fn take(&self, url: &str) -> Option<js_sys::Promise> {
+        let promise = self
+            .0
+            .call1(&wasm_bindgen::JsValue::UNDEFINED, &url.into())
+            .ok()?;
+        promise.dyn_into().ok()
+    }
 }
 
 /// Aborts the request when the future holding it is dropped early (the chat stage's client
@@ -107,7 +127,13 @@ impl Api {
         Api {
             base: base_url(base),
             token: token.to_owned(),
+            early: None,
         }
+    }
+
+    /// The same client, taking over the plain reads `early` started.
+    pub fn with_early(self, early: Option<Early>) -> Api {
+        Api { early, ..self }
     }
 
     async fn fetch(&self, path: &str, etag: Option<&str>) -> Result<Reply, NetError> {
@@ -127,7 +153,13 @@ impl Api {
         let abort = AbortController::new().map(AbortOnDrop).map_err(request)?;
         init.set_signal(Some(&abort.0.signal()));
         let url = [&*self.base, path].concat();
-        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        // Only a plain read: a conditional one is not what the loader asked for.
+        let early = etag
+            .is_none()
+            .then(|| self.early.as_ref().and_then(|e| e.take(&url)))
+            .flatten();
+        let sent = early.unwrap_or_else(|| window.fetch_with_str_and_init(&url, &init));
+        let response: Response = JsFuture::from(sent)
             .await
             .and_then(|r| r.dyn_into())
             .map_err(|e| NetError::Network(describe(&e)))?;

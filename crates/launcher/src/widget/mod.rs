@@ -18,7 +18,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
 
-use crate::adapters::api::{Api, ApiRead, SharedReads};
+use crate::adapters::api::{Api, ApiRead, Early, SharedReads};
 use crate::adapters::entropy;
 use crate::adapters::storage::Storage;
 use crate::adapters::timer::Timer;
@@ -168,13 +168,13 @@ impl Widget {
         host: HtmlElement,
         created_host: bool,
         load_chat: LoadChat,
+        early: Option<Early>,
     ) -> Result<Widget, crate::options::InitError> {
         let rules = options.embed.visibility.clone();
         let storage = Storage::open(options.visitor_ids);
-        let api: Rc<dyn ApiRead> = Rc::new(SharedReads::new(Rc::new(Api::new(
-            &options.api_url,
-            &options.api_token,
-        ))));
+        let api: Rc<dyn ApiRead> = Rc::new(SharedReads::new(Rc::new(
+            Api::new(&options.api_url, &options.api_token).with_early(early),
+        )));
         let shell = Shell::mount(&host)
             .map(Rc::new)
             .map_err(|e| crate::options::InitError::Mount(e.message()))?;
