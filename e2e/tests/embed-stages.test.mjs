@@ -61,6 +61,10 @@ async function composerFocused(page) {
 test('a page view that never interacts downloads only the launcher', async () => {
   const { page, problems, context } = await suite.newPage();
   const paths = recordRequests(page);
+  const campaignReads = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && /\/campaigns\/[^/?]+$/.test(new URL(r.url()).pathname)) campaignReads.push(r.url());
+  });
   await page.goto(scriptPage());
   await waitFor(async () => (await eventNames(page)).includes('ready'), { message: 'ready' });
   await widget(page).launcher.waitFor();
@@ -70,6 +74,9 @@ test('a page view that never interacts downloads only the launcher', async () =>
   assert.ok(ours.length >= 3, `the loader and the launcher: ${JSON.stringify(ours)}`);
   assert.deepEqual(ours.filter((p) => !LAUNCHER.test(p)), [], 'nothing but the launcher');
   assert.equal(await page.evaluate(() => window.CV.chat.state()), 'offline');
+  // The loader sent the campaign read with the launcher's download; the launcher (and its
+  // visibility rules) took that request over instead of sending their own.
+  assert.equal(campaignReads.length, 1, `one campaign read: ${JSON.stringify(campaignReads)}`);
   assertNoProblems(problems);
   await context.close();
 });
