@@ -301,76 +301,76 @@ fn all_features_config() -> WidgetConfig {
     }
 }
 
+/// A campaign answered by agents, with everything else off: what each built-in one starts from.
+fn plain(id: &str, name: &str, color: &str, language: &str) -> CampaignDef {
+    CampaignDef {
+        id: id.into(),
+        name: name.into(),
+        active: true,
+        color: text(color),
+        language: text(language),
+        availability_mode: AvailabilityMode::Agents,
+        // Never saved by a manager: inactive with null texts.
+        cobrowsing: Cobrowsing::default(),
+        survey: Survey::default(),
+        identity_secret: None,
+        webchat: WidgetFeatures::default(),
+    }
+}
+
+/// The three-option survey with a comment and thanks, in English (`comment`, `thanks`: its texts).
+fn english_survey(comment: &str, thanks: &str) -> Survey {
+    Survey {
+        active: true,
+        survey_question: text("How would you rate our service?"),
+        survey_options: vec![
+            option("good", "Good"),
+            option("moderate", "Might be better"),
+            option("bad", "Bad"),
+        ],
+        survey_comment_enable: true,
+        survey_comment: text(comment),
+        survey_thanks_enable: true,
+        survey_thanks: text(thanks),
+    }
+}
+
+/// Co-browsing switched on, asked with `question` and answered with `yes` / `no`.
+fn cobrowsing(question: &str, yes: &str, no: &str) -> Cobrowsing {
+    Cobrowsing {
+        active: true,
+        cbr_text: text(question),
+        accept_text: text(yes),
+        deny_text: text(no),
+    }
+}
+
 /// The built-in campaigns: one per shape the Public API documents. The English one (the
 /// demo's) also reads the operator's visibility overrides and has the livechat configuration
 /// that leaves the start of a chat as it is; [`ALL_FEATURES`] has every feature on.
 pub fn defaults() -> Vec<CampaignDef> {
     vec![
         CampaignDef {
-            id: ENGLISH.into(),
-            name: "First Chat Campaign".into(),
-            active: true,
-            color: text("#0a6018"),
-            language: text("en"),
-            availability_mode: AvailabilityMode::Agents,
-            cobrowsing: Cobrowsing {
-                active: true,
-                cbr_text: text("Screen sharing?"),
-                accept_text: text("Yes"),
-                deny_text: text("No"),
-            },
-            survey: Survey {
-                active: true,
-                survey_question: text("How would you rate our service?"),
-                survey_options: vec![
-                    option("good", "Good"),
-                    option("moderate", "Might be better"),
-                    option("bad", "Bad"),
-                ],
-                survey_comment_enable: true,
-                survey_comment: text("Help us out to improve our service with your comments"),
-                survey_thanks_enable: true,
-                survey_thanks: text("Thanks for your time and comments"),
-            },
-            identity_secret: None,
+            cobrowsing: cobrowsing("Screen sharing?", "Yes", "No"),
+            survey: english_survey(
+                "Help us out to improve our service with your comments",
+                "Thanks for your time and comments",
+            ),
             webchat: WidgetFeatures {
                 visibility_overrides: true,
                 config: english_config(),
             },
+            ..plain(ENGLISH, "First Chat Campaign", "#0a6018", "en")
         },
         CampaignDef {
-            id: INACTIVE.into(),
-            name: "Second Chat Campaign".into(),
             active: false,
-            color: text("#5b2c83"),
-            language: text("en"),
-            availability_mode: AvailabilityMode::Agents,
-            cobrowsing: Cobrowsing::default(),
-            survey: Survey::default(),
-            identity_secret: None,
-            webchat: WidgetFeatures::default(),
+            ..plain(INACTIVE, "Second Chat Campaign", "#5b2c83", "en")
         },
         CampaignDef {
-            id: NO_AVAILABILITY.into(),
-            name: "After-hours Campaign".into(),
-            active: true,
-            color: text("#9a3412"),
-            language: text("en"),
             availability_mode: AvailabilityMode::Never,
-            cobrowsing: Cobrowsing::default(),
-            survey: Survey::default(),
-            identity_secret: None,
-            webchat: WidgetFeatures::default(),
+            ..plain(NO_AVAILABILITY, "After-hours Campaign", "#9a3412", "en")
         },
         CampaignDef {
-            id: GERMAN.into(),
-            name: "Kundenservice".into(),
-            active: true,
-            color: text("#1d4ed8"),
-            language: text("de"),
-            availability_mode: AvailabilityMode::Agents,
-            // Never saved by a manager: inactive with null texts.
-            cobrowsing: Cobrowsing::default(),
             survey: Survey {
                 active: true,
                 survey_question: text("Wie bewerten Sie unseren Service?"),
@@ -380,35 +380,12 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("Vielen Dank!"),
             },
-            identity_secret: None,
-            webchat: WidgetFeatures::default(),
+            ..plain(GERMAN, "Kundenservice", "#1d4ed8", "de")
         },
+        // Never saved: `survey_options: []`, texts null, everything off.
+        plain(NO_SURVEY, "Support without survey", "#0f766e", "en"),
         CampaignDef {
-            id: NO_SURVEY.into(),
-            name: "Support without survey".into(),
-            active: true,
-            color: text("#0f766e"),
-            language: text("en"),
-            availability_mode: AvailabilityMode::Agents,
-            cobrowsing: Cobrowsing::default(),
-            // Never saved: `survey_options: []`, texts null, everything off.
-            survey: Survey::default(),
-            identity_secret: None,
-            webchat: WidgetFeatures::default(),
-        },
-        CampaignDef {
-            id: ARABIC.into(),
-            name: "خدمة العملاء".into(),
-            active: true,
-            color: text("#7c2d12"),
-            language: text("ar"),
-            availability_mode: AvailabilityMode::Agents,
-            cobrowsing: Cobrowsing {
-                active: true,
-                cbr_text: text("مشاركة الشاشة؟"),
-                accept_text: text("نعم"),
-                deny_text: text("لا"),
-            },
+            cobrowsing: cobrowsing("مشاركة الشاشة؟", "نعم", "لا"),
             survey: Survey {
                 active: true,
                 survey_question: text("كيف تقيم خدمتنا؟"),
@@ -422,17 +399,9 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: text("شكرا لوقتك"),
             },
-            identity_secret: None,
-            webchat: WidgetFeatures::default(),
+            ..plain(ARABIC, "خدمة العملاء", "#7c2d12", "ar")
         },
         CampaignDef {
-            id: AUTO_LANGUAGE.into(),
-            name: "Global support".into(),
-            active: true,
-            color: text("#4338ca"),
-            language: text("auto"),
-            availability_mode: AvailabilityMode::Agents,
-            cobrowsing: Cobrowsing::default(),
             // Saved with the smileys but no texts: the widget shows its own, in the language.
             survey: Survey {
                 active: true,
@@ -447,40 +416,21 @@ pub fn defaults() -> Vec<CampaignDef> {
                 survey_thanks_enable: true,
                 survey_thanks: None,
             },
-            identity_secret: None,
-            webchat: WidgetFeatures::default(),
+            ..plain(AUTO_LANGUAGE, "Global support", "#4338ca", "auto")
         },
         CampaignDef {
-            id: ALL_FEATURES.into(),
-            name: "Northwind Coffee, every feature".into(),
-            active: true,
-            color: text("#0a6018"),
-            language: text("en"),
-            availability_mode: AvailabilityMode::Agents,
-            cobrowsing: Cobrowsing {
-                active: true,
-                cbr_text: text("May we look at your screen with you?"),
-                accept_text: text("Yes"),
-                deny_text: text("No"),
-            },
-            survey: Survey {
-                active: true,
-                survey_question: text("How would you rate our service?"),
-                survey_options: vec![
-                    option("good", "Good"),
-                    option("moderate", "Might be better"),
-                    option("bad", "Bad"),
-                ],
-                survey_comment_enable: true,
-                survey_comment: text("Tell us more (optional)"),
-                survey_thanks_enable: true,
-                survey_thanks: text("Thanks for your feedback!"),
-            },
-            identity_secret: None,
+            cobrowsing: cobrowsing("May we look at your screen with you?", "Yes", "No"),
+            survey: english_survey("Tell us more (optional)", "Thanks for your feedback!"),
             webchat: WidgetFeatures {
                 visibility_overrides: true,
                 config: all_features_config(),
             },
+            ..plain(
+                ALL_FEATURES,
+                "Northwind Coffee, every feature",
+                "#0a6018",
+                "en",
+            )
         },
     ]
 }
