@@ -441,9 +441,7 @@ impl Ctx<'_> {
             self.cargo()
                 .args(["build", "--profile", "native-release", "-p", "devserver"]),
         )?;
-        let bin = self
-            .root
-            .join("target")
+        let bin = setup::cargo_target_dir(self.root)
             .join("native-release")
             .join("devserver");
         self.devserver_bin = Some(bin.clone());

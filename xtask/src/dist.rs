@@ -534,8 +534,7 @@ pub fn build_pkg(root: &Path, out: &Path) -> Result<(), Error> {
                 ])
                 .current_dir(root),
         )?;
-        let wasm = root
-            .join("target")
+        let wasm = setup::cargo_target_dir(root)
             .join(setup::WASM_TARGET)
             .join("release")
             .join(format!("{}.wasm", package.replace('-', "_")));

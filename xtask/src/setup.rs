@@ -105,6 +105,21 @@ pub fn cargo_tool(name: &str) -> PathBuf {
     }
 }
 
+/// Where cargo puts what it builds for the workspace at `root`: `$CARGO_TARGET_DIR` when set
+/// (relative to `root` when relative, as cargo reads it from the workspace), else `root/target`.
+/// xtask's own files (logs, bench pages, e2e artifacts) stay under `root/target` either way.
+pub fn cargo_target_dir(root: &Path) -> PathBuf {
+    target_dir_from(root, std::env::var_os("CARGO_TARGET_DIR"))
+}
+
+fn target_dir_from(root: &Path, env: Option<std::ffi::OsString>) -> PathBuf {
+    match env.filter(|v| !v.is_empty()).map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 /// The exact version of the `wasm-bindgen` crate in Cargo.lock: the CLI must match it exactly.
 pub fn wasm_bindgen_version(root: &Path) -> Result<String, Error> {
     let lock_path = root.join("Cargo.lock");
@@ -497,6 +512,24 @@ version = "0.2.99"
 "#;
         assert_eq!(lock_versions(lock, "wasm-bindgen"), vec!["0.2.130"]);
         assert!(lock_versions(lock, "trunk").is_empty());
+    }
+
+    #[test]
+    fn cargo_output_follows_cargo_target_dir() {
+        let root = Path::new("/repo");
+        assert_eq!(target_dir_from(root, None), Path::new("/repo/target"));
+        assert_eq!(
+            target_dir_from(root, Some("".into())),
+            Path::new("/repo/target")
+        );
+        assert_eq!(
+            target_dir_from(root, Some("/cache/t".into())),
+            Path::new("/cache/t")
+        );
+        assert_eq!(
+            target_dir_from(root, Some("out".into())),
+            Path::new("/repo/out")
+        );
     }
 
     #[test]

@@ -66,7 +66,9 @@ pub fn build(root: &Path) -> Result<PathBuf, Error> {
             .args(["build", "-p", "devserver"])
             .current_dir(root),
     )?;
-    let bin = root.join("target").join("debug").join("devserver");
+    let bin = crate::setup::cargo_target_dir(root)
+        .join("debug")
+        .join("devserver");
     if !bin.is_file() {
         return Err(Error::Setup(format!(
             "`cargo build -p devserver` succeeded but {} is missing",
