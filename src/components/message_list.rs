@@ -12,7 +12,7 @@
 //! Rows are keyed by their `seq` and the language: a row is built once, with its texts in that
 //! language, and carries no subscription of its own to it (the rare language change rebuilds
 //! the rendered rows instead of every row paying for one). Opening the window (building this
-//! view) gets the time formatters ready after its first frame ([`when::warm_after_paint`]).
+//! view) gets the time formatters ready when the page is next idle ([`when::warm_when_idle`]).
 //!
 //! The co-browsing prompt sits where the request arrived (after the row that was newest then),
 //! like any other turn of the conversation: messages that come later go below it, and the
@@ -217,7 +217,7 @@ pub fn MessageList() -> impl IntoView {
     let entries = store.entries();
     let list_ref = NodeRef::<html::Div>::new();
     // The window is being built: the first bubbles should not pay for the browser's locale data.
-    when::warm_after_paint(move || lang.try_get_untracked().unwrap_or_default());
+    when::warm_when_idle(move || lang.try_get_untracked().unwrap_or_default());
 
     let asked = RwSignal::new(0u32);
     let window = Memo::new(move |prev: Option<&Window>| {

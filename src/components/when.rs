@@ -4,8 +4,8 @@
 //! One `Intl.DateTimeFormat` is kept per (language, style) and reused: building one is the
 //! expensive part (`toLocale*String` with options builds a new one per call, which made a
 //! 1,000-message history spend most of its time here). The first one a page builds costs far
-//! more (tens of ms: the browser loads its locale data), so [`warm_after_paint`] builds them
-//! right after the chat window's first frame, before the first bubble needs one. Instants go to
+//! more (tens of ms: the browser loads its locale data), so [`warm_when_idle`] builds them in
+//! the first idle moment after the chat window is built, before the first bubble needs one. Instants go to
 //! `format` as numbers (no `Date` object per call), the ISO form for `<time datetime>` is worked
 //! out here, and whether an instant is today is checked against the day's bounds, found once a
 //! day: a bubble costs one `Intl` call for its text and one for its tooltip.
@@ -101,16 +101,27 @@ pub fn warm(lang: Lang) {
     is_today(0);
 }
 
-/// [`warm`] once the chat window has been painted: a frame callback, then a task of its own
-/// after that frame, so opening the window is not slowed down and the formatters are ready
-/// within a frame or two, before a conversation fetched after the open comes in. Not on the
-/// page's start-up path (only the window's first build calls it). A hidden tab has no frames:
-/// it warms when it is shown.
-pub fn warm_after_paint(lang: impl Fn() -> Lang + 'static) {
+/// [`warm`] when the page is next idle (`requestIdleCallback`, 2 s at the latest), so building
+/// the formatters never delays the chat window's first frames or the visitor's first keys; a
+/// browser without idle callbacks gets it in a task of its own after the next frame. Only the
+/// window's first build calls it, so it is off the page's start-up path. A hidden tab has no
+/// frames and no idle time to speak of: it warms when shown, or at the timeout.
+pub fn warm_when_idle(lang: impl Fn() -> Lang + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let warm = Closure::once_into_js(move || warm(lang()));
+    let idle = Reflect::get(&window, &"requestIdleCallback".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(idle) = idle {
+        let options = Object::new();
+        // A fresh plain object: setting a property on it cannot fail.
+        let _ = Reflect::set(&options, &"timeout".into(), &JsValue::from_f64(2000.0));
+        if idle.call2(&window, &warm, &options).is_ok() {
+            return;
+        }
+    }
     let after_paint = Closure::once_into_js(move || {
         if let Some(window) = web_sys::window() {
             let _ = window
