@@ -187,9 +187,17 @@
     if (api) return Promise.resolve(api);
     if (starting) return starting;
     var gen = generation;
+    // One request per task: starting a request costs the main thread a few ms (many more on a
+    // slow phone), and the three at once were one long task on the host page.
     var wasm = launcherWasm();
-    readEarly();
-    starting = (glue ? Promise.resolve(glue) : import(base + GLUE))
+    starting = next()
+      .then(function () {
+        readEarly();
+        return next();
+      })
+      .then(function () {
+        return glue || import(base + GLUE);
+      })
       .then(function (m) {
         glue = m;
         return wasm;
