@@ -30,6 +30,7 @@ use crate::events::{self, HostEvent};
 use crate::identity::TagError;
 use crate::options::{Container, InitError, InitOptions, Position};
 use crate::pace;
+use crate::shell::Shell;
 use crate::widget::Widget;
 
 thread_local! {
@@ -422,7 +423,7 @@ fn host_for(container: &Container) -> Result<(HtmlElement, bool), InitError> {
 /// { loadChat, early? })`. Bad options reject with an `Error` naming the option.
 ///
 /// Start-up runs in short tasks with a yield to the page between them (no long task on the
-/// host page): the options; the stylesheet; the shell, the visibility rules and the campaign
+/// host page): the options; the stylesheet; the shell; the visibility rules and the campaign
 /// read; then the page gets the object.
 #[wasm_bindgen]
 pub async fn init(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> {
@@ -470,16 +471,20 @@ pub async fn init(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> 
     if inline {
         let _ = host.set_attribute(crate::host_css::INLINE_ATTR, "");
     }
-    let widget = match Widget::start(options, host.clone(), created, load_chat, early) {
-        Ok(w) => w,
-        Err(e) => {
-            events::discard(&host);
-            if created {
-                host.remove();
-            }
-            return Err(e.into());
+    let gone = |e: InitError| {
+        events::discard(&host);
+        if created {
+            host.remove();
         }
+        JsValue::from(e)
     };
+    // The launcher's tree (hidden until the campaign's look is known) in this task, the rest of
+    // the start in the next: together they were one long task on the host page.
+    let shell = Shell::mount(&host)
+        .map(Rc::new)
+        .map_err(|e| gone(InitError::Mount(e.message())))?;
+    pace::yield_to_page().await;
+    let widget = Widget::start(options, host.clone(), shell, created, load_chat, early);
     let state = Rc::new(State {
         widget: RefCell::new(Some(widget)),
         host: host.clone(),

@@ -160,24 +160,23 @@ fn warn(text: &str) {
 }
 
 impl Widget {
-    /// Starts the launcher on `host` (created for a floating widget when `created_host`).
-    /// The visibility rules (`options.embed.visibility`) start in the same task, before the
-    /// launcher's first paint, so rules that hide it hide it before it is ever seen.
+    /// Starts the launcher on `host` (created for a floating widget when `created_host`), in
+    /// `shell` (mounted on it, hidden until the campaign's look is known). The visibility rules
+    /// (`options.embed.visibility`) start in the same task, before the launcher's first paint,
+    /// so rules that hide it hide it before it is ever seen.
     pub fn start(
         options: InitOptions,
         host: HtmlElement,
+        shell: Rc<Shell>,
         created_host: bool,
         load_chat: LoadChat,
         early: Option<Early>,
-    ) -> Result<Widget, crate::options::InitError> {
+    ) -> Widget {
         let rules = options.embed.visibility.clone();
         let storage = Storage::open(options.visitor_ids);
         let api: Rc<dyn ApiRead> = Rc::new(SharedReads::new(Rc::new(
             Api::new(&options.api_url, &options.api_token).with_early(early),
         )));
-        let shell = Shell::mount(&host)
-            .map(Rc::new)
-            .map_err(|e| crate::options::InitError::Mount(e.message()))?;
         if crate::host_css::adopt(shell.shadow(), &options.embed).is_none() {
             warn("webchat: the embedding stylesheet was refused; position and zIndex are ignored");
         }
@@ -240,7 +239,7 @@ impl Widget {
         if inline {
             widget.open_frame();
         }
-        Ok(widget)
+        widget
     }
 
     fn wire(&self) {
