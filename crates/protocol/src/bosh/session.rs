@@ -13,13 +13,14 @@
 //! HTTP ([`Session::poll_request`] out, [`Session::handle_response`] /
 //! [`Session::handle_failure`] in, by [`RequestId`]): `rid`s count up from a random start,
 //! never more than `requests` unanswered at once and never beyond that window above the
-//! oldest unanswered one; one request is kept waiting at the server (`hold`) so it can push;
-//! two empty requests in a row are spaced by `polling` when the first came back empty; a
-//! request that fails (network, HTTP status, no answer within `wait` plus a grace period, a
-//! recoverable `type='error'`) is sent again with the same `rid` and body, a few times with a
-//! growing delay, then the session fails with [`Error::Failed`]; a request overtaken by the
-//! answer to a later one gets only the grace period more. Answers are handed on in `rid`
-//! order whatever order they arrive in.
+//! oldest unanswered one, nor sooner than `order_gap` after the latest unanswered one (so
+//! they reach the server in `rid` order); one request is kept waiting at the server (`hold`)
+//! so it can push; two empty requests in a row are spaced by `polling` when the first came
+//! back empty; a request that fails (network, HTTP status, no answer within `wait` plus a
+//! grace period, a recoverable `type='error'`) is sent again with the same `rid` and body, a
+//! few times with a growing delay, then the session fails with [`Error::Failed`]; a request
+//! overtaken by the answer to a later one gets only the grace period more. Answers are
+//! handed on in `rid` order whatever order they arrive in.
 //! What it does not do: HTTP itself, XEP-0124 acknowledgements, pauses or key sequences (see
 //! `docs/bosh.md` for why none is needed here), or XMPP (the client does that).
 
@@ -48,12 +49,16 @@ pub struct Config {
     /// The delay before the second retry; it doubles for each further one (the first retry
     /// goes at once).
     pub retry_delay: Duration,
+    /// How long a request must have been out before a later one may follow it: two requests
+    /// sent closer together can reach the server in either order (see `docs/bosh.md`).
+    pub order_gap: Duration,
     /// Fresh randomness from the caller: the first `rid`.
     pub entropy: [u8; 8],
 }
 
 impl Config {
-    /// Defaults: `xml:lang='en'`, wait 60 s, hold 1, grace 10 s, 4 retries starting at 1 s.
+    /// Defaults: `xml:lang='en'`, wait 60 s, hold 1, grace 10 s, 4 retries starting at 1 s,
+    /// 100 ms between two requests.
     pub fn new(entropy: [u8; 8]) -> Config {
         Config {
             lang: "en".to_owned(),
@@ -62,6 +67,7 @@ impl Config {
             grace: Duration::from_secs(10),
             max_retries: 4,
             retry_delay: Duration::from_secs(1),
+            order_gap: Duration::from_millis(100),
             entropy,
         }
     }
@@ -226,6 +232,8 @@ struct Pending {
     /// Failures so far.
     failures: u32,
     first_sent: Instant,
+    /// When the copy out now was sent.
+    sent: Instant,
     /// The HTTP request carrying it now, and when that counts as lost.
     http: Option<(RequestId, Instant)>,
     /// When to send it again (while `http` is `None`).
@@ -488,6 +496,14 @@ impl Session {
                 at(g);
             }
         }
+        if self.phase == Phase::Open
+            && self.has_room()
+            && (!self.queue.is_empty() || self.wants_empty())
+        {
+            if let Some(r) = self.order_ready() {
+                at(r);
+            }
+        }
         t
     }
 
@@ -535,6 +551,26 @@ impl Session {
         }
     }
 
+    /// Whether the window takes one more request.
+    fn has_room(&self) -> bool {
+        let requests = self.params.as_ref().map_or(1, |p| p.requests.max(1)) as u64;
+        let oldest = self.pending.keys().next().copied().unwrap_or(self.next_rid);
+        (self.pending.len() as u64) < requests && self.next_rid < oldest + requests
+    }
+
+    /// When a new request may follow the unanswered ones: not before the latest of them has
+    /// been out `order_gap`, so it reaches the server after them. A server that gets a request
+    /// ahead of a missing one parks it, and ejabberd leaves it parked when the missing one is
+    /// then held (`docs/bosh.md`, "Order").
+    fn order_ready(&self) -> Option<Instant> {
+        self.pending
+            .values()
+            .filter(|p| p.http.is_some())
+            .map(|p| p.sent)
+            .max()
+            .map(|sent| sent + self.config.order_gap)
+    }
+
     fn wants_empty(&self) -> bool {
         let hold = self.params.as_ref().map_or(1, |p| p.hold) as usize;
         self.pending.len() < hold
@@ -542,9 +578,7 @@ impl Session {
 
     /// A new request from the queue, or an empty one to keep one waiting at the server.
     fn next_new(&mut self, now: Instant) -> Option<Request> {
-        let requests = self.params.as_ref().map_or(1, |p| p.requests.max(1)) as u64;
-        let oldest = self.pending.keys().next().copied().unwrap_or(self.next_rid);
-        if self.pending.len() as u64 >= requests || self.next_rid >= oldest + requests {
+        if !self.has_room() || self.order_ready().is_some_and(|t| now < t) {
             return None;
         }
         let sid = self.params.as_ref().map(|p| p.sid.clone());
@@ -599,6 +633,7 @@ impl Session {
                 purpose,
                 failures: 0,
                 first_sent: now,
+                sent: now,
                 http: None,
                 retry_at: now,
             },
@@ -619,6 +654,7 @@ impl Session {
         let body = match self.pending.get_mut(&rid) {
             Some(p) => {
                 p.http = Some((id, now + timeout));
+                p.sent = now;
                 p.body.clone()
             }
             None => String::new(),
@@ -793,8 +829,13 @@ mod tests {
         Instant::from_millis(ms)
     }
 
+    /// The defaults, except that a request may follow another at once: the order gap has its
+    /// own test, the others script their requests a millisecond apart.
     fn config() -> Config {
-        Config::new([1, 2, 3, 4, 5, 6, 7, 8])
+        Config {
+            order_gap: Duration::ZERO,
+            ..Config::new([1, 2, 3, 4, 5, 6, 7, 8])
+        }
     }
 
     fn frames(s: &mut Session) -> Vec<String> {
@@ -936,6 +977,38 @@ mod tests {
         let b = requests_one(&mut s, t(9));
         assert_eq!(b.rid, a.rid + 1);
         assert!(b.body.contains("m2"));
+    }
+
+    #[test]
+    fn a_request_follows_an_unanswered_one_only_after_the_order_gap() {
+        let mut s = Session::new(Config::new([1, 2, 3, 4, 5, 6, 7, 8]));
+        s.send_frame(OPEN, t(0));
+        let create = requests_one(&mut s, t(0));
+        s.handle_response(create.id, 200, &created(2, 2), t(5));
+        let held = requests_one(&mut s, t(5));
+        // A message right after the empty request went: sent now, it could reach the server
+        // first, be parked there behind the missing rid and stay parked while the empty one
+        // is held.
+        s.send_frame(&msg(1), t(6));
+        assert!(s.poll_request(t(6)).is_none());
+        assert_eq!(s.poll_timeout(), Some(t(105)));
+        assert!(s.poll_request(t(104)).is_none());
+        let data = requests_one(&mut s, t(105));
+        assert_eq!(data.rid, held.rid + 1);
+        assert!(data.body.contains("m1"));
+        // Once the held request is out long enough, a message goes at once.
+        s.handle_response(held.id, 200, &body(""), t(110));
+        s.handle_response(data.id, 200, &body(""), t(111));
+        let held = requests_one(&mut s, t(111));
+        s.send_frame(&msg(2), t(5_000));
+        assert_eq!(requests_one(&mut s, t(5_000)).rid, held.rid + 1);
+        // With nothing unanswered there is no one to overtake: the next goes at once.
+        let mut s = Session::new(Config::new([1, 2, 3, 4, 5, 6, 7, 8]));
+        s.send_frame(OPEN, t(0));
+        let create = requests_one(&mut s, t(0));
+        s.send_frame(&msg(3), t(1));
+        s.handle_response(create.id, 200, &created(2, 2), t(5));
+        assert!(requests_one(&mut s, t(5)).body.contains("m3"));
     }
 
     #[test]
