@@ -250,10 +250,8 @@ fn a_reset_over_bosh_ends_the_chat_with_a_terminate_and_starts_afresh() {
     let now = t.now();
     t.s.handle_reset(now);
     t.drain();
-    // The terminate follows the request held at the server once that one has been out the
-    // session's order gap (so it cannot get there first).
-    let gap = webchat_protocol::bosh::Config::new([0; 8]).order_gap;
-    t.advance(u64::try_from(gap.as_millis()).unwrap_or(u64::MAX));
+    // At once, although the request held at the server went out just now: nothing follows a
+    // terminate, so it does not wait for the order gap.
     let bodies = t.open_bodies().join("");
     assert!(bodies.contains("type=\"terminate\""), "{bodies}");
     assert!(
@@ -264,5 +262,27 @@ fn a_reset_over_bosh_ends_the_chat_with_a_terminate_and_starts_afresh() {
         t.stored("transport"),
         None,
         "a reset forgets everything of the visitor"
+    );
+}
+
+#[test]
+fn a_shutdown_over_bosh_sends_the_terminate_at_once() {
+    let mut t = loaded_with_bosh(&Storage::default());
+    t.credentials();
+    t.drop_socket();
+    t.bosh_log_in();
+    while t.posts.len() > 1 {
+        t.bosh(&answer(""));
+    }
+    // The request held at the server went out just now, and a shut-down session sends nothing
+    // later: the terminate must not wait for the order gap.
+    let now = t.now();
+    t.s.handle_shutdown(now);
+    t.drain();
+    let bodies = t.open_bodies().join("");
+    assert!(bodies.contains("type=\"terminate\""), "{bodies}");
+    assert!(
+        bodies.contains("<closed"),
+        "the agent hears `closed`: {bodies}"
     );
 }

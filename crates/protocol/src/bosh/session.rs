@@ -365,13 +365,11 @@ impl Session {
         if self.phase == Phase::Ended {
             return None;
         }
-        let again = self
-            .pending
-            .iter()
-            .find(|(_, p)| p.http.is_none() && p.retry_at <= now)
-            .map(|(rid, _)| *rid);
-        if let Some(rid) = again {
-            return Some(self.issue(rid, now));
+        // The lowest request waiting to go again goes first, and nothing after it before it
+        // is out: a later one would reach the server ahead of it.
+        if let Some((&rid, p)) = self.pending.iter().find(|(_, p)| p.http.is_none()) {
+            let due = p.retry_at <= now && self.turn(rid).is_none_or(|t| t <= now);
+            return due.then(|| self.issue(rid, now));
         }
         match self.phase {
             Phase::Creating { sent: false } => {
@@ -485,23 +483,24 @@ impl Session {
         }
         let mut t: Option<Instant> = None;
         let mut at = |i: Instant| t = Some(t.map_or(i, |t| t.min(i)));
-        for p in self.pending.values() {
-            match p.http {
-                Some((_, deadline)) => at(deadline),
-                None => at(p.retry_at),
-            }
+        for (_, deadline) in self.pending.values().filter_map(|p| p.http) {
+            at(deadline);
         }
-        if let Some(g) = self.empty_gate {
-            if self.phase == Phase::Open && self.queue.is_empty() && self.wants_empty() {
-                at(g);
-            }
-        }
-        if self.phase == Phase::Open
-            && self.has_room()
-            && (!self.queue.is_empty() || self.wants_empty())
-        {
-            if let Some(r) = self.order_ready() {
-                at(r);
+        // The next request to go: the lowest one waiting to go again (those after it wait for
+        // it), else a new one, each no sooner than its turn.
+        if let Some((&rid, p)) = self.pending.iter().find(|(_, p)| p.http.is_none()) {
+            at(self.turn(rid).map_or(p.retry_at, |t| t.max(p.retry_at)));
+        } else if self.phase == Phase::Open && self.has_room() {
+            let turn = self.turn(self.next_rid);
+            if !self.queue.is_empty() {
+                if let Some(t) = turn {
+                    at(t);
+                }
+            } else if self.wants_empty() {
+                // An empty request waits for the polling gate too: whichever comes later.
+                if let Some(t) = max_of(turn, self.empty_gate) {
+                    at(t);
+                }
             }
         }
         t
@@ -558,15 +557,15 @@ impl Session {
         (self.pending.len() as u64) < requests && self.next_rid < oldest + requests
     }
 
-    /// When a new request may follow the unanswered ones: not before the latest of them has
-    /// been out `order_gap`, so it reaches the server after them. A server that gets a request
-    /// ahead of a missing one parks it, and ejabberd leaves it parked when the missing one is
-    /// then held (`docs/bosh.md`, "Order").
-    fn order_ready(&self) -> Option<Instant> {
+    /// When a request for `rid` may follow the unanswered ones below it (`None`: at once, there
+    /// are none): not before the latest of them has been out `order_gap`, so it reaches the
+    /// server after them. A server that gets a request ahead of a missing one parks it, and
+    /// ejabberd leaves it parked when the missing one is then held (`docs/bosh.md`, "Order").
+    /// Callers send the lowest request not out first, so every one below `rid` is out.
+    fn turn(&self, rid: u64) -> Option<Instant> {
         self.pending
-            .values()
-            .filter(|p| p.http.is_some())
-            .map(|p| p.sent)
+            .range(..rid)
+            .map(|(_, p)| p.sent)
             .max()
             .map(|sent| sent + self.config.order_gap)
     }
@@ -578,7 +577,10 @@ impl Session {
 
     /// A new request from the queue, or an empty one to keep one waiting at the server.
     fn next_new(&mut self, now: Instant) -> Option<Request> {
-        if !self.has_room() || self.order_ready().is_some_and(|t| now < t) {
+        // The terminate goes whatever the gap: the session ends with it and nothing is sent
+        // later, so waiting would lose it for sure, while sent now it is at worst parked.
+        let ending = self.queue.iter().any(|i| matches!(i, Item::Terminate));
+        if !self.has_room() || (!ending && self.turn(self.next_rid).is_some_and(|t| now < t)) {
             return None;
         }
         let sid = self.params.as_ref().map(|p| p.sid.clone());
@@ -812,6 +814,14 @@ impl Session {
     }
 }
 
+/// The later of two optional instants (`None` when both are).
+fn max_of(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 fn secs(d: Duration) -> u32 {
     u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
 }
@@ -1009,6 +1019,71 @@ mod tests {
         s.send_frame(&msg(3), t(1));
         s.handle_response(create.id, 200, &created(2, 2), t(5));
         assert!(requests_one(&mut s, t(5)).body.contains("m3"));
+    }
+
+    /// A session with the default order gap, open, its empty request held since `t(5)`.
+    fn open_with_gap() -> (Session, Request) {
+        let mut s = Session::new(Config::new([1, 2, 3, 4, 5, 6, 7, 8]));
+        s.send_frame(OPEN, t(0));
+        let create = requests_one(&mut s, t(0));
+        s.handle_response(create.id, 200, &created(2, 2), t(5));
+        let held = requests_one(&mut s, t(5));
+        (s, held)
+    }
+
+    #[test]
+    fn requests_sent_again_keep_their_order_and_the_gap() {
+        let (mut s, held) = open_with_gap();
+        s.send_frame(&msg(1), t(200));
+        let data = requests_one(&mut s, t(200));
+        // Both copies are lost; the later one's failure is known first.
+        s.handle_failure(data.id, t(300));
+        s.handle_failure(held.id, t(301));
+        let _ = events(&mut s);
+        let first = requests_one(&mut s, t(301));
+        assert_eq!(first.rid, held.rid, "the lower rid goes again first");
+        assert!(
+            s.poll_request(t(302)).is_none(),
+            "the next one only after the gap"
+        );
+        assert_eq!(s.poll_timeout(), Some(t(401)));
+        assert_eq!(requests_one(&mut s, t(401)).rid, data.rid);
+    }
+
+    #[test]
+    fn nothing_overtakes_a_request_waiting_to_go_again() {
+        let (mut s, held) = open_with_gap();
+        s.send_frame(&msg(1), t(200));
+        let data = requests_one(&mut s, t(200));
+        s.handle_failure(data.id, t(300));
+        let first = requests_one(&mut s, t(300));
+        assert_eq!(first.rid, data.rid, "the first retry at once");
+        s.handle_failure(first.id, t(310));
+        // The second retry waits its delay; the held request's answer and a new message must
+        // not send a request ahead of it.
+        s.handle_response(held.id, 200, &body(""), t(320));
+        s.send_frame(&msg(2), t(330));
+        assert!(s.poll_request(t(330)).is_none());
+        let retry_at = s.poll_timeout().expect("a timer for the retry");
+        assert!(retry_at > t(330));
+        let retry = requests_one(&mut s, retry_at);
+        assert_eq!(retry.rid, data.rid);
+        assert!(
+            s.poll_request(retry_at).is_none(),
+            "the message after the gap"
+        );
+        let next = requests_one(&mut s, retry_at + Duration::from_millis(100));
+        assert_eq!(next.rid, data.rid + 1);
+        assert!(next.body.contains("m2"));
+    }
+
+    #[test]
+    fn the_terminate_does_not_wait_for_the_gap() {
+        let (mut s, held) = open_with_gap();
+        s.send_frame(framing::CLOSE, t(6));
+        let end = requests_one(&mut s, t(6));
+        assert_eq!(end.rid, held.rid + 1);
+        assert!(end.body.contains("type=\"terminate\""), "{}", end.body);
     }
 
     #[test]
