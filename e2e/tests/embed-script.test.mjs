@@ -459,6 +459,14 @@ test('data-container: an inline chat inside the page', async (t) => {
   assert.ok(win.y >= container.y && win.y + win.height <= container.y + container.height + 1, 'inside vertically');
   assert.equal(await page.locator('#webchat-widget').count(), 0, 'no floating host');
   await screenshot(page, 'embed-inline');
+  // Minimised, the window leaves its space in the container to the launcher.
+  await w.minimise.click();
+  await w.window.waitFor({ state: 'hidden' });
+  await w.launcher.waitFor();
+  const launcher = await w.launcher.boundingBox();
+  assert.ok(launcher.y + launcher.height <= container.y + container.height + 1, 'the launcher inside the container');
+  await w.launcher.click();
+  await w.window.waitFor();
   await call(page, 'destroy');
   assert.equal(await page.locator('#inline-chat').evaluate((el) => el.shadowRoot?.childElementCount ?? 0), 0);
   assertNoProblems(problems);

@@ -22,6 +22,10 @@ use crate::actions::{Actions, UiAction};
 use crate::model::{ChatStore, Phase};
 use crate::mount::{ShellLink, WindowStart};
 
+/// The class of a window that took the place of the launcher's open frame: it shows at once,
+/// without the opening animation the frame already played.
+const STILL: &str = " wc-still";
+
 /// The window in its shell. Dropping it stops every effect, unmounts the window and disposes
 /// the reactive owner the window was built under.
 pub struct WindowHost {
@@ -109,7 +113,7 @@ impl WindowHost {
                         if start.still {
                             if let Some(section) = window_ref.get_untracked() {
                                 let el: &web_sys::Element = section.unchecked_ref();
-                                el.set_class_name(&format!("{} wc-still", el.class_name()));
+                                el.set_class_name(&format!("{}{STILL}", el.class_name()));
                             }
                         }
                         *window.borrow_mut() = Some(state);
@@ -130,6 +134,13 @@ impl WindowHost {
                     return (now_open, false);
                 };
                 if !now_open {
+                    // Opened again later, it plays its opening animation like any window.
+                    if let Some(window) = &window {
+                        let class = window.class_name();
+                        if class.contains(STILL) {
+                            window.set_class_name(class.replace(STILL, "").trim_end());
+                        }
+                    }
                     return (false, false);
                 }
                 // Already open and already focused: nothing to do.
