@@ -99,15 +99,28 @@
   // GET) after it started. A URL the launcher does not ask for is never handed out.
   var early = null; // [url, promise of the Response]
 
+  // The options as the launcher reads them: trimmed, and none of the three may be empty.
+  function trimmed(v) {
+    return typeof v === 'string' ? v.trim() : '';
+  }
+
   function readEarly() {
-    var o = options;
-    if (typeof o.apiUrl !== 'string' || typeof o.apiToken !== 'string' || typeof o.campaign !== 'string') return;
-    // RFC 3986's unreserved characters stay, everything else is percent-encoded, as the launcher does.
-    var id = encodeURIComponent(o.campaign).replace(/[!'()*]/g, function (c) {
-      return '%' + c.charCodeAt(0).toString(16).toUpperCase();
-    });
-    var url = o.apiUrl.replace(/\/?$/, '/') + 'campaigns/' + id;
-    var sent = fetch(url, { headers: { 'X-API-TOKEN': o.apiToken, Accept: 'application/json' } });
+    var api = trimmed(options.apiUrl);
+    var token = trimmed(options.apiToken);
+    var campaign = trimmed(options.campaign);
+    if (!api || !token || !campaign) return; // the launcher reports it
+    var id;
+    try {
+      // RFC 3986's unreserved characters stay, everything else is percent-encoded, as the
+      // launcher does.
+      id = encodeURIComponent(campaign).replace(/[!'()*]/g, function (c) {
+        return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+      });
+    } catch (e) {
+      return; // a lone surrogate: the launcher reads it its own way
+    }
+    var url = api.replace(/\/?$/, '/') + 'campaigns/' + id;
+    var sent = fetch(url, { headers: { 'X-API-TOKEN': token, Accept: 'application/json' } });
     sent.catch(function () {}); // the launcher meets the failure when it takes the request over
     early = [url, sent];
   }

@@ -81,6 +81,25 @@ test('a page view that never interacts downloads only the launcher', async () =>
   await context.close();
 });
 
+test('the loader reads the campaign the launcher asks for: trimmed, percent-encoded the same way', async () => {
+  const { page, problems, context } = await suite.newPage();
+  const campaignReads = [];
+  page.on('request', (r) => {
+    if (r.method() === 'GET' && /\/campaigns\/[^/?]+$/.test(new URL(r.url()).pathname)) campaignReads.push(r.url());
+  });
+  // No such campaign: the launcher hides the widget and says why, after one read.
+  await page.goto(scriptPage({ 'var-CAMPAIGN': ' no such campaign ü!*(x) ' }));
+  await waitFor(async () => (await eventNames(page)).includes('error'), { message: 'the error event' });
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(
+    campaignReads.map((u) => new URL(u).pathname.split('/').pop()),
+    ['no%20such%20campaign%20%C3%BC%21%2A%28x%29'],
+    'one read, taken over by the launcher',
+  );
+  assertNoProblems(problems, [/status of 404/, /webchat: hidden: /]);
+  await context.close();
+});
+
 test('the pointer on the launcher fetches the chat; the click finds it ready', async () => {
   await signInAgent();
   const { page, problems, context } = await suite.newPage();

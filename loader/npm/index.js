@@ -31,14 +31,21 @@ function loadChat(tag) {
 // The campaign read the launcher starts with, sent while the launcher's wasm loads (same URL,
 // token and headers as the launcher's client); the launcher takes it over through `early`.
 function readEarly(o) {
-  if (typeof o?.apiUrl !== 'string' || typeof o.apiToken !== 'string' || typeof o.campaign !== 'string') {
-    return undefined;
+  // The options as the launcher reads them: trimmed, and none of the three may be empty.
+  const [api, token, campaign] = [o?.apiUrl, o?.apiToken, o?.campaign]
+    .map((v) => (typeof v === 'string' ? v.trim() : ''));
+  if (!api || !token || !campaign) return undefined; // the launcher reports it
+  let id;
+  try {
+    // RFC 3986's unreserved characters stay, everything else is percent-encoded, as the
+    // launcher does.
+    id = encodeURIComponent(campaign)
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    return undefined; // a lone surrogate: the launcher reads it its own way
   }
-  // RFC 3986's unreserved characters stay, everything else is percent-encoded, as the launcher does.
-  const id = encodeURIComponent(o.campaign)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  let url = `${o.apiUrl.replace(/\/?$/, '/')}campaigns/${id}`;
-  const sent = fetch(url, { headers: { 'X-API-TOKEN': o.apiToken, Accept: 'application/json' } });
+  let url = `${api.replace(/\/?$/, '/')}campaigns/${id}`;
+  const sent = fetch(url, { headers: { 'X-API-TOKEN': token, Accept: 'application/json' } });
   sent.catch(() => {}); // the launcher meets the failure when it takes the request over
   return (wanted) => {
     if (wanted !== url) return undefined;

@@ -1,4 +1,5 @@
-//! The JavaScript API host pages use: `init(options, { loadChat })` resolves to one object,
+//! The JavaScript API host pages use: `init(options, { loadChat, early? })` resolves to one
+//! object,
 //!
 //! ```text
 //! cv.user.tag({ email, firstname, lastname, id?, labels?, assignedUser?, signature? })   cv.user.reset()

@@ -9,7 +9,8 @@
 //! sent again. Nothing here interprets a reply, and nothing writes: the
 //! launcher only reads (the chat stage has its own client for everything else, sharing
 //! [`NetError`], [`Reply`], [`AbortOnDrop`] and [`base_url`] from here). A read whose future is
-//! dropped (widget destroyed) is aborted.
+//! dropped (widget destroyed) is aborted, except one taken over from the loader: that request
+//! was the loader's, without a signal of ours, and runs to its end unread.
 
 use std::cell::RefCell;
 use std::fmt;
