@@ -18,6 +18,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, VisualViewport};
 
 /// Where the stylesheet makes the window full-screen: the only place the properties are read.
+/// The same width as `style/launcher.css`'s small-screen `@media` and the launcher crate's
+/// `host_css` (`min-width:480px`, its complement): change them together.
 pub const SMALL_SCREEN: &str = "(max-width: 479.98px)";
 
 /// Follows the visual viewport while alive.

@@ -5,8 +5,9 @@
 //! expensive part (`toLocale*String` with options builds a new one per call, which made a
 //! 1,000-message history spend most of its time here). The first one a page builds costs far
 //! more (tens of ms: the browser loads its locale data), so [`warm_when_idle`] builds them in
-//! the first idle moment after the chat window is built, before the first bubble needs one. Instants go to
-//! `format` as numbers (no `Date` object per call), the ISO form for `<time datetime>` is worked
+//! the first idle moment after the chat window is built, usually before the first bubble needs
+//! one (a bubble built before that pays it once). Instants go to `format` as numbers (no `Date`
+//! object per call), the ISO form for `<time datetime>` is worked
 //! out here, and whether an instant is today is checked against the day's bounds, found once a
 //! day: a bubble costs one `Intl` call for its text and one for its tooltip.
 //!

@@ -105,8 +105,9 @@ pub fn cargo_tool(name: &str) -> PathBuf {
     }
 }
 
-/// Where cargo puts what it builds for the workspace at `root`: `$CARGO_TARGET_DIR` when set
-/// (relative to `root` when relative, as cargo reads it from the workspace), else `root/target`.
+/// Where cargo puts what it builds for the workspace at `root`: `$CARGO_TARGET_DIR` when set,
+/// else `root/target`. Cargo resolves a relative one against its working directory, which is
+/// `root` for every cargo run xtask starts.
 /// xtask's own files (logs, bench pages, e2e artifacts) stay under `root/target` either way.
 pub fn cargo_target_dir(root: &Path) -> PathBuf {
     target_dir_from(root, std::env::var_os("CARGO_TARGET_DIR"))
