@@ -238,8 +238,8 @@ fn a_lost_bosh_request_is_sent_again_with_the_same_body() {
     assert!(t.take_logs().iter().any(|l| l.contains("sending it again")));
 }
 
-#[test]
-fn a_reset_over_bosh_ends_the_chat_with_a_terminate_and_starts_afresh() {
+/// A chat over BOSH, logged in, its one request held at the server sent just now.
+fn chatting_over_bosh() -> Tab {
     let mut t = loaded_with_bosh(&Storage::default());
     t.credentials();
     t.drop_socket();
@@ -247,17 +247,28 @@ fn a_reset_over_bosh_ends_the_chat_with_a_terminate_and_starts_afresh() {
     while t.posts.len() > 1 {
         t.bosh(&answer(""));
     }
-    let now = t.now();
-    t.s.handle_reset(now);
-    t.drain();
-    // At once, although the request held at the server went out just now: nothing follows a
-    // terminate, so it does not wait for the order gap.
+    t
+}
+
+/// The open requests end the session, and the agent hears `closed` first. They are there at
+/// once, although the request held at the server went out just now: nothing follows a
+/// terminate, so it does not wait for the order gap.
+fn assert_terminated_now(t: &Tab) {
     let bodies = t.open_bodies().join("");
     assert!(bodies.contains("type=\"terminate\""), "{bodies}");
     assert!(
         bodies.contains("<closed"),
         "the agent hears `closed`: {bodies}"
     );
+}
+
+#[test]
+fn a_reset_over_bosh_ends_the_chat_with_a_terminate_and_starts_afresh() {
+    let mut t = chatting_over_bosh();
+    let now = t.now();
+    t.s.handle_reset(now);
+    t.drain();
+    assert_terminated_now(&t);
     assert_eq!(
         t.stored("transport"),
         None,
@@ -267,22 +278,10 @@ fn a_reset_over_bosh_ends_the_chat_with_a_terminate_and_starts_afresh() {
 
 #[test]
 fn a_shutdown_over_bosh_sends_the_terminate_at_once() {
-    let mut t = loaded_with_bosh(&Storage::default());
-    t.credentials();
-    t.drop_socket();
-    t.bosh_log_in();
-    while t.posts.len() > 1 {
-        t.bosh(&answer(""));
-    }
-    // The request held at the server went out just now, and a shut-down session sends nothing
-    // later: the terminate must not wait for the order gap.
+    // A shut-down session sends nothing later: the terminate cannot wait.
+    let mut t = chatting_over_bosh();
     let now = t.now();
     t.s.handle_shutdown(now);
     t.drain();
-    let bodies = t.open_bodies().join("");
-    assert!(bodies.contains("type=\"terminate\""), "{bodies}");
-    assert!(
-        bodies.contains("<closed"),
-        "the agent hears `closed`: {bodies}"
-    );
+    assert_terminated_now(&t);
 }
