@@ -12,8 +12,9 @@
 //! agent's real presence, so "agent unavailable" is only reported after the agent was seen
 //! available. A message the server bounces because the agent has no session (a server without
 //! an archive or offline storage answers `service-unavailable`; ejabberd and Prosody with MAM
-//! keep it in the agent's archive instead) is kept and sent again when the agent is back. What it does not do: render anything, or decide whether
-//! to reconnect (the widget calls [`Chat::reconnect`] on a new transport).
+//! keep it in the agent's archive instead) is kept and sent again when the agent is back.
+//! What it does not do: render anything, or decide whether to reconnect (the widget calls
+//! [`Chat::reconnect`] on a new transport).
 
 use crate::chatstates::ChatState;
 use crate::cobrowsing::Cobrowsing;
@@ -164,8 +165,8 @@ pub struct Chat {
     last_state: Option<ChatState>,
     seen: HashSet<String>,
     own_ids: HashSet<String>,
-    /// Our chat messages of the last [`BOUNCE_WINDOW`], as sent: a bounce names one by id.
-    recent: VecDeque<(Instant, String, Element)>,
+    /// Our chat messages of the last [`BOUNCE_WINDOW`], as sent: a bounce names one by its id.
+    recent: VecDeque<(Instant, Element)>,
     /// Messages bounced because the agent was away, in order: sent again when it is back.
     awaiting_agent: Vec<Element>,
     outbox: Vec<Element>,
@@ -313,7 +314,7 @@ impl Chat {
         self.own_ids.insert(id.to_owned());
         self.last_state = Some(ChatState::Active);
         let el = m.to_element();
-        self.remember_sent(id, &el, now);
+        self.remember_sent(&el, now);
         self.send_or_hold(el);
         Ok(())
     }
@@ -559,9 +560,7 @@ impl Chat {
         if m.kind == MessageType::Error {
             return self.on_bounce(&m);
         }
-        if !self.is_agent(m.from.as_ref())
-            || matches!(m.kind, MessageType::Error | MessageType::Groupchat)
-        {
+        if !self.is_agent(m.from.as_ref()) || m.kind == MessageType::Groupchat {
             return;
         }
         if let Some(t) = m.transfer {
@@ -643,9 +642,7 @@ impl Chat {
                     // Bounced while the agent was away: now it can take them, in order.
                     for el in core::mem::take(&mut self.awaiting_agent) {
                         // Still named by a bounce should the agent be gone again.
-                        if let Some(id) = el.attr("id").map(str::to_owned) {
-                            self.remember_sent(&id, &el, now);
-                        }
+                        self.remember_sent(&el, now);
                         self.send_or_hold(el);
                     }
                 }
@@ -654,16 +651,17 @@ impl Chat {
         }
     }
 
-    /// Keeps `el` (our chat message `id`) for [`BOUNCE_WINDOW`], so a bounce can name it.
-    fn remember_sent(&mut self, id: &str, el: &Element, now: Instant) {
-        while let Some((at, _, _)) = self.recent.front() {
+    /// Keeps `el` (our chat message, with its `id`) for [`BOUNCE_WINDOW`], so a bounce can
+    /// name it.
+    fn remember_sent(&mut self, el: &Element, now: Instant) {
+        while let Some((at, _)) = self.recent.front() {
             if now.saturating_duration_since(*at) <= BOUNCE_WINDOW && self.recent.len() < RECENT_MAX
             {
                 break;
             }
             self.recent.pop_front();
         }
-        self.recent.push_back((now, id.to_owned(), el.clone()));
+        self.recent.push_back((now, el.clone()));
     }
 
     /// An error reply to one of our messages: when it says the agent has no session, the
@@ -685,13 +683,18 @@ impl Chat {
         if !away {
             return;
         }
-        let Some(at) = self.recent.iter().position(|(_, sent, _)| sent == id) else {
+        let Some(at) = self
+            .recent
+            .iter()
+            .position(|(_, el)| el.attr("id") == Some(id))
+        else {
             return;
         };
-        if let Some((_, id, el)) = self.recent.remove(at) {
+        if let Some((_, el)) = self.recent.remove(at) {
             self.awaiting_agent.push(el);
             self.agent_gone();
-            self.events.push_back(ChatEvent::AwaitingAgent(id));
+            self.events
+                .push_back(ChatEvent::AwaitingAgent(id.to_owned()));
         }
     }
 
