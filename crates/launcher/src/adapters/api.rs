@@ -6,8 +6,8 @@
 //! [`ApiRead`] is the seam tests script; [`SharedReads`] makes two reads of the same resource
 //! at the same moment one request. A read the page's loader already started (the campaign,
 //! fetched while the launcher's own files download: see [`Early`]) is taken over instead of
-//! sent again. Nothing here interprets a reply, and nothing writes: the
-//! launcher only reads (the chat stage has its own client for everything else, sharing
+//! sent again. Nothing here interprets a reply, and nothing writes: the launcher only reads
+//! (the chat stage has its own client for everything else, sharing
 //! [`NetError`], [`Reply`], [`AbortOnDrop`] and [`base_url`] from here). A read whose future is
 //! dropped (widget destroyed) is aborted, except one taken over from the loader: that request
 //! was the loader's, without a signal of ours, and runs to its end unread.
@@ -137,8 +137,13 @@ impl Api {
         Api { early, ..self }
     }
 
-    async fn fetch(&self, path: &str, etag: Option<&str>) -> Result<Reply, NetError> {
-        let window = web_sys::window().ok_or(NetError::NoWindow)?;
+    /// Sends `GET url` (conditional with `etag`); the guard aborts it when dropped early.
+    fn send(
+        &self,
+        window: &web_sys::Window,
+        url: &str,
+        etag: Option<&str>,
+    ) -> Result<(js_sys::Promise, AbortOnDrop), NetError> {
         let request = |e: wasm_bindgen::JsValue| NetError::Request(describe(&e));
         let headers = Headers::new().map_err(request)?;
         headers.set("X-API-TOKEN", &self.token).map_err(request)?;
@@ -153,13 +158,21 @@ impl Api {
         init.set_headers(&headers);
         let abort = AbortController::new().map(AbortOnDrop).map_err(request)?;
         init.set_signal(Some(&abort.0.signal()));
+        Ok((window.fetch_with_str_and_init(url, &init), abort))
+    }
+
+    async fn fetch(&self, path: &str, etag: Option<&str>) -> Result<Reply, NetError> {
+        let window = web_sys::window().ok_or(NetError::NoWindow)?;
         let url = [&*self.base, path].concat();
         // Only a plain read: a conditional one is not what the loader asked for.
         let early = etag
             .is_none()
             .then(|| self.early.as_ref().and_then(|e| e.take(&url)))
             .flatten();
-        let sent = early.unwrap_or_else(|| window.fetch_with_str_and_init(&url, &init));
+        let (sent, abort) = match early {
+            Some(taken) => (taken, None),
+            None => self.send(&window, &url, etag).map(|(p, a)| (p, Some(a)))?,
+        };
         let response: Response = JsFuture::from(sent)
             .await
             .and_then(|r| r.dyn_into())
