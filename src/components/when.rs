@@ -7,9 +7,9 @@
 //! more (tens of ms: the browser loads its locale data), so [`warm_when_idle`] builds them in
 //! the first idle moment after the chat window is built, usually before the first bubble needs
 //! one (a bubble built before that pays it once). Instants go to `format` as numbers (no `Date`
-//! object per call), the ISO form for `<time datetime>` is worked
-//! out here, and whether an instant is today is checked against the day's bounds, found once a
-//! day: a bubble costs one `Intl` call for its text and one for its tooltip.
+//! object per call), the ISO form for `<time datetime>` is worked out here, and whether an
+//! instant is today is checked against the day's bounds, found once a day: a bubble costs one
+//! `Intl` call for its text and one for its tooltip.
 //!
 //! Only formatting; where a time comes from (the controller's clock, an archive stamp) is not
 //! its business.

@@ -3,8 +3,8 @@
 //! the visibility rules, keeps who the visitor is while no chat is loaded (visitor id,
 //! `CV.user.tag`, `CV.user.reset` on the storage), opens the [`Frame`] on a click, and loads the
 //! chat stage on the first sign of interest — the pointer on the launcher, a touch, its focus,
-//! an open, a greeting shown — or at once when the storage says a chat is running. Then it hands over through
-//! [`handoff`](crate::handoff) and forwards to the chat's handle.
+//! an open, a greeting shown — or at once when the storage says a chat is running. Then it
+//! hands over through [`handoff`](crate::handoff) and forwards to the chat's handle.
 //!
 //! Who owns what: the launcher keeps the shell, the visibility rules and the campaign's look
 //! for the page's lifetime; the chat stage, once started, owns the window, the session and
