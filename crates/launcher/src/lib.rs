@@ -47,3 +47,13 @@ pub mod text;
 pub mod theme;
 pub mod visibility;
 pub mod widget;
+
+/// The launcher's own wasm allocates little (options, the campaign, the rules) and keeps little,
+/// so a coalescing free list serves it as well as the standard dlmalloc at about a third of the
+/// code (`docs/size.md`). Only the launcher's wasm: the chat stage, which holds long histories,
+/// keeps dlmalloc.
+#[cfg(all(feature = "entry", target_arch = "wasm32"))]
+#[global_allocator]
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
