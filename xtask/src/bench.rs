@@ -199,6 +199,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), Error> {
         wasm_target: true,
         wasm_bindgen: true,
         e2e_npm: true,
+        build_npm: true,
         ..Needs::default()
     };
     needs.add_debs(setup::DEB_DIST);

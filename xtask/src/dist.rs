@@ -7,7 +7,7 @@
 //! writes the chat texts of every language there (`i18n/<tag>.txt`, complete: what a visitor's
 //! language lacks filled in from its parent and English; compiled by `i18n/codegen.rs`, the code
 //! the build uses). From that [`layout`] lays out what ships:
-//! - `dist/`: the script-tag files: `loader.js` (from `loader/loader.js`, its asset names
+//! - `dist/`: the script-tag files: `loader.js` (`loader/loader.js` minified, its asset names
 //!   replaced) and the content-hashed launcher (`webchat-launcher.<hash>.js` / `.wasm`), chat
 //!   (`webchat.<hash>.js` / `.wasm`) and chat texts (`webchat-i18n.<hash>/<tag>.txt`), so a CDN
 //!   can cache them forever (only `loader.js` needs a short cache) and one loader only ever
@@ -22,11 +22,12 @@
 //! [`WHOLE_BUDGET_BROTLI`]. [`build`] does the same work without judging (tests and size work use
 //! it). It does not serve anything.
 //!
-//! wasm-opt is optional ([`WASM_OPT_ENV`]`=1`): binaryen [`BINARYEN_VERSION`] from npm, installed
-//! once under `target/binaryen/`, run with [`WASM_OPT_FLAGS`] on the wasm-bindgen output. Never
-//! Debian's binaryen (108 breaks the output at run time). Measured on this widget, `-O1` saves
-//! about 1.5% brotli while `-Oz`/`-Os` make the brotli size *larger* (their code layout
-//! compresses worse), so `-O1` it is.
+//! What ships is post-processed with the tools of `buildtools/` (an npm project with a committed
+//! lock, installed by `setup`): binaryen's wasm-opt ([`WASM_OPT_FLAGS`]) on both wasm files, and
+//! terser on both stages' glue and on the loader. Never Debian's binaryen (108 breaks the output
+//! at run time). Measured on this widget, `-O1` saves about 1.5% brotli while `-Oz`/`-Os` make
+//! the brotli size *larger* (their code layout compresses worse), so `-O1` it is. terser takes
+//! about 30% off the brotli size of each JS file (`docs/size.md`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -52,8 +53,8 @@ pub const FIRST_VIEW_BUDGET_BROTLI: u64 = 30_000;
 /// brotli-compressed, in bytes.
 pub const WHOLE_BUDGET_BROTLI: u64 = 300_000;
 
-/// The loader's asset-name lines that `dist` rewrites, `(variable, source value)` (kept in
-/// sync with `loader/loader.js`).
+/// The loader's asset names that `dist` rewrites, `(variable in loader/loader.js, its value)`:
+/// each value occurs exactly once in the loader, as a quoted string.
 const MARKERS: [(&str, &str); 5] = [
     ("GLUE", LAUNCHER_GLUE),
     ("WASM", LAUNCHER_WASM),
@@ -67,12 +68,8 @@ const LAUNCHER_GLUE: &str = "webchat_launcher.js";
 const LAUNCHER_WASM: &str = "webchat_launcher_bg.wasm";
 const CHAT_GLUE: &str = "webchat.js";
 const CHAT_WASM: &str = "webchat_bg.wasm";
-
-/// Set to `1` to run binaryen's wasm-opt on the wasm-bindgen output (off by default).
-pub const WASM_OPT_ENV: &str = "WEBCHAT_WASM_OPT";
-
-/// The binaryen release installed from npm for wasm-opt (not Debian's: see the module docs).
-pub const BINARYEN_VERSION: &str = "132.0.0";
+/// The loader, minified into the package by [`build_pkg`] (its asset names still unhashed).
+const LOADER: &str = "loader.js";
 
 /// wasm-opt's level and the wasm features rustc's wasm32 output uses (without them wasm-opt
 /// rejects or de-optimises the module).
@@ -187,6 +184,7 @@ pub fn run_with(root: &Path, enforce_budget: bool) -> Result<(), Error> {
     let mut needs = Needs {
         wasm_target: true,
         wasm_bindgen: true,
+        build_npm: true,
         ..Needs::default()
     };
     needs.add_debs(setup::DEB_DIST);
@@ -284,7 +282,7 @@ pub fn layout(root: &Path, pkg: &Path, out: &Path) -> Result<Layout, Error> {
     }
     let texts_dir = format!("webchat-i18n.{}", content_hash(&all));
 
-    let loader_src = root.join("loader").join("loader.js");
+    let loader_src = pkg.join(LOADER);
     let loader = String::from_utf8_lossy(&read(&loader_src)?).into_owned();
     let names = [
         launcher[0].0.as_str(),
@@ -293,7 +291,7 @@ pub fn layout(root: &Path, pkg: &Path, out: &Path) -> Result<Layout, Error> {
         chat[1].0.as_str(),
         &format!("{texts_dir}/"),
     ];
-    let loader = rewrite_loader(&compact_loader(&loader), &names).map_err(|what| {
+    let loader = rewrite_loader(&loader, &names).map_err(|what| {
         Error::io(
             &loader_src,
             std::io::Error::new(std::io::ErrorKind::InvalidData, what),
@@ -390,47 +388,27 @@ pub fn write_chat_texts(root: &Path, dir: &Path) -> Result<(), Error> {
 }
 
 /// The loader with its asset names replaced by `names` (in [`MARKERS`] order); an error names
-/// a marker the source lost.
+/// a name the loader lost. Works on the source and on terser's output alike: each name is a
+/// string literal, in single or double quotes, found exactly once.
 pub fn rewrite_loader(src: &str, names: &[&str; 5]) -> Result<String, String> {
     let mut out = src.to_owned();
     for ((var, value), name) in MARKERS.iter().zip(names) {
-        let marker = format!("var {var} = '{value}';");
-        if out.matches(&marker).count() != 1 {
-            return Err(format!("loader.js must contain `{marker}` exactly once"));
+        let quoted = [format!("'{value}'"), format!("\"{value}\"")];
+        let found: Vec<&String> = quoted.iter().filter(|q| out.contains(q.as_str())).collect();
+        let [literal] = found.as_slice() else {
+            return Err(format!(
+                "loader.js must name `{value}` ({var}) exactly once"
+            ));
+        };
+        if out.matches(literal.as_str()).count() != 1 {
+            return Err(format!(
+                "loader.js must name `{value}` ({var}) exactly once"
+            ));
         }
-        out = out.replace(&marker, &format!("var {var} = '{name}';"));
+        let quote = &literal[..1];
+        out = out.replacen(literal.as_str(), &format!("{quote}{name}{quote}"), 1);
     }
     Ok(out)
-}
-
-/// The loader without its comments and indentation: what every page downloads stays small
-/// (the source keeps the explanations). Only whole-line `//` comments and `/* … */` blocks that
-/// start a line are removed, so code and strings are never touched.
-pub fn compact_loader(src: &str) -> String {
-    let mut out = String::from("/*! webchat loader */\n");
-    let mut in_block = false;
-    for line in src.lines() {
-        let mut t = line.trim();
-        if in_block || t.starts_with("/*") {
-            // Whatever follows the end of the block on this line is code.
-            match t.find("*/") {
-                Some(end) => {
-                    in_block = false;
-                    t = t[end + 2..].trim();
-                }
-                None => {
-                    in_block = true;
-                    continue;
-                }
-            }
-        }
-        if t.is_empty() || t.starts_with("//") {
-            continue;
-        }
-        out.push_str(t);
-        out.push('\n');
-    }
-    out
 }
 
 /// A short, stable content hash for file names: FNV-1a (64 bit), 12 hex digits. Not a security
@@ -552,47 +530,59 @@ pub fn build_pkg(root: &Path, out: &Path) -> Result<(), Error> {
                 .arg(&wasm),
         )?;
     }
-    if std::env::var(WASM_OPT_ENV).is_ok_and(|v| v == "1") {
-        for wasm in [LAUNCHER_WASM, CHAT_WASM] {
-            wasm_opt(root, &out.join(wasm))?;
-        }
+    for wasm in [LAUNCHER_WASM, CHAT_WASM] {
+        wasm_opt(root, &out.join(wasm))?;
     }
+    for glue in [LAUNCHER_GLUE, CHAT_GLUE] {
+        let glue = out.join(glue);
+        minify(root, &glue, &glue, Script::Module)?;
+    }
+    minify(
+        root,
+        &root.join("loader").join(LOADER),
+        &out.join(LOADER),
+        Script::Classic,
+    )?;
     write_chat_texts(root, &out.join("i18n"))
 }
 
-/// Optimises `wasm` in place with binaryen's wasm-opt from npm, installing it under
-/// `target/binaryen/` first when missing.
-fn wasm_opt(root: &Path, wasm: &Path) -> Result<(), Error> {
-    let dir = root.join("target").join("binaryen");
-    let tool = dir
+/// A build tool's script in `buildtools/node_modules` (installed by `setup`).
+fn build_tool(root: &Path, package: &str, script: &str) -> PathBuf {
+    root.join(setup::BUILDTOOLS_DIR)
         .join("node_modules")
-        .join("binaryen")
+        .join(package)
         .join("bin")
-        .join("wasm-opt");
-    let installed = dir
-        .join("node_modules")
-        .join("binaryen")
-        .join("package.json");
-    let version_ok = std::fs::read_to_string(&installed)
-        .is_ok_and(|p| p.contains(&format!("\"version\": \"{BINARYEN_VERSION}\"")));
-    if !version_ok {
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        proc::run(
-            Command::new("npm")
-                .args([
-                    "install",
-                    "--no-save",
-                    "--no-audit",
-                    "--no-fund",
-                    "--prefix",
-                ])
-                .arg(&dir)
-                .arg(format!("binaryen@{BINARYEN_VERSION}")),
-        )?;
-    }
+        .join(script)
+}
+
+/// How terser reads a file: an ES module (the glue: its top level is private) or a classic
+/// script (the loader: its top level is the page's).
+#[derive(Clone, Copy)]
+enum Script {
+    Module,
+    Classic,
+}
+
+/// Writes `src` minified by terser to `dst`: compressed, names mangled, no comments (the
+/// loader gets a one-line banner saying what it is). Property names are never mangled, so the
+/// glue's import object and exports keep their names.
+fn minify(root: &Path, src: &Path, dst: &Path, script: Script) -> Result<(), Error> {
+    let mut cmd = Command::new("node");
+    cmd.arg(build_tool(root, "terser", "terser"))
+        .arg(src)
+        .args(["--compress", "passes=2", "--mangle", "--comments", "false"]);
+    match script {
+        Script::Module => cmd.arg("--module"),
+        Script::Classic => cmd.args(["--format", "preamble='/*! webchat loader */'"]),
+    };
+    proc::run(cmd.arg("--output").arg(dst))
+}
+
+/// Optimises `wasm` in place with binaryen's wasm-opt from `buildtools/`.
+fn wasm_opt(root: &Path, wasm: &Path) -> Result<(), Error> {
     proc::run(
         Command::new("node")
-            .arg(&tool)
+            .arg(build_tool(root, "binaryen", "wasm-opt"))
             .arg(wasm)
             .args(WASM_OPT_FLAGS)
             .arg("-o")
@@ -661,6 +651,14 @@ mod tests {
         assert!(out.contains("var I18N = 'webchat-i18n.e/';"));
         assert!(!out.contains("_bg.wasm"));
         assert!(rewrite_loader("nothing here", &NAMES).is_err());
+        // terser's output: double quotes, variables renamed.
+        let minified = r#"!function(){var a="webchat_launcher.js",b="webchat_launcher_bg.wasm",c="webchat.js",d="webchat_bg.wasm",e="i18n/";f(a,b,c,d,e)}();"#;
+        assert_eq!(
+            rewrite_loader(minified, &NAMES).unwrap(),
+            r#"!function(){var a="webchat-launcher.a.js",b="webchat-launcher.b.wasm",c="webchat.c.js",d="webchat.d.wasm",e="webchat-i18n.e/";f(a,b,c,d,e)}();"#
+        );
+        // A name found twice is ambiguous.
+        assert!(rewrite_loader(&format!("{minified}\"webchat.js\""), &NAMES).is_err());
     }
 
     #[test]
@@ -669,13 +667,19 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("xtask-dist-{}", std::process::id()));
         let (pkg, out) = (tmp.join("out").join("pkg"), tmp.join("out"));
         std::fs::create_dir_all(pkg.join("i18n")).unwrap();
-        let files: [(&str, &[u8]); 6] = [
+        let files: [(&str, &[u8]); 7] = [
             (LAUNCHER_GLUE, b"export function init() {}"),
             (LAUNCHER_WASM, b"\0asm\x01\0\0\0launcher"),
             (CHAT_GLUE, b"export function startChat() {}"),
             (CHAT_WASM, b"\0asm\x01\0\0\0chat"),
             ("i18n/de.txt", b"Chat beenden\x1f"),
             ("i18n/en.txt", b"End chat\x1f"),
+            (
+                LOADER,
+                b"var GLUE = 'webchat_launcher.js'; var WASM = 'webchat_launcher_bg.wasm'; \
+                  var CHAT_GLUE = 'webchat.js'; var CHAT_WASM = 'webchat_bg.wasm'; \
+                  var I18N = 'i18n/';",
+            ),
         ];
         for (name, bytes) in files {
             std::fs::write(pkg.join(name), bytes).unwrap();
@@ -762,21 +766,6 @@ mod tests {
         assert!(!pt_br.contains("\u{1f}\u{1f}"), "no text left empty");
         assert!(std::fs::read_dir(&dir).unwrap().count() >= 30);
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_shipped_loader_keeps_code_and_drops_comments() {
-        let src = "/*! header\n * more\n */\n(function () {\n  // why\n  var a = '//x'; // kept\n\n  /* one */\n  /* two */ a += 1;\n  return a;\n})();\n";
-        assert_eq!(
-            compact_loader(src),
-            "/*! webchat loader */\n(function () {\nvar a = '//x'; // kept\na += 1;\nreturn a;\n})();\n"
-        );
-        // The real loader still has its name lines after compaction.
-        let real = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../loader/loader.js"),
-        )
-        .unwrap();
-        assert!(rewrite_loader(&compact_loader(&real), &NAMES).is_ok());
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub const DEB_NODE: &[&str] = &["nodejs", "npm"];
 pub const NODE_MIN_MAJOR: u32 = 20;
 /// The e2e suite's npm project (package.json + committed package-lock.json).
 pub const E2E_DIR: &str = "e2e";
+/// The build's npm project: terser and binaryen, run on what ships.
+pub const BUILDTOOLS_DIR: &str = "buildtools";
 /// `cargo xtask dist` measures brotli sizes with Debian's CLI.
 pub const DEB_DIST: &[&str] = &["brotli"];
 
@@ -46,6 +48,8 @@ pub struct Needs {
     pub trunk: bool,
     /// Node.js (>= [`NODE_MIN_MAJOR`]) with npm, and `npm ci` in `e2e/` (the Playwright suite).
     pub e2e_npm: bool,
+    /// Node.js with npm, and `npm ci` in `buildtools/` (terser and wasm-opt for the release build).
+    pub build_npm: bool,
     pub debs: BTreeSet<&'static str>,
 }
 
@@ -58,6 +62,7 @@ impl Needs {
             geckodriver: true,
             trunk: true,
             e2e_npm: true,
+            build_npm: true,
             debs: BTreeSet::new(),
         };
         for set in [
@@ -82,6 +87,7 @@ impl Needs {
             && !self.geckodriver
             && !self.trunk
             && !self.e2e_npm
+            && !self.build_npm
             && self.debs.is_empty()
     }
 }
@@ -249,8 +255,14 @@ pub fn ensure_with(root: &Path, needs: &Needs, mode: Mode) -> Result<(), Error> 
             &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
         )?;
     }
+    if needs.e2e_npm || needs.build_npm {
+        ensure_node(mode, &mut missing)?;
+    }
+    if needs.build_npm {
+        ensure_npm_project(root, BUILDTOOLS_DIR, mode, &mut missing)?;
+    }
     if needs.e2e_npm {
-        ensure_e2e_npm(root, mode, &mut missing)?;
+        ensure_npm_project(root, E2E_DIR, mode, &mut missing)?;
     }
     if !missing.is_empty() {
         return Err(Error::Setup(format!(
@@ -344,10 +356,8 @@ fn ensure_cargo_tool(
     }
 }
 
-/// Node.js and npm (Debian's when the machine has none), then `npm ci` in `e2e/` unless
-/// `node_modules` was installed from exactly the committed package-lock.json (a copy of the
-/// lock npm ci used is kept next to the modules, so a changed lock reinstalls).
-fn ensure_e2e_npm(root: &Path, mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
+/// Node.js and npm (Debian's when the machine has none).
+fn ensure_node(mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
     let step = Step::start("node.js", "`node --version`, `npm --version`");
     let node_major = |v: &str| {
         v.trim()
@@ -368,8 +378,9 @@ fn ensure_e2e_npm(root: &Path, mode: Mode, missing: &mut Vec<String>) -> Result<
         }
         (Some(v), _) if node_major(v).is_some_and(|m| m < NODE_MIN_MAJOR) => {
             return Err(Error::Setup(format!(
-                "node {} is too old: the e2e suite needs Node.js {NODE_MIN_MAJOR} or later \
-                 (`node --test --test-concurrency`); install a newer Node.js and npm",
+                "node {} is too old: the e2e suite and the build tools need Node.js \
+                 {NODE_MIN_MAJOR} or later (`node --test --test-concurrency`); install a newer \
+                 Node.js and npm",
                 v.trim()
             )));
         }
@@ -378,7 +389,6 @@ fn ensure_e2e_npm(root: &Path, mode: Mode, missing: &mut Vec<String>) -> Result<
             let debs: BTreeSet<&'static str> = DEB_NODE.iter().copied().collect();
             ensure_debs(&debs, mode, missing)?;
             if mode == Mode::Check {
-                missing.push(format!("npm ci (in {E2E_DIR}/)"));
                 return Ok(());
             }
             match proc::output(Command::new("node").arg("--version")) {
@@ -392,12 +402,23 @@ fn ensure_e2e_npm(root: &Path, mode: Mode, missing: &mut Vec<String>) -> Result<
             }
         }
     }
+    Ok(())
+}
 
-    let dir = root.join(E2E_DIR);
+/// `npm ci` in `project` unless its `node_modules` was installed from exactly the committed
+/// package-lock.json (a copy of the lock npm ci used is kept next to the modules, so a changed
+/// lock reinstalls).
+fn ensure_npm_project(
+    root: &Path,
+    project: &str,
+    mode: Mode,
+    missing: &mut Vec<String>,
+) -> Result<(), Error> {
+    let dir = root.join(project);
     let lock = dir.join("package-lock.json");
     let stamp = dir.join("node_modules").join(".xtask-package-lock.json");
     let step = Step::start(
-        &format!("npm packages of {E2E_DIR}/"),
+        &format!("npm packages of {project}/"),
         "node_modules against package-lock.json",
     );
     let wanted = std::fs::read(&lock).map_err(|e| Error::io(&lock, e))?;
@@ -405,7 +426,7 @@ fn ensure_e2e_npm(root: &Path, mode: Mode, missing: &mut Vec<String>) -> Result<
         step.done("up to date, skipped");
         return Ok(());
     }
-    let command = format!("npm ci --no-audit --no-fund (in {E2E_DIR}/)");
+    let command = format!("npm ci --no-audit --no-fund (in {project}/)");
     let Some(step) = must_install(step, mode, missing, command) else {
         return Ok(());
     };
@@ -536,7 +557,14 @@ version = "0.2.99"
     #[test]
     fn needs_all_covers_every_tool() {
         let all = Needs::all();
-        assert!(all.wasm_target && all.wasm_bindgen && all.geckodriver && all.trunk && all.e2e_npm);
+        assert!(
+            all.wasm_target
+                && all.wasm_bindgen
+                && all.geckodriver
+                && all.trunk
+                && all.e2e_npm
+                && all.build_npm
+        );
         for p in [
             "chromium",
             "chromium-driver",

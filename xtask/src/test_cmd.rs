@@ -110,6 +110,7 @@ impl Group {
                 needs.wasm_target = true;
                 needs.wasm_bindgen = true;
                 needs.e2e_npm = true;
+                needs.build_npm = true;
                 needs.add_debs(setup::DEB_CHROMIUM);
                 match self.server() {
                     Some(Kind::Ejabberd) => needs.add_debs(setup::DEB_EJABBERD),
