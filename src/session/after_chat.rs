@@ -10,6 +10,7 @@
 //! What it does not: make the downloadable file (the view renders what it shows, in the
 //! browser) or check the address as it is typed (the component does, with the same rule).
 
+use webchat_protocol::api;
 use webchat_protocol::forms::{check_email, TranscriptEmailRequest};
 
 use super::identity::visitor_proof;
@@ -103,7 +104,7 @@ impl Session {
                 // The backend says where it went; else where it was asked to go.
                 let to = match &reply {
                     HttpReply::Response { body, .. } => {
-                        serde_json::from_str::<webchat_protocol::forms::TranscriptEmail>(body)
+                        api::from_json::<webchat_protocol::forms::TranscriptEmail>(body)
                             .ok()
                             .map(|m| m.to)
                     }

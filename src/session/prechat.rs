@@ -112,11 +112,11 @@ pub fn chat_session_body(request: &ChatSessionRequest, start: &ChatStart) -> Str
     if start.is_empty() {
         return base;
     }
-    // The request and the start fields are two serde types of the protocol crate:
-    // one object of both.
+    // The request and the start fields are two serde types of the protocol crate: one object
+    // of both. Both go through their text form, the one way the wasm serialises them.
     let mut body: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&base).unwrap_or_default();
-    if let Ok(serde_json::Value::Object(extra)) = serde_json::to_value(start) {
+        api::from_json(&base).unwrap_or_default();
+    if let Ok(serde_json::Value::Object(extra)) = api::from_json(&api::to_json(start)) {
         body.extend(extra);
     }
     serde_json::Value::Object(body).to_string()
@@ -137,13 +137,13 @@ fn to_stored(values: Option<&PrechatValues>, greeting: Option<&str>) -> Option<S
         }),
         greeting_trigger: greeting.map(str::to_owned),
     };
-    serde_json::to_string(&start).ok()
+    Some(api::to_json(&start))
 }
 
 /// Reads [`to_stored`]'s text: the answers (when given) and the greeting's trigger. Nothing
 /// for unreadable text.
 fn from_stored(text: &str) -> (Option<PrechatValues>, Option<String>) {
-    let Ok(start) = serde_json::from_str::<ChatStart>(text) else {
+    let Ok(start) = api::from_json::<ChatStart>(text) else {
         return (None, None);
     };
     let values = start.prechat.map(|p| PrechatValues {

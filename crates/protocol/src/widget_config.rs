@@ -204,17 +204,21 @@ impl WidgetConfig {
         for (key, value) in over {
             let mut one = Map::new();
             one.insert(key.clone(), value.clone());
-            WidgetConfig::deserialize(&Value::Object(one)).map_err(|e| OverlayError::BadValue {
-                key: key.clone(),
-                why: e.to_string(),
+            // Owned trees and text, as every other read and write: each type's serde code is
+            // compiled once into the wasm.
+            serde_json::from_value::<WidgetConfig>(Value::Object(one)).map_err(|e| {
+                OverlayError::BadValue {
+                    key: key.clone(),
+                    why: e.to_string(),
+                }
             })?;
         }
-        let mut merged = match serde_json::to_value(self) {
+        let mut merged = match crate::api::from_json(&crate::api::to_json(self)) {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
         };
         merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
-        WidgetConfig::deserialize(&Value::Object(merged)).map_err(|e| OverlayError::BadValue {
+        serde_json::from_value(Value::Object(merged)).map_err(|e| OverlayError::BadValue {
             key: String::new(),
             why: e.to_string(),
         })
@@ -387,12 +391,13 @@ impl<'de> Visitor<'de> for FeaturesVisitor {
             }
         }
         let all = Value::Object(rest);
-        let config = WidgetConfig::deserialize(&all).map_err(|e| {
+        // From an owned tree, as every other read: WidgetConfig's reader is compiled once.
+        let config = serde_json::from_value::<WidgetConfig>(all.clone()).map_err(|e| {
             // serde's message says what was wrong, not where: find the key that fails alone.
             let alone = |k: &String, v: &Value| {
                 let mut one = Map::new();
                 one.insert(k.clone(), v.clone());
-                WidgetConfig::deserialize(&Value::Object(one)).is_err()
+                serde_json::from_value::<WidgetConfig>(Value::Object(one)).is_err()
             };
             match all
                 .as_object()
