@@ -13,7 +13,7 @@
 //! The XMPP chat neither knows nor cares: the BOSH session turns its frames into request
 //! bodies and the answers back into frames. This module makes no XMPP decision.
 
-use std::collections::HashMap;
+use super::small_map::SmallMap;
 use std::time::Duration;
 
 use webchat_protocol::bosh;
@@ -40,7 +40,7 @@ const BOSH: &str = "bosh";
 pub(crate) struct BoshLink {
     session: bosh::Session,
     /// The session's request ids by the number the driver gives back.
-    open: HashMap<u64, bosh::RequestId>,
+    open: SmallMap<u64, bosh::RequestId>,
 }
 
 /// The transport state of the chat's links.
@@ -53,7 +53,7 @@ pub(crate) struct Carrier {
     /// The link just failed before its stream opened: the next stream goes at once, over BOSH.
     pub switching: bool,
     /// The BOSH links (the current one, and one a reset left to close), by link id.
-    bosh: HashMap<SocketId, BoshLink>,
+    bosh: SmallMap<SocketId, BoshLink>,
 }
 
 impl Carrier {
@@ -91,7 +91,7 @@ impl Session {
             socket,
             BoshLink {
                 session: bosh::Session::new(bosh::Config::new(entropy)),
-                open: HashMap::new(),
+                open: SmallMap::new(),
             },
         );
         socket

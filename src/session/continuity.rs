@@ -24,7 +24,7 @@
 //! the next task too, since the other tabs read its saves. Only the tab holding the chat
 //! saves; unchanged values are not written again.
 
-use std::collections::HashMap;
+use super::small_map::SmallMap;
 
 use serde::{Deserialize, Serialize};
 use webchat_protocol::api::{self, Campaign, ChatSession, XmppCredentials};
@@ -130,7 +130,7 @@ pub(crate) struct Continuity {
     /// has none yet).
     pub last_resume: Option<ResumeState>,
     /// What was last written per key, so unchanged values are not written again.
-    written: HashMap<&'static str, String>,
+    written: SmallMap<&'static str, String>,
     /// The transcript last written (what the other tabs are shown).
     pub saved_transcript: Vec<SavedEntry>,
     /// A save is due (at [`Timer::Save`] or [`Timer::Task`]).

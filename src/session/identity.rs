@@ -13,7 +13,7 @@
 //! secret); the proofs the session sends are built here ([`UserInfo::signature_proof`],
 //! [`visitor_proof`]).
 
-use std::collections::HashMap;
+use super::small_map::SmallMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use webchat_protocol::api::{self, ChatSession, TaggedUser};
@@ -137,7 +137,7 @@ pub(crate) struct Identity {
     /// Bumped by tag and reset: a history reply for an earlier identity is dropped.
     pub epoch: u64,
     /// Agents' first names by nick (credentials, transfers): bubbles show the first name.
-    pub agent_names: HashMap<String, String>,
+    pub agent_names: SmallMap<String, String>,
 }
 
 impl Session {

@@ -5,7 +5,9 @@
 //! The core fills the [`Outputs`] queues; the browser driver (and the native tests) drain them
 //! with the `poll_*` methods of [`Session`](super::Session). Nothing here performs I/O.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::small_map::SmallMap;
 
 use webchat_protocol::api::Campaign;
 use webchat_protocol::Instant;
@@ -233,7 +235,7 @@ pub enum Save {
 
 /// What the storage held when it was read (keys without the prefix).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stored(pub HashMap<String, String>);
+pub struct Stored(pub SmallMap<String, String>);
 
 impl Stored {
     /// The value under `key`.

@@ -45,12 +45,13 @@ pub mod offline;
 pub mod outbox;
 pub mod prechat;
 pub mod saved;
+pub mod small_map;
 pub mod survey;
 pub mod tabs;
 pub mod timers;
 pub mod view;
 
-use std::collections::HashMap;
+use small_map::SmallMap;
 
 use webchat_protocol::Instant;
 
@@ -118,7 +119,7 @@ pub struct Session {
     stopped: bool,
     out: Outputs,
     timers: TimerTable,
-    pending: HashMap<RequestId, Purpose>,
+    pending: SmallMap<RequestId, Purpose>,
     life: Lifecycle,
     link: Link,
     outbox: Outbox,
@@ -151,7 +152,7 @@ impl Session {
             stopped: false,
             out,
             timers: TimerTable::default(),
-            pending: HashMap::new(),
+            pending: SmallMap::new(),
             life: Lifecycle::default(),
             link: Link::default(),
             outbox: Outbox::default(),

@@ -10,7 +10,7 @@
 //! Visitor rows saved as `sending` are the queue of a reloaded page. The composer's chat state
 //! (XEP-0085) goes to the chat from here too.
 
-use std::collections::HashMap;
+use super::small_map::SmallMap;
 
 use super::conversation::Conversation;
 use super::lifecycle::Stage;
@@ -25,9 +25,9 @@ pub(crate) struct Outbox {
     /// Waiting for the chat to exist, in order.
     pub queue: Vec<(MessageId, String)>,
     /// Handed to the chat, by stanza id, until delivered.
-    in_flight: HashMap<String, MessageId>,
+    in_flight: SmallMap<String, MessageId>,
     /// Every text not yet confirmed sent (for Retry).
-    texts: HashMap<MessageId, String>,
+    texts: SmallMap<MessageId, String>,
 }
 
 impl Outbox {
