@@ -381,6 +381,8 @@ impl Ctx<'_> {
             "--release",
             "--target",
             setup::WASM_TARGET,
+            "--config",
+            dist::RELEASE_RUSTFLAGS,
         ]);
         if let Some(f) = features {
             cmd.args(["--features", f]);

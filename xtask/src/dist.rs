@@ -68,6 +68,20 @@ const LAUNCHER_GLUE: &str = "webchat_launcher.js";
 const LAUNCHER_WASM: &str = "webchat_launcher_bg.wasm";
 const CHAT_GLUE: &str = "webchat.js";
 const CHAT_WASM: &str = "webchat_bg.wasm";
+/// Both stages' release builds go without the `reference-types` wasm feature (a `--config`
+/// appended to `.cargo/config.toml`'s wasm32 rustflags): wasm-bindgen then keeps JS objects in
+/// an array in the glue instead of an externref table, and each wasm shrinks by more than its
+/// glue grows (`docs/size.md`, "Build levers"). Release builds only: wasm-bindgen-test's runner
+/// needs the externref table in the test builds.
+pub const RELEASE_RUSTFLAGS: &str =
+    r#"target.wasm32-unknown-unknown.rustflags=["-C","target-feature=-reference-types"]"#;
+
+/// The launcher's dependencies at `opt-level = 2` instead of the profile's "z": 1.2 KB brotli
+/// smaller on the launcher's wasm (`docs/size.md`, "Build levers"). Only for the launcher's
+/// cargo run: several of the chat's dependencies measured larger at 2 (hashbrown, smaller at 2
+/// in the chat too, has its own line in `Cargo.toml`).
+const LAUNCHER_CONFIG: &str = r#"profile.release.package."*".opt-level=2"#;
+
 /// The loader, minified into the package by [`build_pkg`] (its asset names still unhashed).
 const LOADER: &str = "loader.js";
 
@@ -502,18 +516,22 @@ pub fn build_pkg(root: &Path, out: &Path) -> Result<(), Error> {
     // Two cargo runs: in one, the launcher's `entry` feature would reach the chat's wasm.
     for package in ["webchat-launcher", "webchat"] {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        proc::run(
-            Command::new(cargo)
-                .args([
-                    "build",
-                    "-p",
-                    package,
-                    "--release",
-                    "--target",
-                    setup::WASM_TARGET,
-                ])
-                .current_dir(root),
-        )?;
+        let mut build = Command::new(cargo);
+        build
+            .args([
+                "build",
+                "-p",
+                package,
+                "--release",
+                "--target",
+                setup::WASM_TARGET,
+            ])
+            .current_dir(root)
+            .args(["--config", RELEASE_RUSTFLAGS]);
+        if package == "webchat-launcher" {
+            build.args(["--config", LAUNCHER_CONFIG]);
+        }
+        proc::run(&mut build)?;
         let wasm = setup::cargo_target_dir(root)
             .join(setup::WASM_TARGET)
             .join("release")
