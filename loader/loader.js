@@ -3,8 +3,8 @@
  * most), with the campaign read the launcher starts with, or at once when a call
  * needs it. The launcher loads the chat (the second stage) through `loadChat` below on the first
  * sign of interest. Hand-written; `cargo xtask dist` minifies it (terser) and replaces the asset
- * names below with content-hashed ones, so one loader always gets files of one build. It uses no eval,
- * no new Function, no inline styles and injects no elements, so a strict CSP
+ * names below with content-hashed ones, so one loader always gets files of one build. It uses
+ * no eval, no new Function, no inline styles and injects no elements, so a strict CSP
  * (script-src 'self' 'wasm-unsafe-eval'; style-src 'self') is enough. */
 (function (w, d) {
   'use strict';

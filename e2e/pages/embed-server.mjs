@@ -3,9 +3,9 @@
 //
 // It serves the widget exactly as `cargo xtask dist` lays it out, from the same sources:
 //   /cdn/loader.js, /cdn/webchat_launcher.js, /cdn/webchat.js, … /cdn/i18n/<tag>.txt
-//        loader/loader.js + both stages' wasm-bindgen packages and the chat texts (dist/ renames
-//        them with content hashes and rewrites the loader's name lines; everything else is
-//        byte for byte what ships)
+//        loader/loader.js + both stages' packages as `build_pkg` writes them and the chat texts
+//        (dist/ renames them with content hashes and ships the loader minified, its names
+//        rewritten; the tests under xtask set WEBCHAT_E2E_DIST and load exactly that)
 //   /npm/…                 dist/npm: loader/npm/* + both stages and the chat texts
 //   /pages/…               e2e/pages/embed-*  (HTML is templated: `{{KEY}}` for each key given
 //                          to `start({ vars })` (`?var-KEY=` overrides it), and `{{ATTRS}}` for the request's `data-*`

@@ -25,7 +25,9 @@
 //! | [`survey`] | the survey `PATCH` and the co-browsing answer |
 //! | [`conversation`], [`view`], [`saved`] | what is shown, its vocabulary, its stored form ([`forms`]: reading it leniently) |
 //! | [`prechat`], [`greeting`] | what the chat's start carries: the form's answers, an accepted proactive greeting |
-//! | [`io`], [`timers`] | the boundary types and the timer table |
+//! | [`offline`], [`after_chat`] | the offline form; the transcript and its e-mail copy after a chat |
+//! | [`carrier`] | what carries the XMPP stream: a WebSocket, or BOSH when WebSockets do not get through |
+//! | [`io`], [`timers`], [`small_map`] | the boundary types, the timer table, the few-entry map |
 //!
 //! The widget's [`Phase`] is computed from the state by one function, [`Session::phase`];
 //! nothing assigns it.

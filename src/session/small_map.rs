@@ -10,8 +10,17 @@
 use std::borrow::Borrow;
 
 /// A map of few entries: a vector of `(key, value)` pairs, looked up by scanning.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SmallMap<K, V>(Vec<(K, V)>);
+
+/// Equal when they hold the same entries, in whatever order (as `HashMap`s compare).
+impl<K: Eq, V: PartialEq> PartialEq for SmallMap<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl<K: Eq, V: Eq> Eq for SmallMap<K, V> {}
 
 impl<K, V> Default for SmallMap<K, V> {
     fn default() -> Self {
@@ -164,6 +173,16 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m.get("b"), Some(&3));
         assert_eq!(m.keys().cloned().collect::<Vec<_>>(), ["b", "a"]);
+    }
+
+    #[test]
+    fn equality_ignores_order() {
+        let a: SmallMap<&str, u8> = [("x", 1), ("y", 2)].into_iter().collect();
+        let b: SmallMap<&str, u8> = [("y", 2), ("x", 1)].into_iter().collect();
+        let c: SmallMap<&str, u8> = [("y", 2), ("x", 3)].into_iter().collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, SmallMap::new());
     }
 
     #[test]

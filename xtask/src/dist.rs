@@ -27,7 +27,7 @@
 //! terser on both stages' glue and on the loader. Never Debian's binaryen (108 breaks the output
 //! at run time). Measured on this widget, `-O1` saves about 1.5% brotli while `-Oz`/`-Os` make
 //! the brotli size *larger* (their code layout compresses worse), so `-O1` it is. terser takes
-//! about 30% off the brotli size of each JS file (`docs/size.md`).
+//! a quarter or more off the brotli size of each JS file (`docs/size.md`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -85,8 +85,9 @@ const LAUNCHER_CONFIG: &str = r#"profile.release.package."*".opt-level=2"#;
 /// The loader, minified into the package by [`build_pkg`] (its asset names still unhashed).
 const LOADER: &str = "loader.js";
 
-/// wasm-opt's level and the wasm features rustc's wasm32 output uses (without them wasm-opt
-/// rejects or de-optimises the module).
+/// wasm-opt's level and the wasm features rustc's wasm32 output may use (without them wasm-opt
+/// rejects or de-optimises the module; reference types are off in the release builds, see
+/// [`RELEASE_RUSTFLAGS`], and allowing them changes nothing there).
 pub const WASM_OPT_FLAGS: [&str; 8] = [
     "-O1",
     // -O1 again until the module stops shrinking: about 1 KB brotli more, seconds of build.
@@ -222,7 +223,8 @@ pub fn run_with(root: &Path, enforce_budget: bool) -> Result<(), Error> {
 }
 
 /// Builds `dist/` and `dist/npm/` and measures every shipped file. Assumes `setup` ensured the
-/// wasm target, the wasm-bindgen CLI, gzip and brotli. Never fails on size.
+/// wasm target, the wasm-bindgen CLI, Node.js with `buildtools/`, gzip and brotli. Never fails
+/// on size.
 pub fn build(root: &Path) -> Result<Dist, Error> {
     let out = root.join("dist");
     let pkg = out.join("pkg");
@@ -411,16 +413,15 @@ pub fn rewrite_loader(src: &str, names: &[&str; 5]) -> Result<String, String> {
     for ((var, value), name) in MARKERS.iter().zip(names) {
         let quoted = [format!("'{value}'"), format!("\"{value}\"")];
         let found: Vec<&String> = quoted.iter().filter(|q| out.contains(q.as_str())).collect();
-        let [literal] = found.as_slice() else {
+        let once = match found.as_slice() {
+            [literal] if out.matches(literal.as_str()).count() == 1 => Some(*literal),
+            _ => None,
+        };
+        let Some(literal) = once else {
             return Err(format!(
                 "loader.js must name `{value}` ({var}) exactly once"
             ));
         };
-        if out.matches(literal.as_str()).count() != 1 {
-            return Err(format!(
-                "loader.js must name `{value}` ({var}) exactly once"
-            ));
-        }
         let quote = &literal[..1];
         out = out.replacen(literal.as_str(), &format!("{quote}{name}{quote}"), 1);
     }
@@ -504,11 +505,13 @@ fn print_table(root: &Path, dist: &Dist) {
     );
 }
 
-/// Builds both stages for wasm32 in release (the size-tuned profile) and writes their
-/// wasm-bindgen `--target web` packages and every language's chat texts (`i18n/<tag>.txt`)
-/// into `out` (emptied first, so no stale file survives). Shared by `dist` and the e2e test
-/// groups, so the tests run exactly what ships. Assumes `setup` already ensured the wasm target
-/// and the wasm-bindgen CLI.
+/// Builds both stages for wasm32 in release (the size-tuned profile, [`RELEASE_RUSTFLAGS`], the
+/// launcher with [`LAUNCHER_CONFIG`]) and writes into `out` (emptied first, so no stale file
+/// survives) their wasm-bindgen `--target web` packages, each wasm through wasm-opt and each
+/// glue through terser, the loader minified (`loader.js`, asset names not yet hashed) and every
+/// language's chat texts (`i18n/<tag>.txt`). Shared by `dist` and the e2e test groups, so the
+/// tests run exactly what ships. Assumes `setup` already ensured the wasm target, the
+/// wasm-bindgen CLI and Node.js with `buildtools/`.
 pub fn build_pkg(root: &Path, out: &Path) -> Result<(), Error> {
     // Stale files from an older build would be counted or served: start empty.
     let _ = std::fs::remove_dir_all(out);

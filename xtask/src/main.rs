@@ -44,8 +44,9 @@ commands:
   servers [--only S]     run private ejabberd and Prosody on 127.0.0.1 until Ctrl-C
   demo                   build the demo shop page and run devserver with it: http://127.0.0.1:8080/ (agent console: /agent)
   dist [--no-budget]     release build into dist/ (script tag) and dist/npm/ (ES module package),
-                         with raw/gzip/brotli sizes; fails over the 100 KB brotli budget unless
-                         --no-budget (the table still shows where it stands)
+                         with raw/gzip/brotli sizes; fails over the budgets (first view 30 KB,
+                         whole chat 300 KB brotli) unless --no-budget (the table still shows
+                         where it stands)
   bench [--quick] [--only A,A]
                          every figure of the size and speed budget side by side with converse.js, written to
                          bench/RESULTS.md (+ chart); areas: size, tbt, intent, frames, history,

@@ -30,7 +30,8 @@ pub const DEB_EJABBERD: &[&str] = &["ejabberd"];
 pub const DEB_PROSODY: &[&str] = &["prosody"];
 /// Debian's Node.js, only installed when the machine has none (it may be older than needed).
 pub const DEB_NODE: &[&str] = &["nodejs", "npm"];
-/// `node --test --test-concurrency` needs Node 20.10 or later.
+/// `node --test --test-concurrency` (the e2e suite) needs Node 20.10 or later; the build tools
+/// (terser, binaryen's wasm-opt) are run and tested with the same Node.js.
 pub const NODE_MIN_MAJOR: u32 = 20;
 /// The e2e suite's npm project (package.json + committed package-lock.json).
 pub const E2E_DIR: &str = "e2e";
@@ -256,7 +257,12 @@ pub fn ensure_with(root: &Path, needs: &Needs, mode: Mode) -> Result<(), Error> 
         )?;
     }
     if needs.e2e_npm || needs.build_npm {
-        ensure_node(mode, &mut missing)?;
+        let what = if needs.e2e_npm {
+            "the e2e suite (`node --test --test-concurrency`)"
+        } else {
+            "the release build's tools (terser, wasm-opt)"
+        };
+        ensure_node(NODE_MIN_MAJOR, what, mode, &mut missing)?;
     }
     if needs.build_npm {
         ensure_npm_project(root, BUILDTOOLS_DIR, mode, &mut missing)?;
@@ -356,8 +362,9 @@ fn ensure_cargo_tool(
     }
 }
 
-/// Node.js and npm (Debian's when the machine has none).
-fn ensure_node(mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
+/// Node.js (at least `min` major) and npm (Debian's when the machine has none); `what` names
+/// who needs it in the error.
+fn ensure_node(min: u32, what: &str, mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
     let step = Step::start("node.js", "`node --version`, `npm --version`");
     let node_major = |v: &str| {
         v.trim()
@@ -369,17 +376,16 @@ fn ensure_node(mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
     let have = proc::output(Command::new("node").arg("--version"));
     let npm = proc::output(Command::new("npm").arg("--version"));
     match (&have, &npm) {
-        (Some(v), Some(n)) if node_major(v).is_some_and(|m| m >= NODE_MIN_MAJOR) => {
+        (Some(v), Some(n)) if node_major(v).is_some_and(|m| m >= min) => {
             step.done(&format!(
                 "node {} and npm {} present, skipped",
                 v.trim(),
                 n.trim()
             ));
         }
-        (Some(v), _) if node_major(v).is_some_and(|m| m < NODE_MIN_MAJOR) => {
+        (Some(v), _) if node_major(v).is_some_and(|m| m < min) => {
             return Err(Error::Setup(format!(
-                "node {} is too old: the e2e suite and the build tools need Node.js \
-                 {NODE_MIN_MAJOR} or later (`node --test --test-concurrency`); install a newer \
+                "node {} is too old: {what} needs Node.js {min} or later; install a newer \
                  Node.js and npm",
                 v.trim()
             )));
@@ -392,11 +398,11 @@ fn ensure_node(mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
                 return Ok(());
             }
             match proc::output(Command::new("node").arg("--version")) {
-                Some(v) if node_major(&v).is_some_and(|m| m >= NODE_MIN_MAJOR) => {}
+                Some(v) if node_major(&v).is_some_and(|m| m >= min) => {}
                 other => {
                     return Err(Error::Setup(format!(
-                        "after installing Debian's nodejs, `node --version` is {other:?}: the \
-                         e2e suite needs Node.js {NODE_MIN_MAJOR} or later"
+                        "after installing Debian's nodejs, `node --version` is {other:?}: \
+                         {what} needs Node.js {min} or later"
                     )))
                 }
             }

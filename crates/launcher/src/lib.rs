@@ -50,8 +50,9 @@ pub mod widget;
 
 /// The launcher's own wasm allocates little (options, the campaign, the rules) and keeps little,
 /// so a coalescing free list serves it as well as the standard dlmalloc at about a third of the
-/// code (`docs/size.md`). Only the launcher's wasm: the chat stage, which holds long histories,
-/// keeps dlmalloc.
+/// code (`docs/size.md`). Only the launcher's wasm: the shipped chat stage, which holds long
+/// histories, keeps dlmalloc. (The chat's browser tests link the launcher with `entry`, so they
+/// run on this allocator; the e2e groups run both stages as they ship.)
 #[cfg(all(feature = "entry", target_arch = "wasm32"))]
 #[global_allocator]
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread.
