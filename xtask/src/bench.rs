@@ -371,6 +371,8 @@ impl Ctx<'_> {
 
     /// The widget built for wasm with names kept (`features`: e.g. `bench`), through
     /// wasm-bindgen into `out`. A target dir of its own: the shipped build stays untouched.
+    /// It keeps reference types (`dist::RELEASE_RUSTFLAGS` says why it cannot drop them), so
+    /// its code shares are of a build a little larger than the shipped one.
     fn named_wasm(&self, features: Option<&str>, out: &Path) -> Result<PathBuf, Error> {
         let target = self.root.join("target").join("bench-wasm");
         let mut cmd = self.cargo();
@@ -381,8 +383,6 @@ impl Ctx<'_> {
             "--release",
             "--target",
             setup::WASM_TARGET,
-            "--config",
-            dist::RELEASE_RUSTFLAGS,
         ]);
         if let Some(f) = features {
             cmd.args(["--features", f]);

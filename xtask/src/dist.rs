@@ -71,8 +71,11 @@ const CHAT_WASM: &str = "webchat_bg.wasm";
 /// Both stages' release builds go without the `reference-types` wasm feature (a `--config`
 /// appended to `.cargo/config.toml`'s wasm32 rustflags): wasm-bindgen then keeps JS objects in
 /// an array in the glue instead of an externref table, and each wasm shrinks by more than its
-/// glue grows (`docs/size.md`, "Build levers"). Release builds only: wasm-bindgen-test's runner
-/// needs the externref table in the test builds.
+/// glue grows (`docs/size.md`, "Build levers"). Only in builds whose `target_features` section
+/// is stripped (the release profile's `strip = true`): the standard library is compiled with
+/// reference types, and where wasm-bindgen can read that section it expects the externref
+/// table and fails ("failed to find the `__wbindgen_externref_table_alloc` function"), as in
+/// the browser tests' builds and the bench's builds that keep names.
 pub const RELEASE_RUSTFLAGS: &str =
     r#"target.wasm32-unknown-unknown.rustflags=["-C","target-feature=-reference-types"]"#;
 
