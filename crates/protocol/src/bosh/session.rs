@@ -365,11 +365,10 @@ impl Session {
         if self.phase == Phase::Ended {
             return None;
         }
-        // The lowest request waiting to go again goes first, and nothing after it before it
-        // is out: a later one would reach the server ahead of it.
-        if let Some((&rid, p)) = self.pending.iter().find(|(_, p)| p.http.is_none()) {
-            let due = p.retry_at <= now && self.turn(rid).is_none_or(|t| t <= now);
-            return due.then(|| self.issue(rid, now));
+        // A request waiting to go again goes first, and nothing after it before it is out: a
+        // later one would reach the server ahead of it.
+        if let Some((rid, at)) = self.next_retry() {
+            return (at <= now).then(|| self.issue(rid, now));
         }
         match self.phase {
             Phase::Creating { sent: false } => {
@@ -486,10 +485,10 @@ impl Session {
         for (_, deadline) in self.pending.values().filter_map(|p| p.http) {
             at(deadline);
         }
-        // The next request to go: the lowest one waiting to go again (those after it wait for
-        // it), else a new one, each no sooner than its turn.
-        if let Some((&rid, p)) = self.pending.iter().find(|(_, p)| p.http.is_none()) {
-            at(self.turn(rid).map_or(p.retry_at, |t| t.max(p.retry_at)));
+        // The next request to go: one waiting to go again (those after it wait for it), else a
+        // new one no sooner than its turn.
+        if let Some((_, retry)) = self.next_retry() {
+            at(retry);
         } else if self.phase == Phase::Open && self.has_room() {
             let turn = self.turn(self.next_rid);
             if !self.queue.is_empty() {
@@ -555,6 +554,13 @@ impl Session {
         let requests = self.params.as_ref().map_or(1, |p| p.requests.max(1)) as u64;
         let oldest = self.pending.keys().next().copied().unwrap_or(self.next_rid);
         (self.pending.len() as u64) < requests && self.next_rid < oldest + requests
+    }
+
+    /// The lowest request waiting to go again and when it may: after its retry delay and no
+    /// sooner than its [`turn`](Self::turn).
+    fn next_retry(&self) -> Option<(u64, Instant)> {
+        let (&rid, p) = self.pending.iter().find(|(_, p)| p.http.is_none())?;
+        Some((rid, max_of(self.turn(rid), Some(p.retry_at))?))
     }
 
     /// When a request for `rid` may follow the unanswered ones below it (`None`: at once, there
