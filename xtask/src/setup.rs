@@ -262,7 +262,7 @@ pub fn ensure_with(root: &Path, needs: &Needs, mode: Mode) -> Result<(), Error> 
         } else {
             "the release build's tools (terser, wasm-opt)"
         };
-        ensure_node(NODE_MIN_MAJOR, what, mode, &mut missing)?;
+        ensure_node(what, mode, &mut missing)?;
     }
     if needs.build_npm {
         ensure_npm_project(root, BUILDTOOLS_DIR, mode, &mut missing)?;
@@ -362,9 +362,10 @@ fn ensure_cargo_tool(
     }
 }
 
-/// Node.js (at least `min` major) and npm (Debian's when the machine has none); `what` names
-/// who needs it in the error.
-fn ensure_node(min: u32, what: &str, mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
+/// Node.js ([`NODE_MIN_MAJOR`] or later) and npm (Debian's when the machine has none); `what`
+/// names who needs it in the error.
+fn ensure_node(what: &str, mode: Mode, missing: &mut Vec<String>) -> Result<(), Error> {
+    let min = NODE_MIN_MAJOR;
     let step = Step::start("node.js", "`node --version`, `npm --version`");
     let node_major = |v: &str| {
         v.trim()
